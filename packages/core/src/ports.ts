@@ -1,0 +1,122 @@
+import type {
+  ApiKeyRecord,
+  ChallengeRecord,
+  ChallengeStatus,
+  EpochMs,
+  IdempotencyRecord,
+  Scope,
+  Tenant,
+  Environment,
+} from './domain.js';
+
+/** The clock seam: the only place the wall clock is read. */
+export interface Clock {
+  now(): EpochMs;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** Filters for listing challenges. All optional; combined with AND. */
+export interface ChallengeFilter {
+  status?: ChallengeStatus;
+  userId?: string;
+  action?: string;
+  /** Inclusive lower bound on createdAt. */
+  createdFrom?: EpochMs;
+  /** Exclusive upper bound on createdAt. */
+  createdTo?: EpochMs;
+}
+
+/** Keyset position: list items strictly after (older than) this one, newest first. */
+export interface ChallengeCursor {
+  createdAt: EpochMs;
+  id: string;
+}
+
+export type IdempotencyClaim =
+  /** The caller now owns the key: run the request, then `complete` or `release`. */
+  | { outcome: 'claimed' }
+  /** A previous request finished: replay it (after checking the fingerprint). */
+  | { outcome: 'completed'; record: IdempotencyRecord }
+  /** Another request with this key is running right now. */
+  | { outcome: 'in_progress'; record: IdempotencyRecord };
+
+export interface ClaimIdempotencyInput {
+  scope: Scope;
+  key: string;
+  fingerprint: string;
+  method: string;
+  path: string;
+  now: EpochMs;
+  /** Records older than `now - retentionMs` are treated as absent (and replaced). */
+  retentionMs: number;
+  /** How long an in-progress claim blocks others before it may be taken over. */
+  lockMs: number;
+}
+
+export interface TenantStore {
+  create(tenant: Tenant): Promise<void>;
+  findById(id: string): Promise<Tenant | null>;
+  findByName(name: string): Promise<Tenant | null>;
+  count(): Promise<number>;
+}
+
+export interface ApiKeyStore {
+  insert(key: ApiKeyRecord): Promise<void>;
+  /** Looks a key up by the hash of its secret, whatever its state (the caller checks expiry/revocation). */
+  findByHash(hash: string): Promise<ApiKeyRecord | null>;
+  findById(id: string): Promise<ApiKeyRecord | null>;
+  /** All keys of a tenant, newest first, optionally for one environment. */
+  listForTenant(tenantId: string, environment?: Environment): Promise<ApiKeyRecord[]>;
+  /**
+   * Rotation: atomically inserts `replacement` and sets the old key's `expiresAt` and `replacedBy`,
+   * only if the old key is active at `now` (not revoked, not expired, not already replaced).
+   * Returns false (and writes nothing) otherwise.
+   */
+  rotate(oldId: string, replacement: ApiKeyRecord, oldExpiresAt: EpochMs, now: EpochMs): Promise<boolean>;
+  /** Sets revokedAt if not already revoked. Returns false if the key does not exist or was revoked. */
+  revoke(id: string, now: EpochMs): Promise<boolean>;
+}
+
+export interface ChallengeStore {
+  insert(challenge: ChallengeRecord): Promise<void>;
+  find(scope: Scope, id: string): Promise<ChallengeRecord | null>;
+  /** Newest first (createdAt desc, id desc), at most `limit` rows after `after`. */
+  list(scope: Scope, filter: ChallengeFilter, limit: number, after?: ChallengeCursor): Promise<ChallengeRecord[]>;
+  /**
+   * The single conditional write that decides a challenge: pending and `expiresAt > now` →
+   * `status`, `decidedAt = now`. Exactly one caller wins across any number of processes;
+   * returns the updated record for the winner and null for everyone else.
+   */
+  decide(scope: Scope, id: string, status: 'approved' | 'rejected', now: EpochMs): Promise<ChallengeRecord | null>;
+  /**
+   * Marks up to `limit` pending challenges with `expiresAt <= now` as expired (decidedAt = expiresAt)
+   * and returns exactly the rows this call changed. Safe to run concurrently from several instances:
+   * a row is returned by at most one caller.
+   */
+  expireDue(now: EpochMs, limit: number): Promise<ChallengeRecord[]>;
+}
+
+export interface IdempotencyStore {
+  claim(input: ClaimIdempotencyInput): Promise<IdempotencyClaim>;
+  /** Stores the response of a claimed key. */
+  complete(scope: Scope, key: string, statusCode: number, responseBody: string): Promise<void>;
+  /** Drops an in-progress claim (the request failed with a retryable error), so a retry runs again. */
+  release(scope: Scope, key: string): Promise<void>;
+  /** Deletes records created before `before`; returns how many. */
+  purgeCreatedBefore(before: EpochMs): Promise<number>;
+}
+
+/** Everything the server persists, behind one narrow interface with a SQLite and a PostgreSQL adapter. */
+export interface Storage {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly tenants: TenantStore;
+  readonly apiKeys: ApiKeyStore;
+  readonly challenges: ChallengeStore;
+  readonly idempotency: IdempotencyStore;
+  /** Runs `fn` in one database transaction; the stores passed to it write inside it. */
+  transaction<T>(fn: (tx: Omit<Storage, 'transaction' | 'close' | 'ping' | 'migrate'>) => Promise<T>): Promise<T>;
+  /** Cheap round trip for readiness checks; throws when the database is unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
