@@ -1,0 +1,109 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { CHALLENGE_LIMITS } from '@keyra/core';
+import { Timestamp } from './common.js';
+
+export const ChallengeStatus = Type.Union(
+  [Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected'), Type.Literal('expired')],
+  { description: 'pending → approved | rejected | expired' },
+);
+
+export const ChallengeId = Type.String({
+  pattern: '^chl_[0-9A-Za-z]{4,64}$',
+  description: 'Challenge id, `chl_…`.',
+  examples: ['chl_9k2m'],
+});
+
+const Action = Type.String({
+  minLength: 1,
+  maxLength: CHALLENGE_LIMITS.actionMaxLength,
+  pattern: CHALLENGE_LIMITS.actionPattern,
+  description: 'What the human approves: a dotted lowercase name.',
+  examples: ['transfer.approve'],
+});
+
+const UserId = Type.String({
+  minLength: 1,
+  maxLength: CHALLENGE_LIMITS.userIdMaxLength,
+  pattern: CHALLENGE_LIMITS.userIdPattern,
+  description: 'Your identifier for the human who must approve.',
+  examples: ['usr_8f2a'],
+});
+
+const Payload = Type.Record(Type.String(), Type.Unknown(), {
+  description: `The exact data the human sees and signs: a JSON object of at most ${CHALLENGE_LIMITS.payloadMaxBytes} bytes (canonical JSON) and depth ${CHALLENGE_LIMITS.payloadMaxDepth}.`,
+  examples: [{ amount: 12500, currency: 'USD' }],
+});
+
+export const CreateChallengeBody = Type.Object(
+  {
+    action: Action,
+    userId: UserId,
+    payload: Type.Optional(Payload),
+    expiresIn: Type.Optional(
+      Type.Integer({
+        minimum: CHALLENGE_LIMITS.expiresInMin,
+        maximum: CHALLENGE_LIMITS.expiresInMax,
+        default: CHALLENGE_LIMITS.expiresInDefault,
+        description: 'Seconds until the challenge expires.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CreateChallengeBody = Static<typeof CreateChallengeBody>;
+
+export const CreatedChallenge = Type.Object(
+  {
+    id: ChallengeId,
+    status: Type.Literal('pending'),
+    expiresAt: Timestamp,
+  },
+  { additionalProperties: false },
+);
+export type CreatedChallenge = Static<typeof CreatedChallenge>;
+
+export const Challenge = Type.Object(
+  {
+    id: ChallengeId,
+    status: ChallengeStatus,
+    action: Action,
+    userId: UserId,
+    payload: Payload,
+    digest: Type.String({
+      pattern: '^[0-9a-f]{64}$',
+      description: 'SHA-256 (hex) of the canonical challenge document that approvals sign; see docs/challenge-digest.md.',
+    }),
+    createdAt: Timestamp,
+    expiresAt: Timestamp,
+    decidedAt: Type.Union([Timestamp, Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type Challenge = Static<typeof Challenge>;
+
+export const ChallengeParams = Type.Object({ id: Type.String() }, { additionalProperties: false });
+export type ChallengeParams = Static<typeof ChallengeParams>;
+
+export const ListChallengesQuery = Type.Object(
+  {
+    status: Type.Optional(ChallengeStatus),
+    userId: Type.Optional(UserId),
+    action: Type.Optional(Action),
+    createdFrom: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive lower bound on createdAt.' })),
+    createdTo: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive upper bound on createdAt.' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: '`nextCursor` from the previous page.' })),
+  },
+  { additionalProperties: false },
+);
+export type ListChallengesQuery = Static<typeof ListChallengesQuery>;
+
+export const ChallengeList = Type.Object(
+  {
+    data: Type.Array(Challenge),
+    hasMore: Type.Boolean(),
+    nextCursor: Type.Union([Type.String(), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type ChallengeList = Static<typeof ChallengeList>;

@@ -1,0 +1,16 @@
+/**
+ * The request and response schemas of the KEYRA API. One definition, three uses: the server
+ * validates requests with them, the OpenAPI document is generated from them, and the SDK's
+ * types are inferred from them.
+ */
+export { ErrorBody, Timestamp } from './common.js';
+export {
+  Challenge,
+  ChallengeId,
+  ChallengeList,
+  ChallengeParams,
+  ChallengeStatus,
+  CreateChallengeBody,
+  CreatedChallenge,
+  ListChallengesQuery,
+} from './challenges.js';

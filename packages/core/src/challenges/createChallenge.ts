@@ -1,0 +1,73 @@
+import type { ChallengeRecord, EpochMs, Scope } from '../domain.js';
+import { KeyraError } from '../errors.js';
+import { newId, systemRandom, type RandomBytes } from '../ids.js';
+import type { ChallengeStore } from '../ports.js';
+import { canonicalJson } from './canonicalJson.js';
+import { challengeDigest } from './challengeDigest.js';
+import { CHALLENGE_LIMITS } from './limits.js';
+
+export interface CreateChallengeInput {
+  action: string;
+  userId: string;
+  payload?: Record<string, unknown>;
+  expiresIn?: number;
+}
+
+export interface CreateChallengeDeps {
+  store: ChallengeStore;
+  now: EpochMs;
+  random?: RandomBytes;
+}
+
+/** Nesting depth of a JSON value: a scalar is 0, `{}` is 1, `{"a":{}}` is 2. */
+export function jsonDepth(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  const children = Array.isArray(value) ? value : Object.values(value as object);
+  let deepest = 0;
+  for (const child of children) deepest = Math.max(deepest, jsonDepth(child));
+  return deepest + 1;
+}
+
+/**
+ * Creates a pending, single-use challenge bound to `action` + `payload` by its digest. The
+ * schema has already checked types and ranges; here the payload's size (of its canonical form)
+ * and depth are checked, since JSON Schema cannot express them.
+ */
+export async function createChallenge(
+  scope: Scope,
+  input: CreateChallengeInput,
+  deps: CreateChallengeDeps,
+): Promise<ChallengeRecord> {
+  const payload = input.payload ?? {};
+  const depth = jsonDepth(payload);
+  if (depth > CHALLENGE_LIMITS.payloadMaxDepth) {
+    throw new KeyraError('validation_failed', `payload is nested ${depth} levels deep; the limit is ${CHALLENGE_LIMITS.payloadMaxDepth}.`, {
+      details: [{ field: 'payload', issue: 'too_deep', limit: CHALLENGE_LIMITS.payloadMaxDepth }],
+    });
+  }
+  const size = Buffer.byteLength(canonicalJson(payload), 'utf8');
+  if (size > CHALLENGE_LIMITS.payloadMaxBytes) {
+    throw new KeyraError('validation_failed', `payload is ${size} bytes as canonical JSON; the limit is ${CHALLENGE_LIMITS.payloadMaxBytes}.`, {
+      details: [{ field: 'payload', issue: 'too_large', limit: CHALLENGE_LIMITS.payloadMaxBytes }],
+    });
+  }
+  const expiresIn = input.expiresIn ?? CHALLENGE_LIMITS.expiresInDefault;
+  // Whole seconds, so the RFC 3339 string the digest covers is the one the API prints.
+  const expiresAt = Math.floor(deps.now / 1000) * 1000 + expiresIn * 1000;
+  const id = newId('challenge', deps.random ?? systemRandom);
+  const record: ChallengeRecord = {
+    id,
+    tenantId: scope.tenantId,
+    environment: scope.environment,
+    action: input.action,
+    userId: input.userId,
+    payload,
+    digest: challengeDigest({ id, action: input.action, userId: input.userId, payload, expiresAt }),
+    status: 'pending',
+    createdAt: deps.now,
+    expiresAt,
+    decidedAt: null,
+  };
+  await deps.store.insert(record);
+  return record;
+}

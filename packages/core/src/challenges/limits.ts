@@ -1,0 +1,13 @@
+/** Bounds on challenge input, shared by the request schema and the core checks. */
+export const CHALLENGE_LIMITS = {
+  actionMaxLength: 100,
+  /** Dotted lowercase name: `transfer.approve`, `deploy.production`, `agent.tool_call`. */
+  actionPattern: '^[a-z0-9_-]+(\\.[a-z0-9_-]+)*$',
+  userIdMaxLength: 128,
+  userIdPattern: '^[A-Za-z0-9._:@-]+$',
+  payloadMaxBytes: 16 * 1024,
+  payloadMaxDepth: 16,
+  expiresInMin: 10,
+  expiresInMax: 600,
+  expiresInDefault: 120,
+} as const;

@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** Random source seam: returns `n` cryptographically random bytes. */
+export type RandomBytes = (n: number) => Uint8Array;
+
+export const systemRandom: RandomBytes = (n) => randomBytes(n);
+
+/** Object id prefixes. An id is `prefix_` followed by {@link ID_BODY_LENGTH} base62 characters. */
+export const ID_PREFIX = {
+  tenant: 'ten',
+  apiKey: 'key',
+  challenge: 'chl',
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIX;
+
+export const ID_BODY_LENGTH = 24;
+
+/** Base62 text of `length` characters with no modulo bias (rejection sampling). */
+export function randomBase62(length: number, random: RandomBytes = systemRandom): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of random(length * 2)) {
+      // 248 = 62 * 4: bytes at or above it would bias the alphabet.
+      if (byte < 248) out += ALPHABET[byte % 62];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+
+export function newId(kind: IdKind, random: RandomBytes = systemRandom): string {
+  return `${ID_PREFIX[kind]}_${randomBase62(ID_BODY_LENGTH, random)}`;
+}
+
+/**
+ * Whether `value` is well-formed for `kind`. Lenient on the body length (8..64) so ids from older
+ * or external systems (like the docs' `chl_9k2m`) are merely "not found", never malformed.
+ */
+export function isIdOf(kind: IdKind, value: string): boolean {
+  return new RegExp(`^${ID_PREFIX[kind]}_[0-9A-Za-z]{4,64}$`).test(value);
+}

@@ -1,0 +1,44 @@
+import type { ApiKeyRecord, EpochMs, Environment } from '../domain.js';
+import { newId, systemRandom, type RandomBytes } from '../ids.js';
+import type { ApiKeyStore } from '../ports.js';
+import { generateApiKey } from './apiKeys.js';
+
+export interface IssuedApiKey {
+  record: ApiKeyRecord;
+  /** The secret: show it once, never log or store it. */
+  secret: string;
+}
+
+export interface CreateApiKeyOptions {
+  tenantId: string;
+  environment: Environment;
+  now: EpochMs;
+  random?: RandomBytes;
+}
+
+/** Builds a fresh key record and its secret without storing it. */
+export function buildApiKey(options: CreateApiKeyOptions): IssuedApiKey {
+  const random = options.random ?? systemRandom;
+  const generated = generateApiKey(options.environment, random);
+  return {
+    secret: generated.secret,
+    record: {
+      id: newId('apiKey', random),
+      tenantId: options.tenantId,
+      environment: options.environment,
+      hash: generated.hash,
+      displayPrefix: generated.displayPrefix,
+      createdAt: options.now,
+      expiresAt: null,
+      revokedAt: null,
+      replacedBy: null,
+    },
+  };
+}
+
+/** Creates and stores a new key for a tenant and environment. */
+export async function createApiKey(store: ApiKeyStore, options: CreateApiKeyOptions): Promise<IssuedApiKey> {
+  const issued = buildApiKey(options);
+  await store.insert(issued.record);
+  return issued;
+}

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock, type Storage } from '@keyra/core';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { ServerConfig } from './config.js';
+import { authenticateRequest } from './http/authenticate.js';
+import { handleError } from './http/errorHandler.js';
+import { beginIdempotentRequest, finishIdempotentRequest } from './http/idempotency.js';
+import { registerMetrics } from './http/metrics.js';
+import { enforceRateLimit } from './http/rateLimit.js';
+import { createValidatorCompiler } from './http/validation.js';
+import './http/requestContext.js';
+import { KeyraError } from '@keyra/core';
+import type { RateLimitStore } from './ratelimit/RateLimitStore.js';
+import { createMemoryRateLimitStore } from './ratelimit/createMemoryRateLimitStore.js';
+import { challengeRoutes } from './routes/challenges/challengeRoutes.js';
+import { systemRoutes } from './routes/system/systemRoutes.js';
+
+export interface BuildAppOptions {
+  config: ServerConfig;
+  storage: Storage;
+  clock?: Clock;
+  rateLimitStore?: RateLimitStore;
+  /** Fastify/pino logger options; `false` silences logs (tests). */
+  logger?: FastifyServerOptions['logger'];
+}
+
+export const API_VERSION = '0.1.0';
+
+/**
+ * The pino options every KEYRA server uses: JSON lines, with credentials redacted even if a
+ * future serializer starts including headers. Request bodies are never logged.
+ */
+export function loggerOptions(level: ServerConfig['logLevel']): FastifyServerOptions['logger'] {
+  return {
+    level,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', 'headers.authorization'],
+      censor: '[redacted]',
+    },
+  };
+}
+
+/**
+ * Builds the HTTP application without listening: tests drive it with `app.inject()`, and
+ * `main.ts` is the only place that binds a port.
+ */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { config, storage } = options;
+  const clock = options.clock ?? systemClock;
+  const rateLimitStore = options.rateLimitStore ?? createMemoryRateLimitStore();
+
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(config.logLevel),
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    genReqId: () => `req_${randomUUID().replace(/-/g, '')}`,
+    requestIdLogLabel: 'requestId',
+    ajv: { customOptions: { removeAdditional: false } },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(createValidatorCompiler());
+  app.setErrorHandler(handleError);
+  app.decorateRequest('auth', null);
+  app.decorateRequest('idempotencyClaim', null);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('Request-Id', request.id);
+  });
+  app.setNotFoundHandler(async (request) => {
+    throw new KeyraError('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}. See /docs.`);
+  });
+
+  const { registry } = registerMetrics(app);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'KEYRA API',
+        version: API_VERSION,
+        description:
+          'Hardware-rooted human authorization: challenges, verification and signed proofs. Authenticate with `Authorization: Bearer sk_…` or `x-api-key: sk_…`.',
+      },
+      servers: [{ url: `http://${config.host}:${config.port}` }],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'A secret key, `sk_test_…` or `sk_live_…`.' },
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+        },
+      },
+      security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(systemRoutes, { storage, rateLimitStore, registry });
+
+  // Everything below needs a key: per-IP shield, authentication, per-key limit, idempotency.
+  await app.register(async (api) => {
+    api.addHook('onRequest', async (request, reply) => {
+      const now = clock.now();
+      const { windowMs, perIp, perKey } = config.rateLimit;
+      await enforceRateLimit(rateLimitStore, { key: `ip:${request.ip}`, limit: perIp, windowMs }, now, reply, request.log);
+      request.auth = await authenticateRequest(request, storage.apiKeys, clock);
+      await enforceRateLimit(rateLimitStore, { key: `key:${request.auth.keyId}`, limit: perKey, windowMs }, now, reply, request.log);
+    });
+    api.addHook('preHandler', async (request, reply) => {
+      if (!request.auth) return;
+      const replayed = await beginIdempotentRequest(request, reply, request.auth, {
+        store: storage.idempotency,
+        clock,
+        retentionMs: config.idempotencyRetentionMs,
+      });
+      if (replayed) return reply;
+    });
+    api.addHook('onSend', async (request, reply, payload) => {
+      if (request.auth && request.idempotencyClaim) {
+        await finishIdempotentRequest(request, reply.statusCode, payload, storage.idempotency, request.auth);
+      }
+      return payload;
+    });
+    await api.register(challengeRoutes, { storage, clock });
+  });
+
+  app.addHook('onClose', async () => {
+    await rateLimitStore.close();
+  });
+  return app;
+}

@@ -1,0 +1,126 @@
+import path from 'node:path';
+
+/** Everything the server reads from flags and the environment, validated once at boot. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** `sqlite:PATH` or `postgres://…`. */
+  databaseUrl: string;
+  /** Shared rate-limit store for several instances; null keeps counters in process. */
+  redisUrl: string | null;
+  /** Allows `http://` and loopback URLs for audio and webhooks, localhost WebAuthn origins. Never on by default. */
+  dev: boolean;
+  /** Where the SQLite file, the sandbox key file and generated keys live. */
+  dataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Trust `X-Forwarded-For` from a proxy in front (per-IP limits then use the client address). */
+  trustProxy: boolean;
+  bodyLimitBytes: number;
+  rateLimit: {
+    windowMs: number;
+    perKey: number;
+    perIp: number;
+  };
+  /** How long a rotated key keeps working. */
+  keyRotationGraceMs: number;
+  idempotencyRetentionMs: number;
+  expirySweepIntervalMs: number;
+}
+
+/** Raw options as they come from the command line (all strings or booleans, all optional). */
+export interface ConfigInput {
+  host?: string | undefined;
+  port?: string | number | undefined;
+  database?: string | undefined;
+  redis?: string | undefined;
+  dev?: boolean | undefined;
+  dataDir?: string | undefined;
+}
+
+/** A configuration mistake: reported at boot with the variable or flag to fix, then the process exits. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function integer(name: string, raw: string | number | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = typeof raw === 'number' ? raw : Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}; got ${JSON.stringify(raw)}.`);
+  }
+  return value;
+}
+
+function boolean(name: string, raw: string | boolean | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (typeof raw === 'boolean') return raw;
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false; got ${JSON.stringify(raw)}.`);
+}
+
+/** Checks a database URL's form; the SQLite path is resolved against `cwd`. */
+export function normalizeDatabaseUrl(raw: string, cwd: string): string {
+  if (raw.startsWith('sqlite:')) {
+    const file = raw.slice('sqlite:'.length);
+    if (file === '') throw new ConfigError('--database sqlite: needs a file path, e.g. sqlite:.keyra/keyra.db');
+    return file === ':memory:' ? raw : `sqlite:${path.resolve(cwd, file)}`;
+  }
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    try {
+      new URL(raw);
+    } catch {
+      throw new ConfigError(`--database is not a valid PostgreSQL URL: ${redactUrl(raw)}`);
+    }
+    return raw;
+  }
+  throw new ConfigError(
+    `--database must be sqlite:PATH or postgres://USER@HOST:PORT/DB; got ${JSON.stringify(redactUrl(raw))}.`,
+  );
+}
+
+/** Hides a password in a connection URL before it is printed or logged. */
+export function redactUrl(raw: string): string {
+  return raw.replace(/(\/\/[^:/@]+):[^@/]*@/, '$1:***@');
+}
+
+/**
+ * Builds the configuration from flags (which win) and `KEYRA_*` environment variables.
+ * Throws {@link ConfigError} for anything invalid, so a bad deployment fails at boot, not later.
+ */
+export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ServerConfig {
+  const dataDir = path.resolve(cwd, input.dataDir ?? env.KEYRA_DATA_DIR ?? '.keyra');
+  const database = input.database ?? env.KEYRA_DATABASE_URL ?? `sqlite:${path.join(dataDir, 'keyra.db')}`;
+  const redis = input.redis ?? env.KEYRA_REDIS_URL ?? null;
+  if (redis !== null && !/^rediss?:\/\//.test(redis)) {
+    throw new ConfigError(`--redis must be a redis:// or rediss:// URL; got ${JSON.stringify(redactUrl(redis))}.`);
+  }
+  const logLevel = (env.KEYRA_LOG_LEVEL ?? 'info') as ServerConfig['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`KEYRA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(logLevel)}.`);
+  }
+  const host = input.host ?? env.KEYRA_HOST ?? '127.0.0.1';
+  if (host.trim() === '') throw new ConfigError('--host must not be empty.');
+  return {
+    host,
+    port: integer('--port / KEYRA_PORT', input.port ?? env.KEYRA_PORT, 8787, 0, 65535),
+    databaseUrl: normalizeDatabaseUrl(database, cwd),
+    redisUrl: redis,
+    dev: boolean('--dev / KEYRA_DEV', input.dev ?? env.KEYRA_DEV, false),
+    dataDir,
+    logLevel,
+    trustProxy: boolean('KEYRA_TRUST_PROXY', env.KEYRA_TRUST_PROXY, false),
+    bodyLimitBytes: integer('KEYRA_BODY_LIMIT_BYTES', env.KEYRA_BODY_LIMIT_BYTES, 64 * 1024, 1024, 64 * 1024 * 1024),
+    rateLimit: {
+      windowMs: integer('KEYRA_RATE_LIMIT_WINDOW_SECONDS', env.KEYRA_RATE_LIMIT_WINDOW_SECONDS, 60, 1, 86_400) * 1000,
+      perKey: integer('KEYRA_RATE_LIMIT_PER_KEY', env.KEYRA_RATE_LIMIT_PER_KEY, 600, 1, 10_000_000),
+      perIp: integer('KEYRA_RATE_LIMIT_PER_IP', env.KEYRA_RATE_LIMIT_PER_IP, 1200, 1, 10_000_000),
+    },
+    keyRotationGraceMs:
+      integer('KEYRA_KEY_ROTATION_GRACE_SECONDS', env.KEYRA_KEY_ROTATION_GRACE_SECONDS, 86_400, 0, 90 * 86_400) * 1000,
+    idempotencyRetentionMs: 24 * 60 * 60 * 1000,
+    expirySweepIntervalMs: integer('KEYRA_EXPIRY_SWEEP_MS', env.KEYRA_EXPIRY_SWEEP_MS, 1000, 50, 3_600_000),
+  };
+}

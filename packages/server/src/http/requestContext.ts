@@ -1,0 +1,12 @@
+import type { AuthenticatedKey } from '@keyra/core';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the authentication hook on every API route; null before it runs. */
+    auth: AuthenticatedKey | null;
+    /** Set when this request claimed an Idempotency-Key and must store its response. */
+    idempotencyClaim: { key: string } | null;
+  }
+}
+
+export {};

@@ -1,0 +1,41 @@
+import { Redis } from 'ioredis';
+import type { RateLimitStore } from './RateLimitStore.js';
+
+// INCR and the first PEXPIRE in one atomic step, so a crash between them cannot leave a counter
+// that never expires.
+const HIT_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return count`;
+
+/** Fixed-window counters in Redis, shared by every server instance using the same Redis. */
+export async function createRedisRateLimitStore(url: string): Promise<RateLimitStore> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: 2000,
+  });
+  // ioredis reports connection trouble as events; the hit() calls surface it as rejections.
+  redis.on('error', () => undefined);
+  await redis.connect();
+  redis.defineCommand('keyraHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
+  return {
+    async hit(key, windowMs, now) {
+      const windowStart = Math.floor(now / windowMs) * windowMs;
+      const slot = `keyra:rl:${key}:${windowStart}`;
+      const count = (await (redis as unknown as { keyraHit(k: string, ttl: number): Promise<number> }).keyraHit(
+        slot,
+        windowMs + 1000,
+      )) as number;
+      return { count, resetAt: windowStart + windowMs };
+    },
+    async ping() {
+      await redis.ping();
+    },
+    async close() {
+      redis.disconnect();
+    },
+  };
+}
+
