@@ -3,7 +3,12 @@ import { CHALLENGE_LIMITS } from '@keyra/core';
 import { Timestamp } from './common.js';
 
 export const ChallengeStatus = Type.Union(
-  [Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected'), Type.Literal('expired')],
+  [
+    Type.Literal('pending'),
+    Type.Literal('approved'),
+    Type.Literal('rejected'),
+    Type.Literal('expired'),
+  ],
   { description: 'pending → approved | rejected | expired' },
 );
 
@@ -71,7 +76,8 @@ export const Challenge = Type.Object(
     payload: Payload,
     digest: Type.String({
       pattern: '^[0-9a-f]{64}$',
-      description: 'SHA-256 (hex) of the canonical challenge document that approvals sign; see docs/challenge-digest.md.',
+      description:
+        'SHA-256 (hex) of the canonical challenge document that approvals sign; see docs/challenge-digest.md.',
     }),
     createdAt: Timestamp,
     expiresAt: Timestamp,
@@ -89,10 +95,16 @@ export const ListChallengesQuery = Type.Object(
     status: Type.Optional(ChallengeStatus),
     userId: Type.Optional(UserId),
     action: Type.Optional(Action),
-    createdFrom: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive lower bound on createdAt.' })),
-    createdTo: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive upper bound on createdAt.' })),
+    createdFrom: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Inclusive lower bound on createdAt.' }),
+    ),
+    createdTo: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Exclusive upper bound on createdAt.' }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    cursor: Type.Optional(Type.String({ maxLength: 200, description: '`nextCursor` from the previous page.' })),
+    cursor: Type.Optional(
+      Type.String({ maxLength: 200, description: '`nextCursor` from the previous page.' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -8,8 +8,12 @@ export const ErrorBody = Type.Object(
       ERROR_CODES.map((code) => Type.Literal(code)),
       { description: 'Stable machine-readable code; see docs/errors.md.' },
     ),
-    message: Type.String({ description: 'Human-readable explanation, with the fix when there is one.' }),
-    details: Type.Optional(Type.Unknown({ description: 'Structured context, e.g. the failing fields.' })),
+    message: Type.String({
+      description: 'Human-readable explanation, with the fix when there is one.',
+    }),
+    details: Type.Optional(
+      Type.Unknown({ description: 'Structured context, e.g. the failing fields.' }),
+    ),
   },
   { additionalProperties: false },
 );

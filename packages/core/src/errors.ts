@@ -65,13 +65,15 @@ export const ERROR_DESCRIPTION: Readonly<Record<ErrorCode, string>> = {
   invalid_json: 'The body is not valid JSON.',
   unsupported_media_type: 'The body is not `application/json`.',
   payload_too_large: 'The body exceeds the size limit.',
-  validation_failed: 'A field is missing, has the wrong type or is out of range (`details` lists each).',
+  validation_failed:
+    'A field is missing, has the wrong type or is out of range (`details` lists each).',
   unknown_field: 'The body or query has a field the endpoint does not take (`details` names it).',
   invalid_id: 'A path id is not well-formed for its object type.',
   invalid_cursor: 'The pagination cursor is not one this server issued.',
   route_not_found: 'No such route.',
   method_not_allowed: 'The route exists but not with this method.',
-  idempotency_key_invalid: 'The `Idempotency-Key` header is empty, too long or has invalid characters.',
+  idempotency_key_invalid:
+    'The `Idempotency-Key` header is empty, too long or has invalid characters.',
   idempotency_key_reused: 'The `Idempotency-Key` was already used with a different request.',
   idempotency_key_in_use: 'A request with this `Idempotency-Key` is still in progress.',
   challenge_not_found: 'No challenge with this id in this tenant and environment.',

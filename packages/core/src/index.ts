@@ -1,7 +1,15 @@
 export * from './domain.js';
 export * from './ports.js';
 export * from './errors.js';
-export { newId, isIdOf, randomBase62, systemRandom, ID_PREFIX, type IdKind, type RandomBytes } from './ids.js';
+export {
+  newId,
+  isIdOf,
+  randomBase62,
+  systemRandom,
+  ID_PREFIX,
+  type IdKind,
+  type RandomBytes,
+} from './ids.js';
 export { formatTimestamp } from './time.js';
 export { canonicalJson } from './challenges/canonicalJson.js';
 export {
@@ -11,12 +19,41 @@ export {
   type ChallengeDigestInput,
 } from './challenges/challengeDigest.js';
 export { CHALLENGE_LIMITS } from './challenges/limits.js';
-export { createChallenge, jsonDepth, type CreateChallengeInput, type CreateChallengeDeps } from './challenges/createChallenge.js';
+export {
+  createChallenge,
+  jsonDepth,
+  type CreateChallengeInput,
+  type CreateChallengeDeps,
+} from './challenges/createChallenge.js';
 export { effectiveStatus } from './challenges/effectiveStatus.js';
-export { listChallenges, encodeCursor, decodeCursor, type ChallengePage } from './challenges/listChallenges.js';
+export {
+  listChallenges,
+  encodeCursor,
+  decodeCursor,
+  type ChallengePage,
+} from './challenges/listChallenges.js';
 export { expireChallenges } from './challenges/expireChallenges.js';
-export { generateApiKey, hashApiKey, parseApiKeyEnvironment, hashesEqual, type GeneratedApiKey } from './keys/apiKeys.js';
-export { authenticateApiKey, type AuthenticatedKey, type ApiKeyRejection } from './keys/authenticateApiKey.js';
-export { buildApiKey, createApiKey, type IssuedApiKey, type CreateApiKeyOptions } from './keys/createApiKey.js';
-export { rotateApiKey, type RotateApiKeyOptions, type RotateApiKeyResult } from './keys/rotateApiKey.js';
+export {
+  generateApiKey,
+  hashApiKey,
+  parseApiKeyEnvironment,
+  hashesEqual,
+  type GeneratedApiKey,
+} from './keys/apiKeys.js';
+export {
+  authenticateApiKey,
+  type AuthenticatedKey,
+  type ApiKeyRejection,
+} from './keys/authenticateApiKey.js';
+export {
+  buildApiKey,
+  createApiKey,
+  type IssuedApiKey,
+  type CreateApiKeyOptions,
+} from './keys/createApiKey.js';
+export {
+  rotateApiKey,
+  type RotateApiKeyOptions,
+  type RotateApiKeyResult,
+} from './keys/rotateApiKey.js';
 export { ensureTenant } from './tenants/ensureTenant.js';

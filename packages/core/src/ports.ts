@@ -73,7 +73,12 @@ export interface ApiKeyStore {
    * only if the old key is active at `now` (not revoked, not expired, not already replaced).
    * Returns false (and writes nothing) otherwise.
    */
-  rotate(oldId: string, replacement: ApiKeyRecord, oldExpiresAt: EpochMs, now: EpochMs): Promise<boolean>;
+  rotate(
+    oldId: string,
+    replacement: ApiKeyRecord,
+    oldExpiresAt: EpochMs,
+    now: EpochMs,
+  ): Promise<boolean>;
   /** Sets revokedAt if not already revoked. Returns false if the key does not exist or was revoked. */
   revoke(id: string, now: EpochMs): Promise<boolean>;
 }
@@ -82,13 +87,23 @@ export interface ChallengeStore {
   insert(challenge: ChallengeRecord): Promise<void>;
   find(scope: Scope, id: string): Promise<ChallengeRecord | null>;
   /** Newest first (createdAt desc, id desc), at most `limit` rows after `after`. */
-  list(scope: Scope, filter: ChallengeFilter, limit: number, after?: ChallengeCursor): Promise<ChallengeRecord[]>;
+  list(
+    scope: Scope,
+    filter: ChallengeFilter,
+    limit: number,
+    after?: ChallengeCursor,
+  ): Promise<ChallengeRecord[]>;
   /**
    * The single conditional write that decides a challenge: pending and `expiresAt > now` →
    * `status`, `decidedAt = now`. Exactly one caller wins across any number of processes;
    * returns the updated record for the winner and null for everyone else.
    */
-  decide(scope: Scope, id: string, status: 'approved' | 'rejected', now: EpochMs): Promise<ChallengeRecord | null>;
+  decide(
+    scope: Scope,
+    id: string,
+    status: 'approved' | 'rejected',
+    now: EpochMs,
+  ): Promise<ChallengeRecord | null>;
   /**
    * Marks up to `limit` pending challenges with `expiresAt <= now` as expired (decidedAt = expiresAt)
    * and returns exactly the rows this call changed. Safe to run concurrently from several instances:
@@ -115,7 +130,9 @@ export interface Storage {
   readonly challenges: ChallengeStore;
   readonly idempotency: IdempotencyStore;
   /** Runs `fn` in one database transaction; the stores passed to it write inside it. */
-  transaction<T>(fn: (tx: Omit<Storage, 'transaction' | 'close' | 'ping' | 'migrate'>) => Promise<T>): Promise<T>;
+  transaction<T>(
+    fn: (tx: Omit<Storage, 'transaction' | 'close' | 'ping' | 'migrate'>) => Promise<T>,
+  ): Promise<T>;
   /** Cheap round trip for readiness checks; throws when the database is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -26,6 +26,34 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
+/** A registered route; `hidden` ones (health, metrics, docs assets) are not in the OpenAPI document. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  hidden: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeTable: RouteEntry[];
+  }
+}
+
+/** Matches concrete paths against a route pattern such as `/v1/challenges/:id`. */
+function routePattern(url: string): RegExp {
+  const source = url
+    .split('/')
+    .map((part) =>
+      part.startsWith(':')
+        ? '[^/]+'
+        : part === '*'
+          ? '.*'
+          : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    )
+    .join('/');
+  return new RegExp(`^${source}/?$`);
+}
+
 export const API_VERSION = '0.1.0';
 
 /**
@@ -36,7 +64,12 @@ export function loggerOptions(level: ServerConfig['logLevel']): FastifyServerOpt
   return {
     level,
     redact: {
-      paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', 'headers.authorization'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers["x-api-key"]',
+        'req.headers.cookie',
+        'headers.authorization',
+      ],
       censor: '[redacted]',
     },
   };
@@ -60,6 +93,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { ignoreTrailingSlash: true },
   });
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    const hidden =
+      Boolean((route.schema as { hide?: boolean } | undefined)?.hide) ||
+      route.url.startsWith('/docs');
+    for (const method of [route.method].flat())
+      if (method !== 'HEAD') routeTable.push({ method, url: route.url, hidden });
+  });
   app.setValidatorCompiler(createValidatorCompiler());
   app.setErrorHandler(handleError);
   app.decorateRequest('auth', null);
@@ -68,7 +110,20 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     reply.header('Request-Id', request.id);
   });
   app.setNotFoundHandler(async (request) => {
-    throw new KeyraError('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}. See /docs.`);
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = routeTable
+      .filter((route) => routePattern(route.url).test(path))
+      .map((route) => route.method);
+    if (allowed.length > 0) {
+      throw new KeyraError(
+        'method_not_allowed',
+        `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}.`,
+        {
+          headers: { Allow: [...new Set(allowed)].join(', ') },
+        },
+      );
+    }
+    throw new KeyraError('route_not_found', `No route ${request.method} ${path}. See /docs.`);
   });
 
   const { registry } = registerMetrics(app);
@@ -85,7 +140,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       servers: [{ url: `http://${config.host}:${config.port}` }],
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'A secret key, `sk_test_…` or `sk_live_…`.' },
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'A secret key, `sk_test_…` or `sk_live_…`.',
+          },
           apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
         },
       },
@@ -102,9 +161,21 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     api.addHook('onRequest', async (request, reply) => {
       const now = clock.now();
       const { windowMs, perIp, perKey } = config.rateLimit;
-      await enforceRateLimit(rateLimitStore, { key: `ip:${request.ip}`, limit: perIp, windowMs }, now, reply, request.log);
+      await enforceRateLimit(
+        rateLimitStore,
+        { key: `ip:${request.ip}`, limit: perIp, windowMs },
+        now,
+        reply,
+        request.log,
+      );
       request.auth = await authenticateRequest(request, storage.apiKeys, clock);
-      await enforceRateLimit(rateLimitStore, { key: `key:${request.auth.keyId}`, limit: perKey, windowMs }, now, reply, request.log);
+      await enforceRateLimit(
+        rateLimitStore,
+        { key: `key:${request.auth.keyId}`, limit: perKey, windowMs },
+        now,
+        reply,
+        request.log,
+      );
     });
     api.addHook('preHandler', async (request, reply) => {
       if (!request.auth) return;
@@ -117,7 +188,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     });
     api.addHook('onSend', async (request, reply, payload) => {
       if (request.auth && request.idempotencyClaim) {
-        await finishIdempotentRequest(request, reply.statusCode, payload, storage.idempotency, request.auth);
+        await finishIdempotentRequest(
+          request,
+          reply.statusCode,
+          payload,
+          storage.idempotency,
+          request.auth,
+        );
       }
       return payload;
     });

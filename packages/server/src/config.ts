@@ -44,11 +44,19 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-function integer(name: string, raw: string | number | undefined, fallback: number, min: number, max: number): number {
+function integer(
+  name: string,
+  raw: string | number | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (raw === undefined || raw === '') return fallback;
   const value = typeof raw === 'number' ? raw : Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer between ${min} and ${max}; got ${JSON.stringify(raw)}.`);
+    throw new ConfigError(
+      `${name} must be an integer between ${min} and ${max}; got ${JSON.stringify(raw)}.`,
+    );
   }
   return value;
 }
@@ -65,7 +73,8 @@ function boolean(name: string, raw: string | boolean | undefined, fallback: bool
 export function normalizeDatabaseUrl(raw: string, cwd: string): string {
   if (raw.startsWith('sqlite:')) {
     const file = raw.slice('sqlite:'.length);
-    if (file === '') throw new ConfigError('--database sqlite: needs a file path, e.g. sqlite:.keyra/keyra.db');
+    if (file === '')
+      throw new ConfigError('--database sqlite: needs a file path, e.g. sqlite:.keyra/keyra.db');
     return file === ':memory:' ? raw : `sqlite:${path.resolve(cwd, file)}`;
   }
   if (/^postgres(ql)?:\/\//.test(raw)) {
@@ -90,16 +99,25 @@ export function redactUrl(raw: string): string {
  * Builds the configuration from flags (which win) and `KEYRA_*` environment variables.
  * Throws {@link ConfigError} for anything invalid, so a bad deployment fails at boot, not later.
  */
-export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ServerConfig {
+export function loadConfig(
+  input: ConfigInput,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): ServerConfig {
   const dataDir = path.resolve(cwd, input.dataDir ?? env.KEYRA_DATA_DIR ?? '.keyra');
-  const database = input.database ?? env.KEYRA_DATABASE_URL ?? `sqlite:${path.join(dataDir, 'keyra.db')}`;
+  const database =
+    input.database ?? env.KEYRA_DATABASE_URL ?? `sqlite:${path.join(dataDir, 'keyra.db')}`;
   const redis = input.redis ?? env.KEYRA_REDIS_URL ?? null;
   if (redis !== null && !/^rediss?:\/\//.test(redis)) {
-    throw new ConfigError(`--redis must be a redis:// or rediss:// URL; got ${JSON.stringify(redactUrl(redis))}.`);
+    throw new ConfigError(
+      `--redis must be a redis:// or rediss:// URL; got ${JSON.stringify(redactUrl(redis))}.`,
+    );
   }
   const logLevel = (env.KEYRA_LOG_LEVEL ?? 'info') as ServerConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError(`KEYRA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(logLevel)}.`);
+    throw new ConfigError(
+      `KEYRA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(logLevel)}.`,
+    );
   }
   const host = input.host ?? env.KEYRA_HOST ?? '127.0.0.1';
   if (host.trim() === '') throw new ConfigError('--host must not be empty.');
@@ -112,15 +130,40 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
     dataDir,
     logLevel,
     trustProxy: boolean('KEYRA_TRUST_PROXY', env.KEYRA_TRUST_PROXY, false),
-    bodyLimitBytes: integer('KEYRA_BODY_LIMIT_BYTES', env.KEYRA_BODY_LIMIT_BYTES, 64 * 1024, 1024, 64 * 1024 * 1024),
+    bodyLimitBytes: integer(
+      'KEYRA_BODY_LIMIT_BYTES',
+      env.KEYRA_BODY_LIMIT_BYTES,
+      64 * 1024,
+      1024,
+      64 * 1024 * 1024,
+    ),
     rateLimit: {
-      windowMs: integer('KEYRA_RATE_LIMIT_WINDOW_SECONDS', env.KEYRA_RATE_LIMIT_WINDOW_SECONDS, 60, 1, 86_400) * 1000,
+      windowMs:
+        integer(
+          'KEYRA_RATE_LIMIT_WINDOW_SECONDS',
+          env.KEYRA_RATE_LIMIT_WINDOW_SECONDS,
+          60,
+          1,
+          86_400,
+        ) * 1000,
       perKey: integer('KEYRA_RATE_LIMIT_PER_KEY', env.KEYRA_RATE_LIMIT_PER_KEY, 600, 1, 10_000_000),
       perIp: integer('KEYRA_RATE_LIMIT_PER_IP', env.KEYRA_RATE_LIMIT_PER_IP, 1200, 1, 10_000_000),
     },
     keyRotationGraceMs:
-      integer('KEYRA_KEY_ROTATION_GRACE_SECONDS', env.KEYRA_KEY_ROTATION_GRACE_SECONDS, 86_400, 0, 90 * 86_400) * 1000,
+      integer(
+        'KEYRA_KEY_ROTATION_GRACE_SECONDS',
+        env.KEYRA_KEY_ROTATION_GRACE_SECONDS,
+        86_400,
+        0,
+        90 * 86_400,
+      ) * 1000,
     idempotencyRetentionMs: 24 * 60 * 60 * 1000,
-    expirySweepIntervalMs: integer('KEYRA_EXPIRY_SWEEP_MS', env.KEYRA_EXPIRY_SWEEP_MS, 1000, 50, 3_600_000),
+    expirySweepIntervalMs: integer(
+      'KEYRA_EXPIRY_SWEEP_MS',
+      env.KEYRA_EXPIRY_SWEEP_MS,
+      1000,
+      50,
+      3_600_000,
+    ),
   };
 }

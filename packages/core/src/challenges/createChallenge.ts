@@ -41,15 +41,37 @@ export async function createChallenge(
   const payload = input.payload ?? {};
   const depth = jsonDepth(payload);
   if (depth > CHALLENGE_LIMITS.payloadMaxDepth) {
-    throw new KeyraError('validation_failed', `payload is nested ${depth} levels deep; the limit is ${CHALLENGE_LIMITS.payloadMaxDepth}.`, {
-      details: [{ field: 'payload', issue: 'too_deep', limit: CHALLENGE_LIMITS.payloadMaxDepth }],
-    });
+    throw new KeyraError(
+      'validation_failed',
+      `payload is nested ${depth} levels deep; the limit is ${CHALLENGE_LIMITS.payloadMaxDepth}.`,
+      {
+        details: [{ field: 'payload', issue: 'too_deep', limit: CHALLENGE_LIMITS.payloadMaxDepth }],
+      },
+    );
   }
-  const size = Buffer.byteLength(canonicalJson(payload), 'utf8');
+  let canonical: string;
+  try {
+    canonical = canonicalJson(payload);
+  } catch {
+    throw new KeyraError(
+      'validation_failed',
+      'payload has a string that is not valid Unicode (a lone surrogate).',
+      {
+        details: [{ field: 'payload', issue: 'invalid_unicode' }],
+      },
+    );
+  }
+  const size = Buffer.byteLength(canonical, 'utf8');
   if (size > CHALLENGE_LIMITS.payloadMaxBytes) {
-    throw new KeyraError('validation_failed', `payload is ${size} bytes as canonical JSON; the limit is ${CHALLENGE_LIMITS.payloadMaxBytes}.`, {
-      details: [{ field: 'payload', issue: 'too_large', limit: CHALLENGE_LIMITS.payloadMaxBytes }],
-    });
+    throw new KeyraError(
+      'validation_failed',
+      `payload is ${size} bytes as canonical JSON; the limit is ${CHALLENGE_LIMITS.payloadMaxBytes}.`,
+      {
+        details: [
+          { field: 'payload', issue: 'too_large', limit: CHALLENGE_LIMITS.payloadMaxBytes },
+        ],
+      },
+    );
   }
   const expiresIn = input.expiresIn ?? CHALLENGE_LIMITS.expiresInDefault;
   // Whole seconds, so the RFC 3339 string the digest covers is the one the API prints.

@@ -5,5 +5,7 @@ import type { ChallengeRecord, ChallengeStatus, EpochMs } from '../domain.js';
  * expiry job has written that down.
  */
 export function effectiveStatus(challenge: ChallengeRecord, now: EpochMs): ChallengeStatus {
-  return challenge.status === 'pending' && challenge.expiresAt <= now ? 'expired' : challenge.status;
+  return challenge.status === 'pending' && challenge.expiresAt <= now
+    ? 'expired'
+    : challenge.status;
 }

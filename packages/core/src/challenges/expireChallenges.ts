@@ -6,7 +6,11 @@ import type { ChallengeStore } from '../ports.js';
  * are left. Safe with many instances sweeping at once (the store hands each row to one caller).
  * Returns the challenges this call expired.
  */
-export async function expireChallenges(store: ChallengeStore, now: EpochMs, batchSize = 500): Promise<ChallengeRecord[]> {
+export async function expireChallenges(
+  store: ChallengeStore,
+  now: EpochMs,
+  batchSize = 500,
+): Promise<ChallengeRecord[]> {
   const expired: ChallengeRecord[] = [];
   for (;;) {
     const batch = await store.expireDue(now, batchSize);

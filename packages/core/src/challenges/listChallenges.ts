@@ -16,7 +16,10 @@ export function encodeCursor(cursor: ChallengeCursor): string {
 /** Decodes a cursor from {@link encodeCursor}; anything else is `invalid_cursor`. */
 export function decodeCursor(text: string): ChallengeCursor {
   const invalid = (): never => {
-    throw new KeyraError('invalid_cursor', 'The cursor is not valid; use the nextCursor of a previous page.');
+    throw new KeyraError(
+      'invalid_cursor',
+      'The cursor is not valid; use the nextCursor of a previous page.',
+    );
   };
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(text)) return invalid();
   let parsed: unknown;
@@ -50,5 +53,9 @@ export async function listChallenges(
   const hasMore = rows.length > limit;
   const data = hasMore ? rows.slice(0, limit) : rows;
   const last = data[data.length - 1];
-  return { data, hasMore, nextCursor: hasMore && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
+  return {
+    data,
+    hasMore,
+    nextCursor: hasMore && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+  };
 }

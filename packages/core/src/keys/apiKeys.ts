@@ -19,7 +19,10 @@ export interface GeneratedApiKey {
 }
 
 /** Creates a new secret key for `environment` with its storage hash and display prefix. */
-export function generateApiKey(environment: Environment, random: RandomBytes = systemRandom): GeneratedApiKey {
+export function generateApiKey(
+  environment: Environment,
+  random: RandomBytes = systemRandom,
+): GeneratedApiKey {
   const secret = `${KEY_PREFIX[environment]}${randomBase62(SECRET_LENGTH, random)}`;
   return { secret, hash: hashApiKey(secret), displayPrefix: `${secret.slice(0, 12)}…` };
 }

@@ -8,7 +8,8 @@ export interface AuthenticatedKey extends Scope {
 }
 
 /** Why a key was refused. Goes to the log and the error's cause, never to the client. */
-export type ApiKeyRejection = 'missing' | 'malformed' | 'unknown' | 'revoked' | 'expired' | 'environment_mismatch';
+export type ApiKeyRejection =
+  'missing' | 'malformed' | 'unknown' | 'revoked' | 'expired' | 'environment_mismatch';
 
 /**
  * Resolves a presented key to its tenant and environment. Every failure is the same

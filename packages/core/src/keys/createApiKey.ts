@@ -37,7 +37,10 @@ export function buildApiKey(options: CreateApiKeyOptions): IssuedApiKey {
 }
 
 /** Creates and stores a new key for a tenant and environment. */
-export async function createApiKey(store: ApiKeyStore, options: CreateApiKeyOptions): Promise<IssuedApiKey> {
+export async function createApiKey(
+  store: ApiKeyStore,
+  options: CreateApiKeyOptions,
+): Promise<IssuedApiKey> {
   const issued = buildApiKey(options);
   await store.insert(issued.record);
   return issued;

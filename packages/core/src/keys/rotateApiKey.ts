@@ -20,7 +20,10 @@ export type RotateApiKeyResult =
  * Issues a replacement key in the same tenant and environment; the old key stays valid for the
  * grace period so deployed services can switch over without an outage.
  */
-export async function rotateApiKey(store: ApiKeyStore, options: RotateApiKeyOptions): Promise<RotateApiKeyResult> {
+export async function rotateApiKey(
+  store: ApiKeyStore,
+  options: RotateApiKeyOptions,
+): Promise<RotateApiKeyResult> {
   const old = await store.findById(options.keyId);
   if (!old) return { outcome: 'not_found' };
   const replacement = buildApiKey({

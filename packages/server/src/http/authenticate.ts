@@ -1,4 +1,10 @@
-import { authenticateApiKey, KeyraError, type AuthenticatedKey, type ApiKeyStore, type Clock } from '@keyra/core';
+import {
+  authenticateApiKey,
+  KeyraError,
+  type AuthenticatedKey,
+  type ApiKeyStore,
+  type Clock,
+} from '@keyra/core';
 import type { FastifyRequest } from 'fastify';
 
 /**
@@ -15,7 +21,9 @@ export function presentedKey(request: FastifyRequest): string | undefined {
   const header = request.headers['x-api-key'];
   const apiKey = Array.isArray(header) ? '' : header?.trim();
   if (bearer !== undefined && apiKey !== undefined && bearer !== apiKey) {
-    throw new KeyraError('invalid_api_key', 'Missing or invalid API key.', { cause: 'conflicting_headers' });
+    throw new KeyraError('invalid_api_key', 'Missing or invalid API key.', {
+      cause: 'conflicting_headers',
+    });
   }
   return bearer ?? apiKey;
 }

@@ -11,7 +11,8 @@ interface ValidationIssue {
 function fieldName(part: string | undefined, issue: ValidationIssue): string {
   const pointer = issue.instancePath.replace(/^\//, '').replace(/\//g, '.');
   const missing = issue.keyword === 'required' ? String(issue.params.missingProperty) : '';
-  const extra = issue.keyword === 'additionalProperties' ? String(issue.params.additionalProperty) : '';
+  const extra =
+    issue.keyword === 'additionalProperties' ? String(issue.params.additionalProperty) : '';
   const field = [pointer, missing || extra].filter(Boolean).join('.');
   return part === 'body' ? field || '(body)' : `${part ?? 'request'}${field ? `.${field}` : ''}`;
 }
@@ -23,9 +24,13 @@ function fromValidation(error: FastifyError): KeyraError {
   const unknown = issues.filter((issue) => issue.keyword === 'additionalProperties');
   if (unknown.length > 0) {
     const fields = unknown.map((issue) => fieldName(part, issue));
-    return new KeyraError('unknown_field', `Unknown field${fields.length > 1 ? 's' : ''}: ${fields.join(', ')}. Remove ${fields.length > 1 ? 'them' : 'it'}; see /docs for the accepted fields.`, {
-      details: fields.map((field) => ({ field, issue: 'unknown_field' })),
-    });
+    return new KeyraError(
+      'unknown_field',
+      `Unknown field${fields.length > 1 ? 's' : ''}: ${fields.join(', ')}. Remove ${fields.length > 1 ? 'them' : 'it'}; see /docs for the accepted fields.`,
+      {
+        details: fields.map((field) => ({ field, issue: 'unknown_field' })),
+      },
+    );
   }
   // `anyOf`/`if` wrappers repeat what their branches already said.
   const useful = issues.filter((issue) => !['anyOf', 'oneOf', 'if'].includes(issue.keyword));
@@ -49,40 +54,75 @@ export function toKeyraError(error: FastifyError | Error): KeyraError {
   if (fastifyError.validation) return fromValidation(fastifyError);
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new KeyraError('payload_too_large', 'The request body is too large.', { cause: error });
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new KeyraError('unsupported_media_type', 'Send the body as JSON with `Content-Type: application/json`.', {
+      return new KeyraError('payload_too_large', 'The request body is too large.', {
         cause: error,
       });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new KeyraError(
+        'unsupported_media_type',
+        'Send the body as JSON with `Content-Type: application/json`.',
+        {
+          cause: error,
+        },
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new KeyraError('invalid_json', 'The body is not valid JSON.', { cause: error });
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new KeyraError('validation_failed', 'The Content-Length header does not match the body.', { cause: error });
+      return new KeyraError(
+        'validation_failed',
+        'The Content-Length header does not match the body.',
+        { cause: error },
+      );
     default:
       break;
   }
   // Fastify's JSON parser raises a plain SyntaxError with statusCode 400; its prototype-poisoning
   // guard raises a 400 as well.
-  if (error instanceof SyntaxError || (fastifyError.statusCode === 400 && /JSON|prototype|constructor/i.test(error.message))) {
+  if (
+    error instanceof SyntaxError ||
+    (fastifyError.statusCode === 400 && /JSON|prototype|constructor/i.test(error.message))
+  ) {
     return new KeyraError('invalid_json', 'The body is not valid JSON.', { cause: error });
   }
-  if (fastifyError.statusCode === 413) return new KeyraError('payload_too_large', 'The request body is too large.');
+  if (fastifyError.statusCode === 413)
+    return new KeyraError('payload_too_large', 'The request body is too large.');
   if (fastifyError.statusCode === 415) {
-    return new KeyraError('unsupported_media_type', 'Send the body as JSON with `Content-Type: application/json`.');
+    return new KeyraError(
+      'unsupported_media_type',
+      'Send the body as JSON with `Content-Type: application/json`.',
+    );
   }
-  if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+  if (
+    fastifyError.statusCode !== undefined &&
+    fastifyError.statusCode >= 400 &&
+    fastifyError.statusCode < 500
+  ) {
     return new KeyraError('validation_failed', error.message, { cause: error });
   }
-  return new KeyraError('internal_error', 'An unexpected error occurred. It has been logged; retry with backoff.', {
-    cause: error,
-  });
+  return new KeyraError(
+    'internal_error',
+    'An unexpected error occurred. It has been logged; retry with backoff.',
+    {
+      cause: error,
+    },
+  );
 }
 
-export async function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+export async function handleError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
   const keyraError = toKeyraError(error);
   if (keyraError.status >= 500) {
-    request.log.error({ err: { type: error.name, message: error.message, stack: error.stack }, code: keyraError.code }, 'request failed');
+    request.log.error(
+      {
+        err: { type: error.name, message: error.message, stack: error.stack },
+        code: keyraError.code,
+      },
+      'request failed',
+    );
   } else {
     // The cause explains refusals (e.g. why a key was rejected) to operators, never to clients.
     // Only reason codes are logged: parser messages can quote the body.

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson, KeyraError, type Clock, type IdempotencyStore, type Scope } from '@keyra/core';
+import {
+  canonicalJson,
+  KeyraError,
+  type Clock,
+  type IdempotencyStore,
+  type Scope,
+} from '@keyra/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -34,7 +40,10 @@ export async function beginIdempotentRequest(
   if (header === undefined || request.method !== 'POST') return false;
   const key = Array.isArray(header) ? '' : header;
   if (!KEY_PATTERN.test(key)) {
-    throw new KeyraError('idempotency_key_invalid', 'Idempotency-Key must be 1-255 visible ASCII characters, e.g. a UUID.');
+    throw new KeyraError(
+      'idempotency_key_invalid',
+      'Idempotency-Key must be 1-255 visible ASCII characters, e.g. a UUID.',
+    );
   }
   const print = fingerprint(request);
   const claim = await options.store.claim({
@@ -58,9 +67,13 @@ export async function beginIdempotentRequest(
     );
   }
   if (claim.outcome === 'in_progress') {
-    throw new KeyraError('idempotency_key_in_use', 'A request with this Idempotency-Key is still in progress; retry shortly.', {
-      headers: { 'Retry-After': '1' },
-    });
+    throw new KeyraError(
+      'idempotency_key_in_use',
+      'A request with this Idempotency-Key is still in progress; retry shortly.',
+      {
+        headers: { 'Retry-After': '1' },
+      },
+    );
   }
   await reply
     .status(claim.record.statusCode ?? 200)
@@ -88,5 +101,10 @@ export async function finishIdempotentRequest(
     await store.release(scope, claim.key);
     return;
   }
-  await store.complete(scope, claim.key, statusCode, typeof payload === 'string' ? payload : String(payload ?? ''));
+  await store.complete(
+    scope,
+    claim.key,
+    statusCode,
+    typeof payload === 'string' ? payload : String(payload ?? ''),
+  );
 }

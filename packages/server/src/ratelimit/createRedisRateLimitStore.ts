@@ -24,10 +24,9 @@ export async function createRedisRateLimitStore(url: string): Promise<RateLimitS
     async hit(key, windowMs, now) {
       const windowStart = Math.floor(now / windowMs) * windowMs;
       const slot = `keyra:rl:${key}:${windowStart}`;
-      const count = (await (redis as unknown as { keyraHit(k: string, ttl: number): Promise<number> }).keyraHit(
-        slot,
-        windowMs + 1000,
-      )) as number;
+      const count = (await (
+        redis as unknown as { keyraHit(k: string, ttl: number): Promise<number> }
+      ).keyraHit(slot, windowMs + 1000)) as number;
       return { count, resetAt: windowStart + windowMs };
     },
     async ping() {
@@ -38,4 +37,3 @@ export async function createRedisRateLimitStore(url: string): Promise<RateLimitS
     },
   };
 }
-

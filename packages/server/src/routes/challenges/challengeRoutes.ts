@@ -54,7 +54,10 @@ function parseTime(field: string, value: string | undefined): number | undefined
 }
 
 /** `POST /v1/challenges`, `GET /v1/challenges/:id`, `GET /v1/challenges`. */
-export async function challengeRoutes(app: FastifyInstance, options: ChallengeRoutesOptions): Promise<void> {
+export async function challengeRoutes(
+  app: FastifyInstance,
+  options: ChallengeRoutesOptions,
+): Promise<void> {
   const { storage, clock } = options;
 
   app.post<{ Body: CreateChallengeBody }>(
@@ -70,8 +73,13 @@ export async function challengeRoutes(app: FastifyInstance, options: ChallengeRo
       },
     },
     async (request, reply) => {
-      const record = await createChallenge(scopeOf(request), request.body, { store: storage.challenges, now: clock.now() });
-      return reply.status(201).send({ id: record.id, status: 'pending', expiresAt: formatTimestamp(record.expiresAt) });
+      const record = await createChallenge(scopeOf(request), request.body, {
+        store: storage.challenges,
+        now: clock.now(),
+      });
+      return reply
+        .status(201)
+        .send({ id: record.id, status: 'pending', expiresAt: formatTimestamp(record.expiresAt) });
     },
   );
 
@@ -88,10 +96,14 @@ export async function challengeRoutes(app: FastifyInstance, options: ChallengeRo
     async (request) => {
       const { id } = request.params;
       if (!isIdOf('challenge', id)) {
-        throw new KeyraError('invalid_id', `"${id.slice(0, 80)}" is not a challenge id; challenge ids look like chl_9k2m.`);
+        throw new KeyraError(
+          'invalid_id',
+          `"${id.slice(0, 80)}" is not a challenge id; challenge ids look like chl_9k2m.`,
+        );
       }
       const record = await storage.challenges.find(scopeOf(request), id);
-      if (!record) throw new KeyraError('challenge_not_found', `No challenge ${id} in this environment.`);
+      if (!record)
+        throw new KeyraError('challenge_not_found', `No challenge ${id} in this environment.`);
       return challengeJson(record, clock.now());
     },
   );
@@ -127,7 +139,11 @@ export async function challengeRoutes(app: FastifyInstance, options: ChallengeRo
         query.cursor,
       );
       const now = clock.now();
-      return { data: page.data.map((record) => challengeJson(record, now)), hasMore: page.hasMore, nextCursor: page.nextCursor };
+      return {
+        data: page.data.map((record) => challengeJson(record, now)),
+        hasMore: page.hasMore,
+        nextCursor: page.nextCursor,
+      };
     },
   );
 }

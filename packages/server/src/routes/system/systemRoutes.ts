@@ -10,7 +10,10 @@ export interface SystemRoutesOptions {
 }
 
 /** Liveness, readiness (database and Redis reachable) and Prometheus metrics. */
-export async function systemRoutes(app: FastifyInstance, options: SystemRoutesOptions): Promise<void> {
+export async function systemRoutes(
+  app: FastifyInstance,
+  options: SystemRoutesOptions,
+): Promise<void> {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
@@ -20,7 +23,10 @@ export async function systemRoutes(app: FastifyInstance, options: SystemRoutesOp
         await fn();
         checks[name] = 'ok';
       } catch (error) {
-        request.log.warn({ check: name, reason: (error as Error).message }, 'readiness check failed');
+        request.log.warn(
+          { check: name, reason: (error as Error).message },
+          'readiness check failed',
+        );
         checks[name] = 'unavailable';
       }
     };
@@ -29,7 +35,9 @@ export async function systemRoutes(app: FastifyInstance, options: SystemRoutesOp
       probe('rateLimitStore', () => options.rateLimitStore.ping()),
     ]);
     const ready = Object.values(checks).every((value) => value === 'ok');
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
+    return reply
+      .status(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'unavailable', checks });
   });
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {

@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const KEYRA_BIN = fileURLToPath(
+  new URL('../../packages/server/bin/keyra.js', import.meta.url),
+);
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `keyra` CLI to completion. */
+export function runKeyra(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [KEYRA_BIN, ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, KEYRA_LOG_LEVEL: 'warn', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export interface KeyraServer {
+  url: string;
+  process: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `keyra serve --port 0 …` and resolves once it logs where it listens. */
+export function startKeyra(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<KeyraServer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [KEYRA_BIN, 'serve', '--port', '0', ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, KEYRA_LOG_LEVEL: 'info', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let settled = false;
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    const timer = setTimeout(
+      () => fail(new Error(`keyra serve did not start in 20 s\n${stdout}\n${stderr}`)),
+      20_000,
+    );
+    function fail(error: Error): void {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(error);
+    }
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (settled) return;
+      for (const line of stdout.split('\n')) {
+        if (!line.includes('keyra listening')) continue;
+        const { url } = JSON.parse(line) as { url: string };
+        settled = true;
+        clearTimeout(timer);
+        resolve({
+          url,
+          process: child,
+          stdout: () => stdout,
+          stderr: () => stderr,
+          async stop(signal: NodeJS.Signals = 'SIGTERM') {
+            if (child.exitCode === null) child.kill(signal);
+            return exited;
+          },
+        });
+        return;
+      }
+    });
+    child.on('exit', (code) =>
+      fail(new Error(`keyra serve exited with ${code}\n${stdout}\n${stderr}`)),
+    );
+  });
+}

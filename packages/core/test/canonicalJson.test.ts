@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../src/challenges/canonicalJson.js';
+
+// Vectors from RFC 8785 (JSON Canonicalization Scheme), §3.2.2, §3.2.3 and Appendix B.
+describe('canonicalJson (RFC 8785)', () => {
+  it('matches the RFC 8785 §3.2.2 example', () => {
+    const input = JSON.parse(
+      '{"numbers":[333333333.33333329,1E30,4.50,2e-3,0.000000000000000000000000001],"string":"\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/","literals":[null,true,false]}',
+    );
+    expect(canonicalJson(input)).toBe(
+      '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}',
+    );
+  });
+
+  it('sorts keys by UTF-16 code units (§3.2.3)', () => {
+    const input = JSON.parse(
+      '{"\\u20ac":"Euro Sign","\\r":"Carriage Return","\\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\\ud83d\\ude00":"Emoji: Grinning Face","\\u0080":"Control","\\u00f6":"Latin Small Letter O With Diaeresis"}',
+    );
+    expect(canonicalJson(input)).toBe(
+      '{"\\r":"Carriage Return","1":"One","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis","\u20ac":"Euro Sign","\ud83d\ude00":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}',
+    );
+  });
+
+  it.each([
+    ['0000000000000000', '0'],
+    ['8000000000000000', '0'],
+    ['0000000000000001', '5e-324'],
+    ['7fefffffffffffff', '1.7976931348623157e+308'],
+    ['4340000000000000', '9007199254740992'],
+    ['44b52d02c7e14af5', '9.999999999999997e+22'],
+    ['44b52d02c7e14af6', '1e+23'],
+    ['3eb0c6f7a0b5ed8d', '0.000001'],
+    ['3eb0c6f7a0b5ed8c', '9.999999999999997e-7'],
+  ])('serializes the IEEE 754 value %s as %s (Appendix B)', (hex, expected) => {
+    const value = Buffer.from(hex, 'hex').readDoubleBE(0);
+    expect(canonicalJson(value)).toBe(expected);
+  });
+
+  it('drops whitespace and nests', () => {
+    expect(canonicalJson({ b: [1, { d: 2, c: 'x' }], a: null })).toBe(
+      '{"a":null,"b":[1,{"c":"x","d":2}]}',
+    );
+  });
+
+  it('refuses what JSON cannot carry canonically', () => {
+    expect(() => canonicalJson(Number.NaN)).toThrow(TypeError);
+    expect(() => canonicalJson(Infinity)).toThrow(TypeError);
+    expect(() => canonicalJson(10n)).toThrow(TypeError);
+    expect(() => canonicalJson('\ud800')).toThrow(TypeError);
+    expect(() => canonicalJson({ '\udc00x': 1 })).toThrow(TypeError);
+    expect(canonicalJson('\ud83d\ude00')).toBe('"😀"');
+  });
+});

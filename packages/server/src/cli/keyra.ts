@@ -1,0 +1,37 @@
+import { Command, CommanderError } from 'commander';
+import { KeyraError } from '@keyra/core';
+import { ConfigError } from '../config.js';
+import { CliError } from './CliError.js';
+import { registerKeysCommands } from './keysCommands.js';
+import { registerMigrateCommand } from './migrateCommand.js';
+import { registerServeCommand } from './serveCommand.js';
+
+/** The `keyra` program: serve, migrate and key management, each with `--help`. */
+export function createProgram(): Command {
+  const program = new Command('keyra')
+    .description('KEYRA: cryptographic proof that a specific human approved a specific action.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerServeCommand(program);
+  registerMigrateCommand(program);
+  registerKeysCommands(program);
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. Errors print one readable line, not a stack. */
+export async function main(argv: string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof ConfigError || error instanceof KeyraError || error instanceof CliError) {
+      console.error(`keyra: ${error.message}`);
+      return 2;
+    }
+    console.error(`keyra: ${(error as Error).message}`);
+    return 1;
+  }
+}

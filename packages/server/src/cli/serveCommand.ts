@@ -1,0 +1,92 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { loadConfig } from '../config.js';
+import { sandboxKeyFile } from '../bootstrap.js';
+import { startServer } from '../startServer.js';
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description(
+      'Run the KEYRA API server (SQLite by default; PostgreSQL and Redis for a cluster).',
+    )
+    .option('--port <n>', 'port to listen on (env KEYRA_PORT)', undefined)
+    .option('--host <address>', 'address to bind (env KEYRA_HOST)', undefined)
+    .option(
+      '--database <url>',
+      'sqlite:PATH or postgres://… (env KEYRA_DATABASE_URL; default sqlite:.keyra/keyra.db)',
+    )
+    .option(
+      '--redis <url>',
+      'Redis URL for rate limits shared by all instances (env KEYRA_REDIS_URL)',
+    )
+    .option(
+      '--data-dir <dir>',
+      'directory for the SQLite file and generated secrets (env KEYRA_DATA_DIR; default .keyra)',
+    )
+    .option(
+      '--dev',
+      'development mode: allow http:// and loopback URLs (env KEYRA_DEV); never use in production',
+    )
+    .addHelpText(
+      'after',
+      '\nOther settings come from the environment: KEYRA_LOG_LEVEL, KEYRA_RATE_LIMIT_PER_KEY, KEYRA_RATE_LIMIT_PER_IP,\nKEYRA_RATE_LIMIT_WINDOW_SECONDS, KEYRA_KEY_ROTATION_GRACE_SECONDS, KEYRA_BODY_LIMIT_BYTES, KEYRA_TRUST_PROXY.\nSee docs/configuration.md.',
+    )
+    .action(
+      async (flags: {
+        port?: string;
+        host?: string;
+        database?: string;
+        redis?: string;
+        dataDir?: string;
+        dev?: boolean;
+      }) => {
+        const config = loadConfig({
+          port: flags.port,
+          host: flags.host,
+          database: flags.database,
+          redis: flags.redis,
+          dataDir: flags.dataDir,
+          dev: flags.dev,
+        });
+        const server = await startServer(config);
+        const keyFile =
+          server.sandboxKeyFile ??
+          (existsSync(sandboxKeyFile(config.dataDir)) ? sandboxKeyFile(config.dataDir) : null);
+        // Human-facing lines go to stderr so stdout stays pure JSON logs.
+        process.stderr.write(
+          `\nKEYRA is running at ${server.url}  (API docs: ${server.url}/docs)\n`,
+        );
+        if (server.sandboxKeyFile) {
+          process.stderr.write(
+            `Created a sandbox tenant. Its API key is in ${keyFile} (mode 0600):\n  export KEYRA_API_KEY=$(cat ${keyFile})\n\n`,
+          );
+        } else if (keyFile) {
+          process.stderr.write(`Sandbox API key file: ${keyFile}\n\n`);
+        } else {
+          process.stderr.write(
+            'Create an API key with: npx keyra keys create --env sandbox --json\n\n',
+          );
+        }
+        await new Promise<void>((resolve) => {
+          let signalled = false;
+          const shutdown = (signal: NodeJS.Signals): void => {
+            if (signalled) return;
+            signalled = true;
+            server.app.log.info({ signal }, 'shutting down');
+            const force = setTimeout(() => {
+              server.app.log.error('graceful shutdown timed out after 10 s; exiting');
+              process.exit(1);
+            }, 10_000);
+            force.unref();
+            server.close().then(resolve, (error: unknown) => {
+              server.app.log.error({ reason: (error as Error).message }, 'error during shutdown');
+              resolve();
+            });
+          };
+          process.once('SIGINT', shutdown);
+          process.once('SIGTERM', shutdown);
+        });
+      },
+    );
+}

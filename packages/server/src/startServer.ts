@@ -1,0 +1,89 @@
+import { systemClock, type Clock, type Storage } from '@keyra/core';
+import { migrateToLatest, openStorage } from '@keyra/storage';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { buildApp } from './app.js';
+import { bootstrapSandbox } from './bootstrap.js';
+import { redactUrl, type ServerConfig } from './config.js';
+import { startExpiryJob, type BackgroundJob } from './jobs/startExpiryJob.js';
+import type { RateLimitStore } from './ratelimit/RateLimitStore.js';
+import { createMemoryRateLimitStore } from './ratelimit/createMemoryRateLimitStore.js';
+import { createRedisRateLimitStore } from './ratelimit/createRedisRateLimitStore.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  storage: Storage;
+  /** `http://host:port` the server listens on. */
+  url: string;
+  /** Set on the first start against an empty database: where the sandbox key was written. */
+  sandboxKeyFile: string | null;
+  /** Stops accepting connections, finishes in-flight requests and jobs, closes the database. */
+  close(): Promise<void>;
+}
+
+export interface StartServerOptions {
+  clock?: Clock;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/**
+ * Opens the database (migrating it to the current schema), bootstraps a sandbox key on first run,
+ * connects the rate-limit store, starts the expiry job and listens. The one place that binds a port.
+ */
+export async function startServer(
+  config: ServerConfig,
+  options: StartServerOptions = {},
+): Promise<RunningServer> {
+  const clock = options.clock ?? systemClock;
+  await migrateToLatest(config.databaseUrl);
+  const storage = await openStorage(config.databaseUrl);
+  let rateLimitStore: RateLimitStore | undefined;
+  let job: BackgroundJob | undefined;
+  try {
+    const bootstrap = await bootstrapSandbox(storage, config.dataDir, clock);
+    rateLimitStore = config.redisUrl
+      ? await createRedisRateLimitStore(config.redisUrl)
+      : createMemoryRateLimitStore();
+    const app = await buildApp({
+      config,
+      storage,
+      clock,
+      rateLimitStore,
+      ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    });
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    app.log.info(
+      {
+        url,
+        database: redactUrl(config.databaseUrl),
+        redis: config.redisUrl ? redactUrl(config.redisUrl) : null,
+        dev: config.dev,
+      },
+      'keyra listening',
+    );
+    job = startExpiryJob(storage, clock, config.expirySweepIntervalMs, app.log);
+    const expiryJob = job;
+    let closing: Promise<void> | null = null;
+    return {
+      app,
+      storage,
+      url,
+      sandboxKeyFile: bootstrap.keyFile,
+      close() {
+        closing ??= (async () => {
+          await expiryJob.stop();
+          await app.close();
+          await storage.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await job?.stop();
+    await rateLimitStore?.close();
+    await storage.close();
+    throw error;
+  }
+}

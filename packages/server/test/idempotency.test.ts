@@ -1,0 +1,81 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bearer, createTestApp, type TestApp } from './helpers/testApp.js';
+
+describe('Idempotency-Key', () => {
+  let t: TestApp;
+  let key: string;
+  beforeEach(async () => {
+    t = await createTestApp();
+    key = await t.key();
+  });
+  afterEach(async () => t.close());
+
+  const post = (body: object, idempotencyKey?: string, apiKey = key) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/v1/challenges',
+      headers: {
+        ...bearer(apiKey),
+        ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+      },
+      payload: body,
+    });
+  const count = async () =>
+    (await t.app.inject({ method: 'GET', url: '/v1/challenges', headers: bearer(key) })).json().data
+      .length;
+
+  it('replays the original response for a retry and creates one challenge', async () => {
+    const body = { action: 'transfer.approve', userId: 'u', payload: { amount: 1 } };
+    const first = await post(body, 'retry-1');
+    const second = await post(
+      { payload: { amount: 1 }, userId: 'u', action: 'transfer.approve' },
+      'retry-1',
+    );
+    expect(first.statusCode).toBe(201);
+    expect(second.statusCode).toBe(201);
+    expect(second.body).toBe(first.body);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    expect(await count()).toBe(1);
+  });
+
+  it('refuses the same key with a different body with 422 idempotency_key_reused', async () => {
+    await post({ action: 'a.b', userId: 'u' }, 'k-2');
+    const res = await post({ action: 'a.b', userId: 'someone-else' }, 'k-2');
+    expect(res.statusCode).toBe(422);
+    expect(res.json().code).toBe('idempotency_key_reused');
+    expect(await count()).toBe(1);
+  });
+
+  it('keeps keys apart per tenant', async () => {
+    const otherKey = await t.key('globex');
+    const a = await post({ action: 'a.b', userId: 'u' }, 'shared');
+    const b = await post({ action: 'a.b', userId: 'u' }, 'shared', otherKey);
+    expect(b.statusCode).toBe(201);
+    expect(b.json().id).not.toBe(a.json().id);
+  });
+
+  it('replays 4xx outcomes of the handler too, but stores nothing for schema failures', async () => {
+    const invalid = await post({ action: 'a.b' }, 'k-3');
+    expect(invalid.statusCode).toBe(400);
+    const valid = await post({ action: 'a.b', userId: 'u' }, 'k-3');
+    expect(valid.statusCode).toBe(201);
+  });
+
+  it('expires after 24 h: the key can then be used again', async () => {
+    const first = await post({ action: 'a.b', userId: 'u' }, 'k-4');
+    t.clock.advance(24 * 3600_000 + 1);
+    const again = await post({ action: 'a.b', userId: 'u' }, 'k-4');
+    expect(again.statusCode).toBe(201);
+    expect(again.json().id).not.toBe(first.json().id);
+  });
+
+  it('does not apply to GET', async () => {
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/v1/challenges',
+      headers: { ...bearer(key), 'idempotency-key': 'x' },
+    });
+    expect(res.statusCode).toBe(200);
+  });
+});

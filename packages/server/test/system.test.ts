@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { ERROR_CODES, ERROR_DESCRIPTION, ERROR_STATUS } from '@keyra/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, createTestApp, type TestApp } from './helpers/testApp.js';
+
+describe('system routes, OpenAPI and docs', () => {
+  let t: TestApp;
+  let key: string;
+  beforeAll(async () => {
+    t = await createTestApp();
+    key = await t.key();
+  });
+  afterAll(async () => t.close());
+
+  it('answers /healthz and /readyz (which checks the database)', async () => {
+    expect((await t.app.inject('/healthz')).json()).toEqual({ status: 'ok' });
+    expect((await t.app.inject('/readyz')).json()).toEqual({
+      status: 'ready',
+      checks: { database: 'ok', rateLimitStore: 'ok' },
+    });
+  });
+
+  it('reports requests by route pattern and status, and a latency histogram, at /metrics', async () => {
+    await t.app.inject({ method: 'GET', url: '/v1/challenges/chl_9k2m', headers: bearer(key) });
+    const text = (await t.app.inject('/metrics')).body;
+    expect(text).toMatch(
+      /keyra_http_requests_total\{method="GET",route="\/v1\/challenges\/:id",status="404"\} 1/,
+    );
+    expect(text).toContain('keyra_http_request_duration_seconds_bucket');
+    expect(text).not.toContain('chl_9k2m');
+  });
+
+  it('serves an OpenAPI 3.1 document whose paths are exactly the API routes', async () => {
+    const doc = (await t.app.inject('/openapi.json')).json();
+    expect(doc.openapi).toBe('3.1.0');
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
+      .flatMap(([path, ops]) =>
+        Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+      )
+      .sort();
+    const real = t.app.routeTable
+      .filter((r) => !r.hidden)
+      .map((r) => `${r.method} ${r.url}`)
+      .sort();
+    expect(documented).toEqual(real);
+    expect(real).toContain('POST /v1/challenges');
+    const create = doc.paths['/v1/challenges'].post;
+    expect(create.requestBody.content['application/json'].schema.required).toEqual([
+      'action',
+      'userId',
+    ]);
+    expect(create.responses['201']).toBeDefined();
+    expect(create.responses['409']).toBeDefined();
+  });
+
+  it('serves the docs page and its assets locally (no CDN)', async () => {
+    const page = await t.app.inject('/docs/');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toMatch(/https?:\/\/(cdn|unpkg|jsdelivr)/);
+    const scripts = [...page.body.matchAll(/src="([^"]+)"/g)].map((m) => m[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const src of scripts) {
+      expect(src.startsWith('http')).toBe(false);
+      const asset = await t.app.inject(new URL(src, 'http://x/docs/').pathname);
+      expect(asset.statusCode, src).toBe(200);
+    }
+  });
+
+  it('returns a Request-Id on every response', async () => {
+    const res = await t.app.inject('/healthz');
+    expect(res.headers['request-id']).toMatch(/^req_[0-9a-f]{32}$/);
+  });
+});
+
+describe('docs/errors.md', () => {
+  it('lists every error code with its HTTP status and meaning, as the code table says', () => {
+    const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
+    const rows = [...doc.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \| (.+) \|$/gm)].map((m) => [
+      m[1],
+      Number(m[2]),
+      m[3],
+    ]);
+    expect(rows).toEqual(
+      ERROR_CODES.map((code) => [code, ERROR_STATUS[code], ERROR_DESCRIPTION[code]]),
+    );
+  });
+});
