@@ -1,0 +1,4 @@
+export { openStorage, type OpenStorageOptions, type DatabaseStorage } from './openStorage.js';
+export { migrateToLatest } from './migrateToLatest.js';
+export { getMigrationStatus } from './getMigrationStatus.js';
+export type { MigrationResult, MigrationStatus } from './internal/runMigrations.js';

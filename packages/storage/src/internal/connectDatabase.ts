@@ -1,0 +1,80 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { ImmediateSqliteDialect } from './immediateSqliteDialect.js';
+import type { Database, DatabaseKind } from './schema.js';
+
+export interface ConnectOptions {
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+  /** SQLite: how long a writer waits for the lock held by another connection or process. */
+  busyTimeoutMs?: number;
+}
+
+export interface Connection {
+  kind: DatabaseKind;
+  db: Kysely<Database>;
+}
+
+const PG_INT8_OID = 20;
+
+/** Parses PostgreSQL int8 to a JS number; refuses values a double cannot hold exactly. */
+function parseInt8(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed)) throw new RangeError(`int8 value ${value} is outside the safe integer range`);
+  return parsed;
+}
+
+// Per-pool parsers: the process-wide pg.types stays untouched for other pg users.
+const pgTypes: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === PG_INT8_OID && format !== 'binary'
+      ? parseInt8
+      : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** `sqlite:PATH` → PATH (`:memory:` kept as is); null for other schemes. */
+export function sqlitePathOf(url: string): string | null {
+  if (!url.startsWith('sqlite:')) return null;
+  return url.slice('sqlite:'.length);
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return url.startsWith('postgres://') || url.startsWith('postgresql://');
+}
+
+/** Opens a Kysely instance for a `sqlite:` or `postgres://` URL. Throws for anything else. */
+export async function connectDatabase(url: string, options: ConnectOptions = {}): Promise<Connection> {
+  const file = sqlitePathOf(url);
+  if (file !== null) {
+    if (file === '') throw new Error('sqlite: URL needs a file path, e.g. sqlite:.keyra/keyra.db or sqlite::memory:');
+    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    // `timeout` is SQLite's busy_timeout: writers wait for another connection's lock instead of failing.
+    const database = new BetterSqlite3(file, { timeout: options.busyTimeoutMs ?? 5000 });
+    try {
+      database.pragma('journal_mode = WAL');
+      database.pragma('foreign_keys = ON');
+      database.pragma('synchronous = NORMAL');
+    } catch (error) {
+      database.close();
+      throw error;
+    }
+    return { kind: 'sqlite', db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) }) };
+  }
+  if (isPostgresUrl(url)) {
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { kind: 'postgres', db };
+  }
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? '(none)';
+  throw new Error(
+    `Unsupported database URL (scheme ${JSON.stringify(scheme)}): use sqlite:PATH, sqlite::memory: or postgres://USER@HOST:PORT/DB`,
+  );
+}
+
+/** A cheap round trip; throws when the database is unreachable. */
+export async function pingDatabase(db: Kysely<Database>): Promise<void> {
+  await sql`select 1`.execute(db);
+}

@@ -1,0 +1,16 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import { initial } from './0001_initial.js';
+
+/**
+ * Every schema version, in order. Names sort lexically (Kysely applies them in that order), so
+ * keep the numeric prefix. To change the schema, add a file `000N_what.ts` and list it here;
+ * never edit a migration that has shipped.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001_initial': initial,
+};
+
+/** Migrations compiled into the package, so the built `dist` needs no migrations folder at runtime. */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve({ ...MIGRATIONS }),
+};

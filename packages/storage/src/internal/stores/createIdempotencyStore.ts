@@ -1,0 +1,92 @@
+import type { IdempotencyClaim, IdempotencyStore } from '@keyra/core';
+import type { Kysely } from 'kysely';
+import { idempotencyFromRow } from '../rows.js';
+import type { Database } from '../schema.js';
+
+/** A claim loops only when the row vanished between its insert and its read (released or purged). */
+const MAX_CLAIM_ATTEMPTS = 5;
+
+export function createIdempotencyStore(db: Kysely<Database>): IdempotencyStore {
+  return {
+    async claim(input): Promise<IdempotencyClaim> {
+      const { scope, key, now } = input;
+      const fresh = {
+        fingerprint: input.fingerprint,
+        method: input.method,
+        path: input.path,
+        state: 'in_progress' as const,
+        status_code: null,
+        response_body: null,
+        created_at: now,
+        locked_until: now + input.lockMs,
+      };
+      for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
+        const inserted = await db
+          .insertInto('idempotency_keys')
+          .values({ tenant_id: scope.tenantId, environment: scope.environment, key, ...fresh })
+          .onConflict((oc) => oc.columns(['tenant_id', 'environment', 'key']).doNothing())
+          .returning('key')
+          .executeTakeFirst();
+        if (inserted) return { outcome: 'claimed' };
+
+        const row = await db
+          .selectFrom('idempotency_keys')
+          .selectAll()
+          .where('tenant_id', '=', scope.tenantId)
+          .where('environment', '=', scope.environment)
+          .where('key', '=', key)
+          .executeTakeFirst();
+        if (!row) continue;
+
+        const isExpired = row.created_at < now - input.retentionMs;
+        const isAbandoned = row.state === 'in_progress' && row.locked_until < now;
+        if (!isExpired && !isAbandoned) {
+          const record = idempotencyFromRow(row);
+          return row.state === 'completed' ? { outcome: 'completed', record } : { outcome: 'in_progress', record };
+        }
+
+        // Take the stale row over only if it is still the version we read: of several racers, one
+        // update matches (PostgreSQL re-checks the WHERE after waiting for the row lock); the others
+        // re-read and find the winner's fresh claim.
+        const taken = await db
+          .updateTable('idempotency_keys')
+          .set(fresh)
+          .where('tenant_id', '=', scope.tenantId)
+          .where('environment', '=', scope.environment)
+          .where('key', '=', key)
+          .where('state', '=', row.state)
+          .where('created_at', '=', row.created_at)
+          .where('locked_until', '=', row.locked_until)
+          .executeTakeFirst();
+        if (Number(taken.numUpdatedRows) > 0) return { outcome: 'claimed' };
+      }
+      throw new Error(`Idempotency key claim did not settle after ${MAX_CLAIM_ATTEMPTS} attempts`);
+    },
+
+    async complete(scope, key, statusCode, responseBody) {
+      await db
+        .updateTable('idempotency_keys')
+        .set({ state: 'completed', status_code: statusCode, response_body: responseBody })
+        .where('tenant_id', '=', scope.tenantId)
+        .where('environment', '=', scope.environment)
+        .where('key', '=', key)
+        .where('state', '=', 'in_progress')
+        .execute();
+    },
+
+    async release(scope, key) {
+      await db
+        .deleteFrom('idempotency_keys')
+        .where('tenant_id', '=', scope.tenantId)
+        .where('environment', '=', scope.environment)
+        .where('key', '=', key)
+        .where('state', '=', 'in_progress')
+        .execute();
+    },
+
+    async purgeCreatedBefore(before) {
+      const deleted = await db.deleteFrom('idempotency_keys').where('created_at', '<', before).executeTakeFirst();
+      return Number(deleted.numDeletedRows);
+    },
+  };
+}

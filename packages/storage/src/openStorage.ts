@@ -1,0 +1,61 @@
+import type { Storage } from '@keyra/core';
+import { connectDatabase, pingDatabase } from './internal/connectDatabase.js';
+import { createStores } from './internal/createStores.js';
+import {
+  readMigrationStatus,
+  runMigrations,
+  type MigrationResult,
+  type MigrationStatus,
+} from './internal/runMigrations.js';
+
+export interface OpenStorageOptions {
+  /** Apply pending migrations before returning. Off by default: deployments run `keyra migrate` (or the server does at boot). */
+  migrate?: boolean;
+  /** PostgreSQL connection pool size (default 10). Ignored for SQLite, which uses one connection. */
+  poolSize?: number;
+  /** SQLite: how long a write waits for a lock held by another process, in ms (default 5000). */
+  busyTimeoutMs?: number;
+}
+
+/** A {@link Storage} on SQLite or PostgreSQL, with its schema management. */
+export interface DatabaseStorage extends Storage {
+  /** Applies pending migrations; idempotent, safe to race with other instances. */
+  migrate(): Promise<MigrationResult>;
+  /** Applied and pending migration names. */
+  migrationStatus(): Promise<MigrationStatus>;
+}
+
+/**
+ * Connects to `sqlite:PATH` (relative to the working directory or absolute; `sqlite::memory:` for
+ * tests) or `postgres://…` / `postgresql://…`, checks the connection and returns the stores.
+ *
+ * SQLite runs in WAL mode with foreign keys on and a busy timeout, so several processes can share
+ * one file; the file's directory is created if missing. PostgreSQL uses a connection pool whose
+ * int8 columns come back as numbers. Throws on an unsupported URL or an unreachable database.
+ *
+ * @example
+ * const storage = await openStorage('sqlite:.keyra/keyra.db', { migrate: true });
+ * try { … } finally { await storage.close(); }
+ */
+export async function openStorage(url: string, options: OpenStorageOptions = {}): Promise<DatabaseStorage> {
+  const { kind, db } = await connectDatabase(url, options);
+  try {
+    await pingDatabase(db);
+    if (options.migrate) await runMigrations(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  let closing: Promise<void> | null = null;
+  return {
+    ...createStores(db, kind),
+    transaction: (fn) => db.transaction().execute((trx) => fn(createStores(trx, kind))),
+    ping: () => pingDatabase(db),
+    close() {
+      closing ??= db.destroy();
+      return closing;
+    },
+    migrate: () => runMigrations(db),
+    migrationStatus: () => readMigrationStatus(db),
+  };
+}
