@@ -37,7 +37,10 @@ export interface DatabaseStorage extends Storage {
  * const storage = await openStorage('sqlite:.keyra/keyra.db', { migrate: true });
  * try { … } finally { await storage.close(); }
  */
-export async function openStorage(url: string, options: OpenStorageOptions = {}): Promise<DatabaseStorage> {
+export async function openStorage(
+  url: string,
+  options: OpenStorageOptions = {},
+): Promise<DatabaseStorage> {
   const { kind, db } = await connectDatabase(url, options);
   try {
     await pingDatabase(db);

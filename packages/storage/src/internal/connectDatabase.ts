@@ -3,7 +3,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { ImmediateSqliteDialect } from './immediateSqliteDialect.js';
+import { createSqliteDialect } from './createSqliteDialect.js';
 import type { Database, DatabaseKind } from './schema.js';
 
 export interface ConnectOptions {
@@ -23,7 +23,8 @@ const PG_INT8_OID = 20;
 /** Parses PostgreSQL int8 to a JS number; refuses values a double cannot hold exactly. */
 function parseInt8(value: string): number {
   const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed)) throw new RangeError(`int8 value ${value} is outside the safe integer range`);
+  if (!Number.isSafeInteger(parsed))
+    throw new RangeError(`int8 value ${value} is outside the safe integer range`);
   return parsed;
 }
 
@@ -46,10 +47,16 @@ export function isPostgresUrl(url: string): boolean {
 }
 
 /** Opens a Kysely instance for a `sqlite:` or `postgres://` URL. Throws for anything else. */
-export async function connectDatabase(url: string, options: ConnectOptions = {}): Promise<Connection> {
+export async function connectDatabase(
+  url: string,
+  options: ConnectOptions = {},
+): Promise<Connection> {
   const file = sqlitePathOf(url);
   if (file !== null) {
-    if (file === '') throw new Error('sqlite: URL needs a file path, e.g. sqlite:.keyra/keyra.db or sqlite::memory:');
+    if (file === '')
+      throw new Error(
+        'sqlite: URL needs a file path, e.g. sqlite:.keyra/keyra.db or sqlite::memory:',
+      );
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     // `timeout` is SQLite's busy_timeout: writers wait for another connection's lock instead of failing.
     const database = new BetterSqlite3(file, { timeout: options.busyTimeoutMs ?? 5000 });
@@ -61,10 +68,17 @@ export async function connectDatabase(url: string, options: ConnectOptions = {})
       database.close();
       throw error;
     }
-    return { kind: 'sqlite', db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) }) };
+    return {
+      kind: 'sqlite',
+      db: new Kysely<Database>({ dialect: createSqliteDialect(database, file) }),
+    };
   }
   if (isPostgresUrl(url)) {
-    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      types: pgTypes,
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { kind: 'postgres', db };
   }

@@ -1,5 +1,10 @@
 import type { ApiKeyRecord, ChallengeRecord, IdempotencyRecord, Tenant } from '@keyra/core';
-import type { ApiKeysTable, ChallengesTable, IdempotencyKeysTable, TenantsTable } from './schema.js';
+import type {
+  ApiKeysTable,
+  ChallengesTable,
+  IdempotencyKeysTable,
+  TenantsTable,
+} from './schema.js';
 
 // Mapping between stored rows (snake_case, payload as JSON text) and the domain records.
 

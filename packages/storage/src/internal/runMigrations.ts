@@ -25,9 +25,13 @@ export async function runMigrations(db: Kysely<Database>): Promise<MigrationResu
   if (error !== undefined) {
     const failed = results.find((result) => result.status === 'Error')?.migrationName;
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`Database migration ${failed ? `${failed} ` : ''}failed: ${message}`, { cause: error });
+    throw new Error(`Database migration ${failed ? `${failed} ` : ''}failed: ${message}`, {
+      cause: error,
+    });
   }
-  const applied = results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
+  const applied = results
+    .filter((result) => result.status === 'Success')
+    .map((result) => result.migrationName);
   const status = await readMigrationStatus(db);
   return { applied, current: status.applied.at(-1) ?? null };
 }

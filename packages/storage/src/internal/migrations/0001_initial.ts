@@ -21,9 +21,17 @@ export const initial: Migration = {
       .addColumn('expires_at', 'bigint')
       .addColumn('revoked_at', 'bigint')
       .addColumn('replaced_by', 'text')
-      .addCheckConstraint('api_keys_environment_check', sql`environment in ('sandbox', 'production')`)
+      .addCheckConstraint(
+        'api_keys_environment_check',
+        sql`environment in ('sandbox', 'production')`,
+      )
       .execute();
-    await db.schema.createIndex('api_keys_hash_key').unique().on('api_keys').column('hash').execute();
+    await db.schema
+      .createIndex('api_keys_hash_key')
+      .unique()
+      .on('api_keys')
+      .column('hash')
+      .execute();
     await db.schema
       .createIndex('api_keys_tenant_created_idx')
       .on('api_keys')
@@ -43,7 +51,10 @@ export const initial: Migration = {
       .addColumn('created_at', 'bigint', (col) => col.notNull())
       .addColumn('expires_at', 'bigint', (col) => col.notNull())
       .addColumn('decided_at', 'bigint')
-      .addCheckConstraint('challenges_environment_check', sql`environment in ('sandbox', 'production')`)
+      .addCheckConstraint(
+        'challenges_environment_check',
+        sql`environment in ('sandbox', 'production')`,
+      )
       .addCheckConstraint(
         'challenges_status_check',
         sql`status in ('pending', 'approved', 'rejected', 'expired')`,
@@ -76,7 +87,10 @@ export const initial: Migration = {
       .addColumn('created_at', 'bigint', (col) => col.notNull())
       .addColumn('locked_until', 'bigint', (col) => col.notNull())
       .addPrimaryKeyConstraint('idempotency_keys_pkey', ['tenant_id', 'environment', 'key'])
-      .addCheckConstraint('idempotency_keys_state_check', sql`state in ('in_progress', 'completed')`)
+      .addCheckConstraint(
+        'idempotency_keys_state_check',
+        sql`state in ('in_progress', 'completed')`,
+      )
       .execute();
     await db.schema
       .createIndex('idempotency_keys_created_idx')

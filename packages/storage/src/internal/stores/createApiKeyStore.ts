@@ -11,12 +11,20 @@ export function createApiKeyStore(db: Kysely<Database>): ApiKeyStore {
     },
 
     async findByHash(hash) {
-      const row = await db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
+      const row = await db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('hash', '=', hash)
+        .executeTakeFirst();
       return row ? apiKeyFromRow(row) : null;
     },
 
     async findById(id) {
-      const row = await db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
       return row ? apiKeyFromRow(row) : null;
     },
 

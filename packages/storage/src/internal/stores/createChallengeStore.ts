@@ -30,7 +30,8 @@ export function createChallengeStore(db: Kysely<Database>, kind: DatabaseKind): 
       if (filter.status !== undefined) query = query.where('status', '=', filter.status);
       if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
       if (filter.action !== undefined) query = query.where('action', '=', filter.action);
-      if (filter.createdFrom !== undefined) query = query.where('created_at', '>=', filter.createdFrom);
+      if (filter.createdFrom !== undefined)
+        query = query.where('created_at', '>=', filter.createdFrom);
       if (filter.createdTo !== undefined) query = query.where('created_at', '<', filter.createdTo);
       if (after) {
         query = query.where((eb) =>
@@ -66,13 +67,19 @@ export function createChallengeStore(db: Kysely<Database>, kind: DatabaseKind): 
     async expireDue(now, limit) {
       const batch = Math.max(0, Math.trunc(limit));
       if (batch === 0) return [];
-      return kind === 'postgres' ? expireDuePostgres(db, now, batch) : expireDueSqlite(db, now, batch);
+      return kind === 'postgres'
+        ? expireDuePostgres(db, now, batch)
+        : expireDueSqlite(db, now, batch);
     },
   };
 }
 
 /** SQLite serializes writers, so one UPDATE over a limited sub-select is atomic across processes. */
-async function expireDueSqlite(db: Kysely<Database>, now: number, limit: number): Promise<ChallengeRecord[]> {
+async function expireDueSqlite(
+  db: Kysely<Database>,
+  now: number,
+  limit: number,
+): Promise<ChallengeRecord[]> {
   const rows = await db
     .updateTable('challenges')
     .set((eb) => ({ status: 'expired', decided_at: eb.ref('expires_at') }))
@@ -95,7 +102,11 @@ async function expireDueSqlite(db: Kysely<Database>, now: number, limit: number)
  * PostgreSQL: lock a batch with SKIP LOCKED so concurrent sweepers take disjoint batches instead of
  * queueing on the same rows, then update only rows still pending.
  */
-async function expireDuePostgres(db: Kysely<Database>, now: number, limit: number): Promise<ChallengeRecord[]> {
+async function expireDuePostgres(
+  db: Kysely<Database>,
+  now: number,
+  limit: number,
+): Promise<ChallengeRecord[]> {
   return inTransaction(db, async (trx) => {
     const due = await trx
       .selectFrom('challenges')

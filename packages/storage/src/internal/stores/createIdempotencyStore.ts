@@ -42,7 +42,9 @@ export function createIdempotencyStore(db: Kysely<Database>): IdempotencyStore {
         const isAbandoned = row.state === 'in_progress' && row.locked_until < now;
         if (!isExpired && !isAbandoned) {
           const record = idempotencyFromRow(row);
-          return row.state === 'completed' ? { outcome: 'completed', record } : { outcome: 'in_progress', record };
+          return row.state === 'completed'
+            ? { outcome: 'completed', record }
+            : { outcome: 'in_progress', record };
         }
 
         // Take the stale row over only if it is still the version we read: of several racers, one
@@ -85,7 +87,10 @@ export function createIdempotencyStore(db: Kysely<Database>): IdempotencyStore {
     },
 
     async purgeCreatedBefore(before) {
-      const deleted = await db.deleteFrom('idempotency_keys').where('created_at', '<', before).executeTakeFirst();
+      const deleted = await db
+        .deleteFrom('idempotency_keys')
+        .where('created_at', '<', before)
+        .executeTakeFirst();
       return Number(deleted.numDeletedRows);
     },
   };

@@ -10,12 +10,20 @@ export function createTenantStore(db: Kysely<Database>): TenantStore {
     },
 
     async findById(id) {
-      const row = await db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await db
+        .selectFrom('tenants')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
       return row ? tenantFromRow(row) : null;
     },
 
     async findByName(name) {
-      const row = await db.selectFrom('tenants').selectAll().where('name', '=', name).executeTakeFirst();
+      const row = await db
+        .selectFrom('tenants')
+        .selectAll()
+        .where('name', '=', name)
+        .executeTakeFirst();
       return row ? tenantFromRow(row) : null;
     },
 

@@ -1,0 +1,946 @@
+import type {
+  ApiKeyRecord,
+  ChallengeRecord,
+  ClaimIdempotencyInput,
+  Environment,
+  Scope,
+} from '@keyra/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  getMigrationStatus,
+  migrateToLatest,
+  openStorage,
+  type DatabaseStorage,
+  type OpenStorageOptions,
+} from '../src/index.js';
+import { MIGRATIONS } from '../src/internal/migrations/migrations.js';
+
+/** A database backend the contract runs against. */
+export interface StorageContractTarget {
+  readonly kind: 'sqlite' | 'postgres';
+  /** URL of a migrated database with no rows, for one test (a new file, or the suite's database emptied). */
+  cleanDatabase(): Promise<string>;
+  /** URL of a new database without any schema, for migration tests. */
+  emptyDatabase(): Promise<string>;
+}
+
+const T0 = 1_700_000_000_000;
+const MINUTE = 60_000;
+const ALL_MIGRATIONS = Object.keys(MIGRATIONS).sort();
+
+const SANDBOX_A: Scope = { tenantId: 'tnt_a', environment: 'sandbox' };
+const LIVE_A: Scope = { tenantId: 'tnt_a', environment: 'production' };
+const SANDBOX_B: Scope = { tenantId: 'tnt_b', environment: 'sandbox' };
+
+function challenge(overrides: Partial<ChallengeRecord> & { id: string }): ChallengeRecord {
+  return {
+    tenantId: SANDBOX_A.tenantId,
+    environment: SANDBOX_A.environment,
+    action: 'payment.approve',
+    userId: 'user_1',
+    payload: { amount: 4200, currency: 'EUR' },
+    digest: 'ab'.repeat(32),
+    status: 'pending',
+    createdAt: T0,
+    expiresAt: T0 + 5 * MINUTE,
+    decidedAt: null,
+    ...overrides,
+  };
+}
+
+function inScope(scope: Scope): { tenantId: string; environment: Environment } {
+  return { tenantId: scope.tenantId, environment: scope.environment };
+}
+
+function apiKey(overrides: Partial<ApiKeyRecord> & { id: string }): ApiKeyRecord {
+  return {
+    tenantId: SANDBOX_A.tenantId,
+    environment: 'sandbox',
+    hash: `hash_${overrides.id}`,
+    displayPrefix: 'sk_test_abcd',
+    createdAt: T0,
+    expiresAt: null,
+    revokedAt: null,
+    replacedBy: null,
+    ...overrides,
+  };
+}
+
+function claimInput(overrides: Partial<ClaimIdempotencyInput> = {}): ClaimIdempotencyInput {
+  return {
+    scope: SANDBOX_A,
+    key: 'idem-1',
+    fingerprint: 'fp-1',
+    method: 'POST',
+    path: '/v1/challenges',
+    now: T0,
+    retentionMs: 24 * 60 * MINUTE,
+    lockMs: MINUTE,
+    ...overrides,
+  };
+}
+
+/**
+ * The behaviour every storage adapter must have. Each test gets its own clean database, so
+ * global operations (expiry sweep, purge, tenant count) see only that test's rows.
+ */
+export function storageContract(target: StorageContractTarget): void {
+  const opened: DatabaseStorage[] = [];
+  // Several pooled connections on PostgreSQL, so "concurrent" calls really overlap in the database.
+  const poolSize = 8;
+
+  async function open(url: string, options: OpenStorageOptions = {}): Promise<DatabaseStorage> {
+    const storage = await openStorage(url, { poolSize, ...options });
+    opened.push(storage);
+    return storage;
+  }
+
+  /** A clean database with tenants A and B, and a storage on it. */
+  async function setup(): Promise<{ url: string; storage: DatabaseStorage }> {
+    const url = await target.cleanDatabase();
+    const storage = await open(url);
+    await storage.tenants.create({ id: 'tnt_a', name: 'Tenant A', createdAt: T0 });
+    await storage.tenants.create({ id: 'tnt_b', name: 'Tenant B', createdAt: T0 });
+    return { url, storage };
+  }
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((storage) => storage.close()));
+  });
+
+  describe(`storage contract (${target.kind})`, () => {
+    describe('openStorage and migrations', () => {
+      it('reports its kind and answers ping', async () => {
+        const { storage } = await setup();
+        expect(storage.kind).toBe(target.kind);
+        await expect(storage.ping()).resolves.toBeUndefined();
+      });
+
+      it('close is idempotent and later queries fail', async () => {
+        const storage = await open(await target.cleanDatabase());
+        await storage.close();
+        await storage.close();
+        await expect(storage.ping()).rejects.toThrow();
+      });
+
+      it('rejects unsupported URLs with a clear error', async () => {
+        await expect(openStorage('mysql://root@localhost/keyra')).rejects.toThrow(
+          /Unsupported database URL.*mysql:/,
+        );
+        await expect(openStorage('keyra.db')).rejects.toThrow(/Unsupported database URL/);
+        await expect(openStorage('sqlite:')).rejects.toThrow(/needs a file path/);
+      });
+
+      it('does not migrate unless asked', async () => {
+        const url = await target.emptyDatabase();
+        const storage = await open(url);
+        expect(await storage.migrationStatus()).toEqual({ applied: [], pending: ALL_MIGRATIONS });
+        await expect(storage.tenants.count()).rejects.toThrow();
+      });
+
+      it('migrates an empty database, and migrating again is a no-op', async () => {
+        const url = await target.emptyDatabase();
+        expect(await getMigrationStatus(url)).toEqual({ applied: [], pending: ALL_MIGRATIONS });
+        expect(await migrateToLatest(url)).toEqual({
+          applied: ALL_MIGRATIONS,
+          current: ALL_MIGRATIONS.at(-1),
+        });
+        expect(await migrateToLatest(url)).toEqual({ applied: [], current: ALL_MIGRATIONS.at(-1) });
+        expect(await getMigrationStatus(url)).toEqual({ applied: ALL_MIGRATIONS, pending: [] });
+        const storage = await open(url, { migrate: true });
+        expect(await migrateToLatest(storage)).toEqual({
+          applied: [],
+          current: ALL_MIGRATIONS.at(-1),
+        });
+        expect(await storage.tenants.count()).toBe(0);
+      });
+
+      it('openStorage({ migrate: true }) brings an empty database to the latest schema', async () => {
+        const storage = await open(await target.emptyDatabase(), { migrate: true });
+        expect(await getMigrationStatus(storage)).toEqual({ applied: ALL_MIGRATIONS, pending: [] });
+      });
+
+      it('concurrent migrations apply each migration exactly once', async () => {
+        const url = await target.emptyDatabase();
+        const results = await Promise.all([
+          migrateToLatest(url),
+          migrateToLatest(url),
+          migrateToLatest(url),
+        ]);
+        expect(results.flatMap((result) => result.applied).sort()).toEqual(ALL_MIGRATIONS);
+        expect(await getMigrationStatus(url)).toEqual({ applied: ALL_MIGRATIONS, pending: [] });
+      });
+    });
+
+    describe('tenants', () => {
+      it('creates, finds by id and name, counts', async () => {
+        const { storage } = await setup();
+        expect(await storage.tenants.count()).toBe(2);
+        await storage.tenants.create({ id: 'tnt_c', name: 'Tenant C', createdAt: T0 + 1 });
+        expect(await storage.tenants.findById('tnt_c')).toEqual({
+          id: 'tnt_c',
+          name: 'Tenant C',
+          createdAt: T0 + 1,
+        });
+        expect(await storage.tenants.findByName('Tenant C')).toEqual({
+          id: 'tnt_c',
+          name: 'Tenant C',
+          createdAt: T0 + 1,
+        });
+        expect(await storage.tenants.findById('tnt_missing')).toBeNull();
+        expect(await storage.tenants.findByName('missing')).toBeNull();
+        expect(await storage.tenants.count()).toBe(3);
+      });
+
+      it('refuses a duplicate name or id', async () => {
+        const { storage } = await setup();
+        await expect(
+          storage.tenants.create({ id: 'tnt_x', name: 'Tenant A', createdAt: T0 }),
+        ).rejects.toThrow();
+        await expect(
+          storage.tenants.create({ id: 'tnt_a', name: 'Other', createdAt: T0 }),
+        ).rejects.toThrow();
+        expect(await storage.tenants.count()).toBe(2);
+      });
+    });
+
+    describe('api keys', () => {
+      it('inserts and finds by hash and id, whatever the state', async () => {
+        const { storage } = await setup();
+        const key = apiKey({
+          id: 'key_1',
+          revokedAt: T0 + 1,
+          expiresAt: T0 + 2,
+          replacedBy: 'key_2',
+        });
+        await storage.apiKeys.insert(key);
+        expect(await storage.apiKeys.findByHash(key.hash)).toEqual(key);
+        expect(await storage.apiKeys.findById('key_1')).toEqual(key);
+        expect(await storage.apiKeys.findByHash('nope')).toBeNull();
+        expect(await storage.apiKeys.findById('nope')).toBeNull();
+      });
+
+      it('refuses a duplicate hash', async () => {
+        const { storage } = await setup();
+        await storage.apiKeys.insert(apiKey({ id: 'key_1', hash: 'same' }));
+        await expect(
+          storage.apiKeys.insert(apiKey({ id: 'key_2', hash: 'same' })),
+        ).rejects.toThrow();
+        expect(await storage.apiKeys.findById('key_2')).toBeNull();
+      });
+
+      it('lists a tenant’s keys newest first, optionally for one environment', async () => {
+        const { storage } = await setup();
+        await storage.apiKeys.insert(apiKey({ id: 'key_1', createdAt: T0 }));
+        await storage.apiKeys.insert(
+          apiKey({ id: 'key_2', createdAt: T0 + 2, environment: 'production' }),
+        );
+        await storage.apiKeys.insert(apiKey({ id: 'key_3', createdAt: T0 + 1 }));
+        await storage.apiKeys.insert(apiKey({ id: 'key_4', createdAt: T0 + 3, tenantId: 'tnt_b' }));
+        const ids = (keys: ApiKeyRecord[]): string[] => keys.map((key) => key.id);
+        expect(ids(await storage.apiKeys.listForTenant('tnt_a'))).toEqual([
+          'key_2',
+          'key_3',
+          'key_1',
+        ]);
+        expect(ids(await storage.apiKeys.listForTenant('tnt_a', 'sandbox'))).toEqual([
+          'key_3',
+          'key_1',
+        ]);
+        expect(ids(await storage.apiKeys.listForTenant('tnt_a', 'production'))).toEqual(['key_2']);
+        expect(ids(await storage.apiKeys.listForTenant('tnt_b'))).toEqual(['key_4']);
+        expect(await storage.apiKeys.listForTenant('tnt_none')).toEqual([]);
+      });
+
+      it('rotates an active key: replacement inserted, old key gets its grace expiry', async () => {
+        const { storage } = await setup();
+        await storage.apiKeys.insert(apiKey({ id: 'key_old' }));
+        const replacement = apiKey({ id: 'key_new', createdAt: T0 + 10 });
+        expect(
+          await storage.apiKeys.rotate('key_old', replacement, T0 + 10 + MINUTE, T0 + 10),
+        ).toBe(true);
+        expect(await storage.apiKeys.findById('key_new')).toEqual(replacement);
+        expect(await storage.apiKeys.findById('key_old')).toMatchObject({
+          expiresAt: T0 + 10 + MINUTE,
+          replacedBy: 'key_new',
+          revokedAt: null,
+        });
+      });
+
+      it('refuses to rotate a replaced, revoked, expired or unknown key, and writes nothing', async () => {
+        const { storage } = await setup();
+        await storage.apiKeys.insert(apiKey({ id: 'key_old' }));
+        expect(
+          await storage.apiKeys.rotate('key_old', apiKey({ id: 'key_r1' }), T0 + MINUTE, T0),
+        ).toBe(true);
+        // Already replaced (even though still inside its grace period).
+        expect(
+          await storage.apiKeys.rotate('key_old', apiKey({ id: 'key_r2' }), T0 + MINUTE, T0 + 1),
+        ).toBe(false);
+
+        await storage.apiKeys.insert(apiKey({ id: 'key_revoked', revokedAt: T0 }));
+        expect(
+          await storage.apiKeys.rotate(
+            'key_revoked',
+            apiKey({ id: 'key_r3' }),
+            T0 + MINUTE,
+            T0 + 1,
+          ),
+        ).toBe(false);
+
+        await storage.apiKeys.insert(apiKey({ id: 'key_expiring', expiresAt: T0 + 5 }));
+        expect(
+          await storage.apiKeys.rotate(
+            'key_expiring',
+            apiKey({ id: 'key_r4' }),
+            T0 + MINUTE,
+            T0 + 5,
+          ),
+        ).toBe(false);
+        expect(
+          await storage.apiKeys.rotate(
+            'key_expiring',
+            apiKey({ id: 'key_r5' }),
+            T0 + MINUTE,
+            T0 + 4,
+          ),
+        ).toBe(true);
+
+        expect(
+          await storage.apiKeys.rotate('key_missing', apiKey({ id: 'key_r6' }), T0 + MINUTE, T0),
+        ).toBe(false);
+
+        for (const id of ['key_r2', 'key_r3', 'key_r4', 'key_r6'])
+          expect(await storage.apiKeys.findById(id)).toBeNull();
+        expect(await storage.apiKeys.findById('key_old')).toMatchObject({ replacedBy: 'key_r1' });
+        expect(await storage.apiKeys.findById('key_revoked')).toMatchObject({
+          replacedBy: null,
+          expiresAt: null,
+        });
+      });
+
+      it('refuses a replacement in another tenant or environment', async () => {
+        const { storage } = await setup();
+        await storage.apiKeys.insert(apiKey({ id: 'key_old' }));
+        const otherEnv = apiKey({ id: 'key_live', environment: 'production' });
+        const otherTenant = apiKey({ id: 'key_b', tenantId: 'tnt_b' });
+        expect(await storage.apiKeys.rotate('key_old', otherEnv, T0 + MINUTE, T0)).toBe(false);
+        expect(await storage.apiKeys.rotate('key_old', otherTenant, T0 + MINUTE, T0)).toBe(false);
+        expect(await storage.apiKeys.findById('key_live')).toBeNull();
+        expect(await storage.apiKeys.findById('key_b')).toBeNull();
+        expect(await storage.apiKeys.findById('key_old')).toMatchObject({
+          replacedBy: null,
+          expiresAt: null,
+        });
+      });
+
+      it('concurrent rotations of one key: exactly one succeeds', async () => {
+        const { storage } = await setup();
+        await storage.apiKeys.insert(apiKey({ id: 'key_old' }));
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            storage.apiKeys.rotate('key_old', apiKey({ id: `key_r${i}` }), T0 + MINUTE, T0),
+          ),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const keys = await storage.apiKeys.listForTenant('tnt_a');
+        expect(keys).toHaveLength(2);
+        const winner = `key_r${results.indexOf(true)}`;
+        expect(keys.find((key) => key.id === 'key_old')?.replacedBy).toBe(winner);
+      });
+
+      it('revokes once; unknown or revoked keys return false', async () => {
+        const { storage } = await setup();
+        await storage.apiKeys.insert(apiKey({ id: 'key_1' }));
+        expect(await storage.apiKeys.revoke('key_1', T0 + 5)).toBe(true);
+        expect(await storage.apiKeys.revoke('key_1', T0 + 6)).toBe(false);
+        expect(await storage.apiKeys.revoke('key_missing', T0)).toBe(false);
+        expect(await storage.apiKeys.findById('key_1')).toMatchObject({ revokedAt: T0 + 5 });
+      });
+
+      it('a rotated key can still be revoked during its grace period', async () => {
+        const { storage } = await setup();
+        await storage.apiKeys.insert(apiKey({ id: 'key_old' }));
+        await storage.apiKeys.rotate('key_old', apiKey({ id: 'key_new' }), T0 + MINUTE, T0);
+        expect(await storage.apiKeys.revoke('key_old', T0 + 1)).toBe(true);
+        expect(await storage.apiKeys.findById('key_old')).toMatchObject({
+          revokedAt: T0 + 1,
+          replacedBy: 'key_new',
+        });
+      });
+    });
+
+    describe('challenges', () => {
+      it('round-trips a record, payload included', async () => {
+        const { storage } = await setup();
+        const record = challenge({
+          id: 'ch_1',
+          payload: {
+            amount: 1.5,
+            note: 'café ✓ "quoted"',
+            nested: { list: [1, null, true, 'x'] },
+            empty: {},
+          },
+        });
+        await storage.challenges.insert(record);
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_1')).toEqual(record);
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_missing')).toBeNull();
+      });
+
+      it('refuses a duplicate id', async () => {
+        const { storage } = await setup();
+        await storage.challenges.insert(challenge({ id: 'ch_1' }));
+        await expect(
+          storage.challenges.insert(challenge({ id: 'ch_1', ...inScope(SANDBOX_B) })),
+        ).rejects.toThrow();
+      });
+
+      it('a scope never sees another tenant’s or environment’s challenges', async () => {
+        const { storage } = await setup();
+        await storage.challenges.insert(challenge({ id: 'ch_a', ...inScope(SANDBOX_A) }));
+        await storage.challenges.insert(challenge({ id: 'ch_live', ...inScope(LIVE_A) }));
+        await storage.challenges.insert(challenge({ id: 'ch_b', ...inScope(SANDBOX_B) }));
+
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_live')).toBeNull();
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_b')).toBeNull();
+        expect(await storage.challenges.find(LIVE_A, 'ch_a')).toBeNull();
+        expect(await storage.challenges.find(SANDBOX_B, 'ch_a')).toBeNull();
+
+        const listed = async (scope: Scope): Promise<string[]> =>
+          (await storage.challenges.list(scope, {}, 100)).map((c) => c.id);
+        expect(await listed(SANDBOX_A)).toEqual(['ch_a']);
+        expect(await listed(LIVE_A)).toEqual(['ch_live']);
+        expect(await listed(SANDBOX_B)).toEqual(['ch_b']);
+        expect(await listed({ tenantId: 'tnt_b', environment: 'production' })).toEqual([]);
+
+        expect(await storage.challenges.decide(SANDBOX_A, 'ch_live', 'approved', T0)).toBeNull();
+        expect(await storage.challenges.decide(SANDBOX_B, 'ch_a', 'rejected', T0)).toBeNull();
+        expect(await storage.challenges.find(LIVE_A, 'ch_live')).toMatchObject({
+          status: 'pending',
+        });
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_a')).toMatchObject({
+          status: 'pending',
+        });
+      });
+
+      it('lists newest first with every filter, combined with AND', async () => {
+        const { storage } = await setup();
+        const rows = [
+          challenge({ id: 'ch_1', createdAt: T0 + 1, userId: 'u1', action: 'pay' }),
+          challenge({ id: 'ch_2', createdAt: T0 + 2, userId: 'u2', action: 'pay' }),
+          challenge({
+            id: 'ch_3',
+            createdAt: T0 + 3,
+            userId: 'u1',
+            action: 'login',
+            status: 'approved',
+            decidedAt: T0 + 4,
+          }),
+          challenge({
+            id: 'ch_4',
+            createdAt: T0 + 4,
+            userId: 'u1',
+            action: 'pay',
+            status: 'rejected',
+            decidedAt: T0 + 5,
+          }),
+          challenge({
+            id: 'ch_5',
+            createdAt: T0 + 5,
+            userId: 'u2',
+            action: 'login',
+            status: 'expired',
+            decidedAt: T0 + 6,
+          }),
+        ];
+        for (const row of rows) await storage.challenges.insert(row);
+        const ids = async (
+          filter: Parameters<typeof storage.challenges.list>[1],
+        ): Promise<string[]> =>
+          (await storage.challenges.list(SANDBOX_A, filter, 100)).map((c) => c.id);
+
+        expect(await ids({})).toEqual(['ch_5', 'ch_4', 'ch_3', 'ch_2', 'ch_1']);
+        expect(await ids({ status: 'pending' })).toEqual(['ch_2', 'ch_1']);
+        expect(await ids({ status: 'approved' })).toEqual(['ch_3']);
+        expect(await ids({ userId: 'u1' })).toEqual(['ch_4', 'ch_3', 'ch_1']);
+        expect(await ids({ action: 'login' })).toEqual(['ch_5', 'ch_3']);
+        expect(await ids({ createdFrom: T0 + 2 })).toEqual(['ch_5', 'ch_4', 'ch_3', 'ch_2']);
+        expect(await ids({ createdTo: T0 + 3 })).toEqual(['ch_2', 'ch_1']);
+        expect(await ids({ createdFrom: T0 + 2, createdTo: T0 + 4 })).toEqual(['ch_3', 'ch_2']);
+        expect(await ids({ userId: 'u1', action: 'pay' })).toEqual(['ch_4', 'ch_1']);
+        expect(await ids({ userId: 'u1', action: 'pay', status: 'pending' })).toEqual(['ch_1']);
+        expect(await ids({ userId: 'nobody' })).toEqual([]);
+        expect(await storage.challenges.list(SANDBOX_A, {}, 2)).toHaveLength(2);
+        expect(await storage.challenges.list(SANDBOX_A, {}, 0)).toEqual([]);
+      });
+
+      it('keyset pagination visits every row once, ties on createdAt included', async () => {
+        const { storage } = await setup();
+        const all: ChallengeRecord[] = [];
+        for (let i = 0; i < 37; i++) {
+          // Seven distinct instants: most rows share their createdAt with others.
+          const row = challenge({
+            id: `ch_${String((i * 17) % 37).padStart(2, '0')}`,
+            createdAt: T0 + (i % 7) * 1000,
+            userId: i % 3 === 0 ? 'u_even' : 'u_odd',
+          });
+          all.push(row);
+          await storage.challenges.insert(row);
+        }
+        await storage.challenges.insert(challenge({ id: 'ch_zz', ...inScope(SANDBOX_B) }));
+        const expected = [...all]
+          .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+          .map((c) => c.id);
+
+        for (const pageSize of [1, 4, 5, 36, 37, 100]) {
+          const seen: string[] = [];
+          let after: { createdAt: number; id: string } | undefined;
+          for (let pages = 0; pages < 100; pages++) {
+            const page = await storage.challenges.list(SANDBOX_A, {}, pageSize, after);
+            seen.push(...page.map((c) => c.id));
+            if (page.length < pageSize) break;
+            const last = page.at(-1)!;
+            after = { createdAt: last.createdAt, id: last.id };
+          }
+          expect(seen, `page size ${pageSize}`).toEqual(expected);
+        }
+
+        const filtered: string[] = [];
+        let after: { createdAt: number; id: string } | undefined;
+        for (;;) {
+          const page = await storage.challenges.list(SANDBOX_A, { userId: 'u_even' }, 3, after);
+          filtered.push(...page.map((c) => c.id));
+          if (page.length < 3) break;
+          after = { createdAt: page.at(-1)!.createdAt, id: page.at(-1)!.id };
+        }
+        expect(filtered).toEqual(
+          expected.filter((id) => all.find((c) => c.id === id)!.userId === 'u_even'),
+        );
+      });
+
+      it('decide: a pending challenge is decided once', async () => {
+        const { storage } = await setup();
+        await storage.challenges.insert(challenge({ id: 'ch_1' }));
+        await storage.challenges.insert(challenge({ id: 'ch_2' }));
+        const approved = await storage.challenges.decide(SANDBOX_A, 'ch_1', 'approved', T0 + 10);
+        expect(approved).toEqual(challenge({ id: 'ch_1', status: 'approved', decidedAt: T0 + 10 }));
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_1')).toEqual(approved);
+        expect(await storage.challenges.decide(SANDBOX_A, 'ch_1', 'approved', T0 + 11)).toBeNull();
+        expect(await storage.challenges.decide(SANDBOX_A, 'ch_1', 'rejected', T0 + 11)).toBeNull();
+
+        const rejected = await storage.challenges.decide(SANDBOX_A, 'ch_2', 'rejected', T0 + 12);
+        expect(rejected).toMatchObject({ status: 'rejected', decidedAt: T0 + 12 });
+        expect(await storage.challenges.decide(SANDBOX_A, 'ch_missing', 'approved', T0)).toBeNull();
+      });
+
+      it('decide: an expired challenge cannot be decided (expiresAt is exclusive)', async () => {
+        const { storage } = await setup();
+        await storage.challenges.insert(challenge({ id: 'ch_1', expiresAt: T0 + MINUTE }));
+        expect(
+          await storage.challenges.decide(SANDBOX_A, 'ch_1', 'approved', T0 + MINUTE),
+        ).toBeNull();
+        expect(
+          await storage.challenges.decide(SANDBOX_A, 'ch_1', 'approved', T0 + 2 * MINUTE),
+        ).toBeNull();
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_1')).toMatchObject({
+          status: 'pending',
+          decidedAt: null,
+        });
+        expect(
+          await storage.challenges.decide(SANDBOX_A, 'ch_1', 'approved', T0 + MINUTE - 1),
+        ).toMatchObject({
+          status: 'approved',
+        });
+      });
+
+      it('decide: 20 concurrent attempts, exactly one winner', async () => {
+        const { storage } = await setup();
+        await storage.challenges.insert(challenge({ id: 'ch_race' }));
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            storage.challenges.decide(
+              SANDBOX_A,
+              'ch_race',
+              i % 2 ? 'approved' : 'rejected',
+              T0 + 1 + i,
+            ),
+          ),
+        );
+        const winners = results.filter((r) => r !== null);
+        expect(winners).toHaveLength(1);
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_race')).toEqual(winners[0]);
+      });
+
+      it('decide: two storage instances on one database, exactly one winner', async () => {
+        const { url, storage } = await setup();
+        const other = await open(url);
+        await storage.challenges.insert(challenge({ id: 'ch_race' }));
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            (i % 2 ? storage : other).challenges.decide(
+              SANDBOX_A,
+              'ch_race',
+              'approved',
+              T0 + 1 + i,
+            ),
+          ),
+        );
+        const winners = results.filter((r) => r !== null);
+        expect(winners).toHaveLength(1);
+        expect(await other.challenges.find(SANDBOX_A, 'ch_race')).toEqual(winners[0]);
+      });
+
+      it('expireDue: expires only overdue pending rows, decidedAt = expiresAt, returns exactly those', async () => {
+        const { storage } = await setup();
+        const now = T0 + 10 * MINUTE;
+        await storage.challenges.insert(challenge({ id: 'ch_due', expiresAt: now - 1 }));
+        await storage.challenges.insert(
+          challenge({ id: 'ch_due_now', expiresAt: now, ...inScope(SANDBOX_B) }),
+        );
+        await storage.challenges.insert(
+          challenge({ id: 'ch_live_due', expiresAt: now - 5, ...inScope(LIVE_A) }),
+        );
+        await storage.challenges.insert(challenge({ id: 'ch_future', expiresAt: now + 1 }));
+        await storage.challenges.insert(
+          challenge({
+            id: 'ch_approved',
+            expiresAt: now - 1,
+            status: 'approved',
+            decidedAt: T0 + 1,
+          }),
+        );
+
+        const expired = await storage.challenges.expireDue(now, 100);
+        expect(expired.map((c) => c.id).sort()).toEqual(['ch_due', 'ch_due_now', 'ch_live_due']);
+        for (const row of expired)
+          expect(row).toMatchObject({ status: 'expired', decidedAt: row.expiresAt });
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_due')).toMatchObject({
+          status: 'expired',
+          decidedAt: now - 1,
+        });
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_future')).toMatchObject({
+          status: 'pending',
+        });
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_approved')).toMatchObject({
+          status: 'approved',
+          decidedAt: T0 + 1,
+        });
+        expect(await storage.challenges.expireDue(now, 100)).toEqual([]);
+        expect(
+          await storage.challenges.decide(SANDBOX_A, 'ch_due', 'approved', now - 10),
+        ).toBeNull();
+      });
+
+      it('expireDue: honours the limit, oldest expiry first', async () => {
+        const { storage } = await setup();
+        for (let i = 0; i < 7; i++) {
+          await storage.challenges.insert(
+            challenge({ id: `ch_${i}`, expiresAt: T0 + MINUTE + (6 - i) }),
+          );
+        }
+        expect(
+          (await storage.challenges.expireDue(T0 + 2 * MINUTE, 3)).map((c) => c.id).sort(),
+        ).toEqual(['ch_4', 'ch_5', 'ch_6']);
+        expect(await storage.challenges.expireDue(T0 + 2 * MINUTE, 0)).toEqual([]);
+        expect(await storage.challenges.expireDue(T0 + 2 * MINUTE, 3)).toHaveLength(3);
+        expect(await storage.challenges.expireDue(T0 + 2 * MINUTE, 3)).toHaveLength(1);
+        expect(await storage.challenges.list(SANDBOX_A, { status: 'pending' }, 10)).toEqual([]);
+      });
+
+      it('expireDue: concurrent sweeps from two instances return disjoint sets covering every due row', async () => {
+        const { url, storage } = await setup();
+        const other = await open(url);
+        const now = T0 + 10 * MINUTE;
+        const due = new Set<string>();
+        for (let i = 0; i < 120; i++) {
+          const id = `ch_${String(i).padStart(3, '0')}`;
+          const isDue = i % 4 !== 0;
+          if (isDue) due.add(id);
+          await storage.challenges.insert(
+            challenge({ id, expiresAt: isDue ? now - i : now + 1 + i }),
+          );
+        }
+        const sweep = async (s: DatabaseStorage): Promise<string[]> => {
+          const ids: string[] = [];
+          for (;;) {
+            const batch = await s.challenges.expireDue(now, 7);
+            ids.push(...batch.map((c) => c.id));
+            if (batch.length === 0) return ids;
+          }
+        };
+        const sweeps = await Promise.all([
+          sweep(storage),
+          sweep(other),
+          sweep(storage),
+          sweep(other),
+        ]);
+        const union = sweeps.flat();
+        expect(new Set(union).size).toBe(union.length);
+        expect(new Set(union)).toEqual(due);
+      });
+    });
+
+    describe('idempotency keys', () => {
+      it('claim → in_progress for others → complete → completed replay', async () => {
+        const { storage } = await setup();
+        expect(await storage.idempotency.claim(claimInput())).toEqual({ outcome: 'claimed' });
+        const running = await storage.idempotency.claim(
+          claimInput({ fingerprint: 'fp-other', now: T0 + 5 }),
+        );
+        expect(running).toEqual({
+          outcome: 'in_progress',
+          record: {
+            tenantId: 'tnt_a',
+            environment: 'sandbox',
+            key: 'idem-1',
+            fingerprint: 'fp-1',
+            state: 'in_progress',
+            statusCode: null,
+            responseBody: null,
+            createdAt: T0,
+            lockedUntil: T0 + MINUTE,
+          },
+        });
+        await storage.idempotency.complete(SANDBOX_A, 'idem-1', 201, '{"id":"ch_1"}');
+        const replay = await storage.idempotency.claim(claimInput({ now: T0 + 2 * MINUTE }));
+        expect(replay).toEqual({
+          outcome: 'completed',
+          record: expect.objectContaining({
+            state: 'completed',
+            statusCode: 201,
+            responseBody: '{"id":"ch_1"}',
+            fingerprint: 'fp-1',
+          }),
+        });
+      });
+
+      it('keys are scoped by tenant and environment', async () => {
+        const { storage } = await setup();
+        expect(await storage.idempotency.claim(claimInput({ scope: SANDBOX_A }))).toEqual({
+          outcome: 'claimed',
+        });
+        expect(await storage.idempotency.claim(claimInput({ scope: LIVE_A }))).toEqual({
+          outcome: 'claimed',
+        });
+        expect(await storage.idempotency.claim(claimInput({ scope: SANDBOX_B }))).toEqual({
+          outcome: 'claimed',
+        });
+        await storage.idempotency.complete(LIVE_A, 'idem-1', 200, '{}');
+        expect(await storage.idempotency.claim(claimInput({ scope: SANDBOX_A }))).toMatchObject({
+          outcome: 'in_progress',
+        });
+        expect(await storage.idempotency.claim(claimInput({ scope: LIVE_A }))).toMatchObject({
+          outcome: 'completed',
+          record: { tenantId: 'tnt_a', environment: 'production' },
+        });
+        await storage.idempotency.release(SANDBOX_B, 'idem-1');
+        expect(await storage.idempotency.claim(claimInput({ scope: SANDBOX_B }))).toEqual({
+          outcome: 'claimed',
+        });
+        expect(await storage.idempotency.claim(claimInput({ scope: SANDBOX_A }))).toMatchObject({
+          outcome: 'in_progress',
+        });
+      });
+
+      it('release drops an in-progress claim so a retry runs again, but never a completed one', async () => {
+        const { storage } = await setup();
+        await storage.idempotency.claim(claimInput());
+        await storage.idempotency.release(SANDBOX_A, 'idem-1');
+        expect(
+          await storage.idempotency.claim(claimInput({ fingerprint: 'fp-2', now: T0 + 1 })),
+        ).toEqual({
+          outcome: 'claimed',
+        });
+        await storage.idempotency.complete(SANDBOX_A, 'idem-1', 200, 'body');
+        await storage.idempotency.release(SANDBOX_A, 'idem-1');
+        expect(await storage.idempotency.claim(claimInput({ now: T0 + 2 }))).toMatchObject({
+          outcome: 'completed',
+          record: { fingerprint: 'fp-2', statusCode: 200, responseBody: 'body', createdAt: T0 + 1 },
+        });
+      });
+
+      it('an abandoned claim is taken over once its lock has passed', async () => {
+        const { storage } = await setup();
+        await storage.idempotency.claim(claimInput({ lockMs: 1000 }));
+        expect(await storage.idempotency.claim(claimInput({ now: T0 + 1000 }))).toMatchObject({
+          outcome: 'in_progress',
+        });
+        expect(
+          await storage.idempotency.claim(claimInput({ now: T0 + 1001, fingerprint: 'fp-2' })),
+        ).toEqual({
+          outcome: 'claimed',
+        });
+        expect(await storage.idempotency.claim(claimInput({ now: T0 + 1002 }))).toMatchObject({
+          outcome: 'in_progress',
+          record: { fingerprint: 'fp-2', createdAt: T0 + 1001, lockedUntil: T0 + 1001 + MINUTE },
+        });
+      });
+
+      it('records older than the retention are treated as absent and replaced', async () => {
+        const { storage } = await setup();
+        const retentionMs = 10 * MINUTE;
+        await storage.idempotency.claim(claimInput({ retentionMs }));
+        await storage.idempotency.complete(SANDBOX_A, 'idem-1', 200, 'old');
+        expect(
+          await storage.idempotency.claim(claimInput({ retentionMs, now: T0 + retentionMs })),
+        ).toMatchObject({
+          outcome: 'completed',
+        });
+        expect(
+          await storage.idempotency.claim(
+            claimInput({ retentionMs, now: T0 + retentionMs + 1, fingerprint: 'fp-new' }),
+          ),
+        ).toEqual({ outcome: 'claimed' });
+        expect(
+          await storage.idempotency.claim(claimInput({ retentionMs, now: T0 + retentionMs + 2 })),
+        ).toMatchObject({
+          outcome: 'in_progress',
+          record: {
+            fingerprint: 'fp-new',
+            statusCode: null,
+            responseBody: null,
+            createdAt: T0 + retentionMs + 1,
+          },
+        });
+      });
+
+      it('20 concurrent claims of a new key: exactly one claimed', async () => {
+        const { url, storage } = await setup();
+        const other = await open(url);
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            (i % 2 ? storage : other).idempotency.claim(claimInput({ now: T0 + i })),
+          ),
+        );
+        expect(results.filter((r) => r.outcome === 'claimed')).toHaveLength(1);
+        expect(results.filter((r) => r.outcome === 'in_progress')).toHaveLength(19);
+      });
+
+      it('20 concurrent takeovers of an abandoned claim: exactly one claimed', async () => {
+        const { url, storage } = await setup();
+        const other = await open(url);
+        await storage.idempotency.claim(claimInput({ lockMs: 1000 }));
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            (i % 2 ? storage : other).idempotency.claim(
+              claimInput({ now: T0 + 5000 + i, fingerprint: `fp-${i}` }),
+            ),
+          ),
+        );
+        expect(results.filter((r) => r.outcome === 'claimed')).toHaveLength(1);
+        expect(results.filter((r) => r.outcome === 'in_progress')).toHaveLength(19);
+      });
+
+      it('purgeCreatedBefore deletes older records and counts them', async () => {
+        const { storage } = await setup();
+        await storage.idempotency.claim(claimInput({ key: 'k1', now: T0 }));
+        await storage.idempotency.claim(claimInput({ key: 'k2', now: T0 + 10 }));
+        await storage.idempotency.claim(claimInput({ key: 'k3', now: T0 + 20, scope: SANDBOX_B }));
+        await storage.idempotency.complete(SANDBOX_A, 'k1', 200, '{}');
+        expect(await storage.idempotency.purgeCreatedBefore(T0 + 10)).toBe(1);
+        expect(await storage.idempotency.purgeCreatedBefore(T0 + 10)).toBe(0);
+        expect(await storage.idempotency.claim(claimInput({ key: 'k1', now: T0 + 30 }))).toEqual({
+          outcome: 'claimed',
+        });
+        expect(
+          await storage.idempotency.claim(claimInput({ key: 'k2', now: T0 + 30 })),
+        ).toMatchObject({
+          outcome: 'in_progress',
+        });
+        expect(await storage.idempotency.purgeCreatedBefore(T0 + 1000)).toBe(3);
+      });
+    });
+
+    describe('transactions', () => {
+      it('commits every write when fn resolves, and returns its value', async () => {
+        const { storage } = await setup();
+        const result = await storage.transaction(async (tx) => {
+          expect(tx.kind).toBe(target.kind);
+          await tx.challenges.insert(challenge({ id: 'ch_1' }));
+          expect(await tx.challenges.find(SANDBOX_A, 'ch_1')).not.toBeNull();
+          await tx.challenges.decide(SANDBOX_A, 'ch_1', 'approved', T0 + 1);
+          await tx.apiKeys.insert(apiKey({ id: 'key_1' }));
+          return 'done';
+        });
+        expect(result).toBe('done');
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_1')).toMatchObject({
+          status: 'approved',
+        });
+        expect(await storage.apiKeys.findById('key_1')).not.toBeNull();
+      });
+
+      it('rolls back every write when fn throws', async () => {
+        const { storage } = await setup();
+        await storage.challenges.insert(challenge({ id: 'ch_existing' }));
+        const failure = new Error('boom');
+        await expect(
+          storage.transaction(async (tx) => {
+            await tx.tenants.create({ id: 'tnt_c', name: 'Tenant C', createdAt: T0 });
+            await tx.challenges.insert(challenge({ id: 'ch_new' }));
+            await tx.challenges.decide(SANDBOX_A, 'ch_existing', 'approved', T0 + 1);
+            await tx.apiKeys.insert(apiKey({ id: 'key_old' }));
+            expect(
+              await tx.apiKeys.rotate('key_old', apiKey({ id: 'key_new' }), T0 + MINUTE, T0),
+            ).toBe(true);
+            await tx.idempotency.claim(claimInput());
+            throw failure;
+          }),
+        ).rejects.toBe(failure);
+        expect(await storage.tenants.findById('tnt_c')).toBeNull();
+        expect(await storage.tenants.count()).toBe(2);
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_new')).toBeNull();
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_existing')).toMatchObject({
+          status: 'pending',
+        });
+        expect(await storage.apiKeys.findById('key_old')).toBeNull();
+        expect(await storage.apiKeys.findById('key_new')).toBeNull();
+        expect(await storage.idempotency.claim(claimInput())).toEqual({ outcome: 'claimed' });
+      });
+
+      it('a failed statement inside the transaction rolls back the earlier ones', async () => {
+        const { storage } = await setup();
+        await expect(
+          storage.transaction(async (tx) => {
+            await tx.challenges.insert(challenge({ id: 'ch_1' }));
+            await tx.challenges.insert(challenge({ id: 'ch_1' }));
+          }),
+        ).rejects.toThrow();
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_1')).toBeNull();
+      });
+
+      it('expireDue and rotate work inside a transaction and roll back with it', async () => {
+        const { storage } = await setup();
+        await storage.challenges.insert(challenge({ id: 'ch_due', expiresAt: T0 }));
+        await storage.apiKeys.insert(apiKey({ id: 'key_old' }));
+        await expect(
+          storage.transaction(async (tx) => {
+            expect(await tx.challenges.expireDue(T0 + 1, 10)).toHaveLength(1);
+            expect(
+              await tx.apiKeys.rotate('key_old', apiKey({ id: 'key_new' }), T0 + MINUTE, T0),
+            ).toBe(true);
+            throw new Error('undo');
+          }),
+        ).rejects.toThrow('undo');
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_due')).toMatchObject({
+          status: 'pending',
+        });
+        expect(await storage.apiKeys.findById('key_old')).toMatchObject({ replacedBy: null });
+        expect(await storage.challenges.expireDue(T0 + 1, 10)).toHaveLength(1);
+      });
+
+      it('concurrent transactions on two instances both commit', async () => {
+        const { url, storage } = await setup();
+        const other = await open(url);
+        await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            (i % 2 ? storage : other).transaction(async (tx) => {
+              await tx.challenges.insert(challenge({ id: `ch_${i}` }));
+              await tx.idempotency.claim(claimInput({ key: `k_${i}` }));
+            }),
+          ),
+        );
+        expect(await storage.challenges.list(SANDBOX_A, {}, 100)).toHaveLength(10);
+      });
+    });
+  });
+}

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateToLatest, openStorage } from '../src/index.js';
+import { storageContract } from './contract.js';
+import {
+  createTestPostgresDatabase,
+  shouldSkipPostgres,
+  truncateTestPostgresDatabase,
+  type TestPostgresDatabase,
+} from './postgresTestDatabase.js';
+
+const skip = await shouldSkipPostgres();
+
+describe.skipIf(skip)('postgres', () => {
+  let main: TestPostgresDatabase | undefined;
+  const extra: TestPostgresDatabase[] = [];
+
+  beforeAll(async () => {
+    main = await createTestPostgresDatabase();
+    await migrateToLatest(main.url);
+  });
+
+  afterAll(async () => {
+    await Promise.all([main, ...extra].map((database) => database?.drop()));
+  });
+
+  function mainDatabase(): TestPostgresDatabase {
+    if (!main) throw new Error('the PostgreSQL test database was not created (see beforeAll)');
+    return main;
+  }
+
+  storageContract({
+    kind: 'postgres',
+    async cleanDatabase() {
+      const { url } = mainDatabase();
+      await truncateTestPostgresDatabase(url);
+      return url;
+    },
+    async emptyDatabase() {
+      const database = await createTestPostgresDatabase();
+      extra.push(database);
+      return database.url;
+    },
+  });
+
+  describe('postgres specifics', () => {
+    it('returns BIGINT columns as numbers without touching the global pg parsers', async () => {
+      const pg = await import('pg');
+      const globalParser = pg.default.types.getTypeParser(20, 'text');
+      const storage = await openStorage(mainDatabase().url);
+      try {
+        await truncateTestPostgresDatabase(mainDatabase().url);
+        await storage.tenants.create({ id: 'tnt_1', name: 'one', createdAt: 1_700_000_000_123 });
+        const tenant = await storage.tenants.findById('tnt_1');
+        expect(tenant?.createdAt).toBe(1_700_000_000_123);
+        expect(await storage.tenants.count()).toBe(1);
+        expect(pg.default.types.getTypeParser(20, 'text')).toBe(globalParser);
+        expect(globalParser('12')).toBe('12');
+      } finally {
+        await storage.close();
+      }
+    });
+
+    it('fails clearly when the server is unreachable', async () => {
+      await expect(openStorage('postgres://postgres@127.0.0.1:1/none')).rejects.toThrow();
+    });
+  });
+});
