@@ -1,0 +1,29 @@
+import { createPublicKey } from 'node:crypto';
+import { x509 } from '../internal/x509.js';
+import { spkiOf } from '../internal/es256.js';
+import type { AuthenticatorState } from './AuthenticatorState.js';
+
+/**
+ * Installs the attestation certificate chain (PEM, leaf first; a single PEM string is the leaf
+ * alone) issued for the device's attestation key, and returns the new state. From then on every
+ * registration carries `x5c` with this chain.
+ *
+ * Throws `TypeError` when the leaf certificate does not certify this device's attestation key.
+ */
+export function provisionAttestationCertificate(
+  state: AuthenticatorState,
+  chain: string | readonly string[],
+): AuthenticatorState {
+  const pems = typeof chain === 'string' ? [chain] : [...chain];
+  if (pems.length === 0) throw new TypeError('attestation certificate chain is empty');
+  const leaf = new x509.X509Certificate(pems[0]!);
+  const certified = createPublicKey({
+    key: Buffer.from(leaf.publicKey.rawData),
+    format: 'der',
+    type: 'spki',
+  }).export({ format: 'der', type: 'spki' });
+  if (!certified.equals(spkiOf(state.attestationPrivateKey))) {
+    throw new TypeError("the certificate is not for this device's attestation key");
+  }
+  return { ...state, attestationCertificateChain: pems };
+}
