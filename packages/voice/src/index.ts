@@ -1,0 +1,27 @@
+export { AudioError, type AudioErrorCode } from './audio/AudioError.js';
+export type { DecodedAudio } from './audio/DecodedAudio.js';
+export { detectContainer, type AudioContainer } from './audio/detectContainer.js';
+export { decodeWav } from './audio/decodeWav.js';
+export { decodeAudio, FFMPEG_INSTALL_HINT, type DecodeAudioOptions } from './audio/decodeAudio.js';
+export { toMono16k, resample, MODEL_SAMPLE_RATE } from './audio/toMono16k.js';
+export { FRONT_END_SPEC } from './features/frontEnd.js';
+export type { SpeakerModel, SpeakerThresholds, CohortStats } from './SpeakerModel.js';
+export { extractEmbedding } from './extractEmbedding.js';
+export { scoreEmbeddings, type ScoreNormalization } from './scoreEmbeddings.js';
+export { loadModel, parseModel, DEFAULT_MODEL_PATH } from './loadModel.js';
+export { ClassicalSpeakerModel } from './model/ClassicalSpeakerModel.js';
+export type { ModelFile } from './model/ModelFile.js';
+export type { ClassicalConfig, TrainProgress } from './model/trainClassical.js';
+export {
+  trainModel,
+  serializeModel,
+  type TrainModelOptions,
+  type TrainedModel,
+} from './trainModel.js';
+export {
+  evaluateEer,
+  computeEer,
+  thresholdAtFar,
+  type EerResult,
+  type EerItem,
+} from './evaluateEer.js';

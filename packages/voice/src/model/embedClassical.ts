@@ -1,0 +1,75 @@
+import { analyseUtterance } from '../internal/analyseUtterance.js';
+import type { UtteranceAnalysis } from '../internal/analyseUtterance.js';
+import { mapSupervector } from '../internal/gmm.js';
+import type { CompiledClassicalParams } from './ClassicalParams.js';
+import type { CohortStats } from '../SpeakerModel.js';
+
+/** The two subsystem vectors before fusion (training and diagnostics use them). */
+export interface ClassicalParts {
+  a: Float64Array;
+  b: Float64Array;
+}
+
+/** System A and System B vectors of an analysed utterance. */
+export function classicalParts(u: UtteranceAnalysis, p: CompiledClassicalParams): ClassicalParts {
+  const dim = p.zMu.length;
+  const z = new Float64Array(dim);
+  for (let j = 0; j < dim; j++) z[j] = (u.stats[j]! - p.zMu[j]!) / p.zSd[j]! - p.ldaMean[j]!;
+  const a = new Float64Array(p.outDim);
+  for (let r = 0; r < p.outDim; r++) {
+    let sum = 0;
+    for (let j = 0; j < dim; j++) sum += p.P[r * dim + j]! * z[j]!;
+    a[r] = sum;
+  }
+  const b = mapSupervector(p.ubm, u.frames, u.count, p.relevance);
+  for (let k = 0; k < b.length; k++) b[k] = b[k]! - p.svMean[k]!;
+  return { a, b };
+}
+
+/**
+ * Fuses the parts into one vector whose dot product is the fused score: [sqrt(wA) a/|a|,
+ * sqrt(wB) b/|b|]. The result has unit length, so an orthogonal (salted) projection of it keeps
+ * scores unchanged.
+ */
+export function fuseParts(parts: ClassicalParts, p: CompiledClassicalParams): Float32Array {
+  const out = new Float32Array(parts.a.length + parts.b.length);
+  const put = (v: Float64Array, weight: number, offset: number): void => {
+    let norm = 0;
+    for (const x of v) norm += x * x;
+    const scale = norm > 0 ? Math.sqrt(weight) / Math.sqrt(norm) : 0;
+    for (let i = 0; i < v.length; i++) out[offset + i] = v[i]! * scale;
+  };
+  put(parts.a, p.weightA, 0);
+  put(parts.b, p.weightB, parts.a.length);
+  return out;
+}
+
+/** The classical embedding of 16 kHz mono audio. */
+export function embedClassical(pcm: Float32Array, p: CompiledClassicalParams): Float32Array {
+  return fuseParts(classicalParts(analyseUtterance(pcm), p), p);
+}
+
+/** Mean and standard deviation of the embedding's top-N cosine scores against the cohort. */
+export function classicalCohortStats(e: Float32Array, p: CompiledClassicalParams): CohortStats {
+  const dim = e.length;
+  const scores = new Float64Array(p.cohortCount);
+  let ne = 0;
+  for (let j = 0; j < dim; j++) ne += e[j]! * e[j]!;
+  for (let i = 0; i < p.cohortCount; i++) {
+    let dot = 0;
+    let nc = 0;
+    for (let j = 0; j < dim; j++) {
+      const c = p.cohort[i * dim + j]!;
+      dot += e[j]! * c;
+      nc += c * c;
+    }
+    scores[i] = ne > 0 && nc > 0 ? dot / Math.sqrt(ne * nc) : 0;
+  }
+  scores.sort();
+  const n = Math.min(p.topN, scores.length);
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += scores[scores.length - 1 - i]! / n;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (scores[scores.length - 1 - i]! - mean) ** 2 / n;
+  return { mean, sd: Math.sqrt(v) || 1 };
+}

@@ -1,0 +1,81 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  decodeAudio,
+  extractEmbedding,
+  loadModel,
+  parseModel,
+  scoreEmbeddings,
+  toMono16k,
+  trainModel,
+} from '../src/index.js';
+import { VOICE_DATA } from './voiceData.js';
+
+const testOther = (speaker: string, file: string): string =>
+  resolve(VOICE_DATA, 'librispeech_test-other', speaker, file);
+
+describe('the committed model', () => {
+  it('scores same-speaker LibriSpeech utterances above different-speaker ones', async () => {
+    const model = await loadModel();
+    const files = [
+      ['1688', '1688-142285-0003.flac'],
+      ['1688', '1688-142285-0004.flac'],
+      ['2414', '2414-128291-0001.flac'],
+      ['2414', '2414-128291-0002.flac'],
+      ['3005', '3005-163389-0001.flac'],
+      ['3005', '3005-163389-0002.flac'],
+    ] as const;
+    const embeddings = await Promise.all(
+      files.map(async ([speaker, file]) => {
+        const pcm = toMono16k(await decodeAudio(await readFile(testOther(speaker, file))));
+        const e = await extractEmbedding(pcm, model);
+        expect(e.length).toBe(model.dimension);
+        return { speaker, e, n: model.cohortStats(e)! };
+      }),
+    );
+    const same: number[] = [];
+    const different: number[] = [];
+    for (let i = 0; i < embeddings.length; i++) {
+      for (let j = i + 1; j < embeddings.length; j++) {
+        const x = embeddings[i]!;
+        const y = embeddings[j]!;
+        const s = scoreEmbeddings(x.e, y.e, { a: x.n, b: y.n });
+        (x.speaker === y.speaker ? same : different).push(s);
+      }
+    }
+    expect(Math.min(...same)).toBeGreaterThan(Math.max(...different));
+    expect(Math.min(...same)).toBeGreaterThan(model.thresholds.recommended);
+    expect(Math.max(...different)).toBeLessThan(model.thresholds.recommended);
+  });
+
+  it('refuses a model file whose parameters were altered', async () => {
+    const model = await loadModel();
+    const file = structuredClone(model.file);
+    file.params.ubm.relevance = 15;
+    expect(() => parseModel(JSON.stringify(file))).toThrow(/sha256/);
+  });
+
+  it('rejects audio shorter than one frame', async () => {
+    await expect(extractEmbedding(new Float32Array(100), await loadModel())).rejects.toThrow(
+      RangeError,
+    );
+  });
+});
+
+describe('trainModel', () => {
+  it('is deterministic: the same data and seed give byte-identical model files', async () => {
+    const options = {
+      dataDir: resolve(VOICE_DATA, 'librispeech_train-clean-100'),
+      seed: 5,
+      maxSpeakers: 6,
+      heldOut: false,
+      config: { components: 8, kmeansIterations: 3, emIterations: 3, ldaDim: 5, cohortTopN: 2 },
+    };
+    const first = await trainModel(options);
+    const second = await trainModel(options);
+    expect(second.json).toBe(first.json);
+    expect(first.file.training.speakers).toBe(6);
+    expect(parseModel(first.json).paramsVersion).toBe(first.file.paramsVersion);
+  });
+});
