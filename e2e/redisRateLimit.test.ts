@@ -60,7 +60,7 @@ describe.skipIf(!redisUp)('rate limits shared through Redis by two server proces
       });
       if (res.status === 429) {
         expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
-        expect((await res.json()).code).toBe('rate_limit_exceeded');
+        expect(((await res.json()) as { code: string }).code).toBe('rate_limit_exceeded');
       } else {
         await res.arrayBuffer();
       }

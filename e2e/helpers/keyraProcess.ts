@@ -93,3 +93,12 @@ export function startKeyra(
     );
   });
 }
+
+/** Polls until `predicate` holds (output from a child arrives asynchronously). */
+export async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('waitFor: condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -12,6 +12,7 @@ export const ID_PREFIX = {
   tenant: 'ten',
   apiKey: 'key',
   challenge: 'chl',
+  proof: 'prf',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -89,7 +89,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     genReqId: () => `req_${randomUUID().replace(/-/g, '')}`,
-    requestIdLogLabel: 'requestId',
+    // Our own hook answers during shutdown, so the 503 has the usual error body.
+    return503OnClosing: false,
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { ignoreTrailingSlash: true },
   });
@@ -106,8 +107,21 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setErrorHandler(handleError);
   app.decorateRequest('auth', null);
   app.decorateRequest('idempotencyClaim', null);
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('Request-Id', request.id);
+    if (closing) {
+      throw new KeyraError(
+        'service_unavailable',
+        'The server is shutting down; retry on another instance.',
+        {
+          headers: { Connection: 'close', 'Retry-After': '1' },
+        },
+      );
+    }
   });
   app.setNotFoundHandler(async (request) => {
     const path = request.url.split('?')[0] ?? '/';

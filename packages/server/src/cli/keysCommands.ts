@@ -9,21 +9,21 @@ import {
   type Environment,
   type Storage,
 } from '@keyra/core';
-import { migrateToLatest, openStorage } from '@keyra/storage';
 import { DEFAULT_TENANT } from '../bootstrap.js';
 import { CliError } from './CliError.js';
 import { DATABASE_OPTION_HELP, resolveDatabaseUrl } from './databaseOption.js';
 
-const ENV_OPTION = new Option('--env <env>', 'environment of the key').choices([
-  'sandbox',
-  'production',
-]);
+/** A fresh option each time: commander options are mutable (makeOptionMandatory). */
+function envOption(): Option {
+  return new Option('--env <env>', 'environment of the key').choices(['sandbox', 'production']);
+}
 
 async function withStorage<T>(
   flag: string | undefined,
   fn: (storage: Storage) => Promise<T>,
 ): Promise<T> {
   const url = resolveDatabaseUrl(flag);
+  const { migrateToLatest, openStorage } = await import('@keyra/storage');
   await migrateToLatest(url);
   const storage = await openStorage(url);
   try {
@@ -61,7 +61,7 @@ export function registerKeysCommands(program: Command): void {
     .description(
       'Create a secret key (shown once) for a tenant and environment; creates the tenant if needed.',
     )
-    .addOption(ENV_OPTION.makeOptionMandatory())
+    .addOption(envOption().makeOptionMandatory())
     .option('--tenant <name>', 'tenant name', DEFAULT_TENANT)
     .option('--database <url>', DATABASE_OPTION_HELP)
     .option('--json', 'print {"id","key","env","tenant"} as JSON')
@@ -100,7 +100,7 @@ export function registerKeysCommands(program: Command): void {
     .command('list')
     .description("List a tenant's keys (prefixes and states only; secrets are never stored).")
     .option('--tenant <name>', 'tenant name', DEFAULT_TENANT)
-    .addOption(ENV_OPTION)
+    .addOption(envOption())
     .option('--database <url>', DATABASE_OPTION_HELP)
     .option('--json', 'print a JSON array')
     .action(

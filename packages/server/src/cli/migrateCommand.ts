@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { migrateToLatest } from '@keyra/storage';
 import { redactUrl } from '../config.js';
 import { DATABASE_OPTION_HELP, resolveDatabaseUrl } from './databaseOption.js';
 
@@ -13,6 +12,7 @@ export function registerMigrateCommand(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (flags: { database?: string; json?: boolean }) => {
       const url = resolveDatabaseUrl(flags.database);
+      const { migrateToLatest } = await import('@keyra/storage');
       const result = await migrateToLatest(url);
       if (flags.json) {
         console.log(

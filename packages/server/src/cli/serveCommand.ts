@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { sandboxKeyFile } from '../bootstrap.js';
-import { startServer } from '../startServer.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -49,6 +48,8 @@ export function registerServeCommand(program: Command): void {
           dataDir: flags.dataDir,
           dev: flags.dev,
         });
+        // Loaded on demand so `keyra --help` and the key commands start fast.
+        const { startServer } = await import('../startServer.js');
         const server = await startServer(config);
         const keyFile =
           server.sandboxKeyFile ??

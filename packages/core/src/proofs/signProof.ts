@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { importJWK, SignJWT, type JWK } from 'jose';
+import type { EpochMs, Environment } from '../domain.js';
+import { newId, systemRandom, type RandomBytes } from '../ids.js';
+import type { SecretBox } from '../secrets/createSecretBox.js';
+import { canonicalJson } from '../challenges/canonicalJson.js';
+import { PROOF_ALGORITHM, type SigningKeyRecord } from './signingKeys.js';
+
+/** The media type in the JWS header, so a proof is never mistaken for another kind of token. */
+export const PROOF_TYPE = 'keyra-proof+jwt';
+
+export type ProofMethod = 'device' | 'passkey' | 'voice';
+
+export interface ProofSubject {
+  challengeId: string;
+  action: string;
+  userId: string;
+  payload: Record<string, unknown>;
+  /** Hex challenge digest the human's signature covered. */
+  challengeDigest: string;
+  environment: Environment;
+  method: ProofMethod;
+  deviceId: string | null;
+}
+
+/** The claims of a proof JWS, as the SDKs read them. */
+export interface ProofClaims {
+  iss: string;
+  sub: string;
+  jti: string;
+  iat: number;
+  challengeId: string;
+  action: string;
+  /** Hex SHA-256 of the RFC 8785 canonical payload. */
+  payloadDigest: string;
+  challengeDigest: string;
+  method: ProofMethod;
+  deviceId: string | null;
+  env: Environment;
+}
+
+/** Hex SHA-256 of a payload's canonical JSON. */
+export function payloadDigest(payload: Record<string, unknown>): string {
+  return createHash('sha256').update(canonicalJson(payload), 'utf8').digest('hex');
+}
+
+/**
+ * Signs the proof that a human approved a challenge: a compact JWS (ES256) verifiable offline with
+ * the keys at `/.well-known/jwks.json`.
+ */
+export async function signProof(
+  key: SigningKeyRecord,
+  box: SecretBox,
+  issuer: string,
+  subject: ProofSubject,
+  now: EpochMs,
+  random: RandomBytes = systemRandom,
+): Promise<{ jws: string; claims: ProofClaims }> {
+  const privateJwk = JSON.parse(box.open(key.sealedPrivateJwk, key.kid).toString('utf8')) as JWK;
+  const privateKey = await importJWK(privateJwk, PROOF_ALGORITHM);
+  const claims: ProofClaims = {
+    iss: issuer,
+    sub: subject.userId,
+    jti: newId('proof', random),
+    iat: Math.floor(now / 1000),
+    challengeId: subject.challengeId,
+    action: subject.action,
+    payloadDigest: payloadDigest(subject.payload),
+    challengeDigest: subject.challengeDigest,
+    method: subject.method,
+    deviceId: subject.deviceId,
+    env: subject.environment,
+  };
+  const jws = await new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: PROOF_ALGORITHM, kid: key.kid, typ: PROOF_TYPE })
+    .sign(privateKey);
+  return { jws, claims };
+}
