@@ -3,14 +3,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStorage } from '@keyra/storage';
-import { startKeyra, waitFor } from './helpers/keyraProcess.js';
+import { startKeyra, waitFor, type KeyraServer } from './helpers/keyraProcess.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'keyra-serve-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const started: KeyraServer[] = [];
+async function start(): Promise<KeyraServer> {
+  const server = await startKeyra([], { cwd: dir });
+  started.push(server);
+  return server;
+}
+afterAll(async () => {
+  // Stops whatever a failed assertion left running.
+  await Promise.all(started.map((server) => server.stop('SIGKILL')));
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('keyra serve', () => {
   it('bootstraps a sandbox key into a 0600 file on first start, never printing the key', async () => {
-    const server = await startKeyra([], { cwd: dir });
+    const server = await start();
     const keyFile = path.join(dir, '.keyra', 'sandbox-key');
     const key = readFileSync(keyFile, 'utf8').trim();
     expect(key).toMatch(/^sk_test_[0-9A-Za-z]{32}$/);
@@ -38,14 +48,14 @@ describe('keyra serve', () => {
       expect(() => JSON.parse(line)).not.toThrow();
 
     // A restart keeps the key and says where it is.
-    const again = await startKeyra([], { cwd: dir });
+    const again = await start();
     expect(readFileSync(keyFile, 'utf8').trim()).toBe(key);
     await waitFor(() => again.stderr().includes(`Sandbox API key file: ${keyFile}`));
     expect(await again.stop('SIGINT')).toBe(0);
   });
 
   it('finishes in-flight requests on SIGTERM', async () => {
-    const server = await startKeyra([], { cwd: dir });
+    const server = await start();
     const key = readFileSync(path.join(dir, '.keyra', 'sandbox-key'), 'utf8').trim();
     const post = (): Promise<number> =>
       fetch(`${server.url}/v1/challenges`, {

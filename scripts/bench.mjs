@@ -37,8 +37,8 @@ function startServer() {
         env: {
           ...process.env,
           KEYRA_LOG_LEVEL: 'info',
-          KEYRA_RATE_LIMIT_PER_KEY: '100000000',
-          KEYRA_RATE_LIMIT_PER_IP: '100000000',
+          KEYRA_RATE_LIMIT_PER_KEY: '10000000',
+          KEYRA_RATE_LIMIT_PER_IP: '10000000',
         },
         stdio: ['ignore', 'pipe', 'inherit'],
       },

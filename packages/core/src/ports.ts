@@ -34,8 +34,12 @@ export interface ChallengeCursor {
 }
 
 export type IdempotencyClaim =
-  /** The caller now owns the key: run the request, then `complete` or `release`. */
-  | { outcome: 'claimed' }
+  /**
+   * The caller now owns the key: run the request, then `complete` or `release` with `token`. The
+   * token identifies this claim, so an owner whose lock expired and was taken over cannot
+   * overwrite or drop the new owner's claim.
+   */
+  | { outcome: 'claimed'; token: number }
   /** A previous request finished: replay it (after checking the fingerprint). */
   | { outcome: 'completed'; record: IdempotencyRecord }
   /** Another request with this key is running right now. */
@@ -69,7 +73,7 @@ export interface ApiKeyStore {
   /** All keys of a tenant, newest first, optionally for one environment. */
   listForTenant(tenantId: string, environment?: Environment): Promise<ApiKeyRecord[]>;
   /**
-   * Rotation: atomically inserts `replacement` and sets the old key's `expiresAt` and `replacedBy`,
+   * Rotation: atomically inserts `replacement` (same tenant and environment) and sets the old key's `expiresAt` and `replacedBy`,
    * only if the old key is active at `now` (not revoked, not expired, not already replaced).
    * Returns false (and writes nothing) otherwise.
    */
@@ -86,7 +90,10 @@ export interface ApiKeyStore {
 export interface ChallengeStore {
   insert(challenge: ChallengeRecord): Promise<void>;
   find(scope: Scope, id: string): Promise<ChallengeRecord | null>;
-  /** Newest first (createdAt desc, id desc), at most `limit` rows after `after`. */
+  /**
+   * Newest first (createdAt desc, id desc), at most `limit` rows after `after`. Filters on the
+   * stored status: callers that filter by status sweep overdue challenges first.
+   */
   list(
     scope: Scope,
     filter: ChallengeFilter,
@@ -114,10 +121,19 @@ export interface ChallengeStore {
 
 export interface IdempotencyStore {
   claim(input: ClaimIdempotencyInput): Promise<IdempotencyClaim>;
-  /** Stores the response of a claimed key. */
-  complete(scope: Scope, key: string, statusCode: number, responseBody: string): Promise<void>;
-  /** Drops an in-progress claim (the request failed with a retryable error), so a retry runs again. */
-  release(scope: Scope, key: string): Promise<void>;
+  /** Stores the response of a claimed key; does nothing if the claim `token` no longer owns it. */
+  complete(
+    scope: Scope,
+    key: string,
+    token: number,
+    statusCode: number,
+    responseBody: string,
+  ): Promise<void>;
+  /**
+   * Drops an in-progress claim (the request failed with a retryable error), so a retry runs again;
+   * does nothing if the claim `token` no longer owns it.
+   */
+  release(scope: Scope, key: string, token: number): Promise<void>;
   /** Deletes records created before `before`; returns how many. */
   purgeCreatedBefore(before: EpochMs): Promise<number>;
 }

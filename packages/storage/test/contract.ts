@@ -683,7 +683,7 @@ export function storageContract(target: StorageContractTarget): void {
     describe('idempotency keys', () => {
       it('claim → in_progress for others → complete → completed replay', async () => {
         const { storage } = await setup();
-        expect(await storage.idempotency.claim(claimInput())).toEqual({ outcome: 'claimed' });
+        expect(await storage.idempotency.claim(claimInput())).toMatchObject({ outcome: 'claimed' });
         const running = await storage.idempotency.claim(
           claimInput({ fingerprint: 'fp-other', now: T0 + 5 }),
         );
@@ -701,7 +701,7 @@ export function storageContract(target: StorageContractTarget): void {
             lockedUntil: T0 + MINUTE,
           },
         });
-        await storage.idempotency.complete(SANDBOX_A, 'idem-1', 201, '{"id":"ch_1"}');
+        await storage.idempotency.complete(SANDBOX_A, 'idem-1', T0 + MINUTE, 201, '{"id":"ch_1"}');
         const replay = await storage.idempotency.claim(claimInput({ now: T0 + 2 * MINUTE }));
         expect(replay).toEqual({
           outcome: 'completed',
@@ -716,16 +716,16 @@ export function storageContract(target: StorageContractTarget): void {
 
       it('keys are scoped by tenant and environment', async () => {
         const { storage } = await setup();
-        expect(await storage.idempotency.claim(claimInput({ scope: SANDBOX_A }))).toEqual({
+        expect(await storage.idempotency.claim(claimInput({ scope: SANDBOX_A }))).toMatchObject({
           outcome: 'claimed',
         });
-        expect(await storage.idempotency.claim(claimInput({ scope: LIVE_A }))).toEqual({
+        expect(await storage.idempotency.claim(claimInput({ scope: LIVE_A }))).toMatchObject({
           outcome: 'claimed',
         });
-        expect(await storage.idempotency.claim(claimInput({ scope: SANDBOX_B }))).toEqual({
+        expect(await storage.idempotency.claim(claimInput({ scope: SANDBOX_B }))).toMatchObject({
           outcome: 'claimed',
         });
-        await storage.idempotency.complete(LIVE_A, 'idem-1', 200, '{}');
+        await storage.idempotency.complete(LIVE_A, 'idem-1', T0 + MINUTE, 200, '{}');
         expect(await storage.idempotency.claim(claimInput({ scope: SANDBOX_A }))).toMatchObject({
           outcome: 'in_progress',
         });
@@ -733,8 +733,8 @@ export function storageContract(target: StorageContractTarget): void {
           outcome: 'completed',
           record: { tenantId: 'tnt_a', environment: 'production' },
         });
-        await storage.idempotency.release(SANDBOX_B, 'idem-1');
-        expect(await storage.idempotency.claim(claimInput({ scope: SANDBOX_B }))).toEqual({
+        await storage.idempotency.release(SANDBOX_B, 'idem-1', T0 + MINUTE);
+        expect(await storage.idempotency.claim(claimInput({ scope: SANDBOX_B }))).toMatchObject({
           outcome: 'claimed',
         });
         expect(await storage.idempotency.claim(claimInput({ scope: SANDBOX_A }))).toMatchObject({
@@ -745,14 +745,12 @@ export function storageContract(target: StorageContractTarget): void {
       it('release drops an in-progress claim so a retry runs again, but never a completed one', async () => {
         const { storage } = await setup();
         await storage.idempotency.claim(claimInput());
-        await storage.idempotency.release(SANDBOX_A, 'idem-1');
+        await storage.idempotency.release(SANDBOX_A, 'idem-1', T0 + MINUTE);
         expect(
           await storage.idempotency.claim(claimInput({ fingerprint: 'fp-2', now: T0 + 1 })),
-        ).toEqual({
-          outcome: 'claimed',
-        });
-        await storage.idempotency.complete(SANDBOX_A, 'idem-1', 200, 'body');
-        await storage.idempotency.release(SANDBOX_A, 'idem-1');
+        ).toMatchObject({ outcome: 'claimed' });
+        await storage.idempotency.complete(SANDBOX_A, 'idem-1', T0 + 1 + MINUTE, 200, 'body');
+        await storage.idempotency.release(SANDBOX_A, 'idem-1', T0 + 1 + MINUTE);
         expect(await storage.idempotency.claim(claimInput({ now: T0 + 2 }))).toMatchObject({
           outcome: 'completed',
           record: { fingerprint: 'fp-2', statusCode: 200, responseBody: 'body', createdAt: T0 + 1 },
@@ -767,12 +765,30 @@ export function storageContract(target: StorageContractTarget): void {
         });
         expect(
           await storage.idempotency.claim(claimInput({ now: T0 + 1001, fingerprint: 'fp-2' })),
-        ).toEqual({
-          outcome: 'claimed',
-        });
+        ).toMatchObject({ outcome: 'claimed' });
         expect(await storage.idempotency.claim(claimInput({ now: T0 + 1002 }))).toMatchObject({
           outcome: 'in_progress',
           record: { fingerprint: 'fp-2', createdAt: T0 + 1001, lockedUntil: T0 + 1001 + MINUTE },
+        });
+      });
+
+      it('an owner whose claim was taken over can neither complete nor release it', async () => {
+        const { storage } = await setup();
+        const first = await storage.idempotency.claim(claimInput({ lockMs: 1000 }));
+        const second = await storage.idempotency.claim(claimInput({ now: T0 + 1001 }));
+        if (first.outcome !== 'claimed' || second.outcome !== 'claimed')
+          throw new Error('expected two claims');
+        expect(second.token).not.toBe(first.token);
+        await storage.idempotency.complete(SANDBOX_A, 'idem-1', first.token, 200, 'stale');
+        await storage.idempotency.release(SANDBOX_A, 'idem-1', first.token);
+        expect(await storage.idempotency.claim(claimInput({ now: T0 + 1002 }))).toMatchObject({
+          outcome: 'in_progress',
+          record: { createdAt: T0 + 1001 },
+        });
+        await storage.idempotency.complete(SANDBOX_A, 'idem-1', second.token, 201, 'fresh');
+        expect(await storage.idempotency.claim(claimInput({ now: T0 + 1003 }))).toMatchObject({
+          outcome: 'completed',
+          record: { statusCode: 201, responseBody: 'fresh' },
         });
       });
 
@@ -780,7 +796,7 @@ export function storageContract(target: StorageContractTarget): void {
         const { storage } = await setup();
         const retentionMs = 10 * MINUTE;
         await storage.idempotency.claim(claimInput({ retentionMs }));
-        await storage.idempotency.complete(SANDBOX_A, 'idem-1', 200, 'old');
+        await storage.idempotency.complete(SANDBOX_A, 'idem-1', T0 + MINUTE, 200, 'old');
         expect(
           await storage.idempotency.claim(claimInput({ retentionMs, now: T0 + retentionMs })),
         ).toMatchObject({
@@ -790,7 +806,7 @@ export function storageContract(target: StorageContractTarget): void {
           await storage.idempotency.claim(
             claimInput({ retentionMs, now: T0 + retentionMs + 1, fingerprint: 'fp-new' }),
           ),
-        ).toEqual({ outcome: 'claimed' });
+        ).toMatchObject({ outcome: 'claimed' });
         expect(
           await storage.idempotency.claim(claimInput({ retentionMs, now: T0 + retentionMs + 2 })),
         ).toMatchObject({
@@ -836,12 +852,12 @@ export function storageContract(target: StorageContractTarget): void {
         await storage.idempotency.claim(claimInput({ key: 'k1', now: T0 }));
         await storage.idempotency.claim(claimInput({ key: 'k2', now: T0 + 10 }));
         await storage.idempotency.claim(claimInput({ key: 'k3', now: T0 + 20, scope: SANDBOX_B }));
-        await storage.idempotency.complete(SANDBOX_A, 'k1', 200, '{}');
+        await storage.idempotency.complete(SANDBOX_A, 'k1', T0 + MINUTE, 200, '{}');
         expect(await storage.idempotency.purgeCreatedBefore(T0 + 10)).toBe(1);
         expect(await storage.idempotency.purgeCreatedBefore(T0 + 10)).toBe(0);
-        expect(await storage.idempotency.claim(claimInput({ key: 'k1', now: T0 + 30 }))).toEqual({
-          outcome: 'claimed',
-        });
+        expect(
+          await storage.idempotency.claim(claimInput({ key: 'k1', now: T0 + 30 })),
+        ).toMatchObject({ outcome: 'claimed' });
         expect(
           await storage.idempotency.claim(claimInput({ key: 'k2', now: T0 + 30 })),
         ).toMatchObject({
@@ -894,7 +910,7 @@ export function storageContract(target: StorageContractTarget): void {
         });
         expect(await storage.apiKeys.findById('key_old')).toBeNull();
         expect(await storage.apiKeys.findById('key_new')).toBeNull();
-        expect(await storage.idempotency.claim(claimInput())).toEqual({ outcome: 'claimed' });
+        expect(await storage.idempotency.claim(claimInput())).toMatchObject({ outcome: 'claimed' });
       });
 
       it('a failed statement inside the transaction rolls back the earlier ones', async () => {

@@ -57,7 +57,7 @@ export async function beginIdempotentRequest(
     lockMs: LOCK_MS,
   });
   if (claim.outcome === 'claimed') {
-    request.idempotencyClaim = { key };
+    request.idempotencyClaim = { key, token: claim.token };
     return false;
   }
   if (claim.record.fingerprint !== print) {
@@ -98,12 +98,13 @@ export async function finishIdempotentRequest(
   if (!claim) return;
   request.idempotencyClaim = null;
   if (statusCode >= 500 || statusCode === 429) {
-    await store.release(scope, claim.key);
+    await store.release(scope, claim.key, claim.token);
     return;
   }
   await store.complete(
     scope,
     claim.key,
+    claim.token,
     statusCode,
     typeof payload === 'string' ? payload : String(payload ?? ''),
   );

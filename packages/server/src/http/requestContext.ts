@@ -5,7 +5,7 @@ declare module 'fastify' {
     /** Set by the authentication hook on every API route; null before it runs. */
     auth: AuthenticatedKey | null;
     /** Set when this request claimed an Idempotency-Key and must store its response. */
-    idempotencyClaim: { key: string } | null;
+    idempotencyClaim: { key: string; token: number } | null;
   }
 }
 

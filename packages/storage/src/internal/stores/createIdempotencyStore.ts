@@ -27,7 +27,7 @@ export function createIdempotencyStore(db: Kysely<Database>): IdempotencyStore {
           .onConflict((oc) => oc.columns(['tenant_id', 'environment', 'key']).doNothing())
           .returning('key')
           .executeTakeFirst();
-        if (inserted) return { outcome: 'claimed' };
+        if (inserted) return { outcome: 'claimed', token: fresh.locked_until };
 
         const row = await db
           .selectFrom('idempotency_keys')
@@ -60,12 +60,14 @@ export function createIdempotencyStore(db: Kysely<Database>): IdempotencyStore {
           .where('created_at', '=', row.created_at)
           .where('locked_until', '=', row.locked_until)
           .executeTakeFirst();
-        if (Number(taken.numUpdatedRows) > 0) return { outcome: 'claimed' };
+        if (Number(taken.numUpdatedRows) > 0)
+          return { outcome: 'claimed', token: fresh.locked_until };
       }
       throw new Error(`Idempotency key claim did not settle after ${MAX_CLAIM_ATTEMPTS} attempts`);
     },
 
-    async complete(scope, key, statusCode, responseBody) {
+    // The claim token is the claim's locked_until: a takeover always sets a later one.
+    async complete(scope, key, token, statusCode, responseBody) {
       await db
         .updateTable('idempotency_keys')
         .set({ state: 'completed', status_code: statusCode, response_body: responseBody })
@@ -73,16 +75,18 @@ export function createIdempotencyStore(db: Kysely<Database>): IdempotencyStore {
         .where('environment', '=', scope.environment)
         .where('key', '=', key)
         .where('state', '=', 'in_progress')
+        .where('locked_until', '=', token)
         .execute();
     },
 
-    async release(scope, key) {
+    async release(scope, key, token) {
       await db
         .deleteFrom('idempotency_keys')
         .where('tenant_id', '=', scope.tenantId)
         .where('environment', '=', scope.environment)
         .where('key', '=', key)
         .where('state', '=', 'in_progress')
+        .where('locked_until', '=', token)
         .execute();
     },
 
