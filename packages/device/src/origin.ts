@@ -6,4 +6,4 @@
 export const KEYRA_ONE_ORIGIN = 'keyra-one://device';
 
 /** The AAGUID of the simulated KEYRA ONE model (a fixed random UUID, version 4). */
-export const KEYRA_ONE_SIMULATOR_AAGUID = '6b8a4f1e-2c3d-4e5f-9a7b-1c2d3e4f5a6b';
+export const KEYRA_ONE_SIMULATOR_AAGUID = '5eb6de83-4471-405e-8286-94940cc5914d';

@@ -44,6 +44,9 @@ export interface MakeCredentialResult {
  * §8.2) signed by the attestation key with the provisioned chain in `x5c`, or a self attestation
  * signed by the new credential key while the device has no certificate.
  *
+ * The answer is `packed` whatever attestation conveyance the options ask for: a KEYRA ONE always
+ * attests (a browser would strip it for `attestation: 'none'`, the server accepts it either way).
+ *
  * `response` is exactly the `RegistrationResponseJSON` that `verifyRegistrationResponse` of
  * `@simplewebauthn/server` takes. The simulator does not check the origin against the RP id the
  * way a browser does, so tests can forge mismatches.
