@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.js';
 import { bootstrapSandbox } from './bootstrap.js';
 import { redactUrl, type ServerConfig } from './config.js';
-import { startExpiryJob, type BackgroundJob } from './jobs/startExpiryJob.js';
+import { startMaintenanceJobs, type BackgroundJob } from './jobs/startMaintenanceJobs.js';
 import type { RateLimitStore } from './ratelimit/RateLimitStore.js';
 import { createMemoryRateLimitStore } from './ratelimit/createMemoryRateLimitStore.js';
 import { createRedisRateLimitStore } from './ratelimit/createRedisRateLimitStore.js';
@@ -63,7 +63,15 @@ export async function startServer(
       },
       'keyra listening',
     );
-    job = startExpiryJob(storage, clock, config.expirySweepIntervalMs, app.log);
+    job = startMaintenanceJobs(
+      storage,
+      clock,
+      {
+        expirySweepIntervalMs: config.expirySweepIntervalMs,
+        idempotencyRetentionMs: config.idempotencyRetentionMs,
+      },
+      app.log,
+    );
     const expiryJob = job;
     let closing: Promise<void> | null = null;
     return {

@@ -1,0 +1,66 @@
+import { expireChallenges, type Clock, type Storage } from '@keyra/core';
+import type { FastifyBaseLogger } from 'fastify';
+
+export interface BackgroundJob {
+  /** Stops scheduling and waits for a run in flight. */
+  stop(): Promise<void>;
+}
+
+export interface MaintenanceOptions {
+  /** How often overdue challenges are marked expired. */
+  expirySweepIntervalMs: number;
+  /** Idempotency records older than this are deleted (hourly). */
+  idempotencyRetentionMs: number;
+}
+
+const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+
+/**
+ * Periodic upkeep every instance runs: the expiry sweep (each overdue challenge is handed to
+ * exactly one instance by the store's conditional update) and the hourly purge of expired
+ * idempotency records. A failed run is logged and retried on the next tick.
+ */
+export function startMaintenanceJobs(
+  storage: Storage,
+  clock: Clock,
+  options: MaintenanceOptions,
+  log: FastifyBaseLogger,
+): BackgroundJob {
+  let running: Promise<void> | null = null;
+  let stopped = false;
+  let lastPurge = 0;
+  const tick = async (): Promise<void> => {
+    const now = clock.now();
+    try {
+      const expired = await expireChallenges(storage.challenges, now);
+      if (expired.length > 0) log.info({ count: expired.length }, 'challenges expired');
+    } catch (error) {
+      log.error({ reason: (error as Error).message }, 'expiry sweep failed; will retry');
+    }
+    if (now - lastPurge >= PURGE_INTERVAL_MS) {
+      lastPurge = now;
+      try {
+        const purged = await storage.idempotency.purgeCreatedBefore(
+          now - options.idempotencyRetentionMs,
+        );
+        if (purged > 0) log.info({ count: purged }, 'idempotency records purged');
+      } catch (error) {
+        log.error({ reason: (error as Error).message }, 'idempotency purge failed; will retry');
+      }
+    }
+  };
+  const timer = setInterval(() => {
+    if (running || stopped) return;
+    running = tick().finally(() => {
+      running = null;
+    });
+  }, options.expirySweepIntervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
