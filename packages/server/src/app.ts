@@ -20,6 +20,8 @@ import { systemRoutes } from './routes/system/systemRoutes.js';
 export interface BuildAppOptions {
   config: ServerConfig;
   storage: Storage;
+  /** Seals secrets at rest and derives per-tenant keys; see `loadServerSecret`. */
+  serverSecret: Buffer;
   clock?: Clock;
   rateLimitStore?: RateLimitStore;
   /** Fastify/pino logger options; `false` silences logs (tests). */

@@ -8,6 +8,7 @@ import { startMaintenanceJobs, type BackgroundJob } from './jobs/startMaintenanc
 import type { RateLimitStore } from './ratelimit/RateLimitStore.js';
 import { createMemoryRateLimitStore } from './ratelimit/createMemoryRateLimitStore.js';
 import { createRedisRateLimitStore } from './ratelimit/createRedisRateLimitStore.js';
+import { loadServerSecret } from './loadServerSecret.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -40,12 +41,14 @@ export async function startServer(
   let job: BackgroundJob | undefined;
   try {
     const bootstrap = await bootstrapSandbox(storage, config.dataDir, clock);
+    const secret = await loadServerSecret(config.dataDir);
     rateLimitStore = config.redisUrl
       ? await createRedisRateLimitStore(config.redisUrl)
       : createMemoryRateLimitStore();
     const app = await buildApp({
       config,
       storage,
+      serverSecret: secret.value,
       clock,
       rateLimitStore,
       ...(options.logger !== undefined ? { logger: options.logger } : {}),

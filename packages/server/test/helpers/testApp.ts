@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,6 +62,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const app = await buildApp({
     config,
     storage,
+    serverSecret: randomBytes(32),
     clock,
     logger: options.logger ?? false,
     ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
