@@ -51,6 +51,69 @@ export interface ChallengeRecord {
   /** Whole seconds: the digest covers its RFC 3339 form. */
   expiresAt: EpochMs;
   decidedAt: EpochMs | null;
+  /** The device or passkey whose signature decided it. */
+  deviceId: string | null;
+  method: ApprovalMethod | null;
+  /** The compact JWS proof issued when it was approved. */
+  proof: string | null;
+}
+
+/** How a human approved: a KEYRA ONE (or its simulator) or a browser passkey. */
+export type ApprovalMethod = 'device' | 'passkey';
+
+/** A KEYRA ONE pairs by a WebAuthn registration attested to a KEYRA ONE root; anything else is a passkey. */
+export type DeviceKind = 'keyra_one' | 'passkey';
+
+/** A paired authenticator: a KEYRA ONE or a passkey (a passkey is a device). */
+export interface DeviceRecord {
+  id: string;
+  tenantId: string;
+  environment: Environment;
+  userId: string;
+  kind: DeviceKind;
+  name: string;
+  /** WebAuthn credential id, base64url. */
+  credentialId: string;
+  /** COSE public key, base64url. */
+  publicKey: string;
+  aaguid: string;
+  /** The last signature counter seen; an assertion must exceed it (clone detection). */
+  signCount: number;
+  transports: string[];
+  attestationFormat: string;
+  /** Whether the attestation chained to a trusted KEYRA ONE root. */
+  attestationTrusted: boolean;
+  /** SHA-256 (hex) of the trusted root certificate, when there is one. */
+  rootFingerprint: string | null;
+  createdAt: EpochMs;
+  lastUsedAt: EpochMs | null;
+  revokedAt: EpochMs | null;
+  /** Set when the server stopped trusting the device (e.g. a counter regression: possibly cloned). */
+  disabledAt: EpochMs | null;
+  disabledReason: string | null;
+}
+
+/** A pending WebAuthn ceremony: the random challenge the server issued and still expects once. */
+export interface CeremonyRecord {
+  /** The challenge, base64url: unique, and what the authenticator echoes back. */
+  challenge: string;
+  tenantId: string;
+  environment: Environment;
+  userId: string;
+  kind: 'registration' | 'authentication';
+  createdAt: EpochMs;
+  expiresAt: EpochMs;
+  usedAt: EpochMs | null;
+}
+
+/** An event for webhooks, written in the same transaction as the state change it reports. */
+export interface EventRecord {
+  id: string;
+  tenantId: string;
+  environment: Environment;
+  type: string;
+  data: Record<string, unknown>;
+  createdAt: EpochMs;
 }
 
 export interface IdempotencyRecord {

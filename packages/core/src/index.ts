@@ -57,3 +57,18 @@ export {
   type RotateApiKeyResult,
 } from './keys/rotateApiKey.js';
 export { ensureTenant } from './tenants/ensureTenant.js';
+export { createSecretBox, type SecretBox } from './secrets/createSecretBox.js';
+export {
+  generateSigningKey,
+  jwksDocument,
+  PROOF_ALGORITHM,
+  type SigningKeyRecord,
+} from './proofs/signingKeys.js';
+export {
+  signProof,
+  payloadDigest,
+  PROOF_TYPE,
+  type ProofClaims,
+  type ProofMethod,
+  type ProofSubject,
+} from './proofs/signProof.js';

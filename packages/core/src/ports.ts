@@ -1,4 +1,9 @@
+import type { SigningKeyRecord } from './proofs/signingKeys.js';
 import type {
+  ApprovalMethod,
+  CeremonyRecord,
+  DeviceRecord,
+  EventRecord,
   ApiKeyRecord,
   ChallengeRecord,
   ChallengeStatus,
@@ -102,7 +107,7 @@ export interface ChallengeStore {
   ): Promise<ChallengeRecord[]>;
   /**
    * The single conditional write that decides a challenge: pending and `expiresAt > now` →
-   * `status`, `decidedAt = now`. Exactly one caller wins across any number of processes;
+   * `status`, `decidedAt = now` (and the signer and proof when given). Exactly one caller wins across any number of processes;
    * returns the updated record for the winner and null for everyone else.
    */
   decide(
@@ -110,6 +115,7 @@ export interface ChallengeStore {
     id: string,
     status: 'approved' | 'rejected',
     now: EpochMs,
+    details?: ChallengeDecisionDetails,
   ): Promise<ChallengeRecord | null>;
   /**
    * Marks up to `limit` pending challenges with `expiresAt <= now` as expired (decidedAt = expiresAt)
@@ -117,6 +123,78 @@ export interface ChallengeStore {
    * a row is returned by at most one caller.
    */
   expireDue(now: EpochMs, limit: number): Promise<ChallengeRecord[]>;
+}
+
+/** What a decision records beside the status: who signed and the proof issued. */
+export interface ChallengeDecisionDetails {
+  deviceId: string;
+  method: ApprovalMethod;
+  proof: string | null;
+}
+
+export interface DeviceStore {
+  insert(device: DeviceRecord): Promise<void>;
+  find(scope: Scope, id: string): Promise<DeviceRecord | null>;
+  findByCredentialId(scope: Scope, credentialId: string): Promise<DeviceRecord | null>;
+  /** A scope's devices, newest first, optionally for one user; revoked ones only if asked. */
+  list(
+    scope: Scope,
+    filter: { userId?: string; includeRevoked?: boolean },
+  ): Promise<DeviceRecord[]>;
+  rename(scope: Scope, id: string, name: string): Promise<DeviceRecord | null>;
+  /** Sets revokedAt if not yet revoked; returns the revoked record, or null if absent or already revoked. */
+  revoke(scope: Scope, id: string, now: EpochMs): Promise<DeviceRecord | null>;
+  /**
+   * Records a verified signature: sets signCount and lastUsedAt only if the stored count is still
+   * `previousCount` (a concurrent use of the same counter loses). Returns whether it matched.
+   */
+  recordUse(
+    scope: Scope,
+    id: string,
+    previousCount: number,
+    newCount: number,
+    now: EpochMs,
+  ): Promise<boolean>;
+  /** Stops trusting a device (e.g. counter regression); it can never approve again. */
+  disable(scope: Scope, id: string, reason: string, now: EpochMs): Promise<void>;
+}
+
+export interface CeremonyStore {
+  insert(ceremony: CeremonyRecord): Promise<void>;
+  /**
+   * Marks the ceremony with this challenge used, if it is of `kind`, unused and unexpired at `now`;
+   * returns it for exactly one caller, null otherwise.
+   */
+  consume(
+    scope: Scope,
+    challenge: string,
+    kind: CeremonyRecord['kind'],
+    now: EpochMs,
+  ): Promise<CeremonyRecord | null>;
+  /** Deletes ceremonies that expired before `before`; returns how many. */
+  purgeExpiredBefore(before: EpochMs): Promise<number>;
+}
+
+export interface EventStore {
+  insert(event: EventRecord): Promise<void>;
+  /** Newest first. */
+  list(scope: Scope, limit: number): Promise<EventRecord[]>;
+}
+
+/** Server-wide proof signing keys (not tenant data). */
+export interface SigningKeyStore {
+  insert(key: SigningKeyRecord): Promise<void>;
+  /** Every key, newest first, retired ones included (they stay published for verification). */
+  listAll(): Promise<SigningKeyRecord[]>;
+  /** Retires every active key except `keepKid`; returns how many were retired. */
+  retireAllExcept(keepKid: string, now: EpochMs): Promise<number>;
+}
+
+/** Small server-wide values (e.g. the sealed simulator CA), written once and shared by all instances. */
+export interface ServerStateStore {
+  get(key: string): Promise<string | null>;
+  /** Stores `value` unless the key exists; returns the value that is stored afterwards. */
+  putIfAbsent(key: string, value: string): Promise<string>;
 }
 
 export interface IdempotencyStore {
@@ -145,6 +223,11 @@ export interface Storage {
   readonly apiKeys: ApiKeyStore;
   readonly challenges: ChallengeStore;
   readonly idempotency: IdempotencyStore;
+  readonly devices: DeviceStore;
+  readonly ceremonies: CeremonyStore;
+  readonly events: EventStore;
+  readonly signingKeys: SigningKeyStore;
+  readonly serverState: ServerStateStore;
   /** Runs `fn` in one database transaction; the stores passed to it write inside it. */
   transaction<T>(
     fn: (tx: Omit<Storage, 'transaction' | 'close' | 'ping' | 'migrate'>) => Promise<T>,

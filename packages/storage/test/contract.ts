@@ -1,4 +1,7 @@
 import type {
+  CeremonyRecord,
+  DeviceRecord,
+  SigningKeyRecord,
   ApiKeyRecord,
   ChallengeRecord,
   ClaimIdempotencyInput,
@@ -43,6 +46,9 @@ function challenge(overrides: Partial<ChallengeRecord> & { id: string }): Challe
     status: 'pending',
     createdAt: T0,
     expiresAt: T0 + 5 * MINUTE,
+    deviceId: null,
+    method: null,
+    proof: null,
     decidedAt: null,
     ...overrides,
   };
@@ -864,6 +870,237 @@ export function storageContract(target: StorageContractTarget): void {
           outcome: 'in_progress',
         });
         expect(await storage.idempotency.purgeCreatedBefore(T0 + 1000)).toBe(3);
+      });
+    });
+
+    describe('devices', () => {
+      function device(overrides: Partial<DeviceRecord> & { id: string }): DeviceRecord {
+        return {
+          tenantId: SANDBOX_A.tenantId,
+          environment: SANDBOX_A.environment,
+          userId: 'user_1',
+          kind: 'keyra_one',
+          name: 'KEYRA ONE',
+          credentialId: `cred_${overrides.id}`,
+          publicKey: 'pQECAyYgASFY',
+          aaguid: '5eb6de83-4471-405e-8286-94940cc5914d',
+          signCount: 0,
+          transports: ['usb'],
+          attestationFormat: 'packed',
+          attestationTrusted: true,
+          rootFingerprint: 'ff'.repeat(32),
+          createdAt: T0,
+          lastUsedAt: null,
+          revokedAt: null,
+          disabledAt: null,
+          disabledReason: null,
+          ...overrides,
+        };
+      }
+
+      it('stores devices per scope, finds them by id and credential, lists per user', async () => {
+        const { storage } = await setup();
+        await storage.devices.insert(device({ id: 'dev_1' }));
+        await storage.devices.insert(device({ id: 'dev_2', userId: 'user_2', createdAt: T0 + 1 }));
+        await storage.devices.insert(device({ id: 'dev_3', environment: 'production' }));
+        await storage.devices.insert(device({ id: 'dev_4', tenantId: 'tnt_b' }));
+        expect(await storage.devices.find(SANDBOX_A, 'dev_1')).toEqual(device({ id: 'dev_1' }));
+        expect(await storage.devices.find(SANDBOX_A, 'dev_3')).toBeNull();
+        expect(await storage.devices.find(SANDBOX_A, 'dev_4')).toBeNull();
+        expect((await storage.devices.findByCredentialId(SANDBOX_A, 'cred_dev_2'))?.id).toBe(
+          'dev_2',
+        );
+        expect(await storage.devices.findByCredentialId(SANDBOX_B, 'cred_dev_2')).toBeNull();
+        expect((await storage.devices.list(SANDBOX_A, {})).map((d) => d.id)).toEqual([
+          'dev_2',
+          'dev_1',
+        ]);
+        expect(
+          (await storage.devices.list(SANDBOX_A, { userId: 'user_1' })).map((d) => d.id),
+        ).toEqual(['dev_1']);
+      });
+
+      it('refuses a second pairing of the same credential in a scope', async () => {
+        const { storage } = await setup();
+        await storage.devices.insert(device({ id: 'dev_1' }));
+        await expect(
+          storage.devices.insert(device({ id: 'dev_2', credentialId: 'cred_dev_1' })),
+        ).rejects.toThrow();
+        await storage.devices.insert(
+          device({ id: 'dev_3', credentialId: 'cred_dev_1', environment: 'production' }),
+        );
+      });
+
+      it('renames and revokes once; revoked devices are hidden unless asked and cannot be used', async () => {
+        const { storage } = await setup();
+        await storage.devices.insert(device({ id: 'dev_1' }));
+        expect((await storage.devices.rename(SANDBOX_A, 'dev_1', 'Desk key'))?.name).toBe(
+          'Desk key',
+        );
+        expect(await storage.devices.rename(SANDBOX_B, 'dev_1', 'x')).toBeNull();
+        expect((await storage.devices.revoke(SANDBOX_A, 'dev_1', T0 + 5))?.revokedAt).toBe(T0 + 5);
+        expect(await storage.devices.revoke(SANDBOX_A, 'dev_1', T0 + 6)).toBeNull();
+        expect(await storage.devices.list(SANDBOX_A, {})).toEqual([]);
+        expect(await storage.devices.list(SANDBOX_A, { includeRevoked: true })).toHaveLength(1);
+        expect(await storage.devices.recordUse(SANDBOX_A, 'dev_1', 0, 1, T0 + 7)).toBe(false);
+        expect(await storage.devices.rename(SANDBOX_A, 'dev_1', 'again')).toBeNull();
+      });
+
+      it('records a use only from the expected counter: of concurrent uses exactly one wins', async () => {
+        const { url, storage } = await setup();
+        const other = await open(url);
+        await storage.devices.insert(device({ id: 'dev_1', signCount: 4 }));
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            (i % 2 ? storage : other).devices.recordUse(SANDBOX_A, 'dev_1', 4, 5, T0 + i),
+          ),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await storage.devices.find(SANDBOX_A, 'dev_1')).toMatchObject({ signCount: 5 });
+      });
+
+      it('disables a device for good', async () => {
+        const { storage } = await setup();
+        await storage.devices.insert(device({ id: 'dev_1' }));
+        await storage.devices.disable(SANDBOX_A, 'dev_1', 'counter_regression', T0 + 1);
+        await storage.devices.disable(SANDBOX_A, 'dev_1', 'other', T0 + 2);
+        expect(await storage.devices.find(SANDBOX_A, 'dev_1')).toMatchObject({
+          disabledAt: T0 + 1,
+          disabledReason: 'counter_regression',
+        });
+        expect(await storage.devices.recordUse(SANDBOX_A, 'dev_1', 0, 1, T0 + 3)).toBe(false);
+      });
+    });
+
+    describe('webauthn ceremonies', () => {
+      const ceremony = (overrides: Partial<CeremonyRecord> = {}): CeremonyRecord => ({
+        challenge: 'Y2hhbGxlbmdl',
+        tenantId: 'tnt_a',
+        environment: 'sandbox',
+        userId: 'user_1',
+        kind: 'registration',
+        createdAt: T0,
+        expiresAt: T0 + MINUTE,
+        usedAt: null,
+        ...overrides,
+      });
+
+      it('consumes a ceremony once, only in its scope and kind, only before it expires', async () => {
+        const { url, storage } = await setup();
+        await storage.ceremonies.insert(ceremony());
+        await storage.ceremonies.insert(ceremony({ challenge: 'b2xk', expiresAt: T0 + 10 }));
+        expect(
+          await storage.ceremonies.consume(SANDBOX_B, 'Y2hhbGxlbmdl', 'registration', T0),
+        ).toBeNull();
+        expect(
+          await storage.ceremonies.consume(SANDBOX_A, 'Y2hhbGxlbmdl', 'authentication', T0),
+        ).toBeNull();
+        expect(
+          await storage.ceremonies.consume(SANDBOX_A, 'b2xk', 'registration', T0 + 10),
+        ).toBeNull();
+        const other = await open(url);
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            (i % 2 ? storage : other).ceremonies.consume(
+              SANDBOX_A,
+              'Y2hhbGxlbmdl',
+              'registration',
+              T0 + 1,
+            ),
+          ),
+        );
+        expect(results.filter((r) => r !== null)).toEqual([ceremony({ usedAt: T0 + 1 })]);
+        expect(await storage.ceremonies.purgeExpiredBefore(T0 + MINUTE + 1)).toBe(2);
+      });
+    });
+
+    describe('events, signing keys and server state', () => {
+      it('stores events per scope, newest first', async () => {
+        const { storage } = await setup();
+        await storage.events.insert({
+          id: 'evt_1',
+          tenantId: 'tnt_a',
+          environment: 'sandbox',
+          type: 'device.paired',
+          data: { deviceId: 'dev_1' },
+          createdAt: T0,
+        });
+        await storage.events.insert({
+          id: 'evt_2',
+          tenantId: 'tnt_a',
+          environment: 'sandbox',
+          type: 'challenge.approved',
+          data: { challengeId: 'chl_1' },
+          createdAt: T0 + 1,
+        });
+        await storage.events.insert({
+          id: 'evt_3',
+          tenantId: 'tnt_b',
+          environment: 'sandbox',
+          type: 'device.paired',
+          data: {},
+          createdAt: T0 + 2,
+        });
+        const events = await storage.events.list(SANDBOX_A, 10);
+        expect(events.map((e) => e.id)).toEqual(['evt_2', 'evt_1']);
+        expect(events[1]).toEqual({
+          id: 'evt_1',
+          tenantId: 'tnt_a',
+          environment: 'sandbox',
+          type: 'device.paired',
+          data: { deviceId: 'dev_1' },
+          createdAt: T0,
+        });
+      });
+
+      it('keeps signing keys, retired ones included', async () => {
+        const { storage } = await setup();
+        const key = (kid: string, createdAt: number): SigningKeyRecord => ({
+          kid,
+          algorithm: 'ES256',
+          publicJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid },
+          sealedPrivateJwk: `v1.sealed.${kid}`,
+          createdAt,
+          retiredAt: null,
+        });
+        await storage.signingKeys.insert(key('k1', T0));
+        await storage.signingKeys.insert(key('k2', T0 + 1));
+        expect(await storage.signingKeys.retireAllExcept('k2', T0 + 2)).toBe(1);
+        expect(await storage.signingKeys.listAll()).toEqual([
+          key('k2', T0 + 1),
+          { ...key('k1', T0), retiredAt: T0 + 2 },
+        ]);
+      });
+
+      it('writes a server state value once, whoever races', async () => {
+        const { url, storage } = await setup();
+        const other = await open(url);
+        expect(await storage.serverState.get('ca')).toBeNull();
+        const values = await Promise.all(
+          Array.from({ length: 6 }, (_, i) =>
+            (i % 2 ? storage : other).serverState.putIfAbsent('ca', `v${i}`),
+          ),
+        );
+        expect(new Set(values).size).toBe(1);
+        expect(await storage.serverState.get('ca')).toBe(values[0]);
+      });
+
+      it('decide records the signer and proof with the status', async () => {
+        const { storage } = await setup();
+        await storage.challenges.insert(challenge({ id: 'ch_1' }));
+        const decided = await storage.challenges.decide(SANDBOX_A, 'ch_1', 'approved', T0 + 1, {
+          deviceId: 'dev_1',
+          method: 'device',
+          proof: 'eyJ.x.y',
+        });
+        expect(decided).toMatchObject({
+          status: 'approved',
+          decidedAt: T0 + 1,
+          deviceId: 'dev_1',
+          method: 'device',
+          proof: 'eyJ.x.y',
+        });
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_1')).toEqual(decided);
       });
     });
 

@@ -89,6 +89,9 @@ export async function createChallenge(
     createdAt: deps.now,
     expiresAt,
     decidedAt: null,
+    deviceId: null,
+    method: null,
+    proof: null,
   };
   await deps.store.insert(record);
   return record;

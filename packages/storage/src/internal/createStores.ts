@@ -5,8 +5,13 @@ import { createApiKeyStore } from './stores/createApiKeyStore.js';
 import { createChallengeStore } from './stores/createChallengeStore.js';
 import { createIdempotencyStore } from './stores/createIdempotencyStore.js';
 import { createTenantStore } from './stores/createTenantStore.js';
+import { createDeviceStore } from './stores/createDeviceStore.js';
+import { createCeremonyStore } from './stores/createCeremonyStore.js';
+import { createEventStore } from './stores/createEventStore.js';
+import { createSigningKeyStore } from './stores/createSigningKeyStore.js';
+import { createServerStateStore } from './stores/createServerStateStore.js';
 
-export type Stores = Omit<Storage, 'transaction' | 'close' | 'ping' | 'migrate'>;
+export type Stores = Omit<Storage, 'transaction' | 'close' | 'ping'>;
 
 /** The stores bound to `db`: the root Kysely instance or one transaction. */
 export function createStores(db: Kysely<Database>, kind: DatabaseKind): Stores {
@@ -16,5 +21,10 @@ export function createStores(db: Kysely<Database>, kind: DatabaseKind): Stores {
     apiKeys: createApiKeyStore(db),
     challenges: createChallengeStore(db, kind),
     idempotency: createIdempotencyStore(db),
+    devices: createDeviceStore(db),
+    ceremonies: createCeremonyStore(db),
+    events: createEventStore(db),
+    signingKeys: createSigningKeyStore(db),
+    serverState: createServerStateStore(db),
   };
 }

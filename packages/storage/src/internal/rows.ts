@@ -1,9 +1,22 @@
-import type { ApiKeyRecord, ChallengeRecord, IdempotencyRecord, Tenant } from '@keyra/core';
+import type {
+  ApiKeyRecord,
+  CeremonyRecord,
+  ChallengeRecord,
+  DeviceRecord,
+  EventRecord,
+  IdempotencyRecord,
+  SigningKeyRecord,
+  Tenant,
+} from '@keyra/core';
 import type {
   ApiKeysTable,
   ChallengesTable,
+  DevicesTable,
+  EventsTable,
   IdempotencyKeysTable,
+  SigningKeysTable,
   TenantsTable,
+  WebauthnCeremoniesTable,
 } from './schema.js';
 
 // Mapping between stored rows (snake_case, payload as JSON text) and the domain records.
@@ -57,6 +70,9 @@ export function challengeFromRow(row: ChallengesTable): ChallengeRecord {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     decidedAt: row.decided_at,
+    deviceId: row.device_id,
+    method: row.method,
+    proof: row.proof,
   };
 }
 
@@ -73,6 +89,9 @@ export function challengeToRow(challenge: ChallengeRecord): ChallengesTable {
     created_at: challenge.createdAt,
     expires_at: challenge.expiresAt,
     decided_at: challenge.decidedAt,
+    device_id: challenge.deviceId,
+    method: challenge.method,
+    proof: challenge.proof,
   };
 }
 
@@ -87,5 +106,88 @@ export function idempotencyFromRow(row: IdempotencyKeysTable): IdempotencyRecord
     responseBody: row.response_body,
     createdAt: row.created_at,
     lockedUntil: row.locked_until,
+  };
+}
+
+export function deviceFromRow(row: DevicesTable): DeviceRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    environment: row.environment,
+    userId: row.user_id,
+    kind: row.kind,
+    name: row.name,
+    credentialId: row.credential_id,
+    publicKey: row.public_key,
+    aaguid: row.aaguid,
+    signCount: row.sign_count,
+    transports: JSON.parse(row.transports) as string[],
+    attestationFormat: row.attestation_format,
+    attestationTrusted: row.attestation_trusted === 1,
+    rootFingerprint: row.root_fingerprint,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+    disabledAt: row.disabled_at,
+    disabledReason: row.disabled_reason,
+  };
+}
+
+export function deviceToRow(device: DeviceRecord): DevicesTable {
+  return {
+    id: device.id,
+    tenant_id: device.tenantId,
+    environment: device.environment,
+    user_id: device.userId,
+    kind: device.kind,
+    name: device.name,
+    credential_id: device.credentialId,
+    public_key: device.publicKey,
+    aaguid: device.aaguid,
+    sign_count: device.signCount,
+    transports: JSON.stringify(device.transports),
+    attestation_format: device.attestationFormat,
+    attestation_trusted: device.attestationTrusted ? 1 : 0,
+    root_fingerprint: device.rootFingerprint,
+    created_at: device.createdAt,
+    last_used_at: device.lastUsedAt,
+    revoked_at: device.revokedAt,
+    disabled_at: device.disabledAt,
+    disabled_reason: device.disabledReason,
+  };
+}
+
+export function ceremonyFromRow(row: WebauthnCeremoniesTable): CeremonyRecord {
+  return {
+    challenge: row.challenge,
+    tenantId: row.tenant_id,
+    environment: row.environment,
+    userId: row.user_id,
+    kind: row.kind,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    usedAt: row.used_at,
+  };
+}
+
+export function eventFromRow(row: EventsTable): EventRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    environment: row.environment,
+    type: row.type,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    createdAt: row.created_at,
+  };
+}
+
+export function signingKeyFromRow(row: SigningKeysTable): SigningKeyRecord {
+  return {
+    kid: row.kid,
+    algorithm: row.algorithm as SigningKeyRecord['algorithm'],
+    publicJwk: JSON.parse(row.public_jwk) as SigningKeyRecord['publicJwk'],
+    sealedPrivateJwk: row.sealed_private_jwk,
+    createdAt: row.created_at,
+    retiredAt: row.retired_at,
   };
 }

@@ -1,4 +1,4 @@
-import type { ChallengeStatus, Environment } from '@keyra/core';
+import type { ApprovalMethod, ChallengeStatus, DeviceKind, Environment } from '@keyra/core';
 
 // Row shapes as stored. Timestamps are BIGINT epoch ms on both dialects (PostgreSQL's int8 is
 // parsed to a JS number by the pool, see connectDatabase.ts).
@@ -34,6 +34,69 @@ export interface ChallengesTable {
   created_at: number;
   expires_at: number;
   decided_at: number | null;
+  device_id: string | null;
+  method: ApprovalMethod | null;
+  proof: string | null;
+}
+
+export interface DevicesTable {
+  id: string;
+  tenant_id: string;
+  environment: Environment;
+  user_id: string;
+  kind: DeviceKind;
+  name: string;
+  credential_id: string;
+  public_key: string;
+  aaguid: string;
+  sign_count: number;
+  /** JSON array text. */
+  transports: string;
+  attestation_format: string;
+  /** 0 or 1 (portable boolean). */
+  attestation_trusted: number;
+  root_fingerprint: string | null;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+  disabled_at: number | null;
+  disabled_reason: string | null;
+}
+
+export interface WebauthnCeremoniesTable {
+  challenge: string;
+  tenant_id: string;
+  environment: Environment;
+  user_id: string;
+  kind: 'registration' | 'authentication';
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface EventsTable {
+  id: string;
+  tenant_id: string;
+  environment: Environment;
+  type: string;
+  /** JSON text. */
+  data: string;
+  created_at: number;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  algorithm: string;
+  /** JSON text of the public JWK. */
+  public_jwk: string;
+  sealed_private_jwk: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
+export interface ServerStateTable {
+  key: string;
+  value: string;
 }
 
 export interface IdempotencyKeysTable {
@@ -56,6 +119,11 @@ export interface Database {
   api_keys: ApiKeysTable;
   challenges: ChallengesTable;
   idempotency_keys: IdempotencyKeysTable;
+  devices: DevicesTable;
+  webauthn_ceremonies: WebauthnCeremoniesTable;
+  events: EventsTable;
+  signing_keys: SigningKeysTable;
+  server_state: ServerStateTable;
 }
 
 export type DatabaseKind = 'sqlite' | 'postgres';

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001_initial.js';
+import { humanApproval } from './0002_human_approval.js';
 
 /**
  * Every schema version, in order. Names sort lexically (Kysely applies them in that order), so
@@ -8,6 +9,7 @@ import { initial } from './0001_initial.js';
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_initial': initial,
+  '0002_human_approval': humanApproval,
 };
 
 /** Migrations compiled into the package, so the built `dist` needs no migrations folder at runtime. */

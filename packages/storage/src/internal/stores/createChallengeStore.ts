@@ -49,11 +49,17 @@ export function createChallengeStore(db: Kysely<Database>, kind: DatabaseKind): 
       return rows.map(challengeFromRow);
     },
 
-    async decide(scope, id, status, now) {
+    async decide(scope, id, status, now, details) {
       // One conditional write: every racer runs it, the database lets exactly one match.
       const row = await db
         .updateTable('challenges')
-        .set({ status, decided_at: now })
+        .set({
+          status,
+          decided_at: now,
+          ...(details
+            ? { device_id: details.deviceId, method: details.method, proof: details.proof }
+            : {}),
+        })
         .where('id', '=', id)
         .where('tenant_id', '=', scope.tenantId)
         .where('environment', '=', scope.environment)

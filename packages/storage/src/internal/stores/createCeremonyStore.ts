@@ -1,0 +1,48 @@
+import type { CeremonyStore } from '@keyra/core';
+import type { Kysely } from 'kysely';
+import { ceremonyFromRow } from '../rows.js';
+import type { Database } from '../schema.js';
+
+export function createCeremonyStore(db: Kysely<Database>): CeremonyStore {
+  return {
+    async insert(ceremony) {
+      await db
+        .insertInto('webauthn_ceremonies')
+        .values({
+          challenge: ceremony.challenge,
+          tenant_id: ceremony.tenantId,
+          environment: ceremony.environment,
+          user_id: ceremony.userId,
+          kind: ceremony.kind,
+          created_at: ceremony.createdAt,
+          expires_at: ceremony.expiresAt,
+          used_at: ceremony.usedAt,
+        })
+        .execute();
+    },
+
+    async consume(scope, challenge, kind, now) {
+      // Single-use by construction: one conditional update, one winner.
+      const row = await db
+        .updateTable('webauthn_ceremonies')
+        .set({ used_at: now })
+        .where('challenge', '=', challenge)
+        .where('tenant_id', '=', scope.tenantId)
+        .where('environment', '=', scope.environment)
+        .where('kind', '=', kind)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returningAll()
+        .executeTakeFirst();
+      return row ? ceremonyFromRow(row) : null;
+    },
+
+    async purgeExpiredBefore(before) {
+      const result = await db
+        .deleteFrom('webauthn_ceremonies')
+        .where('expires_at', '<', before)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}

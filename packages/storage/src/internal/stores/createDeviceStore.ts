@@ -1,0 +1,87 @@
+import type { DeviceStore } from '@keyra/core';
+import type { Kysely } from 'kysely';
+import { deviceFromRow, deviceToRow } from '../rows.js';
+import type { Database } from '../schema.js';
+
+export function createDeviceStore(db: Kysely<Database>): DeviceStore {
+  const scoped = (scope: { tenantId: string; environment: 'sandbox' | 'production' }) =>
+    db
+      .selectFrom('devices')
+      .selectAll()
+      .where('tenant_id', '=', scope.tenantId)
+      .where('environment', '=', scope.environment);
+  return {
+    async insert(device) {
+      await db.insertInto('devices').values(deviceToRow(device)).execute();
+    },
+
+    async find(scope, id) {
+      const row = await scoped(scope).where('id', '=', id).executeTakeFirst();
+      return row ? deviceFromRow(row) : null;
+    },
+
+    async findByCredentialId(scope, credentialId) {
+      const row = await scoped(scope).where('credential_id', '=', credentialId).executeTakeFirst();
+      return row ? deviceFromRow(row) : null;
+    },
+
+    async list(scope, filter) {
+      let query = scoped(scope);
+      if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
+      if (!filter.includeRevoked) query = query.where('revoked_at', 'is', null);
+      const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+      return rows.map(deviceFromRow);
+    },
+
+    async rename(scope, id, name) {
+      const row = await db
+        .updateTable('devices')
+        .set({ name })
+        .where('id', '=', id)
+        .where('tenant_id', '=', scope.tenantId)
+        .where('environment', '=', scope.environment)
+        .where('revoked_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      return row ? deviceFromRow(row) : null;
+    },
+
+    async revoke(scope, id, now) {
+      const row = await db
+        .updateTable('devices')
+        .set({ revoked_at: now })
+        .where('id', '=', id)
+        .where('tenant_id', '=', scope.tenantId)
+        .where('environment', '=', scope.environment)
+        .where('revoked_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      return row ? deviceFromRow(row) : null;
+    },
+
+    async recordUse(scope, id, previousCount, newCount, now) {
+      const result = await db
+        .updateTable('devices')
+        .set({ sign_count: newCount, last_used_at: now })
+        .where('id', '=', id)
+        .where('tenant_id', '=', scope.tenantId)
+        .where('environment', '=', scope.environment)
+        .where('sign_count', '=', previousCount)
+        .where('revoked_at', 'is', null)
+        .where('disabled_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
+    async disable(scope, id, reason, now) {
+      await db
+        .updateTable('devices')
+        .set({ disabled_at: now, disabled_reason: reason })
+        .where('id', '=', id)
+        .where('tenant_id', '=', scope.tenantId)
+        .where('environment', '=', scope.environment)
+        .where('disabled_at', 'is', null)
+        .execute();
+    },
+  };
+}
