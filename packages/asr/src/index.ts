@@ -1,0 +1,28 @@
+export {
+  PHRASE_VOCABULARY,
+  PROMPT_LENGTHS,
+  type PhraseVocabulary,
+  type PromptLength,
+} from './phraseVocabulary.js';
+export {
+  generatePrompt,
+  type GeneratePromptOptions,
+  type PhrasePrompt,
+  type RandomBytes,
+} from './generatePrompt.js';
+export { buildGrammar, type BuildGrammarOptions } from './buildGrammar.js';
+export { checkPhrase, requiredMatches, type PhraseCheck } from './checkPhrase.js';
+export {
+  createPhraseRecognizer,
+  type PhraseRecognizer,
+  type PhraseRecognizerOptions,
+  type PhraseRecognition,
+  type RecognizeOptions,
+} from './createPhraseRecognizer.js';
+export { diagnoseSpeech, type SpeechDiagnosis } from './diagnoseSpeech.js';
+export type { SpeechOptions } from './SpeechOptions.js';
+export {
+  SpeechUnavailableError,
+  SPEECH_INSTALL_COMMAND,
+  SPEECH_PACKAGES,
+} from './SpeechUnavailableError.js';
