@@ -82,6 +82,13 @@ export const Challenge = Type.Object(
     createdAt: Timestamp,
     expiresAt: Timestamp,
     decidedAt: Type.Union([Timestamp, Type.Null()]),
+    deviceId: Type.Union([Type.String(), Type.Null()], {
+      description: 'The device or passkey that decided it.',
+    }),
+    method: Type.Union([Type.Literal('device'), Type.Literal('passkey'), Type.Null()]),
+    proof: Type.Union([Type.String(), Type.Null()], {
+      description: 'The signed proof (compact JWS) of an approval.',
+    }),
   },
   { additionalProperties: false },
 );

@@ -27,6 +27,26 @@ export type ErrorCode =
   | 'challenge_already_used'
   | 'attestation_invalid'
   | 'device_not_found'
+  | 'credential_already_registered'
+  // Voice (seed 004)
+  | 'MISSING_PHRASE'
+  | 'PHRASE_EXPIRED'
+  | 'PHRASE_ALREADY_USED'
+  | 'VOICE_TEMPLATE_NOT_FOUND'
+  | 'PARAMS_VERSION_UNSUPPORTED'
+  | 'INVALID_AUDIO_URL'
+  | 'AUDIO_URL_BLOCKED'
+  | 'AUDIO_FETCH_FAILED'
+  | 'AUDIO_TOO_LARGE'
+  | 'INVALID_AUDIO_BASE64'
+  | 'UNSUPPORTED_AUDIO_FORMAT'
+  | 'INVALID_AUDIO'
+  | 'SAMPLE_RATE_OUT_OF_RANGE'
+  | 'AUDIO_TOO_SHORT'
+  | 'AUDIO_TOO_LONG'
+  | 'AUDIO_QUALITY_TOO_LOW'
+  | 'SPEECH_UNAVAILABLE'
+  | 'SPEECH_PROCESSING_FAILED'
   // Server side
   | 'service_unavailable'
   | 'internal_error';
@@ -53,6 +73,25 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   challenge_already_used: 409,
   attestation_invalid: 422,
   device_not_found: 404,
+  credential_already_registered: 409,
+  MISSING_PHRASE: 400,
+  PHRASE_EXPIRED: 400,
+  PHRASE_ALREADY_USED: 400,
+  VOICE_TEMPLATE_NOT_FOUND: 404,
+  PARAMS_VERSION_UNSUPPORTED: 400,
+  INVALID_AUDIO_URL: 400,
+  AUDIO_URL_BLOCKED: 400,
+  AUDIO_FETCH_FAILED: 400,
+  AUDIO_TOO_LARGE: 400,
+  INVALID_AUDIO_BASE64: 400,
+  UNSUPPORTED_AUDIO_FORMAT: 400,
+  INVALID_AUDIO: 400,
+  SAMPLE_RATE_OUT_OF_RANGE: 400,
+  AUDIO_TOO_SHORT: 400,
+  AUDIO_TOO_LONG: 400,
+  AUDIO_QUALITY_TOO_LOW: 400,
+  SPEECH_UNAVAILABLE: 502,
+  SPEECH_PROCESSING_FAILED: 502,
   service_unavailable: 503,
   internal_error: 500,
 };
@@ -81,6 +120,33 @@ export const ERROR_DESCRIPTION: Readonly<Record<ErrorCode, string>> = {
   challenge_already_used: 'Challenge was already consumed.',
   attestation_invalid: 'Signature or device certificate failed verification.',
   device_not_found: 'No paired KEYRA device for this user.',
+  credential_already_registered: 'This credential is already paired in this environment.',
+  MISSING_PHRASE:
+    'Voice verify without a `phrase_id`, or with one that does not exist for this wallet; get one from `POST /api/v1/phrase`.',
+  PHRASE_EXPIRED: 'The phrase is past its 120 s lifetime; request a new one.',
+  PHRASE_ALREADY_USED:
+    'The phrase already produced a successful verification (or used up its attempts); request a new one.',
+  VOICE_TEMPLATE_NOT_FOUND:
+    'No voice template (or legacy hash) is enrolled for this wallet under this `projection_id`.',
+  PARAMS_VERSION_UNSUPPORTED:
+    'The `params_version` is not one this server runs (`v1`), or the template was enrolled under another model.',
+  INVALID_AUDIO_URL: '`audioUrl` is not an absolute https URL (http only in `--dev`), or carries credentials.',
+  AUDIO_URL_BLOCKED:
+    '`audioUrl` (or a redirect) points at a private, loopback, link-local, multicast or otherwise non-public address.',
+  AUDIO_FETCH_FAILED:
+    '`audioUrl` could not be fetched: DNS failure, refused connection, non-2xx answer, too many redirects or the 10 s timeout.',
+  AUDIO_TOO_LARGE: 'The audio is larger than 5 MiB.',
+  INVALID_AUDIO_BASE64: '`audioBase64` is not valid base64.',
+  UNSUPPORTED_AUDIO_FORMAT: 'The audio is not m4a, mp3, wav or webm (detected from its content).',
+  INVALID_AUDIO: 'The audio container was recognised but could not be decoded.',
+  SAMPLE_RATE_OUT_OF_RANGE: 'The audio sample rate is outside 16-48 kHz.',
+  AUDIO_TOO_SHORT: 'The audio is shorter than 1 s.',
+  AUDIO_TOO_LONG: 'The audio is longer than 15 s.',
+  AUDIO_QUALITY_TOO_LOW:
+    'Enrolment audio failed the quality checks (too little speech, clipping or too quiet; `details` says which).',
+  SPEECH_UNAVAILABLE:
+    'Speech processing is not installed on the server (ffmpeg, pocketsphinx); the message names the apt packages.',
+  SPEECH_PROCESSING_FAILED: 'Decoding or recognising the audio failed on the server side; retry.',
   service_unavailable: 'A dependency (database, Redis) is unavailable; retry with backoff.',
   internal_error: 'An unexpected server error. It is logged; retry with backoff.',
 };

@@ -13,6 +13,8 @@ export const ID_PREFIX = {
   apiKey: 'key',
   challenge: 'chl',
   proof: 'prf',
+  device: 'dev',
+  event: 'evt',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

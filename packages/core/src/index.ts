@@ -72,3 +72,34 @@ export {
   type ProofMethod,
   type ProofSubject,
 } from './proofs/signProof.js';
+export { assertDecidable } from './challenges/assertDecidable.js';
+export {
+  verifyChallenge,
+  type ProofSigner,
+  type VerifyChallengeDeps,
+  type VerifyChallengeInput,
+  type VerifiedChallenge,
+} from './challenges/verifyChallenge.js';
+export { acceptedOrigin, type DeviceTrust, type RelyingParty } from './credentials/relyingParty.js';
+export {
+  readClientData,
+  responseCredentialId,
+  userHandle,
+  type ClientData,
+} from './credentials/clientData.js';
+export {
+  startRegistration,
+  CEREMONY_TTL_MS,
+  type StartRegistrationInput,
+} from './credentials/startRegistration.js';
+export {
+  finishRegistration,
+  type FinishRegistrationInput,
+} from './credentials/finishRegistration.js';
+export {
+  startAuthentication,
+  type StartAuthenticationInput,
+} from './credentials/startAuthentication.js';
+export { finishAuthentication } from './credentials/finishAuthentication.js';
+export { verifyAssertion, type AssertionResult } from './credentials/verifyAssertion.js';
+export * from './voice/index.js';

@@ -15,6 +15,10 @@ import { KeyraError } from '@keyra/core';
 import type { RateLimitStore } from './ratelimit/RateLimitStore.js';
 import { createMemoryRateLimitStore } from './ratelimit/createMemoryRateLimitStore.js';
 import { challengeRoutes } from './routes/challenges/challengeRoutes.js';
+import { credentialRoutes } from './routes/credentials/credentialRoutes.js';
+import { deviceRoutes } from './routes/devices/deviceRoutes.js';
+import { jwksRoutes } from './routes/wellknown/jwksRoutes.js';
+import { loadApprovalServices } from './approval/loadApprovalServices.js';
 import { systemRoutes } from './routes/system/systemRoutes.js';
 
 export interface BuildAppOptions {
@@ -143,6 +147,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   const { registry } = registerMetrics(app);
+  const approval = await loadApprovalServices(storage, options.serverSecret, config, clock.now());
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -171,6 +176,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(systemRoutes, { storage, rateLimitStore, registry });
+  await app.register(jwksRoutes, { signer: approval.signer });
 
   // Everything below needs a key: per-IP shield, authentication, per-key limit, idempotency.
   await app.register(async (api) => {
@@ -214,7 +220,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       }
       return payload;
     });
-    await api.register(challengeRoutes, { storage, clock });
+    await api.register(challengeRoutes, { storage, clock, approval });
+    await api.register(credentialRoutes, { storage, clock, approval });
+    await api.register(deviceRoutes, { storage, clock, approval });
   });
 
   app.addHook('onClose', async () => {

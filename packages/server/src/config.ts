@@ -25,6 +25,17 @@ export interface ServerConfig {
   keyRotationGraceMs: number;
   idempotencyRetentionMs: number;
   expirySweepIntervalMs: number;
+  /** WebAuthn relying party for passkeys and KEYRA ONE pairing. */
+  relyingParty: {
+    id: string;
+    name: string;
+    /** Web origins allowed for passkeys. In `--dev`, any http://localhost:PORT is accepted too. */
+    origins: string[];
+  };
+  /** PEM files of KEYRA ONE roots trusted in production (and sandbox). */
+  trustedRootFiles: string[];
+  /** The `iss` of proofs: this server's public URL. */
+  publicUrl: string;
 }
 
 /** Raw options as they come from the command line (all strings or booleans, all optional). */
@@ -121,12 +132,40 @@ export function loadConfig(
   }
   const host = input.host ?? env.KEYRA_HOST ?? '127.0.0.1';
   if (host.trim() === '') throw new ConfigError('--host must not be empty.');
+  const port = integer('--port / KEYRA_PORT', input.port ?? env.KEYRA_PORT, 8787, 0, 65535);
+  const dev = boolean('--dev / KEYRA_DEV', input.dev ?? env.KEYRA_DEV, false);
+  const origins = (env.KEYRA_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (!parsed || parsed.origin !== origin || (parsed.protocol !== 'https:' && !dev)) {
+      throw new ConfigError(
+        `KEYRA_ORIGINS must list origins like https://app.example.com (http only with --dev); got ${JSON.stringify(origin)}.`,
+      );
+    }
+  }
+  const rpId = env.KEYRA_RP_ID ?? 'localhost';
+  if (!/^[a-z0-9.-]+$/i.test(rpId))
+    throw new ConfigError(`KEYRA_RP_ID must be a domain name; got ${JSON.stringify(rpId)}.`);
+  const publicUrl = env.KEYRA_PUBLIC_URL ?? `http://${host}:${port}`;
+  try {
+    new URL(publicUrl);
+  } catch {
+    throw new ConfigError(`KEYRA_PUBLIC_URL must be a URL; got ${JSON.stringify(publicUrl)}.`);
+  }
   return {
     host,
-    port: integer('--port / KEYRA_PORT', input.port ?? env.KEYRA_PORT, 8787, 0, 65535),
+    port,
     databaseUrl: normalizeDatabaseUrl(database, cwd),
     redisUrl: redis,
-    dev: boolean('--dev / KEYRA_DEV', input.dev ?? env.KEYRA_DEV, false),
+    dev,
     dataDir,
     logLevel,
     trustProxy: boolean('KEYRA_TRUST_PROXY', env.KEYRA_TRUST_PROXY, false),
@@ -165,5 +204,12 @@ export function loadConfig(
       50,
       3_600_000,
     ),
+    relyingParty: { id: rpId, name: env.KEYRA_RP_NAME ?? 'KEYRA', origins },
+    trustedRootFiles: (env.KEYRA_TRUSTED_ROOTS ?? '')
+      .split(',')
+      .map((file) => file.trim())
+      .filter(Boolean)
+      .map((file) => path.resolve(cwd, file)),
+    publicUrl,
   };
 }

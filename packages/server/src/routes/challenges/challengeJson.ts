@@ -18,5 +18,8 @@ export function challengeJson(record: ChallengeRecord, now: EpochMs): Challenge 
         : effectiveStatus(record, now) === 'expired'
           ? formatTimestamp(record.expiresAt)
           : null,
+    deviceId: record.deviceId,
+    method: record.method,
+    proof: record.proof,
   };
 }

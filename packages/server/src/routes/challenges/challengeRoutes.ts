@@ -5,9 +5,9 @@ import {
   isIdOf,
   KeyraError,
   listChallenges,
+  verifyChallenge,
   type Clock,
   type Storage,
-  type AuthenticatedKey,
 } from '@keyra/core';
 import {
   Challenge,
@@ -15,31 +15,29 @@ import {
   ChallengeParams,
   CreateChallengeBody,
   CreatedChallenge,
-  ErrorBody,
   ListChallengesQuery,
+  VerifiedChallenge,
+  VerifyChallengeBody,
 } from '@keyra/contract';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { ApprovalServices } from '../../approval/loadApprovalServices.js';
+import { ERROR_RESPONSES as errors } from '../errorResponses.js';
+import { scopeOf } from '../scopeOf.js';
 import { challengeJson } from './challengeJson.js';
 
 export interface ChallengeRoutesOptions {
   storage: Storage;
   clock: Clock;
+  approval: ApprovalServices;
 }
 
-const errors = {
-  400: ErrorBody,
-  401: ErrorBody,
-  404: ErrorBody,
-  409: ErrorBody,
-  413: ErrorBody,
-  415: ErrorBody,
-  422: ErrorBody,
-  429: ErrorBody,
-};
-
-function scopeOf(request: FastifyRequest): AuthenticatedKey {
-  if (!request.auth) throw new Error('challenge routes must be registered behind authentication');
-  return request.auth;
+function checkChallengeId(id: string): void {
+  if (!isIdOf('challenge', id)) {
+    throw new KeyraError(
+      'invalid_id',
+      `"${id.slice(0, 80)}" is not a challenge id; challenge ids look like chl_9k2m.`,
+    );
+  }
 }
 
 function parseTime(field: string, value: string | undefined): number | undefined {
@@ -53,12 +51,51 @@ function parseTime(field: string, value: string | undefined): number | undefined
   return ms;
 }
 
-/** `POST /v1/challenges`, `GET /v1/challenges/:id`, `GET /v1/challenges`. */
+/** `POST /v1/challenges`, `GET /v1/challenges/:id`, `GET /v1/challenges`, `POST /v1/challenges/:id/verify`. */
 export async function challengeRoutes(
   app: FastifyInstance,
   options: ChallengeRoutesOptions,
 ): Promise<void> {
-  const { storage, clock } = options;
+  const { storage, clock, approval } = options;
+
+  app.post<{ Params: ChallengeParams; Body: VerifyChallengeBody }>(
+    '/v1/challenges/:id/verify',
+    {
+      schema: {
+        tags: ['Challenges'],
+        summary:
+          'Verify the signed answer from KEYRA ONE (or a passkey) and consume the challenge.',
+        description:
+          'The attestation is a WebAuthn assertion (JSON form) whose challenge is the challenge digest (approve) or the rejection challenge (reject). Exactly one verify of a challenge can succeed. 409 `challenge_already_used`, 410 `challenge_expired`, 422 `attestation_invalid`, 404 `device_not_found`.',
+        params: ChallengeParams,
+        body: VerifyChallengeBody,
+        response: { 200: VerifiedChallenge, ...errors },
+      },
+    },
+    async (request) => {
+      checkChallengeId(request.params.id);
+      const { challenge, device } = await verifyChallenge(
+        scopeOf(request),
+        request.params.id,
+        request.body,
+        {
+          storage,
+          rp: approval.rp,
+          trust: approval.trust,
+          signer: approval.signer,
+          now: clock.now(),
+        },
+      );
+      return {
+        id: challenge.id,
+        status: challenge.status,
+        proof: challenge.proof,
+        deviceId: device.id,
+        method: challenge.method ?? (device.kind === 'keyra_one' ? 'device' : 'passkey'),
+        decidedAt: formatTimestamp(challenge.decidedAt ?? clock.now()),
+      };
+    },
+  );
 
   app.post<{ Body: CreateChallengeBody }>(
     '/v1/challenges',
@@ -95,12 +132,7 @@ export async function challengeRoutes(
     },
     async (request) => {
       const { id } = request.params;
-      if (!isIdOf('challenge', id)) {
-        throw new KeyraError(
-          'invalid_id',
-          `"${id.slice(0, 80)}" is not a challenge id; challenge ids look like chl_9k2m.`,
-        );
-      }
+      checkChallengeId(id);
       const record = await storage.challenges.find(scopeOf(request), id);
       if (!record)
         throw new KeyraError('challenge_not_found', `No challenge ${id} in this environment.`);

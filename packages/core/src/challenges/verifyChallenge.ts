@@ -1,0 +1,158 @@
+import { rejectionChallenge } from './challengeDigest.js';
+import { assertDecidable } from './assertDecidable.js';
+import { effectiveStatus } from './effectiveStatus.js';
+import type { ApprovalMethod, ChallengeRecord, DeviceRecord, EpochMs, Scope } from '../domain.js';
+import { KeyraError } from '../errors.js';
+import { newId, systemRandom, type RandomBytes } from '../ids.js';
+import type { Storage } from '../ports.js';
+import { readClientData, responseCredentialId } from '../credentials/clientData.js';
+import type { DeviceTrust, RelyingParty } from '../credentials/relyingParty.js';
+import { verifyAssertion } from '../credentials/verifyAssertion.js';
+import type { ProofSubject } from '../proofs/signProof.js';
+
+/** Signs approval proofs; the server implements it with its current signing key. */
+export interface ProofSigner {
+  sign(subject: ProofSubject, now: EpochMs): Promise<string>;
+}
+
+export interface VerifyChallengeInput {
+  deviceId: string;
+  /** The WebAuthn assertion (JSON form) whose challenge is the digest (approve) or the rejection challenge. */
+  attestation: unknown;
+}
+
+export interface VerifyChallengeDeps {
+  storage: Storage;
+  rp: RelyingParty;
+  trust: DeviceTrust;
+  signer: ProofSigner;
+  now: EpochMs;
+  random?: RandomBytes;
+}
+
+export interface VerifiedChallenge {
+  challenge: ChallengeRecord;
+  device: DeviceRecord;
+}
+
+/**
+ * Decides a challenge from a device's signed answer. Checks, in order: the challenge exists and
+ * is pending and unexpired (404/409/410); the device exists in this tenant and environment (404
+ * `device_not_found`), belongs to the challenge's user and is neither revoked nor disabled; the
+ * assertion is from that credential, signs the challenge digest (approve) or the rejection
+ * challenge (reject), from the right origin and rpId, with user verification; the signature counter
+ * grew (a regression disables the device as possibly cloned). Then one conditional write consumes
+ * the challenge, so exactly one of any number of racing verifies wins; the device counter and the
+ * `challenge.approved`/`challenge.rejected` event are written in the same transaction.
+ */
+export async function verifyChallenge(
+  scope: Scope,
+  challengeId: string,
+  input: VerifyChallengeInput,
+  deps: VerifyChallengeDeps,
+): Promise<VerifiedChallenge> {
+  const { storage, now } = deps;
+  const random = deps.random ?? systemRandom;
+  const challenge = await storage.challenges.find(scope, challengeId);
+  if (!challenge)
+    throw new KeyraError('challenge_not_found', `No challenge ${challengeId} in this environment.`);
+  assertDecidable(challenge, effectiveStatus(challenge, now));
+
+  const device = await storage.devices.find(scope, input.deviceId);
+  if (!device)
+    throw new KeyraError(
+      'device_not_found',
+      `No paired device ${input.deviceId} in this environment.`,
+    );
+  const refuse = (message: string): never => {
+    throw new KeyraError('attestation_invalid', message);
+  };
+  if (device.userId !== challenge.userId)
+    refuse(`Device ${device.id} is not paired with the challenge's user.`);
+  if (device.revokedAt !== null) refuse(`Device ${device.id} was revoked.`);
+  if (device.disabledAt !== null)
+    refuse(`Device ${device.id} is disabled (${device.disabledReason ?? 'untrusted'}).`);
+  if (responseCredentialId(input.attestation) !== device.credentialId) {
+    refuse(`The assertion was not made by device ${device.id}.`);
+  }
+
+  const approve = Buffer.from(challenge.digest, 'hex').toString('base64url');
+  const reject = rejectionChallenge(challenge.digest).toString('base64url');
+  const signed = readClientData(input.attestation).challenge;
+  const decision = signed === approve ? 'approved' : signed === reject ? 'rejected' : null;
+  if (!decision) refuse(`The assertion does not sign challenge ${challenge.id}.`);
+
+  const result = await verifyAssertion(device, input.attestation, signed, deps.rp, deps.trust);
+  if (result.outcome === 'counter_regression') {
+    await storage.devices.disable(scope, device.id, 'counter_regression', now);
+    refuse(
+      `Device ${device.id} sent signature counter ${result.newCounter} after ${device.signCount}: it may have been cloned and is now disabled.`,
+    );
+  }
+
+  const method: ApprovalMethod = device.kind === 'keyra_one' ? 'device' : 'passkey';
+  const proof =
+    decision === 'approved'
+      ? await deps.signer.sign(
+          {
+            challengeId: challenge.id,
+            action: challenge.action,
+            userId: challenge.userId,
+            payload: challenge.payload,
+            challengeDigest: challenge.digest,
+            environment: scope.environment,
+            method,
+            deviceId: device.id,
+          },
+          now,
+        )
+      : null;
+
+  return storage.transaction(async (tx) => {
+    const decided = await tx.challenges.decide(
+      scope,
+      challenge.id,
+      decision as 'approved' | 'rejected',
+      now,
+      {
+        deviceId: device.id,
+        method,
+        proof,
+      },
+    );
+    if (!decided) {
+      const current = await tx.challenges.find(scope, challenge.id);
+      assertDecidable(challenge, current ? effectiveStatus(current, now) : 'expired');
+      throw new KeyraError(
+        'challenge_already_used',
+        `Challenge ${challenge.id} was already consumed.`,
+      );
+    }
+    if (!(await tx.devices.recordUse(scope, device.id, device.signCount, result.newCounter, now))) {
+      // Another verify used the same counter value concurrently: a replayed or cloned signature.
+      throw new KeyraError(
+        'attestation_invalid',
+        `Device ${device.id}'s signature counter was already used.`,
+      );
+    }
+    await tx.events.insert({
+      id: newId('event', random),
+      tenantId: scope.tenantId,
+      environment: scope.environment,
+      type: decision === 'approved' ? 'challenge.approved' : 'challenge.rejected',
+      data: {
+        challengeId: challenge.id,
+        action: challenge.action,
+        userId: challenge.userId,
+        deviceId: device.id,
+        method,
+        decidedAt: new Date(now).toISOString(),
+      },
+      createdAt: now,
+    });
+    return {
+      challenge: decided,
+      device: { ...device, signCount: result.newCounter, lastUsedAt: now },
+    };
+  });
+}

@@ -1,0 +1,69 @@
+import {
+  generateSigningKey,
+  jwksDocument,
+  signProof,
+  type ProofSigner,
+  type SecretBox,
+  type SigningKeyRecord,
+  type SigningKeyStore,
+} from '@keyra/core';
+
+export interface ServerProofSigner extends ProofSigner {
+  /** The JWKS document: every key, retired ones included, so older proofs keep verifying. */
+  jwks(): Promise<ReturnType<typeof jwksDocument>>;
+}
+
+/** Keys are re-read this often, so a rotation by `keyra signing-keys rotate` reaches every instance. */
+const CACHE_MS = 30_000;
+
+/** Creates the first signing key when there is none; returns the active (newest unretired) key. */
+export async function ensureSigningKey(
+  store: SigningKeyStore,
+  box: SecretBox,
+  now: number,
+): Promise<SigningKeyRecord> {
+  const active = (await store.listAll()).find((key) => key.retiredAt === null);
+  if (active) return active;
+  const key = await generateSigningKey(box, now);
+  await store.insert(key);
+  return key;
+}
+
+/** Rotation: a new active key; the others are retired but stay published. */
+export async function rotateSigningKey(
+  store: SigningKeyStore,
+  box: SecretBox,
+  now: number,
+): Promise<SigningKeyRecord> {
+  const key = await generateSigningKey(box, now);
+  await store.insert(key);
+  await store.retireAllExcept(key.kid, now);
+  return key;
+}
+
+/** Signs proofs with the newest active key in the database (ES256, `jose`). */
+export function createProofSigner(
+  store: SigningKeyStore,
+  box: SecretBox,
+  issuer: string,
+): ServerProofSigner {
+  let cache: { at: number; keys: SigningKeyRecord[] } | null = null;
+  const keys = async (): Promise<SigningKeyRecord[]> => {
+    if (!cache || Date.now() - cache.at > CACHE_MS)
+      cache = { at: Date.now(), keys: await store.listAll() };
+    return cache.keys;
+  };
+  return {
+    async sign(subject, now) {
+      let active = (await keys()).find((key) => key.retiredAt === null);
+      if (!active) {
+        active = await ensureSigningKey(store, box, now);
+        cache = null;
+      }
+      return (await signProof(active, box, issuer, subject, now)).jws;
+    },
+    async jwks() {
+      return jwksDocument(await keys());
+    },
+  };
+}
