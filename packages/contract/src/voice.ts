@@ -58,7 +58,10 @@ export type PhraseBody = Static<typeof PhraseBody>;
 
 export const IssuedPhrase = Type.Object(
   {
-    phrase_id: Type.String({ pattern: PHRASE_ID_PATTERN, examples: ['pc_4Fq9XbT2mK8sL1pZ0aQw3eRt'] }),
+    phrase_id: Type.String({
+      pattern: PHRASE_ID_PATTERN,
+      examples: ['pc_4Fq9XbT2mK8sL1pZ0aQw3eRt'],
+    }),
     prompt: Type.String({
       description: 'What the human must say, e.g. `green mountain three twelve`.',
       examples: ['green mountain three twelve'],

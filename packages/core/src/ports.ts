@@ -1,4 +1,5 @@
 import type { SigningKeyRecord } from './proofs/signingKeys.js';
+import type { VoiceStore } from './voice/VoiceRecords.js';
 import type {
   ApprovalMethod,
   CeremonyRecord,
@@ -228,6 +229,7 @@ export interface Storage {
   readonly events: EventStore;
   readonly signingKeys: SigningKeyStore;
   readonly serverState: ServerStateStore;
+  readonly voice: VoiceStore;
   /** Runs `fn` in one database transaction; the stores passed to it write inside it. */
   transaction<T>(
     fn: (tx: Omit<Storage, 'transaction' | 'close' | 'ping' | 'migrate'>) => Promise<T>,

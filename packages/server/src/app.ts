@@ -20,6 +20,8 @@ import { deviceRoutes } from './routes/devices/deviceRoutes.js';
 import { jwksRoutes } from './routes/wellknown/jwksRoutes.js';
 import { loadApprovalServices } from './approval/loadApprovalServices.js';
 import { systemRoutes } from './routes/system/systemRoutes.js';
+import { voiceRoutes } from './routes/voice/voiceRoutes.js';
+import type { VoiceEngine } from './routes/voice/createVoiceEngine.js';
 
 export interface BuildAppOptions {
   config: ServerConfig;
@@ -28,6 +30,8 @@ export interface BuildAppOptions {
   serverSecret: Buffer;
   clock?: Clock;
   rateLimitStore?: RateLimitStore;
+  /** Speech machinery of the voice routes (default: created on first use, closed with the app). */
+  voiceEngine?: VoiceEngine;
   /** Fastify/pino logger options; `false` silences logs (tests). */
   logger?: FastifyServerOptions['logger'];
 }
@@ -223,6 +227,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await api.register(challengeRoutes, { storage, clock, approval });
     await api.register(credentialRoutes, { storage, clock, approval });
     await api.register(deviceRoutes, { storage, clock, approval });
+    await api.register(voiceRoutes, {
+      storage,
+      clock,
+      config,
+      serverSecret: options.serverSecret,
+      ...(options.voiceEngine ? { engine: options.voiceEngine } : {}),
+    });
   });
 
   app.addHook('onClose', async () => {

@@ -25,3 +25,11 @@ export {
   type EerResult,
   type EerItem,
 } from './evaluateEer.js';
+export { audioFingerprint } from './analysis/audioFingerprint.js';
+export { measureQuality, type QualityMeasurements } from './analysis/measureQuality.js';
+export { analyzeRecordingSync, type RecordingAnalysis } from './analysis/analyzeRecording.js';
+export {
+  createVoiceAnalyzer,
+  type VoiceAnalyzer,
+  type VoiceAnalyzerOptions,
+} from './analysis/createVoiceAnalyzer.js';

@@ -10,6 +10,7 @@ import { createCeremonyStore } from './stores/createCeremonyStore.js';
 import { createEventStore } from './stores/createEventStore.js';
 import { createSigningKeyStore } from './stores/createSigningKeyStore.js';
 import { createServerStateStore } from './stores/createServerStateStore.js';
+import { createVoiceStore } from './stores/createVoiceStore.js';
 
 export type Stores = Omit<Storage, 'transaction' | 'close' | 'ping'>;
 
@@ -26,5 +27,6 @@ export function createStores(db: Kysely<Database>, kind: DatabaseKind): Stores {
     events: createEventStore(db),
     signingKeys: createSigningKeyStore(db),
     serverState: createServerStateStore(db),
+    voice: createVoiceStore(db),
   };
 }

@@ -1,4 +1,5 @@
 import type { ApprovalMethod, ChallengeStatus, DeviceKind, Environment } from '@keyra/core';
+import type { VoiceTables } from './stores/voiceTables.js';
 
 // Row shapes as stored. Timestamps are BIGINT epoch ms on both dialects (PostgreSQL's int8 is
 // parsed to a JS number by the pool, see connectDatabase.ts).
@@ -114,7 +115,7 @@ export interface IdempotencyKeysTable {
 }
 
 /** The Kysely database type of the current schema. Extend it with each migration that adds a table. */
-export interface Database {
+export interface Database extends VoiceTables {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
   challenges: ChallengesTable;

@@ -66,7 +66,10 @@ export function createVoiceEngine(options: VoiceEngineOptions = {}): VoiceEngine
   };
 
   const getRecognizer = (): Promise<PhraseRecognizer> => {
-    if (recognizer === null || (recognizerFailedAt > 0 && Date.now() - recognizerFailedAt > RETRY_UNAVAILABLE_MS)) {
+    if (
+      recognizer === null ||
+      (recognizerFailedAt > 0 && Date.now() - recognizerFailedAt > RETRY_UNAVAILABLE_MS)
+    ) {
       recognizerFailedAt = 0;
       recognizer = createPhraseRecognizer({ ...options.speech }).catch((error: unknown) => {
         recognizerFailedAt = Date.now();

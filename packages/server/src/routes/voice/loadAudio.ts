@@ -83,9 +83,13 @@ async function fetchAudio(url: string, options: LoadAudioOptions): Promise<Uint8
           { cause: error },
         );
       default:
-        throw new KeyraError('AUDIO_FETCH_FAILED', `audioUrl could not be fetched: ${error.message}.`, {
-          cause: error,
-        });
+        throw new KeyraError(
+          'AUDIO_FETCH_FAILED',
+          `audioUrl could not be fetched: ${error.message}.`,
+          {
+            cause: error,
+          },
+        );
     }
   }
 }
@@ -106,9 +110,7 @@ export async function loadAudioBytes(
       { details: [{ field: 'audioUrl', issue: hasUrl ? 'oneOf' : 'required' }] },
     );
   }
-  return hasUrl
-    ? fetchAudio(source.audioUrl!, options)
-    : decodeBase64(source.audioBase64!);
+  return hasUrl ? fetchAudio(source.audioUrl!, options) : decodeBase64(source.audioBase64!);
 }
 
 /**
@@ -152,7 +154,10 @@ export async function decodeRecording(
         });
     }
   }
-  if (decoded.sampleRate < VOICE_LIMITS.minSampleRate || decoded.sampleRate > VOICE_LIMITS.maxSampleRate) {
+  if (
+    decoded.sampleRate < VOICE_LIMITS.minSampleRate ||
+    decoded.sampleRate > VOICE_LIMITS.maxSampleRate
+  ) {
     throw new KeyraError(
       'SAMPLE_RATE_OUT_OF_RANGE',
       `The audio is sampled at ${decoded.sampleRate} Hz; send 16-48 kHz.`,

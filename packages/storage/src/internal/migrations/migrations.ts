@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001_initial.js';
 import { humanApproval } from './0002_human_approval.js';
+import { voice } from './0003_voice.js';
 
 /**
  * Every schema version, in order. Names sort lexically (Kysely applies them in that order), so
@@ -10,6 +11,7 @@ import { humanApproval } from './0002_human_approval.js';
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_initial': initial,
   '0002_human_approval': humanApproval,
+  '0003_voice': voice,
 };
 
 /** Migrations compiled into the package, so the built `dist` needs no migrations folder at runtime. */

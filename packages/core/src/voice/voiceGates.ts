@@ -1,0 +1,124 @@
+import { fingerprintSimilarity } from './fingerprintSimilarity.js';
+import { QUALITY_THRESHOLDS } from './limits.js';
+import type { VoiceFingerprintRecord } from './VoiceRecords.js';
+
+/** What the recognizer made of the recording, against the prompt. */
+export interface PhraseGate {
+  passed: boolean;
+  /** The words recognised, in order (empty when nothing was recognised). */
+  heard: string;
+  matched_words: number;
+  required_words: number;
+  total_words: number;
+}
+
+export interface SpeakerGate {
+  passed: boolean;
+  /** s-norm score of the probe against the enrolled template. */
+  score: number;
+  threshold: number;
+}
+
+export interface ReplayGate {
+  passed: boolean;
+  /** Why it failed: the exact bytes, or a near-identical fingerprint, were seen before. */
+  reason: 'same_recording' | 'near_identical_recording' | 'enrollment_recording' | null;
+  /** Highest fingerprint similarity with an earlier recording of this wallet (0..1). */
+  similarity: number;
+  threshold: number;
+}
+
+export interface QualityMeasures {
+  durationSec: number;
+  speechSec: number;
+  clippingRatio: number;
+  levelDbfs: number;
+}
+
+export interface QualityGate {
+  passed: boolean;
+  speech_seconds: number;
+  min_speech_seconds: number;
+  clipping_ratio: number;
+  max_clipping_ratio: number;
+  level_dbfs: number;
+  min_level_dbfs: number;
+  /** What failed: `too_little_speech`, `clipping`, `too_quiet`. */
+  issues: string[];
+}
+
+/** Every gate of `POST /api/v1/verify`. `verified` is true only when all of them pass. */
+export interface VoiceGates {
+  phrase: PhraseGate;
+  speaker: SpeakerGate;
+  replay: ReplayGate;
+  quality: QualityGate;
+}
+
+const round = (value: number, digits: number): number =>
+  Number.isFinite(value) ? Number(value.toFixed(digits)) : value;
+
+export function qualityGate(
+  m: QualityMeasures,
+  minSpeechSec: number = QUALITY_THRESHOLDS.minSpeechSec,
+): QualityGate {
+  const issues: string[] = [];
+  if (m.speechSec < minSpeechSec) issues.push('too_little_speech');
+  if (m.clippingRatio > QUALITY_THRESHOLDS.maxClippingRatio) issues.push('clipping');
+  if (!(m.levelDbfs >= QUALITY_THRESHOLDS.minLevelDbfs)) issues.push('too_quiet');
+  return {
+    passed: issues.length === 0,
+    speech_seconds: round(m.speechSec, 2),
+    min_speech_seconds: minSpeechSec,
+    clipping_ratio: round(m.clippingRatio, 4),
+    max_clipping_ratio: QUALITY_THRESHOLDS.maxClippingRatio,
+    level_dbfs: Number.isFinite(m.levelDbfs) ? round(m.levelDbfs, 1) : -120,
+    min_level_dbfs: QUALITY_THRESHOLDS.minLevelDbfs,
+    issues,
+  };
+}
+
+export function speakerGate(score: number, threshold: number): SpeakerGate {
+  return { passed: score >= threshold, score: round(score, 3), threshold };
+}
+
+/**
+ * Similarity at or above which two recordings count as the same one. Re-encodings of one
+ * recording (wav, mp3, m4a, webm) measured 0.86-1.0, different recordings at most 0.70
+ * (docs/voice-api.md).
+ */
+export const REPLAY_SIMILARITY_THRESHOLD = 0.8;
+
+/**
+ * The replay gate: fails when the same bytes or a near-identical recording were submitted
+ * before for this wallet (the enrolment included). Earlier attempts with the same phrase are
+ * retries of one answer, not replays, and are skipped.
+ */
+export function replayGate(
+  current: { bytesSha256: string; fingerprint: Uint16Array },
+  history: readonly VoiceFingerprintRecord[],
+  phraseId: string | null,
+): ReplayGate {
+  let similarity = 0;
+  let reason: ReplayGate['reason'] = null;
+  for (const earlier of history) {
+    if (phraseId !== null && earlier.phraseId === phraseId) continue;
+    const exact = earlier.bytesSha256 === current.bytesSha256;
+    const s = exact ? 1 : fingerprintSimilarity(current.fingerprint, earlier.fingerprint);
+    if (s > similarity) similarity = s;
+    if (reason === null && (exact || s >= REPLAY_SIMILARITY_THRESHOLD)) {
+      reason =
+        earlier.source === 'enroll'
+          ? 'enrollment_recording'
+          : exact
+            ? 'same_recording'
+            : 'near_identical_recording';
+    }
+  }
+  return {
+    passed: reason === null,
+    reason,
+    similarity: round(similarity, 3),
+    threshold: REPLAY_SIMILARITY_THRESHOLD,
+  };
+}
