@@ -46,3 +46,12 @@ export {
   VerifyLogList,
   VerifyResult,
 } from './voice.js';
+export {
+  DeviceChallenge,
+  DeviceChallengeList,
+  DeviceChallengesQuery,
+  DeviceRespondBody,
+  DeviceSession,
+  DeviceSessionBody,
+  DeviceSessionOptionsBody,
+} from './deviceApi.js';

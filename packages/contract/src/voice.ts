@@ -29,8 +29,9 @@ const AudioUrl = Type.String({
 
 const AudioBase64 = Type.String({
   minLength: 1,
-  // 5 MiB of audio is 6,990,508 characters of base64.
-  maxLength: Math.ceil((VOICE_LIMITS.audioMaxBytes * 4) / 3) + 4,
+  // 5 MiB of audio is 6,990,508 characters of base64; longer text (whitespace, a data: prefix)
+  // is measured after decoding, so an oversized recording gets AUDIO_TOO_LARGE.
+  maxLength: 8 * 1024 * 1024,
   description: 'The recording itself, base64 (standard or URL-safe). Same limits as `audioUrl`.',
 });
 

@@ -137,6 +137,11 @@ export interface DeviceStore {
   insert(device: DeviceRecord): Promise<void>;
   find(scope: Scope, id: string): Promise<DeviceRecord | null>;
   findByCredentialId(scope: Scope, credentialId: string): Promise<DeviceRecord | null>;
+  /**
+   * Finds a device by id alone, whatever its scope: only for the device API, where the device
+   * authenticates itself and its record supplies the tenant and environment.
+   */
+  locate(id: string): Promise<DeviceRecord | null>;
   /** A scope's devices, newest first, optionally for one user; revoked ones only if asked. */
   list(
     scope: Scope,

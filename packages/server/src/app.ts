@@ -19,6 +19,9 @@ import { credentialRoutes } from './routes/credentials/credentialRoutes.js';
 import { deviceRoutes } from './routes/devices/deviceRoutes.js';
 import { jwksRoutes } from './routes/wellknown/jwksRoutes.js';
 import { loadApprovalServices } from './approval/loadApprovalServices.js';
+import { createChallengeNotifier } from './approval/challengeNotifier.js';
+import { createDeviceSessionTokens } from './approval/deviceSessionTokens.js';
+import { deviceApiRoutes } from './routes/device-api/deviceApiRoutes.js';
 import { systemRoutes } from './routes/system/systemRoutes.js';
 import { voiceRoutes } from './routes/voice/voiceRoutes.js';
 import type { VoiceEngine } from './routes/voice/createVoiceEngine.js';
@@ -152,6 +155,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   const { registry } = registerMetrics(app);
   const approval = await loadApprovalServices(storage, options.serverSecret, config, clock.now());
+  const notifier = createChallengeNotifier();
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -181,6 +185,27 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await app.register(systemRoutes, { storage, rateLimitStore, registry });
   await app.register(jwksRoutes, { signer: approval.signer });
+
+  // The device API authenticates devices by their own credential, not a tenant key.
+  await app.register(async (deviceApi) => {
+    deviceApi.addHook('onRequest', async (request, reply) => {
+      const { windowMs, perIp } = config.rateLimit;
+      await enforceRateLimit(
+        rateLimitStore,
+        { key: `ip:${request.ip}`, limit: perIp, windowMs },
+        clock.now(),
+        reply,
+        request.log,
+      );
+    });
+    await deviceApi.register(deviceApiRoutes, {
+      storage,
+      clock,
+      approval,
+      tokens: createDeviceSessionTokens(options.serverSecret),
+      notifier,
+    });
+  });
 
   // Everything below needs a key: per-IP shield, authentication, per-key limit, idempotency.
   await app.register(async (api) => {
@@ -224,7 +249,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       }
       return payload;
     });
-    await api.register(challengeRoutes, { storage, clock, approval });
+    await api.register(challengeRoutes, { storage, clock, approval, notifier });
     await api.register(credentialRoutes, { storage, clock, approval });
     await api.register(deviceRoutes, { storage, clock, approval });
     await api.register(voiceRoutes, {

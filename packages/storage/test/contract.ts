@@ -911,6 +911,8 @@ export function storageContract(target: StorageContractTarget): void {
           'dev_2',
         );
         expect(await storage.devices.findByCredentialId(SANDBOX_B, 'cred_dev_2')).toBeNull();
+        expect((await storage.devices.locate('dev_4'))?.tenantId).toBe('tnt_b');
+        expect(await storage.devices.locate('dev_missing')).toBeNull();
         expect((await storage.devices.list(SANDBOX_A, {})).map((d) => d.id)).toEqual([
           'dev_2',
           'dev_1',

@@ -21,6 +21,7 @@ import {
 } from '@keyra/contract';
 import type { FastifyInstance } from 'fastify';
 import type { ApprovalServices } from '../../approval/loadApprovalServices.js';
+import type { ChallengeNotifier } from '../../approval/challengeNotifier.js';
 import { ERROR_RESPONSES as errors } from '../errorResponses.js';
 import { scopeOf } from '../scopeOf.js';
 import { challengeJson } from './challengeJson.js';
@@ -29,6 +30,7 @@ export interface ChallengeRoutesOptions {
   storage: Storage;
   clock: Clock;
   approval: ApprovalServices;
+  notifier: ChallengeNotifier;
 }
 
 function checkChallengeId(id: string): void {
@@ -56,7 +58,7 @@ export async function challengeRoutes(
   app: FastifyInstance,
   options: ChallengeRoutesOptions,
 ): Promise<void> {
-  const { storage, clock, approval } = options;
+  const { storage, clock, approval, notifier } = options;
 
   app.post<{ Params: ChallengeParams; Body: VerifyChallengeBody }>(
     '/v1/challenges/:id/verify',
@@ -114,6 +116,7 @@ export async function challengeRoutes(
         store: storage.challenges,
         now: clock.now(),
       });
+      notifier.notify(record.tenantId, record.environment, record.userId);
       return reply
         .status(201)
         .send({ id: record.id, status: 'pending', expiresAt: formatTimestamp(record.expiresAt) });

@@ -25,6 +25,15 @@ export function createDeviceStore(db: Kysely<Database>): DeviceStore {
       return row ? deviceFromRow(row) : null;
     },
 
+    async locate(id) {
+      const row = await db
+        .selectFrom('devices')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row ? deviceFromRow(row) : null;
+    },
+
     async list(scope, filter) {
       let query = scoped(scope);
       if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
