@@ -17,6 +17,7 @@ import {
   type OpenStorageOptions,
 } from '../src/index.js';
 import { MIGRATIONS } from '../src/internal/migrations/migrations.js';
+import { voiceContract } from './voiceContract.js';
 
 /** A database backend the contract runs against. */
 export interface StorageContractTarget {
@@ -1105,6 +1106,8 @@ export function storageContract(target: StorageContractTarget): void {
         expect(await storage.challenges.find(SANDBOX_A, 'ch_1')).toEqual(decided);
       });
     });
+
+    describe('voice', () => voiceContract(setup));
 
     describe('transactions', () => {
       it('commits every write when fn resolves, and returns its value', async () => {
