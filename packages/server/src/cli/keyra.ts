@@ -5,6 +5,8 @@ import { CliError } from './CliError.js';
 import { registerKeysCommands } from './keysCommands.js';
 import { registerMigrateCommand } from './migrateCommand.js';
 import { registerServeCommand } from './serveCommand.js';
+import { registerVoiceCommands } from './voiceCommands.js';
+import { registerDoctorCommand } from './doctorCommand.js';
 
 /** The `keyra` program: serve, migrate and key management, each with `--help`. */
 export function createProgram(): Command {
@@ -16,6 +18,8 @@ export function createProgram(): Command {
   registerServeCommand(program);
   registerMigrateCommand(program);
   registerKeysCommands(program);
+  registerVoiceCommands(program);
+  registerDoctorCommand(program);
   return program;
 }
 
