@@ -5,6 +5,7 @@ import { CliError } from './CliError.js';
 import { registerKeysCommands } from './keysCommands.js';
 import { registerMigrateCommand } from './migrateCommand.js';
 import { registerServeCommand } from './serveCommand.js';
+import { registerSigningKeysCommands } from './signingKeysCommands.js';
 import { registerVoiceCommands } from './voiceCommands.js';
 import { registerDoctorCommand } from './doctorCommand.js';
 
@@ -18,6 +19,7 @@ export function createProgram(): Command {
   registerServeCommand(program);
   registerMigrateCommand(program);
   registerKeysCommands(program);
+  registerSigningKeysCommands(program);
   registerVoiceCommands(program);
   registerDoctorCommand(program);
   return program;
