@@ -13,7 +13,11 @@ export {
   type VerifyAttestationChainOptions,
   type AttestationChainResult,
 } from './attestation/verifyAttestationChain.js';
-export type { AuthenticatorState, StoredCredential } from './authenticator/AuthenticatorState.js';
+export type {
+  AuthenticatorState,
+  DevicePairing,
+  StoredCredential,
+} from './authenticator/AuthenticatorState.js';
 export {
   AuthenticatorError,
   type AuthenticatorErrorCode,

@@ -30,4 +30,34 @@ export interface AuthenticatorState {
    */
   attestationCertificateChain: string[];
   credentials: StoredCredential[];
+  /**
+   * Which KEYRA server this device is paired with, written by `keyra-device pair`. Absent on a
+   * device that has not paired (or is only used as a library).
+   */
+  pairing?: DevicePairing;
+}
+
+/**
+ * A simulated KEYRA ONE's link to one KEYRA server: where it is, what the server calls the device,
+ * and which credential answers for it. Holds no tenant key: after pairing, the device signs in to
+ * the device API with its own credential.
+ */
+export interface DevicePairing {
+  /** Base URL of the KEYRA server, e.g. `http://127.0.0.1:8787` (no trailing slash). */
+  api: string;
+  /** The server's id for this device (`dev_…`). */
+  deviceId: string;
+  /** The user the device approves for. */
+  userId: string;
+  /** The relying party the device credential is registered for. */
+  rpId: string;
+  /** The credential (base64url id) that signs approvals; one of `credentials`. */
+  credentialId: string;
+  /** When the pairing completed, RFC 3339. */
+  pairedAt: string;
+  /**
+   * The current device-API session, reused until shortly before it expires so that each command
+   * does not spend a signature (and a counter step) on signing in.
+   */
+  session?: { token: string; expiresAt: string };
 }

@@ -1,5 +1,9 @@
 import { isAaguid } from '../internal/aaguid.js';
-import type { AuthenticatorState, StoredCredential } from '../authenticator/AuthenticatorState.js';
+import type {
+  AuthenticatorState,
+  DevicePairing,
+  StoredCredential,
+} from '../authenticator/AuthenticatorState.js';
 
 /**
  * Checks that `value` (parsed JSON) is an {@link AuthenticatorState} and returns a clean copy of it
@@ -13,7 +17,7 @@ export function parseAuthenticatorState(value: unknown): AuthenticatorState {
   if (!isAaguid(aaguid)) fail('aaguid must be a lowercase UUID');
   const chain = list(root.attestationCertificateChain, 'attestationCertificateChain');
   const credentials = list(root.credentials, 'credentials');
-  return {
+  const state: AuthenticatorState = {
     version: 1,
     aaguid,
     attestationPrivateKey: pem(root.attestationPrivateKey, 'attestationPrivateKey', 'PRIVATE KEY'),
@@ -22,6 +26,42 @@ export function parseAuthenticatorState(value: unknown): AuthenticatorState {
     ),
     credentials: credentials.map((c, i) => credential(c, `credentials[${i}]`)),
   };
+  if (root.pairing !== undefined) {
+    state.pairing = pairing(root.pairing);
+    const { credentialId, rpId } = state.pairing;
+    if (!state.credentials.some((c) => c.credentialId === credentialId && c.rpId === rpId)) {
+      fail('pairing.credentialId must name one of credentials for pairing.rpId');
+    }
+  }
+  return state;
+}
+
+function pairing(value: unknown): DevicePairing {
+  const p = record(value, 'pairing');
+  const api = text(p.api, 'pairing.api');
+  if (!/^https?:\/\/[^/]/.test(api)) fail('pairing.api must be an http(s) URL');
+  const result: DevicePairing = {
+    api,
+    deviceId: text(p.deviceId, 'pairing.deviceId'),
+    userId: text(p.userId, 'pairing.userId'),
+    rpId: text(p.rpId, 'pairing.rpId'),
+    credentialId: base64url(p.credentialId, 'pairing.credentialId'),
+    pairedAt: timestamp(p.pairedAt, 'pairing.pairedAt'),
+  };
+  if (p.session !== undefined) {
+    const s = record(p.session, 'pairing.session');
+    result.session = {
+      token: text(s.token, 'pairing.session.token'),
+      expiresAt: timestamp(s.expiresAt, 'pairing.session.expiresAt'),
+    };
+  }
+  return result;
+}
+
+function timestamp(value: unknown, path: string): string {
+  const s = text(value, path);
+  if (Number.isNaN(Date.parse(s))) fail(`${path} must be an RFC 3339 timestamp`);
+  return s;
 }
 
 function credential(value: unknown, path: string): StoredCredential {
