@@ -11,6 +11,7 @@ export function formatChallenge(challenge: DeviceChallenge, now: number): string
     `│ action   ${safe(challenge.action)}`,
     `│ user     ${safe(challenge.userId)}`,
     `│ expires  ${safe(challenge.expiresAt)} (${remaining(Date.parse(challenge.expiresAt) - now)})`,
+    ...(challenge.status === 'pending' ? [] : [`│ status   ${safe(challenge.status)}`]),
     '│ payload',
     ...payloadLines(challenge.payload, '│   '),
     '└─',

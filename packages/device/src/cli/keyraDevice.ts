@@ -54,7 +54,7 @@ export function describeError(error: unknown): { message: string; exitCode: numb
   if (error instanceof KeyraApiError) {
     const hint = API_ERROR_HINTS[error.code];
     return {
-      message: `${error.message} (${error.code}, HTTP ${error.status})${hint ? `: ${hint}` : ''}`,
+      message: `${error.message.replace(/\.$/, '')} (${error.code}, HTTP ${error.status})${hint ? `: ${hint}` : ''}`,
       exitCode: error.status >= 500 ? 1 : 2,
     };
   }
