@@ -75,7 +75,7 @@ describe('system routes, OpenAPI and docs', () => {
 describe('docs/errors.md', () => {
   it('lists every error code with its HTTP status and meaning, as the code table says', () => {
     const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
-    const rows = [...doc.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \| (.+) \|$/gm)].map((m) => [
+    const rows = [...doc.matchAll(/^\| `([A-Za-z0-9_]+)` \| (\d{3}) \| (.+) \|$/gm)].map((m) => [
       m[1],
       Number(m[2]),
       m[3],

@@ -101,12 +101,15 @@ export function replayGate(
 ): ReplayGate {
   let similarity = 0;
   let reason: ReplayGate['reason'] = null;
+  let exactFound = false;
   for (const earlier of history) {
     if (phraseId !== null && earlier.phraseId === phraseId) continue;
     const exact = earlier.bytesSha256 === current.bytesSha256;
     const s = exact ? 1 : fingerprintSimilarity(current.fingerprint, earlier.fingerprint);
     if (s > similarity) similarity = s;
-    if (reason === null && (exact || s >= REPLAY_SIMILARITY_THRESHOLD)) {
+    // An exact copy explains the refusal best; otherwise the first (newest) near-identical one.
+    if ((exact && !exactFound) || (reason === null && s >= REPLAY_SIMILARITY_THRESHOLD)) {
+      exactFound ||= exact;
       reason =
         earlier.source === 'enroll'
           ? 'enrollment_recording'
