@@ -99,7 +99,7 @@ describe.skipIf(tools.length > 0)('voice end to end', () => {
   const newPhrase = async (wallet: string): Promise<{ phrase_id: string; prompt: string }> => {
     const res = await call('/api/v1/phrase', { wallet });
     expect(res.status).toBe(200);
-    return res.json;
+    return res.json as { phrase_id: string; prompt: string };
   };
 
   it('enrolls from an audioUrl and verifies the same voice saying the prompt; rejects the rest', async () => {
