@@ -18,6 +18,7 @@ import { challengeRoutes } from './routes/challenges/challengeRoutes.js';
 import { credentialRoutes } from './routes/credentials/credentialRoutes.js';
 import { deviceRoutes } from './routes/devices/deviceRoutes.js';
 import { jwksRoutes } from './routes/wellknown/jwksRoutes.js';
+import { consoleRoutes } from './routes/console/consoleRoutes.js';
 import { loadApprovalServices } from './approval/loadApprovalServices.js';
 import { createChallengeNotifier } from './approval/challengeNotifier.js';
 import { createDeviceSessionTokens } from './approval/deviceSessionTokens.js';
@@ -185,6 +186,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await app.register(systemRoutes, { storage, rateLimitStore, registry });
   await app.register(jwksRoutes, { signer: approval.signer });
+  await app.register(consoleRoutes);
 
   // The device API authenticates devices by their own credential, not a tenant key.
   await app.register(async (deviceApi) => {
