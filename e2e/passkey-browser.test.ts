@@ -198,6 +198,7 @@ describe.skipIf(!hasChromium && !inCi)('passkey playground in headless Chromium'
     expect(await page.textContent('#proof-checks')).toContain('Signature verified with key');
     expect(await page.textContent('#challenge-status')).toBe('approved');
     await shoot('04-approved-with-proof');
+    await shoot('04b-proof-checks', sectionOf('approve'));
 
     // The API agrees, and the proof verifies offline with the published keys.
     const { status, body } = await api('GET', `/v1/challenges/${challengeId}`);
@@ -233,7 +234,7 @@ describe.skipIf(!hasChromium && !inCi)('passkey playground in headless Chromium'
 
     // The key never left this origin and was never persisted beyond the tab.
     expect(requested.filter((url) => !url.startsWith(`${origin}/`))).toEqual([]);
-    expect(await page.evaluate(() => window.localStorage.length)).toBe(0);
+    expect(await page.evaluate<number>('window.localStorage.length')).toBe(0);
     expect(await context.cookies()).toEqual([]);
   }, 60_000);
 
@@ -300,13 +301,17 @@ describe.skipIf(!hasChromium && !inCi)('passkey playground in headless Chromium'
   }, 60_000);
 
   it('keeps the key in sessionStorage only and refuses live keys', async () => {
-    expect(await page.evaluate(() => sessionStorage.getItem('keyra.playground.apiKey'))).toBe(key);
+    expect(
+      await page.evaluate<string | null>("sessionStorage.getItem('keyra.playground.apiKey')"),
+    ).toBe(key);
     await page.fill('#api-key', 'sk_live_' + 'a'.repeat(32));
     await page.click('#create-challenge');
     expect(await outcome('challenge')).toMatch(/^error: /);
     expect(await page.textContent('#challenge-error')).toContain('live_key_refused');
     await page.click('#forget-key');
-    expect(await page.evaluate(() => sessionStorage.getItem('keyra.playground.apiKey'))).toBe(null);
+    expect(
+      await page.evaluate<string | null>("sessionStorage.getItem('keyra.playground.apiKey')"),
+    ).toBe(null);
     expect(readFileSync(path.join(SHOTS, '04-approved-with-proof.png')).length).toBeGreaterThan(0);
   });
 });
