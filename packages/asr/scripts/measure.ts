@@ -171,6 +171,7 @@ const random = seeded('measure-librispeech');
 const generated = Array.from({ length: 100 }, () => generatePrompt({ random }).text);
 let faPhrase = 0;
 let faGenerated = 0;
+let faGeneratedExact = 0;
 const libriMs: number[] = [];
 const libriSeconds: number[] = [];
 const libriHeard = new Map<string, number>();
@@ -182,6 +183,7 @@ for (const file of files) {
   libriHeard.set(result.text, (libriHeard.get(result.text) ?? 0) + 1);
   for (const p of prompts) if (checkPhrase(p, result.heard).passed) faPhrase++;
   for (const p of generated) {
+    if (checkPhrase(p, result.heard).matched === 4) faGeneratedExact++;
     if (checkPhrase(p, result.heard).passed) {
       faGenerated++;
       say(`- accepted ${basename(file)} for "${p}": heard "${result.text}"`);
@@ -194,6 +196,9 @@ say(
 say(`- against the 10 phrase prompts: ${pct(faPhrase, files.length * prompts.length)} accepted`);
 say(
   `- against 100 generated prompts: ${pct(faGenerated, files.length * generated.length)} accepted`,
+);
+say(
+  `- against 100 generated prompts, rule 4 of 4: ${pct(faGeneratedExact, files.length * generated.length)} accepted`,
 );
 say(`- sentences heard as no phrase at all: ${libriHeard.get('') ?? 0}`);
 

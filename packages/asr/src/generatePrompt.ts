@@ -36,7 +36,7 @@ export interface PhrasePrompt {
   text: string;
 }
 
-// With the default vocabulary a 4-token prompt has 60,800 possible values and each avoided prompt
+// With the default vocabulary a 4-token prompt has 57,000 possible values and each avoided prompt
 // rules out about 60 of them, so this bound is only reached when `avoid` is absurdly large.
 const MAX_DRAWS = 1000;
 

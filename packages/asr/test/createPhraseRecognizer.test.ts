@@ -62,9 +62,12 @@ describe.skipIf(process.env['KEYRA_SKIP_SPEECH'] === '1')('createPhraseRecognize
       .filter((d) => /^\d+$/.test(d))
       .sort()
       .slice(0, 4);
+    // Any speech passes a given 4-token prompt by chance about once in 1,000 tries (see
+    // docs/phrase-check.md), so this fixed sample of 4 x 20 pairs is a regression check, not a rate.
+    const random = seededRandom('libri');
     const prompts = [
       ...new Set(phrases.map((p) => p.text)),
-      ...Array.from({ length: 20 }, () => generatePrompt({ random: seededRandom('libri') }).text),
+      ...Array.from({ length: 10 }, () => generatePrompt({ random }).text),
     ];
     for (const speaker of speakers) {
       const dir = resolve(VOICE_DATA, 'librispeech_test-other', speaker);
