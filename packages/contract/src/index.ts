@@ -55,3 +55,20 @@ export {
   DeviceSessionBody,
   DeviceSessionOptionsBody,
 } from './deviceApi.js';
+export {
+  CreateWebhookEndpointBody,
+  Event,
+  EventList,
+  EventParams,
+  ListAttemptsQuery,
+  ListEventsQuery,
+  Redelivery,
+  RedeliverBody,
+  UpdateWebhookEndpointBody,
+  WebhookAttempt,
+  WebhookAttemptList,
+  WebhookEndpoint,
+  WebhookEndpointId,
+  WebhookEndpointList,
+  WebhookEndpointParams,
+} from './webhooks.js';

@@ -28,6 +28,9 @@ export type ErrorCode =
   | 'attestation_invalid'
   | 'device_not_found'
   | 'credential_already_registered'
+  | 'webhook_endpoint_not_found'
+  | 'event_not_found'
+  | 'invalid_webhook_url'
   // Voice (seed 004)
   | 'MISSING_PHRASE'
   | 'PHRASE_EXPIRED'
@@ -74,6 +77,9 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   attestation_invalid: 422,
   device_not_found: 404,
   credential_already_registered: 409,
+  webhook_endpoint_not_found: 404,
+  event_not_found: 404,
+  invalid_webhook_url: 400,
   MISSING_PHRASE: 400,
   PHRASE_EXPIRED: 400,
   PHRASE_ALREADY_USED: 400,
@@ -121,6 +127,10 @@ export const ERROR_DESCRIPTION: Readonly<Record<ErrorCode, string>> = {
   attestation_invalid: 'Signature or device certificate failed verification.',
   device_not_found: 'No paired KEYRA device for this user.',
   credential_already_registered: 'This credential is already paired in this environment.',
+  webhook_endpoint_not_found: 'No webhook endpoint with this id in this environment.',
+  event_not_found: 'No event with this id in this environment.',
+  invalid_webhook_url:
+    'The webhook URL is not HTTPS, has credentials, or points at a private, loopback or link-local address.',
   MISSING_PHRASE:
     'Voice verify without a `phrase_id`, or with one that does not exist for this wallet; get one from `POST /api/v1/phrase`.',
   PHRASE_EXPIRED: 'The phrase is past its 120 s lifetime; request a new one.',
@@ -130,7 +140,8 @@ export const ERROR_DESCRIPTION: Readonly<Record<ErrorCode, string>> = {
     'No voice template (or legacy hash) is enrolled for this wallet under this `projection_id`.',
   PARAMS_VERSION_UNSUPPORTED:
     'The `params_version` is not one this server runs (`v1`), or the template was enrolled under another model.',
-  INVALID_AUDIO_URL: '`audioUrl` is not an absolute https URL (http only in `--dev`), or carries credentials.',
+  INVALID_AUDIO_URL:
+    '`audioUrl` is not an absolute https URL (http only in `--dev`), or carries credentials.',
   AUDIO_URL_BLOCKED:
     '`audioUrl` (or a redirect) points at a private, loopback, link-local, multicast or otherwise non-public address.',
   AUDIO_FETCH_FAILED:

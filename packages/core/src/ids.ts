@@ -15,6 +15,9 @@ export const ID_PREFIX = {
   proof: 'prf',
   device: 'dev',
   event: 'evt',
+  webhookEndpoint: 'we',
+  delivery: 'whd',
+  attempt: 'wha',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -103,3 +103,19 @@ export {
 export { finishAuthentication } from './credentials/finishAuthentication.js';
 export { verifyAssertion, type AssertionResult } from './credentials/verifyAssertion.js';
 export * from './voice/index.js';
+export {
+  EVENT_TYPES,
+  type EventType,
+  type DeliveryStatus,
+  type WebhookAttemptRecord,
+  type WebhookDeliveryRecord,
+  type WebhookEndpointRecord,
+} from './webhooks/webhookRecords.js';
+export {
+  signWebhook,
+  standardKey,
+  verifyKeyraSignature,
+  type WebhookSignatureHeaders,
+} from './webhooks/signWebhook.js';
+export { RETRY_DELAYS_SECONDS, MAX_ATTEMPTS, nextAttemptAt } from './webhooks/retrySchedule.js';
+export { recordEvent, eventBody } from './webhooks/recordEvent.js';

@@ -1,4 +1,9 @@
 import type { SigningKeyRecord } from './proofs/signingKeys.js';
+import type {
+  WebhookAttemptRecord,
+  WebhookDeliveryRecord,
+  WebhookEndpointRecord,
+} from './webhooks/webhookRecords.js';
 import type { VoiceStore } from './voice/VoiceRecords.js';
 import type {
   ApprovalMethod,
@@ -183,8 +188,70 @@ export interface CeremonyStore {
 
 export interface EventStore {
   insert(event: EventRecord): Promise<void>;
+  find(scope: Scope, id: string): Promise<EventRecord | null>;
   /** Newest first. */
   list(scope: Scope, limit: number): Promise<EventRecord[]>;
+}
+
+export interface WebhookEndpointPatch {
+  url?: string;
+  events?: string[];
+  enabled?: boolean;
+  description?: string | null;
+}
+
+export interface WebhookEndpointStore {
+  insert(endpoint: WebhookEndpointRecord): Promise<void>;
+  /** Not deleted. */
+  find(scope: Scope, id: string): Promise<WebhookEndpointRecord | null>;
+  /** Not deleted, newest first. */
+  list(scope: Scope): Promise<WebhookEndpointRecord[]>;
+  /** Enabled, not deleted, subscribed to `type` (or to `*`). */
+  listSubscribed(scope: Scope, type: string): Promise<WebhookEndpointRecord[]>;
+  /** Enabling clears `disabledReason` and `failingSince`. */
+  update(
+    scope: Scope,
+    id: string,
+    patch: WebhookEndpointPatch,
+    now: EpochMs,
+  ): Promise<WebhookEndpointRecord | null>;
+  rotateSecret(
+    scope: Scope,
+    id: string,
+    sealedSecret: string,
+    sealedPreviousSecret: string,
+    previousSecretExpiresAt: EpochMs,
+    now: EpochMs,
+  ): Promise<WebhookEndpointRecord | null>;
+  delete(scope: Scope, id: string, now: EpochMs): Promise<boolean>;
+  /** A success clears `failingSince`; a failure sets it if unset. Returns the record after. */
+  recordOutcome(id: string, success: boolean, now: EpochMs): Promise<WebhookEndpointRecord | null>;
+  /** Disables an enabled endpoint; returns false if it was not enabled. */
+  disable(id: string, reason: string, now: EpochMs): Promise<boolean>;
+}
+
+export interface WebhookDeliveryStore {
+  insertMany(deliveries: WebhookDeliveryRecord[]): Promise<void>;
+  /**
+   * Leases up to `limit` pending deliveries due at `now` (not leased, or lease expired) until
+   * `now + leaseMs`; a delivery is handed to one worker at a time across instances.
+   */
+  claimDue(now: EpochMs, limit: number, leaseMs: number): Promise<WebhookDeliveryRecord[]>;
+  /** Records an attempt's outcome and releases the lease. */
+  complete(
+    id: string,
+    outcome: {
+      status: 'delivered' | 'pending' | 'failed';
+      nextAttemptAt: EpochMs | null;
+      statusCode: number | null;
+      now: EpochMs;
+    },
+  ): Promise<void>;
+  recordAttempt(attempt: WebhookAttemptRecord): Promise<void>;
+  /** An endpoint's attempts, newest first. */
+  listAttempts(scope: Scope, endpointId: string, limit: number): Promise<WebhookAttemptRecord[]>;
+  /** Counts deliveries by status (for tests and metrics). */
+  countByStatus(scope?: Scope): Promise<Record<'pending' | 'delivered' | 'failed', number>>;
 }
 
 /** Server-wide proof signing keys (not tenant data). */
@@ -232,6 +299,8 @@ export interface Storage {
   readonly devices: DeviceStore;
   readonly ceremonies: CeremonyStore;
   readonly events: EventStore;
+  readonly webhookEndpoints: WebhookEndpointStore;
+  readonly webhookDeliveries: WebhookDeliveryStore;
   readonly signingKeys: SigningKeyStore;
   readonly serverState: ServerStateStore;
   readonly voice: VoiceStore;

@@ -19,6 +19,8 @@ import { credentialRoutes } from './routes/credentials/credentialRoutes.js';
 import { deviceRoutes } from './routes/devices/deviceRoutes.js';
 import { jwksRoutes } from './routes/wellknown/jwksRoutes.js';
 import { consoleRoutes } from './routes/console/consoleRoutes.js';
+import { webhookRoutes } from './routes/webhooks/webhookRoutes.js';
+import { createWebhookSecretBox } from './webhooks/webhookSecrets.js';
 import { loadApprovalServices } from './approval/loadApprovalServices.js';
 import { createChallengeNotifier } from './approval/challengeNotifier.js';
 import { createDeviceSessionTokens } from './approval/deviceSessionTokens.js';
@@ -254,6 +256,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await api.register(challengeRoutes, { storage, clock, approval, notifier });
     await api.register(credentialRoutes, { storage, clock, approval });
     await api.register(deviceRoutes, { storage, clock, approval });
+    await api.register(webhookRoutes, {
+      storage,
+      clock,
+      box: createWebhookSecretBox(options.serverSecret),
+      dev: config.dev,
+      rotationOverlapMs: config.webhooks.rotationOverlapMs,
+    });
     await api.register(voiceRoutes, {
       storage,
       clock,

@@ -36,6 +36,12 @@ export interface ServerConfig {
   trustedRootFiles: string[];
   /** The `iss` of proofs: this server's public URL. */
   publicUrl: string;
+  webhooks: {
+    /** How long a rotated endpoint secret keeps signing beside the new one. */
+    rotationOverlapMs: number;
+    /** An endpoint failing without a success for this long is disabled. */
+    disableAfterMs: number;
+  };
 }
 
 /** Raw options as they come from the command line (all strings or booleans, all optional). */
@@ -211,5 +217,23 @@ export function loadConfig(
       .filter(Boolean)
       .map((file) => path.resolve(cwd, file)),
     publicUrl,
+    webhooks: {
+      rotationOverlapMs:
+        integer(
+          'KEYRA_WEBHOOK_ROTATION_OVERLAP_HOURS',
+          env.KEYRA_WEBHOOK_ROTATION_OVERLAP_HOURS,
+          24,
+          0,
+          24 * 30,
+        ) * 3600_000,
+      disableAfterMs:
+        integer(
+          'KEYRA_WEBHOOK_DISABLE_AFTER_HOURS',
+          env.KEYRA_WEBHOOK_DISABLE_AFTER_HOURS,
+          72,
+          1,
+          24 * 30,
+        ) * 3600_000,
+    },
   };
 }

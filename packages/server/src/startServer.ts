@@ -9,6 +9,8 @@ import type { RateLimitStore } from './ratelimit/RateLimitStore.js';
 import { createMemoryRateLimitStore } from './ratelimit/createMemoryRateLimitStore.js';
 import { createRedisRateLimitStore } from './ratelimit/createRedisRateLimitStore.js';
 import { loadServerSecret } from './loadServerSecret.js';
+import { startWebhookWorker, type WebhookWorker } from './webhooks/startWebhookWorker.js';
+import { createWebhookSecretBox } from './webhooks/webhookSecrets.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -39,6 +41,7 @@ export async function startServer(
   const storage = await openStorage(config.databaseUrl);
   let rateLimitStore: RateLimitStore | undefined;
   let job: BackgroundJob | undefined;
+  let worker: WebhookWorker | undefined;
   try {
     const bootstrap = await bootstrapSandbox(storage, config.dataDir, clock);
     const secret = await loadServerSecret(config.dataDir);
@@ -57,6 +60,7 @@ export async function startServer(
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    if (config.port === 0 && !process.env.KEYRA_PUBLIC_URL) config.publicUrl = url;
     app.log.info(
       {
         url,
@@ -76,6 +80,15 @@ export async function startServer(
       app.log,
     );
     const expiryJob = job;
+    worker = startWebhookWorker({
+      storage,
+      clock,
+      box: createWebhookSecretBox(secret.value),
+      log: app.log,
+      dev: config.dev,
+      disableAfterMs: config.webhooks.disableAfterMs,
+    });
+    const webhookWorker = worker;
     let closing: Promise<void> | null = null;
     return {
       app,
@@ -85,6 +98,7 @@ export async function startServer(
       close() {
         closing ??= (async () => {
           await expiryJob.stop();
+          await webhookWorker.stop();
           await app.close();
           await storage.close();
         })();
@@ -93,6 +107,7 @@ export async function startServer(
     };
   } catch (error) {
     await job?.stop();
+    await worker?.stop();
     await rateLimitStore?.close();
     await storage.close();
     throw error;

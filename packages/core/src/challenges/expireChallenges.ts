@@ -1,19 +1,39 @@
 import type { ChallengeRecord, EpochMs } from '../domain.js';
-import type { ChallengeStore } from '../ports.js';
+import type { Storage } from '../ports.js';
+import { formatTimestamp } from '../time.js';
+import { recordEvent } from '../webhooks/recordEvent.js';
 
 /**
  * One sweep of the expiry job: marks overdue pending challenges expired, in batches, until none
- * are left. Safe with many instances sweeping at once (the store hands each row to one caller).
- * Returns the challenges this call expired.
+ * are left, writing a `challenge.expired` event for each in the same transaction. Safe with many
+ * instances sweeping at once (the store hands each row to one caller). Returns the challenges
+ * this call expired.
  */
 export async function expireChallenges(
-  store: ChallengeStore,
+  storage: Pick<Storage, 'transaction'>,
   now: EpochMs,
   batchSize = 500,
 ): Promise<ChallengeRecord[]> {
   const expired: ChallengeRecord[] = [];
   for (;;) {
-    const batch = await store.expireDue(now, batchSize);
+    const batch = await storage.transaction(async (tx) => {
+      const rows = await tx.challenges.expireDue(now, batchSize);
+      for (const challenge of rows) {
+        await recordEvent(
+          tx,
+          { tenantId: challenge.tenantId, environment: challenge.environment },
+          'challenge.expired',
+          {
+            challengeId: challenge.id,
+            action: challenge.action,
+            userId: challenge.userId,
+            expiredAt: formatTimestamp(challenge.expiresAt),
+          },
+          now,
+        );
+      }
+      return rows;
+    });
     expired.push(...batch);
     if (batch.length < batchSize) return expired;
   }

@@ -3,12 +3,13 @@ import { assertDecidable } from './assertDecidable.js';
 import { effectiveStatus } from './effectiveStatus.js';
 import type { ApprovalMethod, ChallengeRecord, DeviceRecord, EpochMs, Scope } from '../domain.js';
 import { KeyraError } from '../errors.js';
-import { newId, systemRandom, type RandomBytes } from '../ids.js';
+import { systemRandom, type RandomBytes } from '../ids.js';
 import type { Storage } from '../ports.js';
 import { readClientData, responseCredentialId } from '../credentials/clientData.js';
 import type { DeviceTrust, RelyingParty } from '../credentials/relyingParty.js';
 import { verifyAssertion } from '../credentials/verifyAssertion.js';
 import type { ProofSubject } from '../proofs/signProof.js';
+import { recordEvent } from '../webhooks/recordEvent.js';
 
 /** Signs approval proofs; the server implements it with its current signing key. */
 export interface ProofSigner {
@@ -135,12 +136,11 @@ export async function verifyChallenge(
         `Device ${device.id}'s signature counter was already used.`,
       );
     }
-    await tx.events.insert({
-      id: newId('event', random),
-      tenantId: scope.tenantId,
-      environment: scope.environment,
-      type: decision === 'approved' ? 'challenge.approved' : 'challenge.rejected',
-      data: {
+    await recordEvent(
+      tx,
+      scope,
+      decision === 'approved' ? 'challenge.approved' : 'challenge.rejected',
+      {
         challengeId: challenge.id,
         action: challenge.action,
         userId: challenge.userId,
@@ -148,8 +148,9 @@ export async function verifyChallenge(
         method,
         decidedAt: new Date(now).toISOString(),
       },
-      createdAt: now,
-    });
+      now,
+      random,
+    );
     return {
       challenge: decided,
       device: { ...device, signCount: result.newCounter, lastUsedAt: now },

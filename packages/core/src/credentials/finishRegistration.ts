@@ -5,6 +5,7 @@ import { KeyraError } from '../errors.js';
 import { newId, systemRandom, type RandomBytes } from '../ids.js';
 import type { Storage } from '../ports.js';
 import { readClientData } from './clientData.js';
+import { recordEvent } from '../webhooks/recordEvent.js';
 import { acceptedOrigin, type DeviceTrust, type RelyingParty } from './relyingParty.js';
 
 export interface FinishRegistrationInput {
@@ -111,20 +112,20 @@ export async function finishRegistration(
       );
     }
     await tx.devices.insert(device);
-    await tx.events.insert({
-      id: newId('event', random),
-      tenantId: scope.tenantId,
-      environment: scope.environment,
-      type: 'device.paired',
-      data: {
+    await recordEvent(
+      tx,
+      scope,
+      'device.paired',
+      {
         deviceId: device.id,
         userId: device.userId,
         kind: device.kind,
         name: device.name,
         aaguid: device.aaguid,
       },
-      createdAt: now,
-    });
+      now,
+      random,
+    );
   });
   return device;
 }

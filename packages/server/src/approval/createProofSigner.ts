@@ -45,7 +45,7 @@ export async function rotateSigningKey(
 export function createProofSigner(
   store: SigningKeyStore,
   box: SecretBox,
-  issuer: string,
+  issuer: string | (() => string),
 ): ServerProofSigner {
   let cache: { at: number; keys: SigningKeyRecord[] } | null = null;
   const keys = async (): Promise<SigningKeyRecord[]> => {
@@ -60,7 +60,9 @@ export function createProofSigner(
         active = await ensureSigningKey(store, box, now);
         cache = null;
       }
-      return (await signProof(active, box, issuer, subject, now)).jws;
+      return (
+        await signProof(active, box, typeof issuer === 'string' ? issuer : issuer(), subject, now)
+      ).jws;
     },
     async jwks() {
       return jwksDocument(await keys());

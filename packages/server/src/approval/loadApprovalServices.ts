@@ -36,7 +36,8 @@ export async function loadApprovalServices(
       allowLocalhostOrigins: config.dev,
     },
     trust: loaded.trust,
-    signer: createProofSigner(storage.signingKeys, keysBox, config.publicUrl),
+    // Read at signing time: with --port 0 the real port is known only after listening.
+    signer: createProofSigner(storage.signingKeys, keysBox, () => config.publicUrl),
     simulator: loaded,
   };
 }

@@ -32,7 +32,7 @@ export function startMaintenanceJobs(
   const tick = async (): Promise<void> => {
     const now = clock.now();
     try {
-      const expired = await expireChallenges(storage.challenges, now);
+      const expired = await expireChallenges(storage, now);
       if (expired.length > 0) log.info({ count: expired.length }, 'challenges expired');
     } catch (error) {
       log.error({ reason: (error as Error).message }, 'expiry sweep failed; will retry');

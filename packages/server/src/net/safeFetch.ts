@@ -132,6 +132,29 @@ export async function safeFetch(
   }
 }
 
+/**
+ * Checks a URL the way {@link safeFetch} would before connecting (scheme, credentials, resolved
+ * addresses), without fetching it: for rejecting a webhook URL when it is configured. The check
+ * is repeated at every delivery, since DNS answers change.
+ */
+export async function checkOutboundUrl(
+  rawUrl: string,
+  options: Pick<SafeFetchOptions, 'allowHttp' | 'allowLoopback' | 'resolve'> & {
+    timeoutMs?: number;
+  },
+): Promise<URL> {
+  const all = { maxBytes: 0, timeoutMs: options.timeoutMs ?? 5000, ...options };
+  const url = parseTarget(rawUrl, all);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), all.timeoutMs);
+  try {
+    await resolveChecked(url, all, controller.signal);
+    return url;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function parseTarget(raw: string, options: SafeFetchOptions): URL {
   let url: URL;
   try {

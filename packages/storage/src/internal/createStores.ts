@@ -10,6 +10,8 @@ import { createCeremonyStore } from './stores/createCeremonyStore.js';
 import { createEventStore } from './stores/createEventStore.js';
 import { createSigningKeyStore } from './stores/createSigningKeyStore.js';
 import { createServerStateStore } from './stores/createServerStateStore.js';
+import { createWebhookEndpointStore } from './stores/createWebhookEndpointStore.js';
+import { createWebhookDeliveryStore } from './stores/createWebhookDeliveryStore.js';
 import { createVoiceStore } from './stores/createVoiceStore.js';
 
 export type Stores = Omit<Storage, 'transaction' | 'close' | 'ping'>;
@@ -25,6 +27,8 @@ export function createStores(db: Kysely<Database>, kind: DatabaseKind): Stores {
     devices: createDeviceStore(db),
     ceremonies: createCeremonyStore(db),
     events: createEventStore(db),
+    webhookEndpoints: createWebhookEndpointStore(db),
+    webhookDeliveries: createWebhookDeliveryStore(db, kind),
     signingKeys: createSigningKeyStore(db),
     serverState: createServerStateStore(db),
     voice: createVoiceStore(db),

@@ -95,6 +95,55 @@ export interface SigningKeysTable {
   retired_at: number | null;
 }
 
+export interface WebhookEndpointsTable {
+  id: string;
+  tenant_id: string;
+  environment: Environment;
+  url: string;
+  description: string | null;
+  /** JSON array text. */
+  events: string;
+  enabled: number;
+  sealed_secret: string;
+  sealed_previous_secret: string | null;
+  previous_secret_expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+  failing_since: number | null;
+  disabled_reason: string | null;
+  deleted_at: number | null;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  tenant_id: string;
+  environment: Environment;
+  event_id: string;
+  endpoint_id: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  last_status_code: number | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: string;
+  delivery_id: string;
+  tenant_id: string;
+  environment: Environment;
+  endpoint_id: string;
+  event_id: string;
+  attempt: number;
+  started_at: number;
+  status_code: number | null;
+  latency_ms: number;
+  response_excerpt: string | null;
+  error: string | null;
+}
+
 export interface ServerStateTable {
   key: string;
   value: string;
@@ -125,6 +174,9 @@ export interface Database extends VoiceTables {
   events: EventsTable;
   signing_keys: SigningKeysTable;
   server_state: ServerStateTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export type DatabaseKind = 'sqlite' | 'postgres';

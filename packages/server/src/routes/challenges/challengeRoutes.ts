@@ -159,7 +159,7 @@ export async function challengeRoutes(
       const createdTo = parseTime('createdTo', query.createdTo);
       // A status filter must agree with the statuses shown: settle overdue challenges first
       // (the same idempotent sweep the expiry job runs).
-      if (query.status) await expireChallenges(storage.challenges, clock.now());
+      if (query.status) await expireChallenges(storage, clock.now());
       const page = await listChallenges(
         storage.challenges,
         scopeOf(request),

@@ -1,4 +1,4 @@
-import { isIdOf, KeyraError, newId, type Clock, type Storage } from '@keyra/core';
+import { isIdOf, KeyraError, recordEvent, type Clock, type Storage } from '@keyra/core';
 import {
   Device,
   DeviceList,
@@ -121,14 +121,13 @@ export async function deviceRoutes(
       const revoked = await storage.transaction(async (tx) => {
         const device = await tx.devices.revoke(scope, request.params.id, now);
         if (!device) return null;
-        await tx.events.insert({
-          id: newId('event'),
-          tenantId: scope.tenantId,
-          environment: scope.environment,
-          type: 'device.revoked',
-          data: { deviceId: device.id, userId: device.userId, kind: device.kind },
-          createdAt: now,
-        });
+        await recordEvent(
+          tx,
+          scope,
+          'device.revoked',
+          { deviceId: device.id, userId: device.userId, kind: device.kind },
+          now,
+        );
         return device;
       });
       if (!revoked)

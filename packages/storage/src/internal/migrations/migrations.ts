@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001_initial.js';
 import { humanApproval } from './0002_human_approval.js';
 import { voice } from './0003_voice.js';
+import { webhooks } from './0004_webhooks.js';
 
 /**
  * Every schema version, in order. Names sort lexically (Kysely applies them in that order), so
@@ -12,6 +13,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_initial': initial,
   '0002_human_approval': humanApproval,
   '0003_voice': voice,
+  '0004_webhooks': webhooks,
 };
 
 /** Migrations compiled into the package, so the built `dist` needs no migrations folder at runtime. */

@@ -19,6 +19,17 @@ export function createEventStore(db: Kysely<Database>): EventStore {
         .execute();
     },
 
+    async find(scope, id) {
+      const row = await db
+        .selectFrom('events')
+        .selectAll()
+        .where('id', '=', id)
+        .where('tenant_id', '=', scope.tenantId)
+        .where('environment', '=', scope.environment)
+        .executeTakeFirst();
+      return row ? eventFromRow(row) : null;
+    },
+
     async list(scope, limit) {
       const rows = await db
         .selectFrom('events')

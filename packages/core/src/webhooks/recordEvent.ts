@@ -1,0 +1,59 @@
+import type { EpochMs, EventRecord, Scope } from '../domain.js';
+import { newId, systemRandom, type RandomBytes } from '../ids.js';
+import type { Storage } from '../ports.js';
+
+type Stores = Omit<Storage, 'transaction' | 'close' | 'ping'>;
+
+/**
+ * The transactional outbox: writes the event and one pending delivery per subscribed, enabled
+ * endpoint through `tx`, which must be the transaction that makes the state change the event
+ * reports — so a crash loses both or neither.
+ */
+export async function recordEvent(
+  tx: Stores,
+  scope: Scope,
+  type: string,
+  data: Record<string, unknown>,
+  now: EpochMs,
+  random: RandomBytes = systemRandom,
+): Promise<EventRecord> {
+  const event: EventRecord = {
+    id: newId('event', random),
+    tenantId: scope.tenantId,
+    environment: scope.environment,
+    type,
+    data,
+    createdAt: now,
+  };
+  await tx.events.insert(event);
+  const endpoints = await tx.webhookEndpoints.listSubscribed(scope, type);
+  if (endpoints.length > 0) {
+    await tx.webhookDeliveries.insertMany(
+      endpoints.map((endpoint) => ({
+        id: newId('delivery', random),
+        tenantId: scope.tenantId,
+        environment: scope.environment,
+        eventId: event.id,
+        endpointId: endpoint.id,
+        status: 'pending' as const,
+        attempts: 0,
+        nextAttemptAt: now,
+        leaseUntil: null,
+        lastStatusCode: null,
+        createdAt: now,
+        deliveredAt: null,
+      })),
+    );
+  }
+  return event;
+}
+
+/** The JSON body of a delivery: `{id, type, created, data}` with `created` in Unix seconds. */
+export function eventBody(event: EventRecord): string {
+  return JSON.stringify({
+    id: event.id,
+    type: event.type,
+    created: Math.floor(event.createdAt / 1000),
+    data: event.data,
+  });
+}

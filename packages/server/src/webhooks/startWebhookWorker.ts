@@ -1,0 +1,196 @@
+import {
+  eventBody,
+  MAX_ATTEMPTS,
+  newId,
+  nextAttemptAt,
+  recordEvent,
+  signWebhook,
+  type Clock,
+  type SecretBox,
+  type Storage,
+  type WebhookDeliveryRecord,
+} from '@keyra/core';
+import type { FastifyBaseLogger } from 'fastify';
+import { safeFetch, SafeFetchError } from '../net/safeFetch.js';
+import { signingSecrets } from './webhookSecrets.js';
+
+export interface WebhookWorkerOptions {
+  storage: Storage;
+  clock: Clock;
+  box: SecretBox;
+  log: FastifyBaseLogger;
+  /** Allows http:// and loopback receivers (`--dev`). */
+  dev: boolean;
+  /** How often an idle worker looks for due deliveries. */
+  pollMs?: number;
+  /** Deliveries in flight at once per process. */
+  concurrency?: number;
+  /** An endpoint failing without a single success for this long is disabled. */
+  disableAfterMs?: number;
+  /** Test seam for the SSRF guard's DNS. */
+  resolve?: (host: string) => Promise<string[]>;
+}
+
+export interface WebhookWorker {
+  /** Stops claiming, waits for deliveries in flight. */
+  stop(): Promise<void>;
+  /** Runs one claim-and-deliver pass now (tests). */
+  runOnce(): Promise<number>;
+}
+
+const TIMEOUT_MS = 10_000;
+/** A claimed delivery is someone else's to retry if its worker has not finished by then. */
+const LEASE_MS = 60_000;
+const EXCERPT_BYTES = 1024;
+
+/**
+ * The delivery side of the outbox. Every server process runs one: it leases due deliveries (a
+ * lease, plus `SKIP LOCKED` on PostgreSQL, gives each to one worker at a time across instances),
+ * POSTs the signed event with a 10 s timeout through the SSRF guard, records the attempt, and
+ * marks the delivery delivered (2xx) or schedules a retry with backoff and jitter. A process that
+ * dies mid-delivery leaves a lease that expires, so another worker delivers it again: delivery is
+ * at least once, never lost; receivers dedupe by event id.
+ */
+export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker {
+  const { storage, clock, box, log } = options;
+  const pollMs = options.pollMs ?? 200;
+  const concurrency = options.concurrency ?? 8;
+  const disableAfterMs = options.disableAfterMs ?? 3 * 24 * 3600 * 1000;
+  let stopped = false;
+  let running: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+
+  async function deliver(delivery: WebhookDeliveryRecord): Promise<void> {
+    const scope = { tenantId: delivery.tenantId, environment: delivery.environment };
+    const [event, endpoint] = await Promise.all([
+      storage.events.find(scope, delivery.eventId),
+      storage.webhookEndpoints.find(scope, delivery.endpointId),
+    ]);
+    const startedAt = clock.now();
+    if (!event || !endpoint || !endpoint.enabled) {
+      // Deleted or disabled endpoint: nothing to send any more.
+      await storage.webhookDeliveries.complete(delivery.id, {
+        status: 'failed',
+        nextAttemptAt: null,
+        statusCode: null,
+        now: startedAt,
+      });
+      return;
+    }
+    const body = eventBody(event);
+    const headers = signWebhook(
+      signingSecrets(endpoint, box, startedAt),
+      event.id,
+      Math.floor(startedAt / 1000),
+      body,
+    );
+    let statusCode: number | null = null;
+    let excerpt: string | null = null;
+    let error: string | null = null;
+    const started = performance.now();
+    try {
+      const response = await safeFetch(endpoint.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'KEYRA-Webhooks/1',
+          ...headers,
+        },
+        body,
+        maxBytes: 256 * 1024,
+        timeoutMs: TIMEOUT_MS,
+        maxRedirects: 0,
+        allowHttp: options.dev,
+        allowLoopback: options.dev,
+        ...(options.resolve ? { resolve: options.resolve } : {}),
+      });
+      statusCode = response.status;
+      excerpt = response.body.subarray(0, EXCERPT_BYTES).toString('utf8');
+    } catch (cause) {
+      error =
+        cause instanceof SafeFetchError
+          ? `${cause.reason}: ${cause.message}`
+          : String((cause as Error).message ?? cause);
+    }
+    const latencyMs = Math.round(performance.now() - started);
+    const now = clock.now();
+    const attempt = delivery.attempts + 1;
+    const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
+    await storage.webhookDeliveries.recordAttempt({
+      id: newId('attempt'),
+      deliveryId: delivery.id,
+      tenantId: delivery.tenantId,
+      environment: delivery.environment,
+      endpointId: endpoint.id,
+      eventId: event.id,
+      attempt,
+      startedAt,
+      statusCode,
+      latencyMs,
+      responseExcerpt: excerpt,
+      error,
+    });
+    const retryAt = ok ? null : attempt < MAX_ATTEMPTS ? nextAttemptAt(attempt, now) : null;
+    await storage.webhookDeliveries.complete(delivery.id, {
+      status: ok ? 'delivered' : retryAt === null ? 'failed' : 'pending',
+      nextAttemptAt: retryAt,
+      statusCode,
+      now,
+    });
+    const after = await storage.webhookEndpoints.recordOutcome(endpoint.id, ok, now);
+    if (!ok && after?.failingSince != null && now - after.failingSince >= disableAfterMs) {
+      await storage.transaction(async (tx) => {
+        if (await tx.webhookEndpoints.disable(endpoint.id, 'failing', now)) {
+          await recordEvent(
+            tx,
+            scope,
+            'webhook_endpoint.disabled',
+            { endpointId: endpoint.id, url: endpoint.url, reason: 'failing' },
+            now,
+          );
+          log.warn({ endpointId: endpoint.id }, 'webhook endpoint disabled after failing for days');
+        }
+      });
+    }
+  }
+
+  async function runOnce(): Promise<number> {
+    const due = await storage.webhookDeliveries.claimDue(clock.now(), concurrency, LEASE_MS);
+    await Promise.all(
+      due.map((delivery) =>
+        deliver(delivery).catch((error: unknown) => {
+          // The lease expires and another pass retries it.
+          log.error(
+            { deliveryId: delivery.id, reason: (error as Error).message },
+            'webhook delivery crashed',
+          );
+        }),
+      ),
+    );
+    return due.length;
+  }
+
+  const loop = (): void => {
+    if (stopped) return;
+    running = runOnce()
+      .catch((error: unknown) => {
+        log.error({ reason: (error as Error).message }, 'webhook worker pass failed; will retry');
+        return 0;
+      })
+      .then((count) => {
+        running = null;
+        // A full batch means more may be due: go again at once.
+        if (!stopped) timer = setTimeout(loop, count >= concurrency ? 0 : pollMs);
+      });
+  };
+  timer = setTimeout(loop, 0);
+
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+    runOnce,
+  };
+}

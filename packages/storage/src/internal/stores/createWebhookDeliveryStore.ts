@@ -1,0 +1,173 @@
+import type {
+  WebhookAttemptRecord,
+  WebhookDeliveryRecord,
+  WebhookDeliveryStore,
+} from '@keyra/core';
+import type { Kysely, Selectable } from 'kysely';
+import { inTransaction } from '../inTransaction.js';
+import type {
+  Database,
+  DatabaseKind,
+  WebhookAttemptsTable,
+  WebhookDeliveriesTable,
+} from '../schema.js';
+
+function fromRow(row: Selectable<WebhookDeliveriesTable>): WebhookDeliveryRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    environment: row.environment,
+    eventId: row.event_id,
+    endpointId: row.endpoint_id,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    leaseUntil: row.lease_until,
+    lastStatusCode: row.last_status_code,
+    createdAt: row.created_at,
+    deliveredAt: row.delivered_at,
+  };
+}
+
+function attemptFromRow(row: Selectable<WebhookAttemptsTable>): WebhookAttemptRecord {
+  return {
+    id: row.id,
+    deliveryId: row.delivery_id,
+    tenantId: row.tenant_id,
+    environment: row.environment,
+    endpointId: row.endpoint_id,
+    eventId: row.event_id,
+    attempt: row.attempt,
+    startedAt: row.started_at,
+    statusCode: row.status_code,
+    latencyMs: row.latency_ms,
+    responseExcerpt: row.response_excerpt,
+    error: row.error,
+  };
+}
+
+export function createWebhookDeliveryStore(
+  db: Kysely<Database>,
+  kind: DatabaseKind,
+): WebhookDeliveryStore {
+  return {
+    async insertMany(deliveries) {
+      if (deliveries.length === 0) return;
+      await db
+        .insertInto('webhook_deliveries')
+        .values(
+          deliveries.map((d) => ({
+            id: d.id,
+            tenant_id: d.tenantId,
+            environment: d.environment,
+            event_id: d.eventId,
+            endpoint_id: d.endpointId,
+            status: d.status,
+            attempts: d.attempts,
+            next_attempt_at: d.nextAttemptAt,
+            lease_until: d.leaseUntil,
+            last_status_code: d.lastStatusCode,
+            created_at: d.createdAt,
+            delivered_at: d.deliveredAt,
+          })),
+        )
+        .execute();
+    },
+
+    async claimDue(now, limit, leaseMs) {
+      const batch = Math.max(0, Math.trunc(limit));
+      if (batch === 0) return [];
+      return inTransaction(db, async (trx) => {
+        let select = trx
+          .selectFrom('webhook_deliveries')
+          .select('id')
+          .where('status', '=', 'pending')
+          .where('next_attempt_at', '<=', now)
+          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+          .orderBy('next_attempt_at')
+          .limit(batch);
+        // PostgreSQL: concurrent workers skip each other's rows instead of waiting on them.
+        // SQLite serializes writers, so the conditional update below is enough there.
+        if (kind === 'postgres') select = select.forUpdate().skipLocked();
+        const due = await select.execute();
+        if (due.length === 0) return [];
+        const rows = await trx
+          .updateTable('webhook_deliveries')
+          .set({ lease_until: now + leaseMs })
+          .where(
+            'id',
+            'in',
+            due.map((row) => row.id),
+          )
+          .where('status', '=', 'pending')
+          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+          .returningAll()
+          .execute();
+        return rows.map(fromRow);
+      });
+    },
+
+    async complete(id, outcome) {
+      await db
+        .updateTable('webhook_deliveries')
+        .set((eb) => ({
+          status: outcome.status,
+          attempts: eb('attempts', '+', 1),
+          lease_until: null,
+          last_status_code: outcome.statusCode,
+          ...(outcome.nextAttemptAt !== null ? { next_attempt_at: outcome.nextAttemptAt } : {}),
+          ...(outcome.status === 'delivered' ? { delivered_at: outcome.now } : {}),
+        }))
+        .where('id', '=', id)
+        .execute();
+    },
+
+    async recordAttempt(attempt) {
+      await db
+        .insertInto('webhook_attempts')
+        .values({
+          id: attempt.id,
+          delivery_id: attempt.deliveryId,
+          tenant_id: attempt.tenantId,
+          environment: attempt.environment,
+          endpoint_id: attempt.endpointId,
+          event_id: attempt.eventId,
+          attempt: attempt.attempt,
+          started_at: attempt.startedAt,
+          status_code: attempt.statusCode,
+          latency_ms: attempt.latencyMs,
+          response_excerpt: attempt.responseExcerpt,
+          error: attempt.error,
+        })
+        .execute();
+    },
+
+    async listAttempts(scope, endpointId, limit) {
+      const rows = await db
+        .selectFrom('webhook_attempts')
+        .selectAll()
+        .where('tenant_id', '=', scope.tenantId)
+        .where('environment', '=', scope.environment)
+        .where('endpoint_id', '=', endpointId)
+        .orderBy('started_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(Math.max(0, Math.trunc(limit)))
+        .execute();
+      return rows.map(attemptFromRow);
+    },
+
+    async countByStatus(scope) {
+      let query = db
+        .selectFrom('webhook_deliveries')
+        .select((eb) => ['status', eb.fn.countAll<string | number>().as('count')])
+        .groupBy('status');
+      if (scope)
+        query = query
+          .where('tenant_id', '=', scope.tenantId)
+          .where('environment', '=', scope.environment);
+      const counts = { pending: 0, delivered: 0, failed: 0 };
+      for (const row of await query.execute()) counts[row.status] = Number(row.count);
+      return counts;
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import type { WebhookEndpointRecord, WebhookEndpointStore } from '@keyra/core';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, WebhookEndpointsTable } from '../schema.js';
+
+function fromRow(row: Selectable<WebhookEndpointsTable>): WebhookEndpointRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    environment: row.environment,
+    url: row.url,
+    description: row.description,
+    events: JSON.parse(row.events) as string[],
+    enabled: row.enabled === 1,
+    sealedSecret: row.sealed_secret,
+    sealedPreviousSecret: row.sealed_previous_secret,
+    previousSecretExpiresAt: row.previous_secret_expires_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    failingSince: row.failing_since,
+    disabledReason: row.disabled_reason,
+    deletedAt: row.deleted_at,
+  };
+}
+
+export function createWebhookEndpointStore(db: Kysely<Database>): WebhookEndpointStore {
+  const live = (scope: { tenantId: string; environment: 'sandbox' | 'production' }) =>
+    db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('tenant_id', '=', scope.tenantId)
+      .where('environment', '=', scope.environment)
+      .where('deleted_at', 'is', null);
+  const scopedUpdate = (
+    scope: { tenantId: string; environment: 'sandbox' | 'production' },
+    id: string,
+  ) =>
+    db
+      .updateTable('webhook_endpoints')
+      .where('id', '=', id)
+      .where('tenant_id', '=', scope.tenantId)
+      .where('environment', '=', scope.environment)
+      .where('deleted_at', 'is', null);
+  return {
+    async insert(endpoint) {
+      await db
+        .insertInto('webhook_endpoints')
+        .values({
+          id: endpoint.id,
+          tenant_id: endpoint.tenantId,
+          environment: endpoint.environment,
+          url: endpoint.url,
+          description: endpoint.description,
+          events: JSON.stringify(endpoint.events),
+          enabled: endpoint.enabled ? 1 : 0,
+          sealed_secret: endpoint.sealedSecret,
+          sealed_previous_secret: endpoint.sealedPreviousSecret,
+          previous_secret_expires_at: endpoint.previousSecretExpiresAt,
+          created_at: endpoint.createdAt,
+          updated_at: endpoint.updatedAt,
+          failing_since: endpoint.failingSince,
+          disabled_reason: endpoint.disabledReason,
+          deleted_at: endpoint.deletedAt,
+        })
+        .execute();
+    },
+
+    async find(scope, id) {
+      const row = await live(scope).where('id', '=', id).executeTakeFirst();
+      return row ? fromRow(row) : null;
+    },
+
+    async list(scope) {
+      const rows = await live(scope).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+      return rows.map(fromRow);
+    },
+
+    async listSubscribed(scope, type) {
+      // Few endpoints per scope: filter the subscription list in memory, portable across dialects.
+      const rows = await live(scope).where('enabled', '=', 1).execute();
+      return rows
+        .map(fromRow)
+        .filter((endpoint) => endpoint.events.includes('*') || endpoint.events.includes(type));
+    },
+
+    async update(scope, id, patch, now) {
+      const row = await scopedUpdate(scope, id)
+        .set({
+          updated_at: now,
+          ...(patch.url !== undefined ? { url: patch.url } : {}),
+          ...(patch.events !== undefined ? { events: JSON.stringify(patch.events) } : {}),
+          ...(patch.description !== undefined ? { description: patch.description } : {}),
+          ...(patch.enabled !== undefined
+            ? {
+                enabled: patch.enabled ? 1 : 0,
+                ...(patch.enabled ? { disabled_reason: null, failing_since: null } : {}),
+              }
+            : {}),
+        })
+        .returningAll()
+        .executeTakeFirst();
+      return row ? fromRow(row) : null;
+    },
+
+    async rotateSecret(
+      scope,
+      id,
+      sealedSecret,
+      sealedPreviousSecret,
+      previousSecretExpiresAt,
+      now,
+    ) {
+      const row = await scopedUpdate(scope, id)
+        .set({
+          sealed_secret: sealedSecret,
+          sealed_previous_secret: sealedPreviousSecret,
+          previous_secret_expires_at: previousSecretExpiresAt,
+          updated_at: now,
+        })
+        .returningAll()
+        .executeTakeFirst();
+      return row ? fromRow(row) : null;
+    },
+
+    async delete(scope, id, now) {
+      const result = await scopedUpdate(scope, id)
+        .set({ deleted_at: now, enabled: 0, updated_at: now })
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
+    async recordOutcome(id, success, now) {
+      const row = await db
+        .updateTable('webhook_endpoints')
+        .set((eb) => ({
+          failing_since: success ? null : eb.fn.coalesce('failing_since', eb.val(now)),
+        }))
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return row ? fromRow(row) : null;
+    },
+
+    async disable(id, reason, now) {
+      const result = await db
+        .updateTable('webhook_endpoints')
+        .set({ enabled: 0, disabled_reason: reason, updated_at: now })
+        .where('id', '=', id)
+        .where('enabled', '=', 1)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+  };
+}
