@@ -1,4 +1,6 @@
 import type {
+  WebhookDeliveryRecord,
+  WebhookEndpointRecord,
   CeremonyRecord,
   DeviceRecord,
   SigningKeyRecord,
@@ -1108,6 +1110,224 @@ export function storageContract(target: StorageContractTarget): void {
     });
 
     describe('voice', () => voiceContract(setup));
+
+    describe('webhook endpoints and deliveries', () => {
+      function endpoint(
+        overrides: Partial<WebhookEndpointRecord> & { id: string },
+      ): WebhookEndpointRecord {
+        return {
+          tenantId: 'tnt_a',
+          environment: 'sandbox',
+          url: 'https://example.com/hook',
+          description: null,
+          events: ['challenge.approved'],
+          enabled: true,
+          sealedSecret: 'v1.a.b',
+          sealedPreviousSecret: null,
+          previousSecretExpiresAt: null,
+          createdAt: T0,
+          updatedAt: T0,
+          failingSince: null,
+          disabledReason: null,
+          deletedAt: null,
+          ...overrides,
+        };
+      }
+      function delivery(
+        overrides: Partial<WebhookDeliveryRecord> & { id: string },
+      ): WebhookDeliveryRecord {
+        return {
+          tenantId: 'tnt_a',
+          environment: 'sandbox',
+          eventId: 'evt_1',
+          endpointId: 'we_1',
+          status: 'pending',
+          attempts: 0,
+          nextAttemptAt: T0,
+          leaseUntil: null,
+          lastStatusCode: null,
+          createdAt: T0,
+          deliveredAt: null,
+          ...overrides,
+        };
+      }
+      async function withEvent(storage: DatabaseStorage): Promise<void> {
+        await storage.events.insert({
+          id: 'evt_1',
+          tenantId: 'tnt_a',
+          environment: 'sandbox',
+          type: 'challenge.approved',
+          data: {},
+          createdAt: T0,
+        });
+      }
+
+      it('scopes endpoints, filters subscriptions, updates, rotates and soft-deletes', async () => {
+        const { storage } = await setup();
+        await storage.webhookEndpoints.insert(endpoint({ id: 'we_1' }));
+        await storage.webhookEndpoints.insert(
+          endpoint({ id: 'we_2', events: ['*'], createdAt: T0 + 1 }),
+        );
+        await storage.webhookEndpoints.insert(endpoint({ id: 'we_3', enabled: false }));
+        await storage.webhookEndpoints.insert(endpoint({ id: 'we_4', tenantId: 'tnt_b' }));
+        expect((await storage.webhookEndpoints.list(SANDBOX_A)).map((e) => e.id)).toEqual([
+          'we_2',
+          'we_3',
+          'we_1',
+        ]);
+        expect(
+          (await storage.webhookEndpoints.listSubscribed(SANDBOX_A, 'challenge.approved'))
+            .map((e) => e.id)
+            .sort(),
+        ).toEqual(['we_1', 'we_2']);
+        expect(
+          (await storage.webhookEndpoints.listSubscribed(SANDBOX_A, 'device.paired')).map(
+            (e) => e.id,
+          ),
+        ).toEqual(['we_2']);
+        expect(await storage.webhookEndpoints.find(SANDBOX_B, 'we_1')).toBeNull();
+        const updated = await storage.webhookEndpoints.update(
+          SANDBOX_A,
+          'we_3',
+          { enabled: true, events: ['device.paired'] },
+          T0 + 5,
+        );
+        expect(updated).toMatchObject({
+          enabled: true,
+          events: ['device.paired'],
+          updatedAt: T0 + 5,
+        });
+        const rotated = await storage.webhookEndpoints.rotateSecret(
+          SANDBOX_A,
+          'we_1',
+          'v1.new',
+          'v1.a.b',
+          T0 + 100,
+          T0 + 6,
+        );
+        expect(rotated).toMatchObject({
+          sealedSecret: 'v1.new',
+          sealedPreviousSecret: 'v1.a.b',
+          previousSecretExpiresAt: T0 + 100,
+        });
+        expect(await storage.webhookEndpoints.delete(SANDBOX_A, 'we_1', T0 + 7)).toBe(true);
+        expect(await storage.webhookEndpoints.delete(SANDBOX_A, 'we_1', T0 + 8)).toBe(false);
+        expect(await storage.webhookEndpoints.find(SANDBOX_A, 'we_1')).toBeNull();
+        expect(
+          (await storage.webhookEndpoints.listSubscribed(SANDBOX_A, 'challenge.approved')).map(
+            (e) => e.id,
+          ),
+        ).toEqual(['we_2']);
+      });
+
+      it('tracks failure runs and disables once', async () => {
+        const { storage } = await setup();
+        await storage.webhookEndpoints.insert(endpoint({ id: 'we_1' }));
+        expect(
+          (await storage.webhookEndpoints.recordOutcome('we_1', false, T0 + 1))?.failingSince,
+        ).toBe(T0 + 1);
+        expect(
+          (await storage.webhookEndpoints.recordOutcome('we_1', false, T0 + 2))?.failingSince,
+        ).toBe(T0 + 1);
+        expect(
+          (await storage.webhookEndpoints.recordOutcome('we_1', true, T0 + 3))?.failingSince,
+        ).toBeNull();
+        expect(await storage.webhookEndpoints.disable('we_1', 'failing', T0 + 4)).toBe(true);
+        expect(await storage.webhookEndpoints.disable('we_1', 'failing', T0 + 5)).toBe(false);
+        expect(await storage.webhookEndpoints.find(SANDBOX_A, 'we_1')).toMatchObject({
+          enabled: false,
+          disabledReason: 'failing',
+        });
+      });
+
+      it('leases each due delivery to one of many concurrent claimers, and again after the lease', async () => {
+        const { url, storage } = await setup();
+        const other = await open(url);
+        await withEvent(storage);
+        await storage.webhookEndpoints.insert(endpoint({ id: 'we_1' }));
+        await storage.webhookDeliveries.insertMany(
+          Array.from({ length: 30 }, (_, i) =>
+            delivery({ id: `whd_${i}`, nextAttemptAt: i < 25 ? T0 : T0 + MINUTE }),
+          ),
+        );
+        const claims = await Promise.all(
+          Array.from({ length: 6 }, (_, i) =>
+            (i % 2 ? storage : other).webhookDeliveries.claimDue(T0, 10, 1000),
+          ),
+        );
+        const ids = claims.flat().map((d) => d.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(ids).toHaveLength(25);
+        expect(await storage.webhookDeliveries.claimDue(T0 + 999, 100, 1000)).toEqual([]);
+        // A crashed worker's lease runs out: someone else gets the delivery.
+        expect(await storage.webhookDeliveries.claimDue(T0 + 1001, 100, 1000)).toHaveLength(25);
+      });
+
+      it('completes deliveries, schedules retries and logs attempts per endpoint', async () => {
+        const { storage } = await setup();
+        await withEvent(storage);
+        await storage.webhookEndpoints.insert(endpoint({ id: 'we_1' }));
+        await storage.webhookDeliveries.insertMany([
+          delivery({ id: 'whd_1' }),
+          delivery({ id: 'whd_2' }),
+        ]);
+        await storage.webhookDeliveries.claimDue(T0, 10, 1000);
+        await storage.webhookDeliveries.complete('whd_1', {
+          status: 'pending',
+          nextAttemptAt: T0 + 5000,
+          statusCode: 500,
+          now: T0 + 10,
+        });
+        await storage.webhookDeliveries.complete('whd_2', {
+          status: 'delivered',
+          nextAttemptAt: null,
+          statusCode: 204,
+          now: T0 + 10,
+        });
+        expect(await storage.webhookDeliveries.claimDue(T0 + 4999, 10, 1000)).toEqual([]);
+        const [retry] = await storage.webhookDeliveries.claimDue(T0 + 5000, 10, 1000);
+        expect(retry).toMatchObject({ id: 'whd_1', attempts: 1, lastStatusCode: 500 });
+        expect(await storage.webhookDeliveries.countByStatus(SANDBOX_A)).toEqual({
+          pending: 1,
+          delivered: 1,
+          failed: 0,
+        });
+        await storage.webhookDeliveries.recordAttempt({
+          id: 'wha_1',
+          deliveryId: 'whd_1',
+          tenantId: 'tnt_a',
+          environment: 'sandbox',
+          endpointId: 'we_1',
+          eventId: 'evt_1',
+          attempt: 1,
+          startedAt: T0,
+          statusCode: 500,
+          latencyMs: 12,
+          responseExcerpt: 'oops',
+          error: null,
+        });
+        await storage.webhookDeliveries.recordAttempt({
+          id: 'wha_2',
+          deliveryId: 'whd_1',
+          tenantId: 'tnt_a',
+          environment: 'sandbox',
+          endpointId: 'we_1',
+          eventId: 'evt_1',
+          attempt: 2,
+          startedAt: T0 + 1,
+          statusCode: null,
+          latencyMs: 10_000,
+          responseExcerpt: null,
+          error: 'timeout',
+        });
+        expect(
+          (await storage.webhookDeliveries.listAttempts(SANDBOX_A, 'we_1', 10)).map(
+            (a) => a.attempt,
+          ),
+        ).toEqual([2, 1]);
+        expect(await storage.webhookDeliveries.listAttempts(SANDBOX_B, 'we_1', 10)).toEqual([]);
+      });
+    });
 
     describe('transactions', () => {
       it('commits every write when fn resolves, and returns its value', async () => {

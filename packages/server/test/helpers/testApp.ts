@@ -39,6 +39,7 @@ export interface TestApp {
   storage: Storage;
   clock: ManualClock;
   config: ServerConfig;
+  serverSecret: Buffer;
   /** Issues a key for a tenant (created on demand) and environment. */
   key(tenant?: string, environment?: Environment): Promise<string>;
   close(): Promise<void>;
@@ -49,6 +50,8 @@ export interface TestAppOptions {
   logger?: FastifyServerOptions['logger'];
   rateLimitStore?: RateLimitStore;
   databaseUrl?: string;
+  /** Start the manual clock here (default 2026-05-29T18:40:00Z). */
+  clockStart?: number;
 }
 
 /** A fully wired app on a fresh SQLite file in a temp dir, with a manual clock. */
@@ -58,11 +61,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const config = loadConfig({ database: databaseUrl, dataDir: dir }, { ...options.env });
   await migrateToLatest(config.databaseUrl);
   const storage = await openStorage(config.databaseUrl);
-  const clock = manualClock();
+  const clock = manualClock(options.clockStart);
+  const serverSecret = randomBytes(32);
   const app = await buildApp({
     config,
     storage,
-    serverSecret: randomBytes(32),
+    serverSecret,
     clock,
     logger: options.logger ?? false,
     ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
@@ -73,6 +77,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     storage,
     clock,
     config,
+    serverSecret,
     async key(tenant = 'acme', environment: Environment = 'sandbox') {
       const { tenant: record } = await ensureTenant(storage.tenants, tenant, clock.now());
       const issued = await createApiKey(storage.apiKeys, {
