@@ -57,8 +57,10 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
   const concurrency = options.concurrency ?? 8;
   const disableAfterMs = options.disableAfterMs ?? 3 * 24 * 3600 * 1000;
   let stopped = false;
-  let running: Promise<void> | null = null;
+  let claiming: Promise<void> | null = null;
+  let claimAgain = false;
   let timer: NodeJS.Timeout | null = null;
+  const inFlight = new Set<Promise<void>>();
 
   async function deliver(delivery: WebhookDeliveryRecord): Promise<void> {
     const scope = { tenantId: delivery.tenantId, environment: delivery.environment };
@@ -154,42 +156,65 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
     }
   }
 
+  const deliverLogged = (delivery: WebhookDeliveryRecord): Promise<void> =>
+    deliver(delivery).catch((error: unknown) => {
+      // The lease expires and another pass retries it.
+      log.error(
+        { deliveryId: delivery.id, reason: (error as Error).message },
+        'webhook delivery crashed',
+      );
+    });
+
   async function runOnce(): Promise<number> {
     const due = await storage.webhookDeliveries.claimDue(clock.now(), concurrency, LEASE_MS);
-    await Promise.all(
-      due.map((delivery) =>
-        deliver(delivery).catch((error: unknown) => {
-          // The lease expires and another pass retries it.
-          log.error(
-            { deliveryId: delivery.id, reason: (error as Error).message },
-            'webhook delivery crashed',
-          );
-        }),
-      ),
-    );
+    await Promise.all(due.map(deliverLogged));
     return due.length;
   }
 
-  const loop = (): void => {
+  // The loop keeps up to `concurrency` deliveries in flight and claims more as each one finishes,
+  // rather than waiting for a whole batch: a receiver that hangs until the 10 s timeout then holds
+  // one slot, not every other endpoint's deliveries.
+  const pump = (): void => {
     if (stopped) return;
-    running = runOnce()
+    if (claiming) {
+      claimAgain = true;
+      return;
+    }
+    if (timer) clearTimeout(timer);
+    timer = null;
+    claiming = (async () => {
+      const free = concurrency - inFlight.size;
+      if (free <= 0) return;
+      const due = await storage.webhookDeliveries.claimDue(clock.now(), free, LEASE_MS);
+      for (const delivery of due) {
+        const running: Promise<void> = deliverLogged(delivery).finally(() => {
+          inFlight.delete(running);
+          pump();
+        });
+        inFlight.add(running);
+      }
+    })()
       .catch((error: unknown) => {
         log.error({ reason: (error as Error).message }, 'webhook worker pass failed; will retry');
-        return 0;
       })
-      .then((count) => {
-        running = null;
-        // A full batch means more may be due: go again at once.
-        if (!stopped) timer = setTimeout(loop, count >= concurrency ? 0 : pollMs);
+      .finally(() => {
+        claiming = null;
+        if (stopped) return;
+        // A finished delivery asked for a claim meanwhile: claim now; otherwise poll.
+        if (claimAgain) {
+          claimAgain = false;
+          setImmediate(pump);
+        } else timer = setTimeout(pump, pollMs);
       });
   };
-  timer = setTimeout(loop, 0);
+  timer = setTimeout(pump, 0);
 
   return {
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
-      await running;
+      await claiming;
+      await Promise.all(inFlight);
     },
     runOnce,
   };

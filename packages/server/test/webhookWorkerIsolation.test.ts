@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  ensureTenant,
+  newId,
+  recordEvent,
+  systemClock,
+  type Scope,
+  type Storage,
+} from '@keyra/core';
+import { migrateToLatest, openStorage } from '@keyra/storage';
+import type { FastifyBaseLogger } from 'fastify';
+import { afterEach, expect, it } from 'vitest';
+import { startWebhookWorker, type WebhookWorker } from '../src/webhooks/startWebhookWorker.js';
+import { createWebhookSecretBox } from '../src/webhooks/webhookSecrets.js';
+
+/*
+ * One receiver that never answers (a black hole: the request stays open until the worker's
+ * 10 s timeout) must not hold up deliveries to everyone else. The worker keeps up to
+ * `concurrency` deliveries in flight and claims more as slots free up, so a hanging delivery
+ * costs one slot, not the whole process.
+ */
+
+const silent = {
+  level: 'silent',
+  fatal() {},
+  error() {},
+  warn() {},
+  info() {},
+  debug() {},
+  trace() {},
+  silent() {},
+  child() {
+    return silent;
+  },
+} as unknown as FastifyBaseLogger;
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  // Closing the receivers first ends the hanging request, so the worker stops at once.
+  await closeServers();
+  for (const fn of cleanup.reverse()) await fn();
+  cleanup = [];
+});
+
+const servers: http.Server[] = [];
+const closeServers = (): Promise<void[]> =>
+  Promise.all(
+    servers.splice(0).map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    ),
+  );
+
+async function listen(handler: http.RequestListener): Promise<string> {
+  const server = http.createServer(handler);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
+}
+
+it('a receiver that never answers does not delay deliveries to other endpoints', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'keyra-worker-'));
+  const url = `sqlite:${path.join(dir, 'keyra.db')}`;
+  await migrateToLatest(url);
+  const storage: Storage = await openStorage(url);
+  cleanup.push(async () => {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const { tenant } = await ensureTenant(storage.tenants, 'acme', Date.now());
+  const scope: Scope = { tenantId: tenant.id, environment: 'sandbox' };
+  const box = createWebhookSecretBox(randomBytes(32));
+
+  let hanging = 0;
+  const blackHole = await listen(() => {
+    hanging++; // never answers
+  });
+  const arrivals: number[] = [];
+  const healthy = await listen((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      arrivals.push(Date.now());
+      res.end('ok');
+    });
+  });
+  for (const [target, events] of [
+    [blackHole, ['device.revoked']],
+    [healthy, ['challenge.approved']],
+  ] as const) {
+    const id = newId('webhookEndpoint');
+    const now = Date.now();
+    await storage.webhookEndpoints.insert({
+      id,
+      ...scope,
+      url: target,
+      description: null,
+      events: [...events],
+      enabled: true,
+      sealedSecret: box.seal(`whsec_${randomBytes(32).toString('base64')}`, id),
+      sealedPreviousSecret: null,
+      previousSecretExpiresAt: null,
+      createdAt: now,
+      updatedAt: now,
+      failingSince: null,
+      disabledReason: null,
+      deletedAt: null,
+    });
+  }
+  const emit = (type: string) =>
+    storage.transaction((tx) => recordEvent(tx, scope, type, { n: 1 }, Date.now()));
+
+  const worker: WebhookWorker = startWebhookWorker({
+    storage,
+    clock: systemClock,
+    box,
+    log: silent,
+    dev: true,
+    pollMs: 50,
+  });
+  cleanup.push(() => worker.stop());
+
+  await emit('device.revoked');
+  const deadline = Date.now() + 2000;
+  while (hanging === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  expect(hanging).toBe(1);
+
+  // While that delivery hangs, events for the healthy endpoint keep flowing.
+  for (let i = 0; i < 3; i++) {
+    const emittedAt = Date.now();
+    await emit('challenge.approved');
+    while (arrivals.length <= i && Date.now() - emittedAt < 3000)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(arrivals.length, `delivery ${i + 1} did not arrive within 3 s`).toBe(i + 1);
+    expect(arrivals[i]! - emittedAt).toBeLessThan(1000);
+  }
+}, 20_000);
