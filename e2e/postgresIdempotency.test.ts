@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,9 +34,11 @@ describe.skipIf(await shouldSkipPostgres())(
       ]);
       expect(created.code, created.stderr).toBe(0);
       key = JSON.parse(created.stdout).key;
+      // Instances of a cluster share the server secret (docs/configuration.md).
+      const env = { KEYRA_SECRET: randomBytes(32).toString('hex') };
       [a, b] = await Promise.all([
-        startKeyra(['--database', database.url, '--data-dir', path.join(dir, 'a')]),
-        startKeyra(['--database', database.url, '--data-dir', path.join(dir, 'b')]),
+        startKeyra(['--database', database.url, '--data-dir', path.join(dir, 'a')], { env }),
+        startKeyra(['--database', database.url, '--data-dir', path.join(dir, 'b')], { env }),
       ]);
     });
     afterAll(async () => {
@@ -103,6 +106,12 @@ describe.skipIf(await shouldSkipPostgres())(
       // Once settled, every retry on either instance replays the one response.
       for (const server of [a, b])
         expect((await post(server, body, 'race-1')).body).toBe(created[0]!.body);
+    });
+
+    it('refuses to start an instance whose server secret differs, with the fix', async () => {
+      await expect(
+        startKeyra(['--database', database.url, '--data-dir', path.join(dir, 'c')]),
+      ).rejects.toThrow(/same KEYRA_SECRET/);
     });
 
     it('serves the same challenges from both instances', async () => {

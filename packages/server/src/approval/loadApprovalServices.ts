@@ -1,5 +1,5 @@
 import { createSecretBox, type DeviceTrust, type RelyingParty, type Storage } from '@keyra/core';
-import type { ServerConfig } from '../config.js';
+import { ConfigError, type ServerConfig } from '../config.js';
 import {
   createProofSigner,
   ensureSigningKey,
@@ -22,12 +22,23 @@ export async function loadApprovalServices(
   now: number,
 ): Promise<ApprovalServices> {
   const keysBox = createSecretBox(serverSecret, 'signing-keys');
-  await ensureSigningKey(storage.signingKeys, keysBox, now);
-  const loaded = await loadDeviceTrust(storage, createSecretBox(serverSecret, 'simulator-ca'), {
-    dataDir: config.dataDir,
-    trustedRootFiles: config.trustedRootFiles,
-    now,
-  });
+  const active = await ensureSigningKey(storage.signingKeys, keysBox, now);
+  let loaded;
+  try {
+    keysBox.open(active.sealedPrivateJwk, active.kid);
+    loaded = await loadDeviceTrust(storage, createSecretBox(serverSecret, 'simulator-ca'), {
+      dataDir: config.dataDir,
+      trustedRootFiles: config.trustedRootFiles,
+      now,
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    // AES-GCM authentication failed: this instance's secret is not the one the database's
+    // secrets were sealed with (typically a second instance with its own data directory).
+    throw new ConfigError(
+      'The database holds secrets sealed with a different server secret. Every instance sharing a database must use the same KEYRA_SECRET (or the same DATA_DIR/server-secret file): copy it from the first instance.',
+    );
+  }
   return {
     rp: {
       id: config.dev ? 'localhost' : config.relyingParty.id,
