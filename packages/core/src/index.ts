@@ -118,4 +118,4 @@ export {
   type WebhookSignatureHeaders,
 } from './webhooks/signWebhook.js';
 export { RETRY_DELAYS_SECONDS, MAX_ATTEMPTS, nextAttemptAt } from './webhooks/retrySchedule.js';
-export { recordEvent, eventBody } from './webhooks/recordEvent.js';
+export { recordEvent, queueDeliveries, eventBody } from './webhooks/recordEvent.js';

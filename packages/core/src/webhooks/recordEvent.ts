@@ -26,26 +26,41 @@ export async function recordEvent(
     createdAt: now,
   };
   await tx.events.insert(event);
-  const endpoints = await tx.webhookEndpoints.listSubscribed(scope, type);
-  if (endpoints.length > 0) {
-    await tx.webhookDeliveries.insertMany(
-      endpoints.map((endpoint) => ({
-        id: newId('delivery', random),
-        tenantId: scope.tenantId,
-        environment: scope.environment,
-        eventId: event.id,
-        endpointId: endpoint.id,
-        status: 'pending' as const,
-        attempts: 0,
-        nextAttemptAt: now,
-        leaseUntil: null,
-        lastStatusCode: null,
-        createdAt: now,
-        deliveredAt: null,
-      })),
-    );
-  }
+  await queueDeliveries(
+    tx,
+    event,
+    await tx.webhookEndpoints.listSubscribed(scope, type),
+    now,
+    random,
+  );
   return event;
+}
+
+/** Queues one pending delivery of `event` to each endpoint (also used by manual redelivery). */
+export async function queueDeliveries(
+  tx: Pick<Stores, 'webhookDeliveries'>,
+  event: EventRecord,
+  endpoints: readonly { id: string }[],
+  now: EpochMs,
+  random: RandomBytes = systemRandom,
+): Promise<void> {
+  if (endpoints.length === 0) return;
+  await tx.webhookDeliveries.insertMany(
+    endpoints.map((endpoint) => ({
+      id: newId('delivery', random),
+      tenantId: event.tenantId,
+      environment: event.environment,
+      eventId: event.id,
+      endpointId: endpoint.id,
+      status: 'pending' as const,
+      attempts: 0,
+      nextAttemptAt: now,
+      leaseUntil: null,
+      lastStatusCode: null,
+      createdAt: now,
+      deliveredAt: null,
+    })),
+  );
 }
 
 /** The JSON body of a delivery: `{id, type, created, data}` with `created` in Unix seconds. */

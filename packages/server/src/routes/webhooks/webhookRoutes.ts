@@ -3,6 +3,7 @@ import {
   isIdOf,
   KeyraError,
   newId,
+  queueDeliveries,
   type Clock,
   type EventRecord,
   type SecretBox,
@@ -347,23 +348,7 @@ export async function webhookRoutes(
       const endpoints = request.body?.endpointId
         ? [await findEndpoint(scope, request.body.endpointId)]
         : await storage.webhookEndpoints.listSubscribed(scope, event.type);
-      const now = clock.now();
-      await storage.webhookDeliveries.insertMany(
-        endpoints.map((endpoint) => ({
-          id: newId('delivery'),
-          tenantId: scope.tenantId,
-          environment: scope.environment,
-          eventId: event.id,
-          endpointId: endpoint.id,
-          status: 'pending' as const,
-          attempts: 0,
-          nextAttemptAt: now,
-          leaseUntil: null,
-          lastStatusCode: null,
-          createdAt: now,
-          deliveredAt: null,
-        })),
-      );
+      await queueDeliveries(storage, event, endpoints, clock.now());
       return reply.status(202).send({ eventId: event.id, deliveries: endpoints.length });
     },
   );
