@@ -30,7 +30,12 @@ export interface SpeakerModel {
   readonly paramsVersion: string;
   /** Length of the embeddings it produces. */
   readonly dimension: number;
-  readonly thresholds: SpeakerThresholds;
+  /**
+   * Measured operating points, or `null` when none were measured for this model (the neural back
+   * end unless its user configures thresholds they measured): such a model can embed, but it must
+   * not be used to accept or reject a voice.
+   */
+  readonly thresholds: SpeakerThresholds | null;
   /** Embeds 16 kHz mono audio in [-1, 1]. Rejects audio shorter than one 25 ms frame. */
   embed(pcm16kMono: Float32Array): Promise<Float32Array>;
   /**

@@ -33,3 +33,21 @@ export {
   type VoiceAnalyzer,
   type VoiceAnalyzerOptions,
 } from './analysis/createVoiceAnalyzer.js';
+export {
+  computeFbank,
+  NEURAL_FRONT_END_SPEC,
+  type ComputeFbankOptions,
+  type Fbank,
+  type FbankWindow,
+} from './neural/computeFbank.js';
+export { NeuralModelError, type NeuralModelErrorCode } from './neural/NeuralModelError.js';
+export { NeuralSpeakerModel, NEURAL_PARAMS_VERSION } from './neural/NeuralSpeakerModel.js';
+export {
+  loadNeuralModel,
+  NEURAL_MODEL_RELEASE_URL,
+  NEURAL_MODEL_DOWNLOAD_URL,
+  NEURAL_MODEL_FILE,
+  NEURAL_MODEL_PATH_ENV,
+  NEURAL_MODEL_SHA256_ENV,
+  type LoadNeuralModelOptions,
+} from './neural/loadNeuralModel.js';
