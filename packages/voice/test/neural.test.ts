@@ -234,6 +234,7 @@ describe('NeuralSpeakerModel.embed', () => {
       `heavy model, 2 x 15 s embeds: ${elapsed.toFixed(0)} ms; longest event-loop gap ${maxGap.toFixed(1)} ms`,
     );
     expect(elapsed).toBeGreaterThan(100);
-    expect(maxGap).toBeLessThan(elapsed / 4);
+    // A loop blocked by inference would show one gap as long as the whole run.
+    expect(maxGap).toBeLessThan(elapsed / 2);
   }, 60_000);
 });
