@@ -252,6 +252,26 @@ describe('POST /api/v1/verify (voice)', () => {
       expect(r.statusCode).toBe(400);
       expect(r.json().code).toBe('PHRASE_ALREADY_USED');
     }
+    // The outbox holds exactly one voice.verified event for it, and the enrolment's voice.enrolled.
+    const events = (
+      await t.app.inject({
+        method: 'GET',
+        url: '/v1/events?limit=100',
+        headers: { 'x-api-key': key },
+      })
+    ).json().data;
+    const verified = events.filter(
+      (e: { type: string; data: { phraseId?: string } }) =>
+        e.type === 'voice.verified' && e.data.phraseId === phraseId,
+    );
+    expect(verified).toHaveLength(1);
+    expect(verified[0].data).toMatchObject({ wallet, phraseId });
+    expect(
+      events.some(
+        (e: { type: string; data: { wallet?: string } }) =>
+          e.type === 'voice.enrolled' && e.data.wallet === wallet,
+      ),
+    ).toBe(true);
   });
 
   it('answers the seed codes for phrase problems', async () => {

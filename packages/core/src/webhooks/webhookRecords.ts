@@ -7,6 +7,8 @@ export const EVENT_TYPES = [
   'challenge.expired',
   'device.paired',
   'device.revoked',
+  'voice.enrolled',
+  'voice.verified',
   'webhook_endpoint.disabled',
 ] as const;
 

@@ -24,6 +24,7 @@ import {
   type Storage,
   type VerifyLogRecord,
   type VoiceGates,
+  recordEvent,
 } from '@keyra/core';
 import {
   EnrollBody,
@@ -233,6 +234,13 @@ export async function voiceRoutes(
           fingerprint: analysis.fingerprint,
           createdAt: saved,
         });
+        await recordEvent(
+          tx,
+          scope,
+          'voice.enrolled',
+          { wallet: body.wallet, projectionId, paramsVersion, replaced: wasThere },
+          saved,
+        );
         return wasThere;
       });
       return {
@@ -424,7 +432,26 @@ export async function voiceRoutes(
       fingerprint: analysis.fingerprint,
       createdAt: now,
     });
-    if (allPassed && !(await storage.voice.consumePhrase(scope, phrase.id, now))) {
+    // The phrase is spent and the `voice.verified` event written in one transaction (outbox).
+    const consumed =
+      allPassed &&
+      (await storage.transaction(async (tx) => {
+        if (!(await tx.voice.consumePhrase(scope, phrase.id, now))) return false;
+        await recordEvent(
+          tx,
+          scope,
+          'voice.verified',
+          {
+            wallet: body.wallet,
+            phraseId: phrase.id,
+            projectionId,
+            speakerScore: gates.speaker.score,
+          },
+          now,
+        );
+        return true;
+      }));
+    if (allPassed && !consumed) {
       // Another verification of this phrase succeeded first (or it just expired).
       throw now >= phrase.expiresAt
         ? new KeyraError('PHRASE_EXPIRED', `Phrase ${phrase.id} expired; request a new one.`)
