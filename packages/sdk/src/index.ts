@@ -1,0 +1,32 @@
+/**
+ * `@keyra/sdk`: the typed KEYRA client. No runtime dependencies; uses `fetch` and WebCrypto,
+ * so it runs on Node >= 18, Bun, Deno and edge runtimes.
+ */
+export { Keyra } from './keyra.js';
+export { DEFAULT_BASE_URL, type KeyraOptions, type RequestOptions } from './client.js';
+export {
+  APIError,
+  AttestationInvalidError,
+  AuthenticationError,
+  ConflictError,
+  ConnectionError,
+  GoneError,
+  InvalidRequestError,
+  KeyraError,
+  NotFoundError,
+  PermissionError,
+  ProofVerificationError,
+  RateLimitError,
+  WebhookSignatureError,
+  type KeyraErrorOptions,
+} from './errors.js';
+export { withRetries, type RetryPolicy } from './retry.js';
+export {
+  DEFAULT_TOLERANCE_SECONDS,
+  Webhooks,
+  type RawBody,
+  type SignatureHeader,
+  type WebhookVerifyOptions,
+} from './webhooks.js';
+export { Proofs, type ProofClaims, type ProofVerifyOptions } from './proofs.js';
+export type * from './types.js';

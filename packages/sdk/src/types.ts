@@ -1,0 +1,82 @@
+/**
+ * Request and response types, inferred from the server's own schemas (`@keyra/contract`), so
+ * the SDK cannot drift from what the server validates. Type-only: nothing here exists at run
+ * time.
+ */
+import type { Static } from '@sinclair/typebox';
+import type * as contract from '@keyra/contract';
+
+export type CreateChallengeParams = Static<typeof contract.CreateChallengeBody>;
+export type CreatedChallenge = Static<typeof contract.CreatedChallenge>;
+export type Challenge = Static<typeof contract.Challenge>;
+export type ChallengeStatus = Static<typeof contract.ChallengeStatus>;
+export type ListChallengesParams = Static<typeof contract.ListChallengesQuery>;
+export type ChallengeList = Static<typeof contract.ChallengeList>;
+export type VerifyChallengeParams = Static<typeof contract.VerifyChallengeBody>;
+export type VerifiedChallenge = Static<typeof contract.VerifiedChallenge>;
+/** A WebAuthn credential in its JSON form (`credential.toJSON()`). */
+export type WebAuthnResponse = Static<typeof contract.WebAuthnResponse>;
+
+export type RegistrationOptionsParams = Static<typeof contract.RegistrationOptionsBody>;
+/** `PublicKeyCredentialCreationOptionsJSON`, for `navigator.credentials.create()`. */
+export type RegistrationOptions = Static<typeof contract.RegistrationOptions>;
+export type VerifyRegistrationParams = Static<typeof contract.VerifyRegistrationBody>;
+export type AuthenticationOptionsParams = Static<typeof contract.AuthenticationOptionsBody>;
+/** `PublicKeyCredentialRequestOptionsJSON`, for `navigator.credentials.get()`. */
+export type AuthenticationOptions = Static<typeof contract.AuthenticationOptions>;
+export type VerifyAuthenticationParams = Static<typeof contract.VerifyAuthenticationBody>;
+export type VerifiedAuthentication = Static<typeof contract.VerifiedAuthentication>;
+
+export type Device = Static<typeof contract.Device>;
+export type DeviceList = Static<typeof contract.DeviceList>;
+export type ListDevicesParams = Static<typeof contract.ListDevicesQuery>;
+export type UpdateDeviceParams = Static<typeof contract.UpdateDeviceBody>;
+
+export type CreateWebhookEndpointParams = Static<typeof contract.CreateWebhookEndpointBody>;
+export type UpdateWebhookEndpointParams = Static<typeof contract.UpdateWebhookEndpointBody>;
+export type WebhookEndpoint = Static<typeof contract.WebhookEndpoint>;
+export type WebhookEndpointList = Static<typeof contract.WebhookEndpointList>;
+export type WebhookAttempt = Static<typeof contract.WebhookAttempt>;
+export type WebhookAttemptList = Static<typeof contract.WebhookAttemptList>;
+export type ListAttemptsParams = Static<typeof contract.ListAttemptsQuery>;
+export type ListEventsParams = Static<typeof contract.ListEventsQuery>;
+export type RedeliverParams = Static<typeof contract.RedeliverBody>;
+export type Redelivery = Static<typeof contract.Redelivery>;
+
+export type PhraseParams = Static<typeof contract.PhraseBody>;
+export type IssuedPhrase = Static<typeof contract.IssuedPhrase>;
+export type EnrollParams = Static<typeof contract.EnrollBody>;
+export type Enrollment = Static<typeof contract.Enrollment>;
+export type VoiceVerifyParams = Static<typeof contract.VerifyBody>;
+export type VoiceVerifyResult = Static<typeof contract.VerifyResult>;
+export type ListVerifyLogsParams = Static<typeof contract.ListVerifyLogsQuery>;
+export type VerifyLog = Static<typeof contract.VerifyLog>;
+export type VerifyLogList = Static<typeof contract.VerifyLogList>;
+
+/** Error body of every failed call: `{code, message, details?}`. */
+export type ErrorBody = Static<typeof contract.ErrorBody>;
+
+/** Event types the server emits (docs/webhooks.md); new ones may be added. */
+export type EventType =
+  | 'device.paired'
+  | 'device.revoked'
+  | 'challenge.approved'
+  | 'challenge.rejected'
+  | 'challenge.expired'
+  | 'webhook_endpoint.disabled'
+  | 'voice.enrolled'
+  | 'voice.verified';
+
+/** An event, as delivered to webhooks and returned by `GET /v1/events/:id`. */
+export interface KeyraEvent<Data extends Record<string, unknown> = Record<string, unknown>> {
+  /** `evt_…`, the same on every retry and redelivery: deduplicate on it. */
+  id: string;
+  type: EventType | (string & {});
+  /** Unix seconds. */
+  created: number;
+  data: Data;
+}
+
+export interface EventList {
+  data: KeyraEvent[];
+}
