@@ -1,0 +1,104 @@
+package keyra
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Error is returned for every answer of the API that is not a success. Code is the
+// machine-readable code of docs/errors.md (e.g. "challenge_expired"), Status the HTTP status,
+// Details the decoded "details" member when present (validation errors list each failing field),
+// and RequestID the Request-Id header to quote when reporting a problem.
+//
+// Match a class of errors with errors.Is and the sentinels below, or look at Code:
+//
+//	var kerr *keyra.Error
+//	if errors.As(err, &kerr) && kerr.Code == "challenge_expired" { … }
+//	if errors.Is(err, keyra.ErrNotFound) { … }
+type Error struct {
+	Code      string `json:"code"`
+	Status    int    `json:"-"`
+	Message   string `json:"message"`
+	Details   any    `json:"details,omitempty"`
+	RequestID string `json:"-"`
+	// RetryAfter is the server's Retry-After (for 429 and some 409/5xx answers), zero when absent.
+	RetryAfter time.Duration `json:"-"`
+}
+
+func (e *Error) Error() string {
+	msg := fmt.Sprintf("keyra: %d %s: %s", e.Status, e.Code, e.Message)
+	if e.RequestID != "" {
+		msg += " (request " + e.RequestID + ")"
+	}
+	return msg
+}
+
+// Sentinels for errors.Is. An *Error matches the sentinel of its HTTP status class.
+var (
+	// ErrInvalidRequest: 400, 413 and 415 (validation_failed, unknown_field, invalid_json, …).
+	ErrInvalidRequest = errors.New("keyra: invalid request")
+	// ErrAuthentication: 401 invalid_api_key.
+	ErrAuthentication = errors.New("keyra: authentication failed")
+	// ErrPermissionDenied: 403 forbidden_environment.
+	ErrPermissionDenied = errors.New("keyra: permission denied")
+	// ErrNotFound: 404 (challenge_not_found, device_not_found, route_not_found, …).
+	ErrNotFound = errors.New("keyra: not found")
+	// ErrConflict: 409 (challenge_already_used, credential_already_registered, idempotency_key_in_use).
+	ErrConflict = errors.New("keyra: conflict")
+	// ErrGone: 410 challenge_expired.
+	ErrGone = errors.New("keyra: gone")
+	// ErrUnprocessable: 422 (attestation_invalid, idempotency_key_reused).
+	ErrUnprocessable = errors.New("keyra: unprocessable")
+	// ErrRateLimit: 429 rate_limit_exceeded (after the retries were used up).
+	ErrRateLimit = errors.New("keyra: rate limit exceeded")
+	// ErrServer: any 5xx (after the retries were used up).
+	ErrServer = errors.New("keyra: server error")
+	// ErrConnection: the request never got an HTTP answer (after the retries were used up).
+	ErrConnection = errors.New("keyra: connection error")
+	// ErrInvalidSignature: a webhook whose keyra-signature does not verify (ConstructEvent).
+	ErrInvalidSignature = errors.New("keyra: invalid webhook signature")
+	// ErrInvalidProof: a proof that is malformed, not ES256, or whose signature does not verify.
+	ErrInvalidProof = errors.New("keyra: invalid proof")
+)
+
+// Is makes errors.Is(err, keyra.ErrNotFound) and friends work.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrInvalidRequest:
+		return e.Status == 400 || e.Status == 413 || e.Status == 415
+	case ErrAuthentication:
+		return e.Status == 401
+	case ErrPermissionDenied:
+		return e.Status == 403
+	case ErrNotFound:
+		return e.Status == 404
+	case ErrConflict:
+		return e.Status == 409
+	case ErrGone:
+		return e.Status == 410
+	case ErrUnprocessable:
+		return e.Status == 422
+	case ErrRateLimit:
+		return e.Status == 429
+	case ErrServer:
+		return e.Status >= 500
+	}
+	return false
+}
+
+// ConnectionError wraps the transport error of the last attempt when no HTTP answer came.
+type ConnectionError struct{ Err error }
+
+func (e *ConnectionError) Error() string { return "keyra: connection error: " + e.Err.Error() }
+
+// Unwrap returns the transport error.
+func (e *ConnectionError) Unwrap() error { return e.Err }
+
+// Is matches ErrConnection.
+func (e *ConnectionError) Is(target error) bool { return target == ErrConnection }
+
+// IsRetryable reports whether err is one the client retries (network error, 429, 5xx).
+func IsRetryable(err error) bool {
+	return errors.Is(err, ErrConnection) || errors.Is(err, ErrRateLimit) || errors.Is(err, ErrServer)
+}

@@ -1,0 +1,3 @@
+module keyra.dev/sdk/v1
+
+go 1.19

@@ -1,0 +1,118 @@
+package keyra_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	keyra "keyra.dev/sdk/v1"
+)
+
+// Live tests run against a real server when KEYRA_BASE_URL and KEYRA_API_KEY are set
+// (e2e/sdk-go.test.ts starts one); otherwise they are skipped.
+func liveClient(t *testing.T) *keyra.Client {
+	t.Helper()
+	if os.Getenv("KEYRA_BASE_URL") == "" || os.Getenv("KEYRA_API_KEY") == "" {
+		t.Skip("set KEYRA_BASE_URL and KEYRA_API_KEY to run the live tests")
+	}
+	return keyra.NewClient(keyra.Options{}) // env fallbacks, as the seed's samples
+}
+
+func TestLiveChallengeCreateRetrieveList(t *testing.T) {
+	c := liveClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	userID := "usr_go_" + time.Now().Format("150405.000000")[7:]
+	created, err := c.Challenges.Create(ctx, keyra.CreateChallengeParams{
+		Action:    "transfer.approve",
+		UserID:    userID,
+		Payload:   map[string]any{"amount": 12500, "currency": "USD", "memo": "Wire to Acme Corp"},
+		ExpiresIn: 120,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.Status != keyra.StatusPending || created.ID == "" || created.ExpiresAt == "" {
+		t.Fatalf("%+v", created)
+	}
+	got, err := c.Challenges.Retrieve(ctx, created.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != created.ID || got.Action != "transfer.approve" || got.UserID != userID || got.Payload["currency"] != "USD" || len(got.Digest) != 64 || got.Proof != nil {
+		t.Fatalf("%+v", got)
+	}
+	list, err := c.Challenges.List(ctx, keyra.ListChallengesParams{UserID: userID, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Data) != 1 || list.Data[0].ID != created.ID || list.HasMore {
+		t.Fatalf("%+v", list)
+	}
+}
+
+func TestLiveErrorsMapToTypes(t *testing.T) {
+	c := liveClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	bad := keyra.NewClient(keyra.Options{APIKey: "sk_test_not_a_real_key"})
+	_, err := bad.Challenges.List(ctx, keyra.ListChallengesParams{})
+	var kerr *keyra.Error
+	if !errors.Is(err, keyra.ErrAuthentication) || !errors.As(err, &kerr) || kerr.Code != "invalid_api_key" || kerr.Status != 401 || kerr.RequestID == "" {
+		t.Fatalf("401: %#v", err)
+	}
+
+	_, err = c.Challenges.Retrieve(ctx, "chl_doesnotexist000")
+	if !errors.Is(err, keyra.ErrNotFound) || !errors.As(err, &kerr) || kerr.Code != "challenge_not_found" || kerr.Status != 404 {
+		t.Fatalf("404: %#v", err)
+	}
+
+	_, err = c.Challenges.Create(ctx, keyra.CreateChallengeParams{Action: "transfer.approve", UserID: "usr_go", ExpiresIn: 5})
+	if !errors.Is(err, keyra.ErrInvalidRequest) || !errors.As(err, &kerr) || kerr.Code != "validation_failed" || kerr.Status != 400 || kerr.Details == nil {
+		t.Fatalf("400: %#v", err)
+	}
+}
+
+func TestLiveVerifyApprovalAndProof(t *testing.T) {
+	c := liveClient(t)
+	id, body := os.Getenv("KEYRA_TEST_CHALLENGE_ID"), os.Getenv("KEYRA_TEST_VERIFY_BODY")
+	if id == "" || body == "" {
+		t.Skip("set KEYRA_TEST_CHALLENGE_ID and KEYRA_TEST_VERIFY_BODY (the wrapper prepares an approval)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var answer struct {
+		DeviceID    string          `json:"deviceId"`
+		Attestation json.RawMessage `json:"attestation"`
+	}
+	if err := json.Unmarshal([]byte(body), &answer); err != nil {
+		t.Fatal(err)
+	}
+	result, err := c.Challenges.Verify(ctx, id, keyra.VerifyChallengeParams{DeviceID: answer.DeviceID, Attestation: answer.Attestation})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if result.Status != keyra.StatusApproved || result.Proof == nil || result.DeviceID != answer.DeviceID || result.Method != "device" {
+		t.Fatalf("%+v", result)
+	}
+	claims, err := c.Proofs.Verify(ctx, *result.Proof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if claims.ChallengeID != id || claims.DeviceID != answer.DeviceID || claims.Env != "sandbox" || claims.Action == "" {
+		t.Fatalf("%+v", claims)
+	}
+	// The same answer again: the challenge is consumed.
+	_, err = c.Challenges.Verify(ctx, id, keyra.VerifyChallengeParams{DeviceID: answer.DeviceID, Attestation: answer.Attestation})
+	if !errors.Is(err, keyra.ErrConflict) && !errors.Is(err, keyra.ErrUnprocessable) {
+		t.Fatalf("second verify: %v", err)
+	}
+	// A tampered proof is refused.
+	if _, err := c.Proofs.Verify(ctx, *result.Proof+"x"); !errors.Is(err, keyra.ErrInvalidProof) {
+		t.Fatalf("tampered proof: %v", err)
+	}
+}

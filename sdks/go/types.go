@@ -1,0 +1,364 @@
+package keyra
+
+import "encoding/json"
+
+// CreateChallengeParams is the body of POST /v1/challenges.
+type CreateChallengeParams struct {
+	// Action is a dotted lowercase name such as "transfer.approve" (≤ 100 characters).
+	Action string `json:"action"`
+	UserID string `json:"userId"`
+	// Payload is shown to the human and bound to the approval (JSON object, ≤ 16 KiB).
+	Payload map[string]any `json:"payload,omitempty"`
+	// ExpiresIn is the lifetime in seconds (10–600); the server default (120) when zero.
+	ExpiresIn int `json:"expiresIn,omitempty"`
+}
+
+// CreatedChallenge is the 201 answer of POST /v1/challenges.
+type CreatedChallenge struct {
+	ID        string `json:"id"`
+	Status    string `json:"status"`
+	ExpiresAt string `json:"expiresAt"`
+}
+
+// Challenge statuses.
+const (
+	StatusPending  = "pending"
+	StatusApproved = "approved"
+	StatusRejected = "rejected"
+	StatusExpired  = "expired"
+)
+
+// Challenge is GET /v1/challenges/:id. Nullable fields are pointers.
+type Challenge struct {
+	ID        string         `json:"id"`
+	Status    string         `json:"status"`
+	Action    string         `json:"action"`
+	UserID    string         `json:"userId"`
+	Payload   map[string]any `json:"payload"`
+	Digest    string         `json:"digest"`
+	CreatedAt string         `json:"createdAt"`
+	ExpiresAt string         `json:"expiresAt"`
+	DecidedAt *string        `json:"decidedAt"`
+	DeviceID  *string        `json:"deviceId"`
+	Method    *string        `json:"method"`
+	Proof     *string        `json:"proof"`
+}
+
+// ListChallengesParams filters GET /v1/challenges. Zero values are left out.
+type ListChallengesParams struct {
+	Status      string
+	UserID      string
+	Action      string
+	CreatedFrom string // RFC 3339, inclusive
+	CreatedTo   string // RFC 3339, exclusive
+	Limit       int    // 1–100, server default 20
+	Cursor      string // NextCursor of the previous page
+}
+
+// ChallengeList is one page of challenges, newest first.
+type ChallengeList struct {
+	Data       []Challenge `json:"data"`
+	HasMore    bool        `json:"hasMore"`
+	NextCursor *string     `json:"nextCursor"`
+}
+
+// VerifyChallengeParams is the body of POST /v1/challenges/:id/verify: what the device (or the
+// browser's passkey) produced. Attestation is the WebAuthn assertion JSON; pass it as received
+// (a json.RawMessage, a map or a struct).
+type VerifyChallengeParams struct {
+	DeviceID    string `json:"deviceId"`
+	Attestation any    `json:"attestation"`
+}
+
+// VerifiedChallenge is the answer of a verify: Proof is a compact JWS (nil for a rejection).
+type VerifiedChallenge struct {
+	ID        string  `json:"id"`
+	Status    string  `json:"status"`
+	Proof     *string `json:"proof"`
+	DeviceID  string  `json:"deviceId"`
+	Method    string  `json:"method"`
+	DecidedAt string  `json:"decidedAt"`
+}
+
+// RegistrationOptionsParams is the body of POST /v1/credentials/register.
+type RegistrationOptionsParams struct {
+	UserID      string `json:"userId"`
+	DisplayName string `json:"displayName"`
+}
+
+// WebAuthnOptions is PublicKeyCredentialCreationOptionsJSON or
+// PublicKeyCredentialRequestOptionsJSON, to hand to navigator.credentials as is.
+type WebAuthnOptions map[string]any
+
+// VerifyRegistrationParams is the body of POST /v1/credentials/register/verify. Response is the
+// browser's (or device's) credential.toJSON().
+type VerifyRegistrationParams struct {
+	UserID   string `json:"userId"`
+	Response any    `json:"response"`
+	Name     string `json:"name,omitempty"`
+}
+
+// AuthenticationOptionsParams is the body of POST /v1/credentials/authenticate. With ChallengeID
+// the options' challenge is that KEYRA challenge's digest.
+type AuthenticationOptionsParams struct {
+	UserID      string `json:"userId"`
+	ChallengeID string `json:"challengeId,omitempty"`
+}
+
+// VerifyAuthenticationParams is the body of POST /v1/credentials/authenticate/verify.
+type VerifyAuthenticationParams struct {
+	UserID   string `json:"userId"`
+	Response any    `json:"response"`
+}
+
+// VerifiedAuthentication is the answer of a plain sign-in ceremony.
+type VerifiedAuthentication struct {
+	Verified bool   `json:"verified"`
+	UserID   string `json:"userId"`
+	DeviceID string `json:"deviceId"`
+}
+
+// DeviceAttestation describes how a device's attestation was checked.
+type DeviceAttestation struct {
+	Format          string  `json:"format"`
+	Trusted         bool    `json:"trusted"`
+	RootFingerprint *string `json:"rootFingerprint"`
+}
+
+// Device is a paired KEYRA ONE or passkey.
+type Device struct {
+	DeviceID       string            `json:"deviceId"`
+	UserID         string            `json:"userId"`
+	Kind           string            `json:"kind"` // keyra_one | passkey
+	Name           string            `json:"name"`
+	AAGUID         string            `json:"aaguid"`
+	Attestation    DeviceAttestation `json:"attestation"`
+	SignCount      int64             `json:"signCount"`
+	Status         string            `json:"status"` // active | revoked | disabled
+	DisabledReason *string           `json:"disabledReason"`
+	CreatedAt      string            `json:"createdAt"`
+	LastUsedAt     *string           `json:"lastUsedAt"`
+	RevokedAt      *string           `json:"revokedAt"`
+}
+
+// ListDevicesParams filters GET /v1/devices.
+type ListDevicesParams struct {
+	UserID         string
+	IncludeRevoked bool
+}
+
+// DeviceList is GET /v1/devices.
+type DeviceList struct {
+	Data []Device `json:"data"`
+}
+
+// UpdateDeviceParams is the body of PATCH /v1/devices/:id.
+type UpdateDeviceParams struct {
+	Name string `json:"name"`
+}
+
+// CreateWebhookEndpointParams is the body of POST /v1/webhook_endpoints.
+type CreateWebhookEndpointParams struct {
+	URL         string   `json:"url"`
+	Events      []string `json:"events"` // event types, or ["*"]
+	Description string   `json:"description,omitempty"`
+	Enabled     *bool    `json:"enabled,omitempty"`
+}
+
+// UpdateWebhookEndpointParams is the body of PATCH /v1/webhook_endpoints/:id; nil fields are
+// left unchanged.
+type UpdateWebhookEndpointParams struct {
+	URL         *string  `json:"url,omitempty"`
+	Events      []string `json:"events,omitempty"`
+	Description *string  `json:"description,omitempty"`
+	Enabled     *bool    `json:"enabled,omitempty"`
+}
+
+// WebhookEndpoint is a registered receiver. Secret is set only by Create and RotateSecret.
+type WebhookEndpoint struct {
+	ID                      string   `json:"id"`
+	URL                     string   `json:"url"`
+	Events                  []string `json:"events"`
+	Description             *string  `json:"description"`
+	Enabled                 bool     `json:"enabled"`
+	DisabledReason          *string  `json:"disabledReason"`
+	FailingSince            *string  `json:"failingSince"`
+	CreatedAt               string   `json:"createdAt"`
+	UpdatedAt               string   `json:"updatedAt"`
+	Secret                  string   `json:"secret,omitempty"`
+	PreviousSecretExpiresAt *string  `json:"previousSecretExpiresAt"`
+}
+
+// WebhookEndpointList is GET /v1/webhook_endpoints.
+type WebhookEndpointList struct {
+	Data []WebhookEndpoint `json:"data"`
+}
+
+// WebhookAttempt is one HTTP attempt of a delivery.
+type WebhookAttempt struct {
+	ID              string  `json:"id"`
+	DeliveryID      string  `json:"deliveryId"`
+	EventID         string  `json:"eventId"`
+	Attempt         int     `json:"attempt"`
+	StartedAt       string  `json:"startedAt"`
+	StatusCode      *int    `json:"statusCode"`
+	LatencyMs       int     `json:"latencyMs"`
+	ResponseExcerpt *string `json:"responseExcerpt"`
+	Error           *string `json:"error"`
+}
+
+// WebhookAttemptList is the delivery log of an endpoint, newest first.
+type WebhookAttemptList struct {
+	Data []WebhookAttempt `json:"data"`
+}
+
+// Event is a webhook event: the body of every delivery and of GET /v1/events/:id.
+type Event struct {
+	ID      string          `json:"id"`
+	Type    string          `json:"type"`
+	Created int64           `json:"created"`
+	Data    json.RawMessage `json:"data"`
+}
+
+// DataMap decodes Data into a map.
+func (e Event) DataMap() (map[string]any, error) {
+	var m map[string]any
+	err := json.Unmarshal(e.Data, &m)
+	return m, err
+}
+
+// EventList is GET /v1/events.
+type EventList struct {
+	Data []Event `json:"data"`
+}
+
+// RedeliverParams is the body of POST /v1/events/:id/redeliver.
+type RedeliverParams struct {
+	EndpointID string `json:"endpointId,omitempty"`
+}
+
+// Redelivery is the 202 answer of a redelivery.
+type Redelivery struct {
+	EventID    string `json:"eventId"`
+	Deliveries int    `json:"deliveries"`
+}
+
+// PhraseParams is the body of POST /api/v1/phrase.
+type PhraseParams struct {
+	Wallet string `json:"wallet"`
+}
+
+// Phrase is a one-time prompt to read aloud (120 s).
+type Phrase struct {
+	PhraseID  string `json:"phrase_id"`
+	Prompt    string `json:"prompt"`
+	ExpiresAt string `json:"expires_at"`
+}
+
+// EnrollParams is the body of POST /api/v1/enroll: AudioURL or AudioBase64.
+type EnrollParams struct {
+	Wallet        string `json:"wallet"`
+	AudioURL      string `json:"audioUrl,omitempty"`
+	AudioBase64   string `json:"audioBase64,omitempty"`
+	ProjectionID  string `json:"projection_id,omitempty"`
+	ParamsVersion string `json:"params_version,omitempty"`
+	// PhraseHash is the deprecated hash flow.
+	PhraseHash string `json:"phrase_hash,omitempty"`
+}
+
+// Enrollment is the answer of an enrolment. Quality holds the quality gate's measures.
+type Enrollment struct {
+	Wallet        string         `json:"wallet"`
+	Enrolled      bool           `json:"enrolled"`
+	Replaced      bool           `json:"replaced"`
+	Method        string         `json:"method"`
+	ProjectionID  string         `json:"projection_id,omitempty"`
+	ParamsVersion string         `json:"params_version,omitempty"`
+	Quality       map[string]any `json:"quality,omitempty"`
+	UpdatedAt     string         `json:"updated_at"`
+}
+
+// VoiceVerifyParams is the body of POST /api/v1/verify.
+type VoiceVerifyParams struct {
+	Wallet        string `json:"wallet"`
+	AudioURL      string `json:"audioUrl,omitempty"`
+	AudioBase64   string `json:"audioBase64,omitempty"`
+	ProjectionID  string `json:"projection_id,omitempty"`
+	ParamsVersion string `json:"params_version,omitempty"`
+	PhraseID      string `json:"phrase_id,omitempty"`
+	// ProbeHash is the deprecated hash flow.
+	ProbeHash string `json:"probe_hash,omitempty"`
+}
+
+// VoiceGate is one gate of a voice verification; Details keeps every reported measure.
+type VoiceGate struct {
+	Passed  bool           `json:"passed"`
+	Details map[string]any `json:"-"`
+}
+
+// UnmarshalJSON keeps "passed" and the whole object.
+func (g *VoiceGate) UnmarshalJSON(b []byte) error {
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	g.Details = m
+	g.Passed, _ = m["passed"].(bool)
+	return nil
+}
+
+// VoiceGates are the four gates; Verified is true only when all pass.
+type VoiceGates struct {
+	Phrase  *VoiceGate `json:"phrase,omitempty"`
+	Speaker *VoiceGate `json:"speaker,omitempty"`
+	Replay  *VoiceGate `json:"replay,omitempty"`
+	Quality *VoiceGate `json:"quality,omitempty"`
+}
+
+// VoiceVerification is the 200 answer of POST /api/v1/verify.
+type VoiceVerification struct {
+	ID        string     `json:"id"`
+	Verified  bool       `json:"verified"`
+	Wallet    string     `json:"wallet"`
+	Method    string     `json:"method"`
+	PhraseID  *string    `json:"phrase_id"`
+	Gates     VoiceGates `json:"gates"`
+	LatencyMs int        `json:"latency_ms"`
+	Stamp     any        `json:"stamp,omitempty"`
+}
+
+// VerifyLogsParams filters GET /api/v1/verify_logs.
+type VerifyLogsParams struct {
+	Wallet      string
+	Verified    *bool
+	Method      string
+	CreatedFrom string
+	CreatedTo   string
+	Limit       int
+	Cursor      string
+}
+
+// VerifyLog is one logged voice verification (no audio, no words).
+type VerifyLog struct {
+	ID               string          `json:"id"`
+	Wallet           string          `json:"wallet"`
+	PhraseID         *string         `json:"phrase_id"`
+	Method           string          `json:"method"`
+	Verified         bool            `json:"verified"`
+	Status           int             `json:"status"`
+	ErrorCode        *string         `json:"error_code"`
+	Gates            json.RawMessage `json:"gates"`
+	SpeakerScore     *float64        `json:"speaker_score"`
+	SpeakerThreshold *float64        `json:"speaker_threshold"`
+	SpeechSeconds    *float64        `json:"speech_seconds"`
+	AudioSeconds     *float64        `json:"audio_seconds"`
+	LatencyMs        int             `json:"latency_ms"`
+	CreatedAt        string          `json:"created_at"`
+}
+
+// VerifyLogList is one page of verify logs.
+type VerifyLogList struct {
+	Data       []VerifyLog `json:"data"`
+	HasMore    bool        `json:"has_more"`
+	NextCursor *string     `json:"next_cursor"`
+}
