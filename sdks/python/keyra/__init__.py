@@ -1,0 +1,45 @@
+"""KEYRA Python SDK: ``from keyra import Keyra``."""
+
+from ._client import DEFAULT_BASE_URL, Keyra
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    AttestationInvalidError,
+    AuthenticationError,
+    ConflictError,
+    GoneError,
+    InvalidRequestError,
+    KeyraError,
+    NotFoundError,
+    PermissionDeniedError,
+    ProofVerificationError,
+    RateLimitError,
+    SignatureVerificationError,
+)
+from ._http import VERSION as __version__
+from ._object import KeyraObject
+from ._proofs import payload_digest, verify_es256_jws
+from ._webhooks import Webhooks
+
+__all__ = [
+    "Keyra",
+    "DEFAULT_BASE_URL",
+    "KeyraObject",
+    "Webhooks",
+    "KeyraError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "NotFoundError",
+    "ConflictError",
+    "GoneError",
+    "InvalidRequestError",
+    "AttestationInvalidError",
+    "APIError",
+    "APIConnectionError",
+    "SignatureVerificationError",
+    "ProofVerificationError",
+    "payload_digest",
+    "verify_es256_jws",
+    "__version__",
+]
