@@ -1,0 +1,232 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  approveChallenge,
+  createAuthenticator,
+  getAttestationPublicKey,
+  KEYRA_ONE_ORIGIN,
+  KEYRA_ONE_SIMULATOR_AAGUID,
+  makeCredential,
+  provisionAttestationCertificate,
+  type AuthenticatorState,
+} from '@keyra/device';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Relative until packages/sdk is a workspace; then `@keyra/sdk` resolves the same file.
+import {
+  AttestationInvalidError,
+  AuthenticationError,
+  ConflictError,
+  GoneError,
+  InvalidRequestError,
+  Keyra,
+  NotFoundError,
+} from '../packages/sdk/src/index.js';
+import { runKeyra, startKeyra, waitFor, type KeyraServer } from './helpers/keyraProcess.js';
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhookReceiver.js';
+
+/*
+ * @keyra/sdk against a real `keyra serve --dev` process on SQLite: a simulated KEYRA ONE paired
+ * through `keyra.credentials.*`, approvals verified with `keyra.challenges.verify`, proofs checked
+ * offline with `keyra.proofs.verify`, errors mapped to their classes, and real webhook
+ * deliveries verified with `keyra.webhooks.verify`.
+ */
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'keyra-sdk-ts-'));
+const database = `sqlite:${path.join(dir, 'keyra.db')}`;
+let server: KeyraServer;
+let receiver: WebhookReceiver;
+let keyra: Keyra;
+let apiKey: string;
+
+/** Pairs a simulator with `userId`: provisioning over HTTP, the ceremony through the SDK. */
+async function pair(userId: string): Promise<{ deviceId: string; state: AuthenticatorState }> {
+  let state = createAuthenticator({ aaguid: KEYRA_ONE_SIMULATOR_AAGUID });
+  const cert = await fetch(`${server.url}/v1/simulator/attestation-certificates`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      publicKey: getAttestationPublicKey(state),
+      aaguid: KEYRA_ONE_SIMULATOR_AAGUID,
+    }),
+  });
+  expect(cert.status).toBe(201);
+  state = provisionAttestationCertificate(
+    state,
+    ((await cert.json()) as { certificateChain: string[] }).certificateChain,
+  );
+  const options = await keyra.credentials.registrationOptions({
+    userId,
+    displayName: 'SDK Tester',
+  });
+  const made = makeCredential(state, options as never, { origin: KEYRA_ONE_ORIGIN });
+  const device = await keyra.credentials.verifyRegistration({ userId, response: made.response });
+  expect(device).toMatchObject({ userId, kind: 'keyra_one', status: 'active' });
+  return { deviceId: device.deviceId, state: made.state };
+}
+
+beforeAll(async () => {
+  receiver = await startWebhookReceiver();
+  const created = await runKeyra([
+    'keys',
+    'create',
+    '--env',
+    'sandbox',
+    '--database',
+    database,
+    '--json',
+  ]);
+  if (created.code !== 0) throw new Error(created.stderr);
+  apiKey = String(JSON.parse(created.stdout).key);
+  server = await startKeyra([
+    '--dev',
+    '--database',
+    database,
+    '--data-dir',
+    path.join(dir, 'data'),
+  ]);
+  keyra = new Keyra({ apiKey, baseUrl: server.url });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await receiver?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('@keyra/sdk against a live server', () => {
+  it('creates, retrieves and lists a challenge', async () => {
+    const created = await keyra.challenges.create({
+      action: 'transfer.approve',
+      userId: 'usr_sdk1',
+      payload: { amount: 12500, currency: 'USD' },
+      expiresIn: 120,
+    });
+    expect(created).toMatchObject({ id: expect.stringMatching(/^chl_/), status: 'pending' });
+    const challenge = await keyra.challenges.retrieve(created.id);
+    expect(challenge).toMatchObject({
+      id: created.id,
+      action: 'transfer.approve',
+      userId: 'usr_sdk1',
+      payload: { amount: 12500, currency: 'USD' },
+      digest: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    const list = await keyra.challenges.list({ userId: 'usr_sdk1', limit: 10 });
+    expect(list.data.map((c) => c.id)).toContain(created.id);
+    expect(list.hasMore).toBe(false);
+  });
+
+  it('pairs the simulator, verifies an approval and checks its proof offline', async () => {
+    const userId = 'usr_sdk2';
+    const device = await pair(userId);
+    const created = await keyra.challenges.create({
+      action: 'wire.send',
+      userId,
+      payload: { amount: 42 },
+    });
+    const { digest } = await keyra.challenges.retrieve(created.id);
+    const answer = approveChallenge(device.state, { digestHex: digest, rpId: 'localhost' });
+    device.state = answer.state;
+    const result = await keyra.challenges.verify(created.id, {
+      deviceId: device.deviceId,
+      attestation: answer.response,
+    });
+    expect(result).toMatchObject({ id: created.id, status: 'approved', deviceId: device.deviceId });
+    const claims = await keyra.proofs.verify(result.proof!, { env: 'sandbox' });
+    expect(claims).toMatchObject({
+      sub: userId,
+      challengeId: created.id,
+      action: 'wire.send',
+      deviceId: device.deviceId,
+      env: 'sandbox',
+    });
+    // A second verify of the same challenge: already used.
+    await expect(
+      keyra.challenges.verify(created.id, {
+        deviceId: device.deviceId,
+        attestation: answer.response,
+      }),
+    ).rejects.toBeInstanceOf(ConflictError);
+
+    const devices = await keyra.devices.list({ userId });
+    expect(devices.data.map((d) => d.deviceId)).toEqual([device.deviceId]);
+    expect((await keyra.devices.update(device.deviceId, { name: 'Desk' })).name).toBe('Desk');
+  });
+
+  it('maps 401, 404, 409, 410 and 422 to their error classes', async () => {
+    const bad = new Keyra({ apiKey: 'sk_test_nope', baseUrl: server.url });
+    const unauthorized = await bad.challenges.list().catch((e: unknown) => e);
+    expect(unauthorized).toBeInstanceOf(AuthenticationError);
+    expect(unauthorized).toMatchObject({
+      status: 401,
+      code: 'invalid_api_key',
+      requestId: expect.any(String),
+    });
+
+    await expect(keyra.challenges.retrieve('chl_doesnotexist1')).rejects.toMatchObject({
+      constructor: NotFoundError,
+      status: 404,
+      code: 'challenge_not_found',
+    });
+
+    const validation = await keyra.challenges
+      .create({ action: 'x.y', userId: 'u', expiresIn: 1 })
+      .catch((e: unknown) => e);
+    expect(validation).toBeInstanceOf(InvalidRequestError);
+    expect(validation).toMatchObject({ status: 400, code: 'validation_failed' });
+
+    const userId = 'usr_sdk3';
+    const device = await pair(userId);
+    const created = await keyra.challenges.create({ action: 'wire.send', userId });
+    const { digest } = await keyra.challenges.retrieve(created.id);
+    // Signed over another digest: the server refuses the attestation.
+    const wrong = approveChallenge(device.state, { digestHex: 'ab'.repeat(32), rpId: 'localhost' });
+    const invalid = await keyra.challenges
+      .verify(created.id, { deviceId: device.deviceId, attestation: wrong.response })
+      .catch((e: unknown) => e);
+    expect(invalid).toBeInstanceOf(AttestationInvalidError);
+    expect(invalid).toMatchObject({ status: 422, code: 'attestation_invalid' });
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
+
+    // 410: a challenge that expired (the shortest TTL is 10 s).
+    const short = await keyra.challenges.create({ action: 'wire.send', userId, expiresIn: 10 });
+    const shortDigest = (await keyra.challenges.retrieve(short.id)).digest;
+    const late = approveChallenge(wrong.state, { digestHex: shortDigest, rpId: 'localhost' });
+    await new Promise((resolve) => setTimeout(resolve, 10_500));
+    await expect(
+      keyra.challenges.verify(short.id, { deviceId: device.deviceId, attestation: late.response }),
+    ).rejects.toMatchObject({ constructor: GoneError, status: 410, code: 'challenge_expired' });
+  }, 30_000);
+
+  it('receives webhooks that keyra.webhooks.verify accepts, and refuses tampered ones', async () => {
+    const endpoint = await keyra.webhookEndpoints.create({
+      url: `${receiver.origin}/sdk`,
+      events: ['device.paired'],
+    });
+    expect(endpoint.secret).toMatch(/^whsec_/);
+    const secret = endpoint.secret!;
+    await pair('usr_sdk4');
+    await waitFor(() => receiver.received.some((r) => r.path === '/sdk'), 10_000);
+    const delivery = receiver.received.find((r) => r.path === '/sdk')!;
+    const header = delivery.headers['keyra-signature'];
+    expect(keyra.webhooks.verify(delivery.rawBody, header, secret)).toBe(true);
+    expect(
+      keyra.webhooks.verify(delivery.rawBody.replace('usr_sdk4', 'usr_evil'), header, secret),
+    ).toBe(false);
+    expect(keyra.webhooks.verify(delivery.rawBody, header, 'whsec_wrong')).toBe(false);
+    const event = keyra.webhooks.constructEvent<{ userId: string }>(
+      delivery.rawBody,
+      header,
+      secret,
+    );
+    expect(event).toMatchObject({ type: 'device.paired', data: { userId: 'usr_sdk4' } });
+    expect((await keyra.events.retrieve(event.id)).id).toBe(event.id);
+    const attempts = await keyra.webhookEndpoints.deliveries(endpoint.id);
+    expect(attempts.data[0]).toMatchObject({ eventId: event.id, statusCode: 200 });
+    const removed = await keyra.webhookEndpoints.del(endpoint.id);
+    expect(removed.id).toBe(endpoint.id);
+    await expect(keyra.webhookEndpoints.retrieve(endpoint.id)).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+  });
+});
