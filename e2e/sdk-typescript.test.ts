@@ -12,7 +12,6 @@ import {
   type AuthenticatorState,
 } from '@keyra/device';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// Relative until packages/sdk is a workspace; then `@keyra/sdk` resolves the same file.
 import {
   AttestationInvalidError,
   AuthenticationError,
@@ -21,7 +20,7 @@ import {
   InvalidRequestError,
   Keyra,
   NotFoundError,
-} from '../packages/sdk/src/index.js';
+} from '@keyra/sdk';
 import { runKeyra, startKeyra, waitFor, type KeyraServer } from './helpers/keyraProcess.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhookReceiver.js';
 

@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The seed writes `import { Keyra } from "@keyra/sdk";`. Relative until packages/sdk is a
-// workspace (then the package name resolves to this same file).
-import { Keyra } from '../packages/sdk/src/index.js';
+// prettier-ignore
+import { Keyra } from "@keyra/sdk"; // the seed's import, verbatim
 import { decideChallenge, keyraApi, pairDevice, type PairedDevice } from './helpers/keyraApi.js';
 import { runKeyra, startKeyra, waitFor, type KeyraServer } from './helpers/keyraProcess.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhookReceiver.js';
