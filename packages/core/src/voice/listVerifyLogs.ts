@@ -1,5 +1,10 @@
 import type { Scope } from '../domain.js';
-import { KeyraError } from '../errors.js';
+import {
+  decodeKeysetCursor,
+  encodeKeysetCursor,
+  toKeysetPage,
+  type KeysetPage,
+} from '../pagination/keysetCursor.js';
 import type {
   VerifyLogCursor,
   VerifyLogFilter,
@@ -7,45 +12,18 @@ import type {
   VoiceStore,
 } from './VoiceRecords.js';
 
-export interface VerifyLogPage {
-  data: VerifyLogRecord[];
-  hasMore: boolean;
-  /** Opaque; pass as `cursor` to get the next page. Null on the last page. */
-  nextCursor: string | null;
-}
+export type VerifyLogPage = KeysetPage<VerifyLogRecord>;
 
 /** Verify-log ids look like `vl_` + 24 base62 characters. */
 export const VERIFY_LOG_ID_PATTERN = /^vl_[0-9A-Za-z]{4,64}$/;
 
 export function encodeVerifyLogCursor(cursor: VerifyLogCursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id]), 'utf8').toString('base64url');
+  return encodeKeysetCursor(cursor);
 }
 
 /** Decodes a cursor from {@link encodeVerifyLogCursor}; anything else is `invalid_cursor`. */
 export function decodeVerifyLogCursor(text: string): VerifyLogCursor {
-  const invalid = (): never => {
-    throw new KeyraError(
-      'invalid_cursor',
-      'The cursor is not valid; use the nextCursor of a previous page.',
-    );
-  };
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(text)) return invalid();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    return invalid();
-  }
-  if (
-    !Array.isArray(parsed) ||
-    parsed.length !== 2 ||
-    !Number.isSafeInteger(parsed[0]) ||
-    typeof parsed[1] !== 'string' ||
-    !VERIFY_LOG_ID_PATTERN.test(parsed[1])
-  ) {
-    return invalid();
-  }
-  return { createdAt: parsed[0] as number, id: parsed[1] };
+  return decodeKeysetCursor(text, VERIFY_LOG_ID_PATTERN);
 }
 
 /** Newest-first keyset pagination over a scope's verify logs. */
@@ -57,14 +35,5 @@ export async function listVerifyLogs(
   cursor?: string,
 ): Promise<VerifyLogPage> {
   const after = cursor === undefined ? undefined : decodeVerifyLogCursor(cursor);
-  const rows = await store.listVerifyLogs(scope, filter, limit + 1, after);
-  const hasMore = rows.length > limit;
-  const data = hasMore ? rows.slice(0, limit) : rows;
-  const last = data[data.length - 1];
-  return {
-    data,
-    hasMore,
-    nextCursor:
-      hasMore && last ? encodeVerifyLogCursor({ createdAt: last.createdAt, id: last.id }) : null,
-  };
+  return toKeysetPage(await store.listVerifyLogs(scope, filter, limit + 1, after), limit);
 }
