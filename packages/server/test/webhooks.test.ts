@@ -362,3 +362,31 @@ describe('webhook delivery', () => {
     expect(events.map((e: { type: string }) => e.type)).toContain('webhook_endpoint.disabled');
   });
 });
+
+describe('redelivery to a disabled endpoint', () => {
+  it('is refused with the fix instead of queuing a delivery that would never be sent', async () => {
+    const t = await createTestApp();
+    const key = await t.key();
+    const endpoint = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/webhook_endpoints',
+        headers: bearer(key),
+        payload: { url: 'https://93.184.216.34/hook', events: ['*'], enabled: false },
+      })
+    ).json();
+    await pairSimulator(t.app, key, 'usr_1');
+    const [event] = (
+      await t.app.inject({ method: 'GET', url: '/v1/events', headers: bearer(key) })
+    ).json().data;
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/v1/events/${event.id}/redeliver`,
+      headers: bearer(key),
+      payload: { endpointId: endpoint.id },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/enable it/);
+    await t.close();
+  });
+});

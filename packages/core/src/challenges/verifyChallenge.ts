@@ -1,5 +1,6 @@
 import { rejectionChallenge } from './challengeDigest.js';
 import { assertDecidable } from './assertDecidable.js';
+import { formatTimestamp } from '../time.js';
 import { effectiveStatus } from './effectiveStatus.js';
 import type { ApprovalMethod, ChallengeRecord, DeviceRecord, EpochMs, Scope } from '../domain.js';
 import { KeyraError } from '../errors.js';
@@ -146,7 +147,7 @@ export async function verifyChallenge(
         userId: challenge.userId,
         deviceId: device.id,
         method,
-        decidedAt: new Date(now).toISOString(),
+        decidedAt: formatTimestamp(now),
       },
       now,
       random,

@@ -348,6 +348,14 @@ export async function webhookRoutes(
       const endpoints = request.body?.endpointId
         ? [await findEndpoint(scope, request.body.endpointId)]
         : await storage.webhookEndpoints.listSubscribed(scope, event.type);
+      const disabled = endpoints.find((endpoint) => !endpoint.enabled);
+      if (disabled) {
+        throw new KeyraError(
+          'validation_failed',
+          `Webhook endpoint ${disabled.id} is disabled; enable it (PATCH {"enabled": true}) before redelivering to it.`,
+          { details: [{ field: 'endpointId', issue: 'endpoint_disabled' }] },
+        );
+      }
       await queueDeliveries(storage, event, endpoints, clock.now());
       return reply.status(202).send({ eventId: event.id, deliveries: endpoints.length });
     },
