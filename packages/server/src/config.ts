@@ -42,7 +42,22 @@ export interface ServerConfig {
     /** An endpoint failing without a success for this long is disabled. */
     disableAfterMs: number;
   };
+  /** Speaker back end of the voice routes (docs/voice-model.md). */
+  voice: VoiceBackendConfig;
 }
+
+/** `KEYRA_VOICE_BACKEND`: the bundled classical model, or a downloaded WeSpeaker ONNX model. */
+export type VoiceBackendConfig =
+  | { backend: 'classical' }
+  | {
+      backend: 'neural';
+      /** `KEYRA_NEURAL_MODEL_PATH` (absolute). */
+      modelPath: string;
+      /** `KEYRA_NEURAL_MODEL_SHA256` (64 lowercase hex digits). */
+      modelSha256: string;
+      /** `KEYRA_NEURAL_SPEAKER_THRESHOLD`: cosine threshold the operator measured. */
+      speakerThreshold: number;
+    };
 
 /** Raw options as they come from the command line (all strings or booleans, all optional). */
 export interface ConfigInput {
@@ -110,6 +125,39 @@ export function normalizeDatabaseUrl(raw: string, cwd: string): string {
 /** Hides a password in a connection URL before it is printed or logged. */
 export function redactUrl(raw: string): string {
   return raw.replace(/(\/\/[^:/@]+):[^@/]*@/, '$1:***@');
+}
+
+const NEURAL_DOCS = 'See docs/voice-model.md, "Neural back end (optional)".';
+
+function voiceBackend(env: NodeJS.ProcessEnv, cwd: string): VoiceBackendConfig {
+  const backend = env.KEYRA_VOICE_BACKEND?.trim() || 'classical';
+  if (backend === 'classical') return { backend };
+  if (backend !== 'neural') {
+    throw new ConfigError(
+      `KEYRA_VOICE_BACKEND must be classical or neural; got ${JSON.stringify(backend)}. ${NEURAL_DOCS}`,
+    );
+  }
+  const required = (name: string): string => {
+    const value = env[name]?.trim();
+    if (!value)
+      throw new ConfigError(`${name} is required with KEYRA_VOICE_BACKEND=neural. ${NEURAL_DOCS}`);
+    return value;
+  };
+  const modelPath = path.resolve(cwd, required('KEYRA_NEURAL_MODEL_PATH'));
+  const modelSha256 = required('KEYRA_NEURAL_MODEL_SHA256').toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(modelSha256)) {
+    throw new ConfigError(
+      `KEYRA_NEURAL_MODEL_SHA256 must be the model file's SHA-256 (64 hex digits, from sha256sum); got ${JSON.stringify(modelSha256.slice(0, 80))}. ${NEURAL_DOCS}`,
+    );
+  }
+  const rawThreshold = required('KEYRA_NEURAL_SPEAKER_THRESHOLD');
+  const speakerThreshold = Number(rawThreshold);
+  if (!Number.isFinite(speakerThreshold) || speakerThreshold <= -1 || speakerThreshold >= 1) {
+    throw new ConfigError(
+      `KEYRA_NEURAL_SPEAKER_THRESHOLD must be a cosine threshold between -1 and 1 (exclusive) that you measured for this model on your own recordings; got ${JSON.stringify(rawThreshold)}. ${NEURAL_DOCS}`,
+    );
+  }
+  return { backend, modelPath, modelSha256, speakerThreshold };
 }
 
 /**
@@ -235,5 +283,6 @@ export function loadConfig(
           24 * 30,
         ) * 3600_000,
     },
+    voice: voiceBackend(env, cwd),
   };
 }

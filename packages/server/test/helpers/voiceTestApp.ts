@@ -86,9 +86,12 @@ export interface VoiceTestApp {
   close(): Promise<void>;
 }
 
-/** An app on a fresh SQLite file with a given voice engine (shared between apps of a file). */
+/**
+ * An app on a fresh SQLite file with a given voice engine (shared between apps of a file), or,
+ * with `undefined`, the one the app builds from its configuration (`env`).
+ */
 export async function createVoiceTestApp(
-  engine: VoiceEngine,
+  engine: VoiceEngine | undefined,
   env: NodeJS.ProcessEnv = {},
 ): Promise<VoiceTestApp> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'keyra-voice-'));
@@ -105,9 +108,16 @@ export async function createVoiceTestApp(
     serverSecret: randomBytes(32),
     clock,
     logger: false,
-    voiceEngine: engine,
+    ...(engine ? { voiceEngine: engine } : {}),
   });
-  await app.ready();
+  try {
+    await app.ready();
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     app,
     storage,

@@ -6,12 +6,13 @@ import {
   type PhraseRecognizer,
   type SpeechOptions,
 } from '@keyra/asr';
-import { KeyraError } from '@keyra/core';
+import { KeyraError, PARAMS_VERSIONS } from '@keyra/core';
 import {
   createVoiceAnalyzer,
   decodeAudio,
   type DecodedAudio,
   type RecordingAnalysis,
+  type SpeakerModel,
   type SpeakerThresholds,
   type VoiceAnalyzer,
 } from '@keyra/voice';
@@ -22,8 +23,17 @@ import type { ResolveHost } from '../../net/safeFetch.js';
  * threads and the pocketsphinx recognizer. Each piece is loaded once, on first use, and shared.
  */
 export interface VoiceEngine {
-  /** The model's version string and thresholds (loads the model). */
-  model(): Promise<{ version: string; dimension: number; thresholds: SpeakerThresholds }>;
+  /**
+   * The active back end (loads the model): the `params_version` clients send (`v1` for the
+   * classical model, the neural model's `paramsVersion`), the model version stored with
+   * templates, the embedding length and the thresholds.
+   */
+  model(): Promise<{
+    paramsVersion: string;
+    version: string;
+    dimension: number;
+    thresholds: SpeakerThresholds;
+  }>;
   decode(bytes: Uint8Array): Promise<DecodedAudio>;
   analyze(decoded: DecodedAudio): Promise<RecordingAnalysis>;
   /** Throws `SPEECH_UNAVAILABLE` (502, with the apt command) when pocketsphinx is missing. */
@@ -36,8 +46,38 @@ export interface VoiceEngine {
   close(): Promise<void>;
 }
 
+/**
+ * A speaker embedder replacing the classical model's embedding (the neural back end). The
+ * analyzer still measures quality and the replay fingerprint; embeddings from here carry no
+ * cohort statistics, so the speaker gate compares the plain cosine with `threshold`.
+ */
+export interface VoiceEmbedder {
+  readonly paramsVersion: string;
+  readonly dimension: number;
+  /** Cosine threshold (accept when score >= threshold). */
+  readonly threshold: number;
+  embed(pcm16kMono: Float32Array): Promise<Float32Array>;
+  close?(): Promise<void>;
+}
+
+/** Wraps a loaded `SpeakerModel` (e.g. from `loadNeuralModel`) with the operator's threshold. */
+export function modelEmbedder(
+  model: Pick<SpeakerModel, 'paramsVersion' | 'dimension' | 'embed'> & { close?(): Promise<void> },
+  threshold: number,
+): VoiceEmbedder {
+  return {
+    paramsVersion: model.paramsVersion,
+    dimension: model.dimension,
+    threshold,
+    embed: (pcm) => model.embed(pcm),
+    ...(model.close ? { close: () => model.close!() } : {}),
+  };
+}
+
 export interface VoiceEngineOptions {
   modelPath?: string;
+  /** Embeds with this instead of the classical model (closed with the engine). */
+  embedder?: VoiceEmbedder;
   /** Analysis worker threads (default: cores - 1). */
   threads?: number;
   /** Analyse on the event loop (tools only). */
@@ -55,6 +95,7 @@ export function createVoiceEngine(options: VoiceEngineOptions = {}): VoiceEngine
   let analyzer: Promise<VoiceAnalyzer> | null = null;
   let recognizer: Promise<PhraseRecognizer> | null = null;
   let recognizerFailedAt = 0;
+  let embedderClosed = false;
 
   const getAnalyzer = (): Promise<VoiceAnalyzer> => {
     analyzer ??= createVoiceAnalyzer({
@@ -90,8 +131,29 @@ export function createVoiceEngine(options: VoiceEngineOptions = {}): VoiceEngine
 
   return {
     async model() {
+      const embedder = options.embedder;
+      if (embedder) {
+        const t = embedder.threshold;
+        return {
+          paramsVersion: embedder.paramsVersion,
+          version: embedder.paramsVersion,
+          dimension: embedder.dimension,
+          thresholds: {
+            eer: t,
+            recommended: t,
+            rawEer: t,
+            rawRecommended: t,
+            basis: 'KEYRA_NEURAL_SPEAKER_THRESHOLD (measured by the operator)',
+          },
+        };
+      }
       const a = await getAnalyzer();
-      return { version: a.modelVersion, dimension: a.dimension, thresholds: a.thresholds };
+      return {
+        paramsVersion: PARAMS_VERSIONS[0],
+        version: a.modelVersion,
+        dimension: a.dimension,
+        thresholds: a.thresholds,
+      };
     },
     decode(bytes) {
       return decodeAudio(bytes, {
@@ -101,7 +163,10 @@ export function createVoiceEngine(options: VoiceEngineOptions = {}): VoiceEngine
       });
     },
     async analyze(decoded) {
-      return (await getAnalyzer()).analyze(decoded);
+      const analysis = await (await getAnalyzer()).analyze(decoded);
+      if (!options.embedder) return analysis;
+      const embedding = await options.embedder.embed(analysis.pcm16k);
+      return { ...analysis, embedding, cohort: null };
     },
     recognizer: getRecognizer,
     async recognize(pcm16k, promptLength) {
@@ -120,9 +185,14 @@ export function createVoiceEngine(options: VoiceEngineOptions = {}): VoiceEngine
     },
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
     async close() {
-      const pending = [analyzer, recognizer];
+      const pending: (Promise<{ close(): Promise<void> }> | null)[] = [analyzer, recognizer];
       analyzer = null;
       recognizer = null;
+      const embedder = options.embedder;
+      if (embedder?.close && !embedderClosed) {
+        embedderClosed = true;
+        pending.push(Promise.resolve({ close: () => embedder.close!() }));
+      }
       await Promise.all(
         pending.map(async (p) => {
           if (!p) return;

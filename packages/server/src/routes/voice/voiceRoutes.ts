@@ -10,7 +10,6 @@ import {
   KeyraError,
   legacyHashesEqual,
   listVerifyLogs,
-  PARAMS_VERSIONS,
   QUALITY_THRESHOLDS,
   qualityGate,
   randomBase62,
@@ -36,12 +35,12 @@ import {
   VerifyLogList,
   VerifyResult,
 } from '@keyra/contract';
-import { scoreEmbeddings } from '@keyra/voice';
+import { loadNeuralModel, scoreEmbeddings } from '@keyra/voice';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ServerConfig } from '../../config.js';
 import { ERROR_RESPONSES } from '../errorResponses.js';
 import { scopeOf } from '../scopeOf.js';
-import { createVoiceEngine, type VoiceEngine } from './createVoiceEngine.js';
+import { createVoiceEngine, modelEmbedder, type VoiceEngine } from './createVoiceEngine.js';
 import { decodeRecording, loadAudioBytes } from './loadAudio.js';
 import { verifyLogJson } from './voiceJson.js';
 
@@ -67,10 +66,11 @@ const DEPRECATION_HEADERS = {
 
 const errors = { ...ERROR_RESPONSES, 502: ERROR_RESPONSES[400] };
 
-function requireAudioFields(body: {
-  projection_id?: string | undefined;
-  params_version?: string | undefined;
-}): { projectionId: string; paramsVersion: string } {
+/** Checks the audio fields; `params_version` must be the active back end's (`accepted`). */
+async function requireAudioFields(
+  body: { projection_id?: string | undefined; params_version?: string | undefined },
+  engine: VoiceEngine,
+): Promise<{ projectionId: string; paramsVersion: string }> {
   const missing = (['projection_id', 'params_version'] as const).filter(
     (f) => body[f] === undefined,
   );
@@ -82,10 +82,11 @@ function requireAudioFields(body: {
     );
   }
   const paramsVersion = body.params_version!;
-  if (!(PARAMS_VERSIONS as readonly string[]).includes(paramsVersion)) {
+  const accepted = (await engine.model()).paramsVersion;
+  if (paramsVersion !== accepted) {
     throw new KeyraError(
       'PARAMS_VERSION_UNSUPPORTED',
-      `params_version ${JSON.stringify(paramsVersion.slice(0, 32))} is not supported; this server runs ${PARAMS_VERSIONS.join(', ')}.`,
+      `params_version ${JSON.stringify(paramsVersion.slice(0, 32))} is not supported; this server runs ${accepted} (a template enrolled under another back end must be enrolled again).`,
     );
   }
   return { projectionId: body.projection_id!, paramsVersion };
@@ -116,7 +117,7 @@ export async function voiceRoutes(
 ): Promise<void> {
   const { storage, clock, config, serverSecret } = options;
   const random = options.random ?? systemRandom;
-  const engine = options.engine ?? createVoiceEngine();
+  const engine = options.engine ?? (await defaultEngine(config));
   if (!options.engine) app.addHook('onClose', () => engine.close());
   const audioOptions = { dev: config.dev, resolveHost: engine.resolveHost };
 
@@ -194,7 +195,7 @@ export async function voiceRoutes(
           updated_at: formatTimestamp(now),
         };
       }
-      const { projectionId, paramsVersion } = requireAudioFields(body);
+      const { projectionId, paramsVersion } = await requireAudioFields(body, engine);
       const bytes = await loadAudioBytes(body, audioOptions);
       const audio = await decodeRecording(bytes, engine);
       const analysis = await analyze(engine, audio.decoded);
@@ -352,7 +353,7 @@ export async function voiceRoutes(
   }
 
   async function verifyVoice(scope: AuthenticatedKey, body: VerifyBody, log: VerifyLogRecord) {
-    const { projectionId, paramsVersion } = requireAudioFields(body);
+    const { projectionId, paramsVersion } = await requireAudioFields(body, engine);
     // Fail fast (502 with the apt command) before spending an attempt when speech is not installed.
     await engine.recognizer();
     const phrase = await beginPhraseAttempt(scope, body.phrase_id, body.wallet, {
@@ -510,6 +511,17 @@ export async function voiceRoutes(
       };
     },
   );
+}
+
+/**
+ * The engine of `KEYRA_VOICE_BACKEND`: the neural model is loaded (hash-checked) here, at boot,
+ * so a missing, unpinned or mismatched file fails the start with `NeuralModelError`'s message.
+ */
+async function defaultEngine(config: ServerConfig): Promise<VoiceEngine> {
+  const voice = config.voice;
+  if (voice.backend !== 'neural') return createVoiceEngine();
+  const model = await loadNeuralModel(voice.modelPath, { sha256: voice.modelSha256 });
+  return createVoiceEngine({ embedder: modelEmbedder(model, voice.speakerThreshold) });
 }
 
 async function analyze(engine: VoiceEngine, decoded: Parameters<VoiceEngine['analyze']>[0]) {
