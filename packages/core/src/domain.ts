@@ -12,10 +12,24 @@ export interface Scope {
 /** Milliseconds since the Unix epoch. The domain never reads the wall clock itself; see {@link Clock}. */
 export type EpochMs = number;
 
+/**
+ * A tenant's billing plan. New tenants start on `pilot`; on-chain stamp mirroring is for
+ * `production` and `scale`.
+ */
+export type Plan = 'pilot' | 'production' | 'scale';
+
+export const PLANS: readonly Plan[] = ['pilot', 'production', 'scale'];
+
+/** Free proofs every new tenant receives. */
+export const FREE_PROOFS = 1000;
+
 export interface Tenant {
   id: string;
   name: string;
   createdAt: EpochMs;
+  plan: Plan;
+  /** Free proofs granted; metered verifications beyond them are overage. */
+  freeCredits: number;
 }
 
 export interface ApiKeyRecord {
@@ -56,6 +70,10 @@ export interface ChallengeRecord {
   method: ApprovalMethod | null;
   /** The compact JWS proof issued when it was approved. */
   proof: string | null;
+  /** Whether the creator asked for a stamp on approval (`stamp: true`). */
+  stampRequested: boolean;
+  /** The stamp issued with the approval, when one was asked for. */
+  stampId: string | null;
 }
 
 /** How a human approved: a KEYRA ONE (or its simulator) or a browser passkey. */

@@ -18,6 +18,8 @@ export const ID_PREFIX = {
   webhookEndpoint: 'we',
   delivery: 'whd',
   attempt: 'wha',
+  stamp: 'stp',
+  usage: 'use',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -66,6 +66,7 @@ export {
 } from './proofs/signingKeys.js';
 export {
   signProof,
+  signCompactJws,
   payloadDigest,
   PROOF_TYPE,
   type ProofClaims,
@@ -119,3 +120,15 @@ export {
 } from './webhooks/signWebhook.js';
 export { RETRY_DELAYS_SECONDS, MAX_ATTEMPTS, nextAttemptAt } from './webhooks/retrySchedule.js';
 export { recordEvent, queueDeliveries, eventBody } from './webhooks/recordEvent.js';
+export type {
+  ChainOutcome,
+  ChainStatus,
+  StampClaims,
+  StampIssuer,
+  StampRecord,
+  StampSubject,
+  UsageBucket,
+  UsageRecord,
+} from './stamps/stampRecords.js';
+export { STAMP_TYPE, proofSha256, stampClaims } from './stamps/stampClaims.js';
+export { meterVerification, utcDay } from './usage/meterVerification.js';

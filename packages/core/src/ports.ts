@@ -5,6 +5,7 @@ import type {
   WebhookEndpointRecord,
 } from './webhooks/webhookRecords.js';
 import type { VoiceStore } from './voice/VoiceRecords.js';
+import type { ChainOutcome, StampRecord, UsageBucket, UsageRecord } from './stamps/stampRecords.js';
 import type {
   ApprovalMethod,
   CeremonyRecord,
@@ -18,6 +19,7 @@ import type {
   Scope,
   Tenant,
   Environment,
+  Plan,
 } from './domain.js';
 
 /** The clock seam: the only place the wall clock is read. */
@@ -74,6 +76,10 @@ export interface TenantStore {
   findById(id: string): Promise<Tenant | null>;
   findByName(name: string): Promise<Tenant | null>;
   count(): Promise<number>;
+  /** Every tenant, oldest first. */
+  list(): Promise<Tenant[]>;
+  /** Returns the updated tenant, or null if there is none with this id. */
+  setPlan(id: string, plan: Plan): Promise<Tenant | null>;
 }
 
 export interface ApiKeyStore {
@@ -136,6 +142,7 @@ export interface ChallengeDecisionDetails {
   deviceId: string;
   method: ApprovalMethod;
   proof: string | null;
+  stampId: string | null;
 }
 
 export interface DeviceStore {
@@ -254,6 +261,38 @@ export interface WebhookDeliveryStore {
   countByStatus(scope?: Scope): Promise<Record<'pending' | 'delivered' | 'failed', number>>;
 }
 
+export interface StampStore {
+  insert(stamp: StampRecord): Promise<void>;
+  /** By id alone, whatever the scope: stamps are public receipts. */
+  findById(id: string): Promise<StampRecord | null>;
+  /**
+   * Leases up to `limit` stamps whose on-chain mirror is pending and due at `now` until
+   * `now + leaseMs`; a stamp is handed to one worker at a time across instances.
+   */
+  claimChainDue(now: EpochMs, limit: number, leaseMs: number): Promise<StampRecord[]>;
+  /** Remembers a submitted transaction before waiting for it, so a retry checks it instead of resubmitting. */
+  recordChainSubmission(id: string, chainId: number, txHash: string): Promise<void>;
+  /** Records an attempt's outcome, counts it and releases the lease. */
+  completeChain(id: string, outcome: ChainOutcome): Promise<void>;
+}
+
+export type NewUsageRecord = Omit<UsageRecord, 'billing' | 'plan'>;
+
+export interface UsageStore {
+  /**
+   * Meters a verification: inserts the record unless its subject was already metered (then returns
+   * null and changes nothing), counts it on the tenant, and bills it to the free credits while any
+   * are left, else as overage on the tenant's current plan. Atomic across processes.
+   */
+  record(entry: NewUsageRecord): Promise<UsageRecord | null>;
+  /** Counts per day, method and billing for days `fromDay..toDay` (inclusive, `YYYY-MM-DD`). */
+  buckets(scope: Scope, fromDay: string, toDay: string): Promise<UsageBucket[]>;
+  /** How many verifications the tenant has had metered, all environments (for credits left). */
+  meteredCount(tenantId: string): Promise<number>;
+  /** The usage record of a subject, if metered. */
+  findBySubject(scope: Scope, subjectId: string): Promise<UsageRecord | null>;
+}
+
 /** Server-wide proof signing keys (not tenant data). */
 export interface SigningKeyStore {
   insert(key: SigningKeyRecord): Promise<void>;
@@ -304,6 +343,8 @@ export interface Storage {
   readonly signingKeys: SigningKeyStore;
   readonly serverState: ServerStateStore;
   readonly voice: VoiceStore;
+  readonly stamps: StampStore;
+  readonly usage: UsageStore;
   /** Runs `fn` in one database transaction; the stores passed to it write inside it. */
   transaction<T>(
     fn: (tx: Omit<Storage, 'transaction' | 'close' | 'ping' | 'migrate'>) => Promise<T>,

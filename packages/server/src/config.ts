@@ -44,6 +44,116 @@ export interface ServerConfig {
   };
   /** Speaker back end of the voice routes (docs/voice-model.md). */
   voice: VoiceBackendConfig;
+  /** Stamps' Ethereum Attestation Service settings (docs/stamps.md). */
+  eas: EasConfig;
+}
+
+/** Ethereum Attestation Service: the off-chain attestation domain and the optional chain. */
+export interface EasConfig {
+  /** `KEYRA_EAS_ATTESTER_KEY`: signs off-chain attestations; null = generated once, sealed in the database. */
+  attesterKey: string | null;
+  /** The EIP-712 domain of off-chain attestations (`KEYRA_EAS_CHAIN_ID`, `_CONTRACT`, `_VERSION`). */
+  chainId: number;
+  contract: string;
+  version: string;
+  /** `KEYRA_EAS_SCHEMA_UID`: null = the UID of the stamp schema with no resolver (docs/stamps.md). */
+  schemaUid: string | null;
+  /** On-chain mirroring, when `KEYRA_EAS_RPC_URL` is set. */
+  chain: {
+    rpcUrl: string;
+    /** `KEYRA_EAS_SIGNER_KEY`: pays for and sends the attestation transactions. */
+    signerKey: string;
+    /** `KEYRA_EAS_MIRROR_SANDBOX`: mirror sandbox stamps too (for testnets); production only by default. */
+    mirrorSandbox: boolean;
+  } | null;
+}
+
+/** Ethereum mainnet's EAS contract (version 0.26): the default off-chain domain. */
+export const MAINNET_EAS = {
+  chainId: 1,
+  contract: '0xA1207F3BBa224E2c9c3c6D5aF63D0eb1582Ce587',
+  version: '0.26',
+} as const;
+
+const EAS_DOCS = 'See docs/stamps.md, "Configuration".';
+
+function easConfig(env: NodeJS.ProcessEnv): EasConfig {
+  const privateKey = (name: string): string | null => {
+    const raw = env[name]?.trim();
+    if (!raw) return null;
+    if (!/^(0x)?[0-9a-fA-F]{64}$/.test(raw)) {
+      throw new ConfigError(
+        `${name} must be a 32-byte secp256k1 private key in hex (64 hex digits, 0x optional). ${EAS_DOCS}`,
+      );
+    }
+    return raw.startsWith('0x') ? raw : `0x${raw}`;
+  };
+  const rpcUrl = env.KEYRA_EAS_RPC_URL?.trim() || null;
+  if (rpcUrl) {
+    const missing = [
+      'KEYRA_EAS_CHAIN_ID',
+      'KEYRA_EAS_CONTRACT',
+      'KEYRA_EAS_VERSION',
+      'KEYRA_EAS_SCHEMA_UID',
+      'KEYRA_EAS_SIGNER_KEY',
+    ].filter((name) => !env[name]?.trim());
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `KEYRA_EAS_RPC_URL turns on on-chain mirroring, which also needs ${missing.join(', ')}. ${EAS_DOCS}`,
+      );
+    }
+    let url: URL;
+    try {
+      url = new URL(rpcUrl);
+    } catch {
+      throw new ConfigError(
+        `KEYRA_EAS_RPC_URL must be an http(s) URL; got ${JSON.stringify(redactUrl(rpcUrl))}.`,
+      );
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new ConfigError(
+        `KEYRA_EAS_RPC_URL must be an http(s) URL; got ${JSON.stringify(redactUrl(rpcUrl))}.`,
+      );
+    }
+  }
+  const contract = env.KEYRA_EAS_CONTRACT?.trim() || MAINNET_EAS.contract;
+  if (!/^0x[0-9a-fA-F]{40}$/.test(contract)) {
+    throw new ConfigError(
+      `KEYRA_EAS_CONTRACT must be a contract address (0x and 40 hex digits); got ${JSON.stringify(contract.slice(0, 80))}.`,
+    );
+  }
+  const schemaUid = env.KEYRA_EAS_SCHEMA_UID?.trim() || null;
+  if (schemaUid !== null && !/^0x[0-9a-fA-F]{64}$/.test(schemaUid)) {
+    throw new ConfigError(
+      `KEYRA_EAS_SCHEMA_UID must be a schema UID (0x and 64 hex digits, printed by \`keyra eas register-schema\`); got ${JSON.stringify(schemaUid.slice(0, 80))}.`,
+    );
+  }
+  const version = env.KEYRA_EAS_VERSION?.trim() || MAINNET_EAS.version;
+  if (!/^[0-9A-Za-z.+-]{1,32}$/.test(version)) {
+    throw new ConfigError(
+      `KEYRA_EAS_VERSION must be the EAS contract's version() string, e.g. 1.4.0; got ${JSON.stringify(version.slice(0, 40))}.`,
+    );
+  }
+  return {
+    attesterKey: privateKey('KEYRA_EAS_ATTESTER_KEY'),
+    chainId: integer(
+      'KEYRA_EAS_CHAIN_ID',
+      env.KEYRA_EAS_CHAIN_ID,
+      MAINNET_EAS.chainId,
+      1,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    contract,
+    version,
+    schemaUid,
+    chain: rpcUrl
+      ? {
+          rpcUrl,
+          signerKey: privateKey('KEYRA_EAS_SIGNER_KEY')!,
+          mirrorSandbox: boolean('KEYRA_EAS_MIRROR_SANDBOX', env.KEYRA_EAS_MIRROR_SANDBOX, false),
+        }
+      : null,
+  };
 }
 
 /** `KEYRA_VOICE_BACKEND`: the bundled classical model, or a downloaded WeSpeaker ONNX model. */
@@ -284,5 +394,6 @@ export function loadConfig(
         ) * 3600_000,
     },
     voice: voiceBackend(env, cwd),
+    eas: easConfig(env),
   };
 }

@@ -20,6 +20,7 @@ import {
 } from '../src/index.js';
 import { MIGRATIONS } from '../src/internal/migrations/migrations.js';
 import { voiceContract } from './voiceContract.js';
+import { stampsUsageContract } from './stampsUsageContract.js';
 
 /** A database backend the contract runs against. */
 export interface StorageContractTarget {
@@ -53,6 +54,8 @@ function challenge(overrides: Partial<ChallengeRecord> & { id: string }): Challe
     method: null,
     proof: null,
     decidedAt: null,
+    stampRequested: false,
+    stampId: null,
     ...overrides,
   };
 }
@@ -108,8 +111,20 @@ export function storageContract(target: StorageContractTarget): void {
   async function setup(): Promise<{ url: string; storage: DatabaseStorage }> {
     const url = await target.cleanDatabase();
     const storage = await open(url);
-    await storage.tenants.create({ id: 'tnt_a', name: 'Tenant A', createdAt: T0 });
-    await storage.tenants.create({ id: 'tnt_b', name: 'Tenant B', createdAt: T0 });
+    await storage.tenants.create({
+      id: 'tnt_a',
+      name: 'Tenant A',
+      createdAt: T0,
+      plan: 'pilot',
+      freeCredits: 1000,
+    });
+    await storage.tenants.create({
+      id: 'tnt_b',
+      name: 'Tenant B',
+      createdAt: T0,
+      plan: 'pilot',
+      freeCredits: 1000,
+    });
     return { url, storage };
   }
 
@@ -185,29 +200,64 @@ export function storageContract(target: StorageContractTarget): void {
       it('creates, finds by id and name, counts', async () => {
         const { storage } = await setup();
         expect(await storage.tenants.count()).toBe(2);
-        await storage.tenants.create({ id: 'tnt_c', name: 'Tenant C', createdAt: T0 + 1 });
+        await storage.tenants.create({
+          id: 'tnt_c',
+          name: 'Tenant C',
+          createdAt: T0 + 1,
+          plan: 'pilot',
+          freeCredits: 1000,
+        });
         expect(await storage.tenants.findById('tnt_c')).toEqual({
           id: 'tnt_c',
           name: 'Tenant C',
           createdAt: T0 + 1,
+          plan: 'pilot',
+          freeCredits: 1000,
         });
         expect(await storage.tenants.findByName('Tenant C')).toEqual({
           id: 'tnt_c',
           name: 'Tenant C',
           createdAt: T0 + 1,
+          plan: 'pilot',
+          freeCredits: 1000,
         });
         expect(await storage.tenants.findById('tnt_missing')).toBeNull();
         expect(await storage.tenants.findByName('missing')).toBeNull();
         expect(await storage.tenants.count()).toBe(3);
       });
 
+      it('lists tenants oldest first and changes a plan', async () => {
+        const { storage } = await setup();
+        expect((await storage.tenants.list()).map((t) => t.id)).toEqual(['tnt_a', 'tnt_b']);
+        expect(await storage.tenants.setPlan('tnt_b', 'scale')).toMatchObject({
+          id: 'tnt_b',
+          plan: 'scale',
+        });
+        expect(await storage.tenants.findById('tnt_b')).toMatchObject({ plan: 'scale' });
+        expect(await storage.tenants.findById('tnt_a')).toMatchObject({ plan: 'pilot' });
+        expect(await storage.tenants.setPlan('tnt_missing', 'scale')).toBeNull();
+        await expect(storage.tenants.setPlan('tnt_a', 'gold' as 'scale')).rejects.toThrow();
+      });
+
       it('refuses a duplicate name or id', async () => {
         const { storage } = await setup();
         await expect(
-          storage.tenants.create({ id: 'tnt_x', name: 'Tenant A', createdAt: T0 }),
+          storage.tenants.create({
+            id: 'tnt_x',
+            name: 'Tenant A',
+            createdAt: T0,
+            plan: 'pilot',
+            freeCredits: 1000,
+          }),
         ).rejects.toThrow();
         await expect(
-          storage.tenants.create({ id: 'tnt_a', name: 'Other', createdAt: T0 }),
+          storage.tenants.create({
+            id: 'tnt_a',
+            name: 'Other',
+            createdAt: T0,
+            plan: 'pilot',
+            freeCredits: 1000,
+          }),
         ).rejects.toThrow();
         expect(await storage.tenants.count()).toBe(2);
       });
@@ -1111,6 +1161,8 @@ export function storageContract(target: StorageContractTarget): void {
 
     describe('voice', () => voiceContract(setup));
 
+    describe('stamps and usage', () => stampsUsageContract(setup, open));
+
     describe('webhook endpoints and deliveries', () => {
       function endpoint(
         overrides: Partial<WebhookEndpointRecord> & { id: string },
@@ -1353,7 +1405,13 @@ export function storageContract(target: StorageContractTarget): void {
         const failure = new Error('boom');
         await expect(
           storage.transaction(async (tx) => {
-            await tx.tenants.create({ id: 'tnt_c', name: 'Tenant C', createdAt: T0 });
+            await tx.tenants.create({
+              id: 'tnt_c',
+              name: 'Tenant C',
+              createdAt: T0,
+              plan: 'pilot',
+              freeCredits: 1000,
+            });
             await tx.challenges.insert(challenge({ id: 'ch_new' }));
             await tx.challenges.decide(SANDBOX_A, 'ch_existing', 'approved', T0 + 1);
             await tx.apiKeys.insert(apiKey({ id: 'key_old' }));

@@ -49,7 +49,13 @@ describe.skipIf(skip)('postgres', () => {
       const storage = await openStorage(mainDatabase().url);
       try {
         await truncateTestPostgresDatabase(mainDatabase().url);
-        await storage.tenants.create({ id: 'tnt_1', name: 'one', createdAt: 1_700_000_000_123 });
+        await storage.tenants.create({
+          id: 'tnt_1',
+          name: 'one',
+          createdAt: 1_700_000_000_123,
+          plan: 'pilot',
+          freeCredits: 1000,
+        });
         const tenant = await storage.tenants.findById('tnt_1');
         expect(tenant?.createdAt).toBe(1_700_000_000_123);
         expect(await storage.tenants.count()).toBe(1);

@@ -49,7 +49,13 @@ describe('sqlite specifics', () => {
   it('sqlite::memory: is a private, migratable database', async () => {
     const storage = await openStorage('sqlite::memory:', { migrate: true });
     try {
-      await storage.tenants.create({ id: 'tnt_1', name: 'one', createdAt: 1 });
+      await storage.tenants.create({
+        id: 'tnt_1',
+        name: 'one',
+        createdAt: 1,
+        plan: 'pilot',
+        freeCredits: 1000,
+      });
       expect(await storage.tenants.count()).toBe(1);
     } finally {
       await storage.close();

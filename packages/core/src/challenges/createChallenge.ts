@@ -11,6 +11,8 @@ export interface CreateChallengeInput {
   userId: string;
   payload?: Record<string, unknown>;
   expiresIn?: number;
+  /** Issue a stamp when the challenge is approved. */
+  stamp?: boolean;
 }
 
 export interface CreateChallengeDeps {
@@ -92,6 +94,8 @@ export async function createChallenge(
     deviceId: null,
     method: null,
     proof: null,
+    stampRequested: input.stamp ?? false,
+    stampId: null,
   };
   await deps.store.insert(record);
   return record;

@@ -11,6 +11,8 @@ import type { DeviceTrust, RelyingParty } from '../credentials/relyingParty.js';
 import { verifyAssertion } from '../credentials/verifyAssertion.js';
 import type { ProofSubject } from '../proofs/signProof.js';
 import { recordEvent } from '../webhooks/recordEvent.js';
+import type { StampIssuer } from '../stamps/stampRecords.js';
+import { meterVerification } from '../usage/meterVerification.js';
 
 /** Signs approval proofs; the server implements it with its current signing key. */
 export interface ProofSigner {
@@ -28,6 +30,8 @@ export interface VerifyChallengeDeps {
   rp: RelyingParty;
   trust: DeviceTrust;
   signer: ProofSigner;
+  /** Issues the stamp of an approval whose challenge asked for one. */
+  stamps: StampIssuer;
   now: EpochMs;
   random?: RandomBytes;
 }
@@ -44,8 +48,9 @@ export interface VerifiedChallenge {
  * assertion is from that credential, signs the challenge digest (approve) or the rejection
  * challenge (reject), from the right origin and rpId, with user verification; the signature counter
  * grew (a regression disables the device as possibly cloned). Then one conditional write consumes
- * the challenge, so exactly one of any number of racing verifies wins; the device counter and the
- * `challenge.approved`/`challenge.rejected` event are written in the same transaction.
+ * the challenge, so exactly one of any number of racing verifies wins; the device counter, the
+ * `challenge.approved`/`challenge.rejected` event, the stamp (when asked for) and the usage record
+ * of an approval are written in the same transaction, so an approval is metered exactly once.
  */
 export async function verifyChallenge(
   scope: Scope,
@@ -109,6 +114,10 @@ export async function verifyChallenge(
           now,
         )
       : null;
+  const stamp =
+    proof !== null && challenge.stampRequested
+      ? await deps.stamps.issue(scope, { subjectId: challenge.id, method, proof }, now)
+      : null;
 
   return storage.transaction(async (tx) => {
     const decided = await tx.challenges.decide(
@@ -120,6 +129,7 @@ export async function verifyChallenge(
         deviceId: device.id,
         method,
         proof,
+        stampId: stamp?.id ?? null,
       },
     );
     if (!decided) {
@@ -137,6 +147,9 @@ export async function verifyChallenge(
         `Device ${device.id}'s signature counter was already used.`,
       );
     }
+    if (stamp) await tx.stamps.insert(stamp);
+    if (decision === 'approved')
+      await meterVerification(tx, scope, challenge.id, method, now, random);
     await recordEvent(
       tx,
       scope,
@@ -148,6 +161,7 @@ export async function verifyChallenge(
         deviceId: device.id,
         method,
         decidedAt: formatTimestamp(now),
+        ...(stamp ? { stampId: stamp.id } : {}),
       },
       now,
       random,

@@ -56,8 +56,6 @@ export async function signProof(
   now: EpochMs,
   random: RandomBytes = systemRandom,
 ): Promise<{ jws: string; claims: ProofClaims }> {
-  const privateJwk = JSON.parse(box.open(key.sealedPrivateJwk, key.kid).toString('utf8')) as JWK;
-  const privateKey = await importJWK(privateJwk, PROOF_ALGORITHM);
   const claims: ProofClaims = {
     iss: issuer,
     sub: subject.userId,
@@ -71,8 +69,19 @@ export async function signProof(
     deviceId: subject.deviceId,
     env: subject.environment,
   };
-  const jws = await new SignJWT({ ...claims })
-    .setProtectedHeader({ alg: PROOF_ALGORITHM, kid: key.kid, typ: PROOF_TYPE })
+  return { jws: await signCompactJws(key, box, { ...claims }, PROOF_TYPE), claims };
+}
+
+/** A compact ES256 JWS of `claims` with the server key `key` (private half unsealed from `box`). */
+export async function signCompactJws(
+  key: SigningKeyRecord,
+  box: SecretBox,
+  claims: Record<string, unknown>,
+  type: string,
+): Promise<string> {
+  const privateJwk = JSON.parse(box.open(key.sealedPrivateJwk, key.kid).toString('utf8')) as JWK;
+  const privateKey = await importJWK(privateJwk, PROOF_ALGORITHM);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: PROOF_ALGORITHM, kid: key.kid, typ: type })
     .sign(privateKey);
-  return { jws, claims };
 }

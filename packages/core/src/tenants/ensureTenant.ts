@@ -1,4 +1,4 @@
-import type { EpochMs, Tenant } from '../domain.js';
+import { FREE_PROOFS, type EpochMs, type Tenant } from '../domain.js';
 import { newId, systemRandom, type RandomBytes } from '../ids.js';
 import type { TenantStore } from '../ports.js';
 
@@ -11,7 +11,13 @@ export async function ensureTenant(
 ): Promise<{ tenant: Tenant; created: boolean }> {
   const existing = await store.findByName(name);
   if (existing) return { tenant: existing, created: false };
-  const tenant: Tenant = { id: newId('tenant', random), name, createdAt: now };
+  const tenant: Tenant = {
+    id: newId('tenant', random),
+    name,
+    createdAt: now,
+    plan: 'pilot',
+    freeCredits: FREE_PROOFS,
+  };
   try {
     await store.create(tenant);
   } catch (error) {

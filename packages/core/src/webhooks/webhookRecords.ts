@@ -9,6 +9,7 @@ export const EVENT_TYPES = [
   'device.revoked',
   'voice.enrolled',
   'voice.verified',
+  'stamp.mirrored',
   'webhook_endpoint.disabled',
 ] as const;
 

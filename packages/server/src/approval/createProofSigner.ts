@@ -1,7 +1,10 @@
 import {
   generateSigningKey,
   jwksDocument,
+  signCompactJws,
   signProof,
+  STAMP_TYPE,
+  type StampClaims,
   type ProofSigner,
   type SecretBox,
   type SigningKeyRecord,
@@ -9,6 +12,10 @@ import {
 } from '@keyra/core';
 
 export interface ServerProofSigner extends ProofSigner {
+  /** The `iss` of proofs and stamps: this server's public URL. */
+  issuer(): string;
+  /** Signs a stamp's claims (a `keyra-stamp+jwt` JWS) with the same key as proofs. */
+  signStamp(claims: StampClaims, now: number): Promise<string>;
   /** The JWKS document: every key, retired ones included, so older proofs keep verifying. */
   jwks(): Promise<ReturnType<typeof jwksDocument>>;
 }
@@ -53,16 +60,20 @@ export function createProofSigner(
       cache = { at: Date.now(), keys: await store.listAll() };
     return cache.keys;
   };
+  const activeKey = async (now: number): Promise<SigningKeyRecord> => {
+    const active = (await keys()).find((key) => key.retiredAt === null);
+    if (active) return active;
+    cache = null;
+    return ensureSigningKey(store, box, now);
+  };
+  const issuerUrl = (): string => (typeof issuer === 'string' ? issuer : issuer());
   return {
+    issuer: issuerUrl,
     async sign(subject, now) {
-      let active = (await keys()).find((key) => key.retiredAt === null);
-      if (!active) {
-        active = await ensureSigningKey(store, box, now);
-        cache = null;
-      }
-      return (
-        await signProof(active, box, typeof issuer === 'string' ? issuer : issuer(), subject, now)
-      ).jws;
+      return (await signProof(await activeKey(now), box, issuerUrl(), subject, now)).jws;
+    },
+    async signStamp(claims, now) {
+      return signCompactJws(await activeKey(now), box, { ...claims }, STAMP_TYPE);
     },
     async jwks() {
       return jwksDocument(await keys());

@@ -1,4 +1,12 @@
-import { createSecretBox, type DeviceTrust, type RelyingParty, type Storage } from '@keyra/core';
+import {
+  createSecretBox,
+  type DeviceTrust,
+  type RelyingParty,
+  type StampIssuer,
+  type Storage,
+} from '@keyra/core';
+import { loadEasAttester, type EasAttester } from '../stamps/createEasAttester.js';
+import { createStampIssuer } from '../stamps/createStampIssuer.js';
 import { ConfigError, type ServerConfig } from '../config.js';
 import {
   createProofSigner,
@@ -11,6 +19,10 @@ export interface ApprovalServices {
   rp: RelyingParty;
   trust: DeviceTrust;
   signer: ServerProofSigner;
+  /** Issues stamps for approvals that asked for one and for voice verifications. */
+  stamps: StampIssuer;
+  /** The EAS off-chain attester, or null when the optional EAS packages are not installed. */
+  attester: EasAttester | null;
   simulator: Pick<LoadedDeviceTrust, 'issueSimulatorCertificate' | 'simulatorRootPem'>;
 }
 
@@ -39,6 +51,9 @@ export async function loadApprovalServices(
       'The database holds secrets sealed with a different server secret. Every instance sharing a database must use the same KEYRA_SECRET (or the same DATA_DIR/server-secret file): copy it from the first instance.',
     );
   }
+  // Read at signing time: with --port 0 the real port is known only after listening.
+  const signer = createProofSigner(storage.signingKeys, keysBox, () => config.publicUrl);
+  const attester = await loadEasAttester(config.eas, storage.serverState, serverSecret);
   return {
     rp: {
       id: config.dev ? 'localhost' : config.relyingParty.id,
@@ -47,8 +62,9 @@ export async function loadApprovalServices(
       allowLocalhostOrigins: config.dev,
     },
     trust: loaded.trust,
-    // Read at signing time: with --port 0 the real port is known only after listening.
-    signer: createProofSigner(storage.signingKeys, keysBox, () => config.publicUrl),
+    signer,
+    stamps: createStampIssuer({ tenants: storage.tenants, signer, attester, eas: config.eas }),
+    attester,
     simulator: loaded,
   };
 }

@@ -13,6 +13,8 @@ import { createServerStateStore } from './stores/createServerStateStore.js';
 import { createWebhookEndpointStore } from './stores/createWebhookEndpointStore.js';
 import { createWebhookDeliveryStore } from './stores/createWebhookDeliveryStore.js';
 import { createVoiceStore } from './stores/createVoiceStore.js';
+import { createStampStore } from './stores/createStampStore.js';
+import { createUsageStore } from './stores/createUsageStore.js';
 
 export type Stores = Omit<Storage, 'transaction' | 'close' | 'ping'>;
 
@@ -32,5 +34,7 @@ export function createStores(db: Kysely<Database>, kind: DatabaseKind): Stores {
     signingKeys: createSigningKeyStore(db),
     serverState: createServerStateStore(db),
     voice: createVoiceStore(db),
+    stamps: createStampStore(db, kind),
+    usage: createUsageStore(db),
   };
 }

@@ -22,11 +22,24 @@ import type {
 // Mapping between stored rows (snake_case, payload as JSON text) and the domain records.
 
 export function tenantFromRow(row: TenantsTable): Tenant {
-  return { id: row.id, name: row.name, createdAt: row.created_at };
+  return {
+    id: row.id,
+    name: row.name,
+    createdAt: row.created_at,
+    plan: row.plan,
+    freeCredits: row.free_credits,
+  };
 }
 
 export function tenantToRow(tenant: Tenant): TenantsTable {
-  return { id: tenant.id, name: tenant.name, created_at: tenant.createdAt };
+  return {
+    id: tenant.id,
+    name: tenant.name,
+    created_at: tenant.createdAt,
+    plan: tenant.plan,
+    free_credits: tenant.freeCredits,
+    metered_count: 0,
+  };
 }
 
 export function apiKeyFromRow(row: ApiKeysTable): ApiKeyRecord {
@@ -73,6 +86,8 @@ export function challengeFromRow(row: ChallengesTable): ChallengeRecord {
     deviceId: row.device_id,
     method: row.method,
     proof: row.proof,
+    stampRequested: Number(row.stamp_requested) === 1,
+    stampId: row.stamp_id,
   };
 }
 
@@ -92,6 +107,8 @@ export function challengeToRow(challenge: ChallengeRecord): ChallengesTable {
     device_id: challenge.deviceId,
     method: challenge.method,
     proof: challenge.proof,
+    stamp_requested: challenge.stampRequested ? 1 : 0,
+    stamp_id: challenge.stampId,
   };
 }
 

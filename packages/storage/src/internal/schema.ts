@@ -1,4 +1,12 @@
-import type { ApprovalMethod, ChallengeStatus, DeviceKind, Environment } from '@keyra/core';
+import type {
+  ApprovalMethod,
+  ChainStatus,
+  ChallengeStatus,
+  DeviceKind,
+  Environment,
+  Plan,
+  ProofMethod,
+} from '@keyra/core';
 import type { VoiceTables } from './stores/voiceTables.js';
 
 // Row shapes as stored. Timestamps are BIGINT epoch ms on both dialects (PostgreSQL's int8 is
@@ -8,6 +16,10 @@ export interface TenantsTable {
   id: string;
   name: string;
   created_at: number;
+  plan: Plan;
+  free_credits: number;
+  /** Verifications metered so far (all environments): credits left = free_credits - this. */
+  metered_count: number;
 }
 
 export interface ApiKeysTable {
@@ -38,6 +50,42 @@ export interface ChallengesTable {
   device_id: string | null;
   method: ApprovalMethod | null;
   proof: string | null;
+  /** 0 or 1. */
+  stamp_requested: number;
+  stamp_id: string | null;
+}
+
+export interface StampsTable {
+  id: string;
+  tenant_id: string;
+  environment: Environment;
+  subject_id: string;
+  method: ProofMethod;
+  proof_sha256: string;
+  issued_at: number;
+  signature: string;
+  offchain: string | null;
+  chain_status: ChainStatus;
+  chain_attempts: number;
+  chain_next_attempt_at: number | null;
+  chain_lease_until: number | null;
+  chain_id: number | null;
+  chain_tx_hash: string | null;
+  chain_uid: string | null;
+  chain_error: string | null;
+  chain_confirmed_at: number | null;
+}
+
+export interface UsageRecordsTable {
+  id: string;
+  tenant_id: string;
+  environment: Environment;
+  subject_id: string;
+  method: ProofMethod;
+  billing: 'credit' | 'overage';
+  plan: Plan;
+  day: string;
+  created_at: number;
 }
 
 export interface DevicesTable {
@@ -168,6 +216,8 @@ export interface Database extends VoiceTables {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
   challenges: ChallengesTable;
+  stamps: StampsTable;
+  usage_records: UsageRecordsTable;
   idempotency_keys: IdempotencyKeysTable;
   devices: DevicesTable;
   webauthn_ceremonies: WebauthnCeremoniesTable;

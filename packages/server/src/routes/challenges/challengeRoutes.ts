@@ -85,6 +85,7 @@ export async function challengeRoutes(
           rp: approval.rp,
           trust: approval.trust,
           signer: approval.signer,
+          stamps: approval.stamps,
           now: clock.now(),
         },
       );

@@ -257,7 +257,8 @@ export async function deviceApiRoutes(
           scopeOfDevice(device),
           request.params.id,
           { deviceId: device.id, attestation: request.body.attestation },
-          { storage, rp: approval.rp, trust: approval.trust, signer: approval.signer, now },
+          { storage, rp: approval.rp, trust: approval.trust, signer: approval.signer,
+          stamps: approval.stamps, now },
         );
         return {
           id: challenge.id,

@@ -3,6 +3,7 @@ import { initial } from './0001_initial.js';
 import { humanApproval } from './0002_human_approval.js';
 import { voice } from './0003_voice.js';
 import { webhooks } from './0004_webhooks.js';
+import { stampsUsage } from './0005_stamps_usage.js';
 
 /**
  * Every schema version, in order. Names sort lexically (Kysely applies them in that order), so
@@ -14,6 +15,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0002_human_approval': humanApproval,
   '0003_voice': voice,
   '0004_webhooks': webhooks,
+  '0005_stamps_usage': stampsUsage,
 };
 
 /** Migrations compiled into the package, so the built `dist` needs no migrations folder at runtime. */

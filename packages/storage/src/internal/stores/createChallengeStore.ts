@@ -57,7 +57,12 @@ export function createChallengeStore(db: Kysely<Database>, kind: DatabaseKind): 
           status,
           decided_at: now,
           ...(details
-            ? { device_id: details.deviceId, method: details.method, proof: details.proof }
+            ? {
+                device_id: details.deviceId,
+                method: details.method,
+                proof: details.proof,
+                stamp_id: details.stampId,
+              }
             : {}),
         })
         .where('id', '=', id)

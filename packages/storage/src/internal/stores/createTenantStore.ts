@@ -34,5 +34,25 @@ export function createTenantStore(db: Kysely<Database>): TenantStore {
         .executeTakeFirstOrThrow();
       return Number(row.count);
     },
+
+    async list() {
+      const rows = await db
+        .selectFrom('tenants')
+        .selectAll()
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      return rows.map(tenantFromRow);
+    },
+
+    async setPlan(id, plan) {
+      const row = await db
+        .updateTable('tenants')
+        .set({ plan })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return row ? tenantFromRow(row) : null;
+    },
   };
 }
