@@ -52,6 +52,13 @@ export const CreateChallengeBody = Type.Object(
         description: 'Seconds until the challenge expires.',
       }),
     ),
+    stamp: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'Issue a stamp (a public, minimal receipt, with an EAS attestation) when the challenge is approved.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -88,6 +95,10 @@ export const Challenge = Type.Object(
     method: Type.Union([Type.Literal('device'), Type.Literal('passkey'), Type.Null()]),
     proof: Type.Union([Type.String(), Type.Null()], {
       description: 'The signed proof (compact JWS) of an approval.',
+    }),
+    stampRequested: Type.Boolean({ description: 'Whether an approval issues a stamp.' }),
+    stampId: Type.Union([Type.String(), Type.Null()], {
+      description: 'The stamp issued with the approval (`GET /v1/stamps/:id`).',
     }),
   },
   { additionalProperties: false },

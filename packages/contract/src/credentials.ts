@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CHALLENGE_LIMITS } from '@keyra/core';
 import { Timestamp } from './common.js';
+import { Stamp } from './stamps.js';
 import { ChallengeId, ChallengeStatus } from './challenges.js';
 
 const UserId = Type.String({
@@ -129,6 +130,9 @@ export const VerifiedChallenge = Type.Object(
     deviceId: DeviceId,
     method: Type.Union([Type.Literal('device'), Type.Literal('passkey')]),
     decidedAt: Timestamp,
+    stamp: Type.Union([Stamp, Type.Null()], {
+      description: 'The stamp, when the challenge was created with `stamp: true` and approved.',
+    }),
   },
   { additionalProperties: false },
 );

@@ -72,3 +72,13 @@ export {
   WebhookEndpointList,
   WebhookEndpointParams,
 } from './webhooks.js';
+export {
+  EasOffchainAttestation,
+  Stamp,
+  StampConfig,
+  StampId,
+  StampOnchain,
+  StampParams,
+  UsageQuery,
+  UsageReport,
+} from './stamps.js';

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PHRASE_ID_PATTERN, VOICE_LIMITS } from '@keyra/core';
 import { Timestamp } from './common.js';
+import { Stamp } from './stamps.js';
 
 // Keywave (seed 004): field names are snake_case as in the seed, except the seed's own
 // `audioUrl` (and its sibling `audioBase64`).
@@ -204,6 +205,14 @@ export const VerifyResult = Type.Object(
       },
       { additionalProperties: false },
     ),
+    proof: Type.Union([Type.String(), Type.Null()], {
+      description:
+        'When verified by voice: the signed proof (compact JWS, `method: voice`; verify with /.well-known/jwks.json). Null otherwise and for the deprecated hash flow.',
+    }),
+    stamp: Type.Union([Stamp, Type.Null()], {
+      description:
+        'When verified by voice: the stamp, a public minimal receipt of the proof with its EAS attestation. Null otherwise.',
+    }),
     latency_ms: Type.Integer(),
   },
   { additionalProperties: false },

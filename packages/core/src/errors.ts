@@ -31,6 +31,9 @@ export type ErrorCode =
   | 'webhook_endpoint_not_found'
   | 'event_not_found'
   | 'invalid_webhook_url'
+  // Stamps and usage (seed 004)
+  | 'stamp_not_found'
+  | 'invalid_usage_range'
   // Voice (seed 004)
   | 'MISSING_PHRASE'
   | 'PHRASE_EXPIRED'
@@ -80,6 +83,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   webhook_endpoint_not_found: 404,
   event_not_found: 404,
   invalid_webhook_url: 400,
+  stamp_not_found: 404,
+  invalid_usage_range: 400,
   MISSING_PHRASE: 400,
   PHRASE_EXPIRED: 400,
   PHRASE_ALREADY_USED: 400,
@@ -131,6 +136,9 @@ export const ERROR_DESCRIPTION: Readonly<Record<ErrorCode, string>> = {
   event_not_found: 'No event with this id in this environment.',
   invalid_webhook_url:
     'The webhook URL is not HTTPS, has credentials, or points at a private, loopback or link-local address.',
+  stamp_not_found: 'No stamp with this id (stamps are public: the id alone finds one).',
+  invalid_usage_range:
+    'The usage range is not real UTC days with `from` <= `to` and at most 366 days.',
   MISSING_PHRASE:
     'Voice verify without a `phrase_id`, or with one that does not exist for this wallet; get one from `POST /api/v1/phrase`.',
   PHRASE_EXPIRED: 'The phrase is past its 120 s lifetime; request a new one.',

@@ -132,3 +132,8 @@ export type {
 } from './stamps/stampRecords.js';
 export { STAMP_TYPE, proofSha256, stampClaims } from './stamps/stampClaims.js';
 export { meterVerification, utcDay } from './usage/meterVerification.js';
+export {
+  buildUsageReport,
+  USAGE_MAX_DAYS,
+  type UsageReportData,
+} from './usage/buildUsageReport.js';

@@ -27,6 +27,8 @@ import { createDeviceSessionTokens } from './approval/deviceSessionTokens.js';
 import { deviceApiRoutes } from './routes/device-api/deviceApiRoutes.js';
 import { systemRoutes } from './routes/system/systemRoutes.js';
 import { voiceRoutes } from './routes/voice/voiceRoutes.js';
+import { stampRoutes } from './routes/stamps/stampRoutes.js';
+import { usageRoutes } from './routes/usage/usageRoutes.js';
 import type { VoiceEngine } from './routes/voice/createVoiceEngine.js';
 
 export interface BuildAppOptions {
@@ -188,6 +190,25 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await app.register(systemRoutes, { storage, rateLimitStore, registry });
   await app.register(jwksRoutes, { signer: approval.signer });
+  // Stamps are public receipts: no key, but the per-IP limit.
+  await app.register(async (publicApi) => {
+    publicApi.addHook('onRequest', async (request, reply) => {
+      const { windowMs, perIp } = config.rateLimit;
+      await enforceRateLimit(
+        rateLimitStore,
+        { key: `ip:${request.ip}`, limit: perIp, windowMs },
+        clock.now(),
+        reply,
+        request.log,
+      );
+    });
+    await publicApi.register(stampRoutes, {
+      stamps: storage.stamps,
+      signer: approval.signer,
+      attester: approval.attester,
+      eas: config.eas,
+    });
+  });
   await app.register(consoleRoutes);
 
   // The device API authenticates devices by their own credential, not a tenant key.
@@ -263,11 +284,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       dev: config.dev,
       rotationOverlapMs: config.webhooks.rotationOverlapMs,
     });
+    await api.register(usageRoutes, { storage, clock });
     await api.register(voiceRoutes, {
       storage,
       clock,
       config,
       serverSecret: options.serverSecret,
+      approval,
       ...(options.voiceEngine ? { engine: options.voiceEngine } : {}),
     });
   });

@@ -3,7 +3,7 @@ import { migrateToLatest, openStorage } from '@keyra/storage';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.js';
 import { bootstrapSandbox } from './bootstrap.js';
-import { redactUrl, type ServerConfig } from './config.js';
+import { ConfigError, redactUrl, type ServerConfig } from './config.js';
 import { startMaintenanceJobs, type BackgroundJob } from './jobs/startMaintenanceJobs.js';
 import type { RateLimitStore } from './ratelimit/RateLimitStore.js';
 import { createMemoryRateLimitStore } from './ratelimit/createMemoryRateLimitStore.js';
@@ -11,6 +11,9 @@ import { createRedisRateLimitStore } from './ratelimit/createRedisRateLimitStore
 import { loadServerSecret } from './loadServerSecret.js';
 import { startWebhookWorker, type WebhookWorker } from './webhooks/startWebhookWorker.js';
 import { createWebhookSecretBox } from './webhooks/webhookSecrets.js';
+import { loadEasAttester } from './stamps/createEasAttester.js';
+import { startChainMirror, type ChainMirror } from './stamps/startChainMirror.js';
+import { EAS_INSTALL_HINT } from './stamps/loadEas.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -42,6 +45,7 @@ export async function startServer(
   let rateLimitStore: RateLimitStore | undefined;
   let job: BackgroundJob | undefined;
   let worker: WebhookWorker | undefined;
+  let mirror: ChainMirror | undefined;
   try {
     const bootstrap = await bootstrapSandbox(storage, config.dataDir, clock);
     const secret = await loadServerSecret(config.dataDir);
@@ -89,6 +93,30 @@ export async function startServer(
       disableAfterMs: config.webhooks.disableAfterMs,
     });
     const webhookWorker = worker;
+    const attester = await loadEasAttester(config.eas, storage.serverState, secret.value);
+    if (!attester) {
+      if (config.eas.chain)
+        throw new ConfigError(`KEYRA_EAS_RPC_URL is set, but ${EAS_INSTALL_HINT}`);
+      app.log.warn(`Stamps will carry no EAS off-chain attestation: ${EAS_INSTALL_HINT}`);
+    }
+    if (attester && config.eas.chain) {
+      mirror = startChainMirror({
+        storage,
+        clock,
+        log: app.log,
+        eas: { ...config.eas, chain: config.eas.chain },
+        attester,
+      });
+      app.log.info(
+        {
+          chainId: config.eas.chainId,
+          contract: config.eas.contract,
+          schemaUid: attester.schemaUid,
+        },
+        'mirroring stamps on chain',
+      );
+    }
+    const chainMirror = mirror;
     let closing: Promise<void> | null = null;
     return {
       app,
@@ -99,6 +127,7 @@ export async function startServer(
         closing ??= (async () => {
           await expiryJob.stop();
           await webhookWorker.stop();
+          await chainMirror?.stop();
           await app.close();
           await storage.close();
         })();
@@ -108,6 +137,7 @@ export async function startServer(
   } catch (error) {
     await job?.stop();
     await worker?.stop();
+    await mirror?.stop();
     await rateLimitStore?.close();
     await storage.close();
     throw error;

@@ -11,7 +11,7 @@ import type { DeviceTrust, RelyingParty } from '../credentials/relyingParty.js';
 import { verifyAssertion } from '../credentials/verifyAssertion.js';
 import type { ProofSubject } from '../proofs/signProof.js';
 import { recordEvent } from '../webhooks/recordEvent.js';
-import type { StampIssuer } from '../stamps/stampRecords.js';
+import type { StampIssuer, StampRecord } from '../stamps/stampRecords.js';
 import { meterVerification } from '../usage/meterVerification.js';
 
 /** Signs approval proofs; the server implements it with its current signing key. */
@@ -39,6 +39,8 @@ export interface VerifyChallengeDeps {
 export interface VerifiedChallenge {
   challenge: ChallengeRecord;
   device: DeviceRecord;
+  /** The stamp issued with an approval that asked for one. */
+  stamp: StampRecord | null;
 }
 
 /**
@@ -169,6 +171,7 @@ export async function verifyChallenge(
     return {
       challenge: decided,
       device: { ...device, signCount: result.newCounter, lastUsedAt: now },
+      stamp,
     };
   });
 }

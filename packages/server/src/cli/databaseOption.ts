@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Storage } from '@keyra/core';
 import { normalizeDatabaseUrl } from '../config.js';
 
 export const DATABASE_OPTION_HELP =
@@ -14,4 +15,20 @@ export function resolveDatabaseUrl(
     flag ?? env.KEYRA_DATABASE_URL ?? `sqlite:${path.join(dataDir, 'keyra.db')}`,
     process.cwd(),
   );
+}
+
+/** Runs `fn` on the command's database, migrated to the current schema, and closes it after. */
+export async function withStorage<T>(
+  flag: string | undefined,
+  fn: (storage: Storage) => Promise<T>,
+): Promise<T> {
+  const url = resolveDatabaseUrl(flag);
+  const { migrateToLatest, openStorage } = await import('@keyra/storage');
+  await migrateToLatest(url);
+  const storage = await openStorage(url);
+  try {
+    return await fn(storage);
+  } finally {
+    await storage.close();
+  }
 }

@@ -8,6 +8,8 @@ import { registerServeCommand } from './serveCommand.js';
 import { registerSigningKeysCommands } from './signingKeysCommands.js';
 import { registerVoiceCommands } from './voiceCommands.js';
 import { registerDoctorCommand } from './doctorCommand.js';
+import { registerUsageCommands } from './usageCommands.js';
+import { registerEasCommands } from './easCommands.js';
 
 /** The `keyra` program: serve, migrate and key management, each with `--help`. */
 export function createProgram(): Command {
@@ -21,6 +23,8 @@ export function createProgram(): Command {
   registerKeysCommands(program);
   registerSigningKeysCommands(program);
   registerVoiceCommands(program);
+  registerUsageCommands(program);
+  registerEasCommands(program);
   registerDoctorCommand(program);
   return program;
 }

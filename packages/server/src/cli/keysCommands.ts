@@ -7,30 +7,14 @@ import {
   systemClock,
   type ApiKeyRecord,
   type Environment,
-  type Storage,
 } from '@keyra/core';
 import { DEFAULT_TENANT } from '../bootstrap.js';
 import { CliError } from './CliError.js';
-import { DATABASE_OPTION_HELP, resolveDatabaseUrl } from './databaseOption.js';
+import { DATABASE_OPTION_HELP, withStorage } from './databaseOption.js';
 
 /** A fresh option each time: commander options are mutable (makeOptionMandatory). */
 function envOption(): Option {
   return new Option('--env <env>', 'environment of the key').choices(['sandbox', 'production']);
-}
-
-async function withStorage<T>(
-  flag: string | undefined,
-  fn: (storage: Storage) => Promise<T>,
-): Promise<T> {
-  const url = resolveDatabaseUrl(flag);
-  const { migrateToLatest, openStorage } = await import('@keyra/storage');
-  await migrateToLatest(url);
-  const storage = await openStorage(url);
-  try {
-    return await fn(storage);
-  } finally {
-    await storage.close();
-  }
 }
 
 function keyState(key: ApiKeyRecord, now: number): string {

@@ -21,5 +21,7 @@ export function challengeJson(record: ChallengeRecord, now: EpochMs): Challenge 
     deviceId: record.deviceId,
     method: record.method,
     proof: record.proof,
+    stampRequested: record.stampRequested,
+    stampId: record.stampId,
   };
 }

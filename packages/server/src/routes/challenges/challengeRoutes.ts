@@ -25,6 +25,7 @@ import type { ChallengeNotifier } from '../../approval/challengeNotifier.js';
 import { ERROR_RESPONSES as errors } from '../errorResponses.js';
 import { scopeOf } from '../scopeOf.js';
 import { challengeJson } from './challengeJson.js';
+import { stampJson } from '../stamps/stampJson.js';
 
 export interface ChallengeRoutesOptions {
   storage: Storage;
@@ -76,7 +77,7 @@ export async function challengeRoutes(
     },
     async (request) => {
       checkChallengeId(request.params.id);
-      const { challenge, device } = await verifyChallenge(
+      const { challenge, device, stamp } = await verifyChallenge(
         scopeOf(request),
         request.params.id,
         request.body,
@@ -96,6 +97,7 @@ export async function challengeRoutes(
         deviceId: device.id,
         method: challenge.method ?? (device.kind === 'keyra_one' ? 'device' : 'passkey'),
         decidedAt: formatTimestamp(challenge.decidedAt ?? clock.now()),
+        stamp: stamp ? stampJson(stamp, approval.attester) : null,
       };
     },
   );

@@ -32,6 +32,7 @@ import {
 } from '../../approval/deviceSessionTokens.js';
 import type { ApprovalServices } from '../../approval/loadApprovalServices.js';
 import { ERROR_RESPONSES } from '../errorResponses.js';
+import { stampJson } from '../stamps/stampJson.js';
 
 export interface DeviceApiRoutesOptions {
   storage: Storage;
@@ -253,12 +254,18 @@ export async function deviceApiRoutes(
           );
         }
         const now = clock.now();
-        const { challenge } = await verifyChallenge(
+        const { challenge, stamp } = await verifyChallenge(
           scopeOfDevice(device),
           request.params.id,
           { deviceId: device.id, attestation: request.body.attestation },
-          { storage, rp: approval.rp, trust: approval.trust, signer: approval.signer,
-          stamps: approval.stamps, now },
+          {
+            storage,
+            rp: approval.rp,
+            trust: approval.trust,
+            signer: approval.signer,
+            stamps: approval.stamps,
+            now,
+          },
         );
         return {
           id: challenge.id,
@@ -267,6 +274,7 @@ export async function deviceApiRoutes(
           deviceId: device.id,
           method: challenge.method ?? 'device',
           decidedAt: formatTimestamp(challenge.decidedAt ?? now),
+          stamp: stamp ? stampJson(stamp, approval.attester) : null,
         };
       },
     );

@@ -23,8 +23,11 @@ import {
   type Storage,
   type VerifyLogRecord,
   type VoiceGates,
+  canonicalJson,
+  meterVerification,
   recordEvent,
 } from '@keyra/core';
+import { createHash } from 'node:crypto';
 import {
   EnrollBody,
   Enrollment,
@@ -43,6 +46,8 @@ import { scopeOf } from '../scopeOf.js';
 import { createVoiceEngine, modelEmbedder, type VoiceEngine } from './createVoiceEngine.js';
 import { decodeRecording, loadAudioBytes } from './loadAudio.js';
 import { verifyLogJson } from './voiceJson.js';
+import type { ApprovalServices } from '../../approval/loadApprovalServices.js';
+import { stampJson } from '../stamps/stampJson.js';
 
 export interface VoiceRoutesOptions {
   storage: Storage;
@@ -50,9 +55,24 @@ export interface VoiceRoutesOptions {
   config: ServerConfig;
   /** Derives the template projections and the legacy-hash key. */
   serverSecret: Buffer;
+  /** Signs voice proofs and issues their stamps. */
+  approval: Pick<ApprovalServices, 'signer' | 'stamps' | 'attester'>;
   /** The speech machinery; by default one is created on first use and closed with the app. */
   engine?: VoiceEngine;
   random?: RandomBytes;
+}
+
+/** The `action` of voice proofs. */
+export const VOICE_PROOF_ACTION = 'keywave.verify';
+
+/**
+ * The `challengeDigest` of a voice proof: hex SHA-256 of the canonical JSON
+ * `{"phrase_id", "prompt", "wallet"}` — the one-time phrase the human spoke (docs/proofs.md).
+ */
+export function voicePhraseDigest(phraseId: string, prompt: string, wallet: string): string {
+  return createHash('sha256')
+    .update(canonicalJson({ phrase_id: phraseId, prompt, wallet }), 'utf8')
+    .digest('hex');
 }
 
 /** 5 MiB of audio as base64 plus the other fields. */
@@ -115,7 +135,7 @@ export async function voiceRoutes(
   app: FastifyInstance,
   options: VoiceRoutesOptions,
 ): Promise<void> {
-  const { storage, clock, config, serverSecret } = options;
+  const { storage, clock, config, serverSecret, approval } = options;
   const random = options.random ?? systemRandom;
   const engine = options.engine ?? (await defaultEngine(config));
   if (!options.engine) app.addHook('onClose', () => engine.close());
@@ -349,6 +369,8 @@ export async function voiceRoutes(
         replay: { passed: true, checked: false },
         quality: { passed: true, checked: false as const },
       },
+      proof: null,
+      stamp: null,
     };
   }
 
@@ -433,11 +455,33 @@ export async function voiceRoutes(
       fingerprint: analysis.fingerprint,
       createdAt: now,
     });
-    // The phrase is spent and the `voice.verified` event written in one transaction (outbox).
+    // A success yields a proof and its stamp; the phrase is spent, the stamp stored, the
+    // verification metered and the `voice.verified` event written in one transaction (outbox),
+    // so a retry of the same phrase can never meter twice.
+    const proof = allPassed
+      ? await approval.signer.sign(
+          {
+            challengeId: phrase.id,
+            action: VOICE_PROOF_ACTION,
+            userId: body.wallet,
+            payload: { phrase_id: phrase.id, prompt: phrase.prompt, projection_id: projectionId },
+            challengeDigest: voicePhraseDigest(phrase.id, phrase.prompt, body.wallet),
+            environment: scope.environment,
+            method: 'voice',
+            deviceId: null,
+          },
+          now,
+        )
+      : null;
+    const stamp = proof
+      ? await approval.stamps.issue(scope, { subjectId: phrase.id, method: 'voice', proof }, now)
+      : null;
     const consumed =
       allPassed &&
       (await storage.transaction(async (tx) => {
         if (!(await tx.voice.consumePhrase(scope, phrase.id, now))) return false;
+        if (stamp) await tx.stamps.insert(stamp);
+        await meterVerification(tx, scope, phrase.id, 'voice', now, random);
         await recordEvent(
           tx,
           scope,
@@ -447,6 +491,7 @@ export async function voiceRoutes(
             phraseId: phrase.id,
             projectionId,
             speakerScore: gates.speaker.score,
+            ...(stamp ? { stampId: stamp.id } : {}),
           },
           now,
         );
@@ -467,6 +512,8 @@ export async function voiceRoutes(
       method: 'voice' as const,
       phrase_id: phrase.id,
       gates,
+      proof: consumed ? proof : null,
+      stamp: consumed && stamp ? stampJson(stamp, approval.attester) : null,
     };
   }
 
