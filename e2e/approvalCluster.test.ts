@@ -56,12 +56,19 @@ describe.skipIf(await shouldSkipPostgres())(
       rmSync(dir, { recursive: true, force: true });
     });
 
-    const call = async (server: KeyraServer, method: string, url: string, body?: unknown) => {
+    const call = async (
+      server: KeyraServer,
+      method: string,
+      url: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ) => {
       const res = await fetch(`${server.url}${url}`, {
         method,
         headers: {
           authorization: `Bearer ${key}`,
           ...(body ? { 'content-type': 'application/json' } : {}),
+          ...headers,
         },
         ...(body ? { body: JSON.stringify(body) } : {}),
       });
@@ -91,6 +98,7 @@ describe.skipIf(await shouldSkipPostgres())(
         action: 'wire.send',
         userId: 'usr_1',
         payload: { amount: 5 },
+        stamp: true,
       });
       const full = await call(b, 'GET', `/v1/challenges/${String(challenge.body.id)}`);
       const signed = approveChallenge(made.state, {
@@ -118,6 +126,53 @@ describe.skipIf(await shouldSkipPostgres())(
           sub: 'usr_1',
         });
       }
+
+      // One stamp, readable (publicly) from either instance.
+      const stamp = winners[0]!.body.stamp as { stamp_id: string };
+      expect(stamp.stamp_id).toMatch(/^stp_/);
+      for (const server of [a, b]) {
+        const res = await fetch(`${server.url}/v1/stamps/${stamp.stamp_id}`);
+        expect(res.status).toBe(200);
+        expect(await res.json()).toEqual(stamp);
+      }
+
+      // Metered exactly once, whichever instance answered, and whatever the losers did.
+      const usage = async (server: KeyraServer) =>
+        (await call(server, 'GET', '/v1/usage')).body as {
+          totals: { verifications: number; byMethod: { device: number } };
+          credits: { used: number };
+        };
+      for (const server of [a, b]) {
+        expect((await usage(server)).totals).toMatchObject({
+          verifications: 1,
+          byMethod: { device: 1 },
+        });
+      }
+
+      // An idempotent retry on the other instance replays the answer and meters nothing.
+      const second = await call(a, 'POST', '/v1/challenges', {
+        action: 'wire.send',
+        userId: 'usr_1',
+        payload: { amount: 6 },
+      });
+      const secondFull = await call(a, 'GET', `/v1/challenges/${String(second.body.id)}`);
+      const secondSigned = approveChallenge(signed.state, {
+        digestHex: String(secondFull.body.digest),
+        rpId: 'localhost',
+      });
+      const secondBody = { deviceId: paired.body.deviceId, attestation: secondSigned.response };
+      const headers = { 'idempotency-key': 'verify-second-once' };
+      const url = `/v1/challenges/${String(second.body.id)}/verify`;
+      const [first, replayed] = [
+        await call(a, 'POST', url, secondBody, headers),
+        await call(b, 'POST', url, secondBody, headers),
+      ];
+      expect(first.status).toBe(200);
+      expect(replayed).toEqual(first);
+      expect(first.body.stamp).toBeNull();
+      const after = await usage(b);
+      expect(after.totals.verifications).toBe(2);
+      expect(after.credits.used).toBe(2);
     });
   },
 );

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVoiceEngine, type VoiceEngine } from '../src/routes/voice/createVoiceEngine.js';
 import {
@@ -58,6 +59,18 @@ async function phraseFor(wallet: string, prompt: string): Promise<string> {
   expect(res.statusCode, res.body).toBe(200);
   expect(res.json().prompt).toBe(prompt);
   return res.json().phrase_id as string;
+}
+
+/** How many usage records the phrase has (0 or 1: metering is exactly once). */
+async function meteredFor(phraseId: string): Promise<number> {
+  const tenants = await t.storage.tenants.list();
+  let count = 0;
+  for (const tenant of tenants)
+    if (
+      await t.storage.usage.findBySubject({ tenantId: tenant.id, environment: 'sandbox' }, phraseId)
+    )
+      count++;
+  return count;
 }
 
 function tone(seconds: number, rate = 16_000, amplitude = 0.3): Float32Array {
@@ -135,6 +148,25 @@ describe('POST /api/v1/verify (voice)', () => {
     expect(body.gates.replay.passed).toBe(true);
     expect(body.gates.quality.passed).toBe(true);
     expect(body.id).toMatch(/^vl_/);
+    // A voice success yields a proof (method voice) and its stamp.
+    const jwks = createLocalJWKSet(
+      (await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json(),
+    );
+    const { payload } = await jwtVerify(body.proof, jwks, { typ: 'keyra-proof+jwt' });
+    expect(payload).toMatchObject({
+      method: 'voice',
+      sub: wallet,
+      challengeId: phraseId,
+      action: 'keywave.verify',
+      deviceId: null,
+    });
+    expect(body.stamp).toMatchObject({
+      method: 'voice',
+      proof_sha256: createHash('sha256').update(body.proof).digest('hex'),
+    });
+    const stamp = await t.app.inject({ method: 'GET', url: `/v1/stamps/${body.stamp.stamp_id}` });
+    expect(stamp.json()).toEqual(body.stamp);
+    expect(stamp.body).not.toContain(wallet);
   });
 
   it('fails the speaker gate for another voice saying the right words', async () => {
@@ -165,6 +197,7 @@ describe('POST /api/v1/verify (voice)', () => {
     expect(wrong.json().verified).toBe(false);
     expect(wrong.json().gates.phrase.passed).toBe(false);
     expect(wrong.json().gates.speaker.passed).toBe(true);
+    expect(wrong.json()).toMatchObject({ proof: null, stamp: null });
     // "Reuse the same phrase_id until it succeeds or expires."
     const retry = await post('/api/v1/verify', {
       wallet,
@@ -181,6 +214,8 @@ describe('POST /api/v1/verify (voice)', () => {
     });
     expect(again.statusCode).toBe(400);
     expect(again.json().code).toBe('PHRASE_ALREADY_USED');
+    // The failed try, the success and the refused retry of one phrase are metered once.
+    expect(await meteredFor(phraseId)).toBe(1);
   });
 
   it('fails the replay gate for a recording submitted before (even re-encoded)', async () => {
@@ -265,7 +300,12 @@ describe('POST /api/v1/verify (voice)', () => {
         e.type === 'voice.verified' && e.data.phraseId === phraseId,
     );
     expect(verified).toHaveLength(1);
-    expect(verified[0].data).toMatchObject({ wallet, phraseId });
+    expect(verified[0].data).toMatchObject({
+      wallet,
+      phraseId,
+      stampId: wins[0]!.json().stamp.stamp_id,
+    });
+    expect(await meteredFor(phraseId)).toBe(1);
     expect(
       events.some(
         (e: { type: string; data: { wallet?: string } }) =>
@@ -489,7 +529,7 @@ describe('legacy hash flow (deprecated)', () => {
       probe_hash: sha('open sesame').toUpperCase(),
     });
     expect(good.statusCode).toBe(200);
-    expect(good.json().verified).toBe(true);
+    expect(good.json()).toMatchObject({ verified: true, proof: null, stamp: null });
     expect(good.headers['deprecation']).toBeDefined();
     expect(good.headers['link']).toContain('rel="deprecation"');
     const bad = await post('/api/v1/verify', { wallet: 'legacy-1', probe_hash: sha('nope') });
