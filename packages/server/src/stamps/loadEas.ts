@@ -1,7 +1,10 @@
 import { createRequire } from 'node:module';
 
-export type EasSdk = typeof import('@ethereum-attestation-service/eas-sdk');
-export type Ethers = typeof import('ethers');
+import type * as EasSdkModule from '@ethereum-attestation-service/eas-sdk';
+import type * as EthersModule from 'ethers';
+
+export type EasSdk = typeof EasSdkModule;
+export type Ethers = typeof EthersModule;
 
 export interface EasModules {
   sdk: EasSdk;

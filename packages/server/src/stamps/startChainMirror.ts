@@ -203,9 +203,11 @@ export function startChainMirror(options: ChainMirrorOptions): ChainMirror {
 
   async function pass(): Promise<number> {
     let handled = 0;
+    // Due as of the start of the pass: a stamp rescheduled during it waits for the next pass.
+    const asOf = clock.now();
     for (;;) {
       if (stopped) return handled;
-      const [stamp] = await storage.stamps.claimChainDue(clock.now(), 1, LEASE_MS);
+      const [stamp] = await storage.stamps.claimChainDue(asOf, 1, LEASE_MS);
       if (!stamp) return handled;
       await mirror(stamp);
       handled++;
