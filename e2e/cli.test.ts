@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { meterVerification } from '@keyra/core';
+import { openStorage } from '@keyra/storage';
 import { runKeyra } from './helpers/keyraProcess.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'keyra-cli-'));
@@ -18,6 +20,11 @@ describe('keyra CLI', () => {
     [['keys', 'list']],
     [['keys', 'rotate']],
     [['keys', 'revoke']],
+    [['usage']],
+    [['tenants', 'list']],
+    [['tenants', 'plan']],
+    [['eas', 'schema']],
+    [['eas', 'register-schema']],
   ])('%j --help prints usage', async (args) => {
     const res = await runKeyra([...args, '--help']);
     expect(res.code).toBe(0);
@@ -97,6 +104,104 @@ describe('keyra CLI', () => {
     const again = await runKeyra(['keys', 'revoke', replacement.id, '--database', database]);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('already revoked');
+  });
+
+  it('usage reports metered verifications per day, credits and overage; tenants shows and sets plans', async () => {
+    const created = await runKeyra([
+      'keys',
+      'create',
+      '--env',
+      'sandbox',
+      '--tenant',
+      'metered',
+      '--database',
+      database,
+      '--json',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const storage = await openStorage(database);
+    try {
+      const tenant = (await storage.tenants.findByName('metered'))!;
+      const sandbox = { tenantId: tenant.id, environment: 'sandbox' as const };
+      const day = Date.UTC(2026, 10, 20, 12);
+      await meterVerification(storage, sandbox, 'chl_a', 'device', day);
+      await meterVerification(storage, sandbox, 'chl_a', 'device', day); // the same subject: once
+      await meterVerification(storage, sandbox, 'chl_b', 'passkey', day + 86_400_000);
+      await meterVerification(
+        storage,
+        { ...sandbox, environment: 'production' },
+        'pc_c',
+        'voice',
+        day,
+      );
+    } finally {
+      await storage.close();
+    }
+    const range = ['--from', '2026-11-19', '--to', '2026-11-22'];
+    const json = await runKeyra([
+      'usage',
+      '--tenant',
+      'metered',
+      ...range,
+      '--database',
+      database,
+      '--json',
+    ]);
+    expect(json.code, json.stderr).toBe(0);
+    const [sandbox, production] = JSON.parse(json.stdout);
+    expect(sandbox).toMatchObject({
+      environment: 'sandbox',
+      plan: 'pilot',
+      credits: { granted: 1000, used: 3, remaining: 997 },
+      totals: { verifications: 2, byMethod: { device: 1, passkey: 1, voice: 0 } },
+    });
+    expect(sandbox.days.map((d: { verifications: number }) => d.verifications)).toEqual([
+      0, 1, 1, 0,
+    ]);
+    expect(production.totals).toMatchObject({ verifications: 1, byMethod: { voice: 1 } });
+
+    const text = await runKeyra([
+      'usage',
+      '--tenant',
+      'metered',
+      '--env',
+      'sandbox',
+      ...range,
+      '--database',
+      database,
+    ]);
+    expect(text.stdout).toContain('3 of 1000 free proofs used, 997 left; 0 overage');
+    expect(text.stdout).toMatch(/2026-11-20\s+1\s+1\s+0\s+1\s+0\s+0/);
+
+    const plan = await runKeyra(['tenants', 'plan', 'metered', 'scale', '--database', database]);
+    expect(plan.stdout).toContain('Tenant "metered" is now on the scale plan (was pilot).');
+    const list = JSON.parse(
+      (await runKeyra(['tenants', 'list', '--database', database, '--json'])).stdout,
+    );
+    expect(list.find((t: { name: string }) => t.name === 'metered')).toMatchObject({
+      plan: 'scale',
+      freeCredits: 1000,
+      creditsRemaining: 997,
+      verifications: 3,
+    });
+
+    const noTenant = await runKeyra(['usage', '--tenant', 'nobody', '--database', database]);
+    expect(noTenant.code).toBe(2);
+    expect(noTenant.stderr).toMatch(/No tenant named "nobody".*keyra keys create/);
+    const badDay = await runKeyra([
+      'usage',
+      '--tenant',
+      'metered',
+      '--from',
+      '2026-11-31',
+      '--database',
+      database,
+    ]);
+    expect(badDay.code).toBe(2);
+    expect(badDay.stderr).toMatch(/not a UTC day.*--from\/--to YYYY-MM-DD/);
+    const badPlan = await runKeyra(['tenants', 'plan', 'metered', 'gold', '--database', database]);
+    expect(badPlan.code).not.toBe(0);
+    expect(badPlan.stderr).toMatch(/pilot, production, scale/);
   });
 
   it('explains mistakes in one line with the fix', async () => {
