@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock, type Storage } from '@keyra/core';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { ServerConfig } from './config.js';
@@ -190,18 +195,20 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await app.register(systemRoutes, { storage, rateLimitStore, registry });
   await app.register(jwksRoutes, { signer: approval.signer });
+  /** The per-IP shield of routes without a tenant key. */
+  const limitPerIp = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const { windowMs, perIp } = config.rateLimit;
+    await enforceRateLimit(
+      rateLimitStore,
+      { key: `ip:${request.ip}`, limit: perIp, windowMs },
+      clock.now(),
+      reply,
+      request.log,
+    );
+  };
   // Stamps are public receipts: no key, but the per-IP limit.
   await app.register(async (publicApi) => {
-    publicApi.addHook('onRequest', async (request, reply) => {
-      const { windowMs, perIp } = config.rateLimit;
-      await enforceRateLimit(
-        rateLimitStore,
-        { key: `ip:${request.ip}`, limit: perIp, windowMs },
-        clock.now(),
-        reply,
-        request.log,
-      );
-    });
+    publicApi.addHook('onRequest', limitPerIp);
     await publicApi.register(stampRoutes, {
       stamps: storage.stamps,
       signer: approval.signer,
@@ -213,16 +220,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   // The device API authenticates devices by their own credential, not a tenant key.
   await app.register(async (deviceApi) => {
-    deviceApi.addHook('onRequest', async (request, reply) => {
-      const { windowMs, perIp } = config.rateLimit;
-      await enforceRateLimit(
-        rateLimitStore,
-        { key: `ip:${request.ip}`, limit: perIp, windowMs },
-        clock.now(),
-        reply,
-        request.log,
-      );
-    });
+    deviceApi.addHook('onRequest', limitPerIp);
     await deviceApi.register(deviceApiRoutes, {
       storage,
       clock,

@@ -234,4 +234,26 @@ describe('stamps', () => {
     expect(missing.statusCode).toBe(404);
     expect(missing.json().code).toBe('stamp_not_found');
   });
+
+  it('the public lookup is rate limited per IP', async () => {
+    const limited = await createTestApp({ env: { KEYRA_RATE_LIMIT_PER_IP: '3' } });
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const res = await limited.app.inject({
+          method: 'GET',
+          url: '/v1/stamps/stp_abcdefghijklmnopqrstuvwx',
+        });
+        codes.push(res.statusCode);
+        if (res.statusCode === 429) {
+          expect(res.json().code).toBe('rate_limit_exceeded');
+          expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+          expect(res.headers['x-ratelimit-limit']).toBe('3');
+        }
+      }
+      expect(codes).toEqual([404, 404, 404, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
 });

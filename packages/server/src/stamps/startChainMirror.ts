@@ -129,6 +129,18 @@ export function startChainMirror(options: ChainMirrorOptions): ChainMirror {
     );
   }
 
+  /** A submitted transaction is not mined yet: look again soon (not counted as a failure's backoff). */
+  async function checkLater(stamp: StampRecord, txHash: string): Promise<void> {
+    await storage.stamps.completeChain(stamp.id, {
+      status: 'pending',
+      uid: null,
+      txHash,
+      error: null,
+      nextAttemptAt: clock.now() + PENDING_RECHECK_MS,
+      now: clock.now(),
+    });
+  }
+
   /** The UID of a mined attest transaction, or null if it is not mined yet; throws if it reverted. */
   async function minedUid(txHash: string): Promise<string | null> {
     const receipt = await provider.getTransactionReceipt(txHash);
@@ -149,15 +161,7 @@ export function startChainMirror(options: ChainMirrorOptions): ChainMirror {
         const uid = await minedUid(txHash);
         if (uid) return await confirm(stamp, txHash, uid);
         if (await provider.getTransaction(txHash)) {
-          await storage.stamps.completeChain(stamp.id, {
-            status: 'pending',
-            uid: null,
-            txHash,
-            error: null,
-            nextAttemptAt: clock.now() + PENDING_RECHECK_MS,
-            now: clock.now(),
-          });
-          return;
+          return await checkLater(stamp, txHash);
         }
         txHash = null; // Dropped from the mempool: submit again.
       }
@@ -186,14 +190,7 @@ export function startChainMirror(options: ChainMirrorOptions): ChainMirror {
         });
       const uid = receipt ? await minedUid(txHash) : null;
       if (uid) return await confirm(stamp, txHash, uid);
-      await storage.stamps.completeChain(stamp.id, {
-        status: 'pending',
-        uid: null,
-        txHash,
-        error: null,
-        nextAttemptAt: clock.now() + PENDING_RECHECK_MS,
-        now: clock.now(),
-      });
+      await checkLater(stamp, txHash);
     } catch (error) {
       // A reverted transaction is final for that hash: forget it so the retry attests anew.
       const reverted = /reverted|no Attested event/.test(describe(error));
