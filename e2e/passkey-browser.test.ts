@@ -231,6 +231,9 @@ describe.skipIf(!hasChromium && !inCi)('passkey playground in headless Chromium'
     await page.click('#approve');
     expect(await outcome('approve')).toMatch(/^error: /);
     expect(await page.textContent('#approve-error')).toContain('409 challenge_already_used');
+    // The passkey approval is metered once, the refused second try not at all.
+    const usage = await api('GET', '/v1/usage');
+    expect(usage.body.totals).toMatchObject({ verifications: 1, byMethod: { passkey: 1 } });
 
     // The key never left this origin and was never persisted beyond the tab.
     expect(requested.filter((url) => !url.startsWith(`${origin}/`))).toEqual([]);
