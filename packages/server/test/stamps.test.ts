@@ -39,6 +39,7 @@ function easVerifies(stamp: StampBody, attester: string): boolean {
   const offchain = new eas.Offchain(
     { address: domain.verifyingContract, version: domain.version, chainId: BigInt(domain.chainId) },
     eas.OffchainAttestationVersion.Version2,
+    new eas.EAS(domain.verifyingContract),
   );
   return offchain.verifyOffchainAttestationSignature(attester, sig);
 }

@@ -1147,6 +1147,7 @@ export function storageContract(target: StorageContractTarget): void {
           deviceId: 'dev_1',
           method: 'device',
           proof: 'eyJ.x.y',
+          stampId: null,
         });
         expect(decided).toMatchObject({
           status: 'approved',
