@@ -12,7 +12,8 @@ import { runKeyra, startKeyra, type KeyraServer } from './helpers/keyraProcess.j
  * The Go SDK (sdks/go) against a real `keyra serve --dev`: this file starts the server, makes a
  * sandbox key, pairs a simulated KEYRA ONE and signs an approval for one challenge, then runs
  * `go test ./...` with KEYRA_BASE_URL / KEYRA_API_KEY / KEYRA_TEST_* so the SDK's live tests
- * verify that approval (and its proof) through the SDK. Standard library only: no module proxy.
+ * verify that approval (its proof, and the stamp it asked for) and read usage through the SDK.
+ * Standard library only: no module proxy.
  */
 
 const SDK_DIR = fileURLToPath(new URL('../sdks/go', import.meta.url));
@@ -104,6 +105,7 @@ describe.skipIf(!goAvailable)('Go SDK (sdks/go) against keyra serve', () => {
       userId,
       payload: { amount: 12500, currency: 'USD', memo: 'Wire to Acme Corp' },
       expiresIn: 300,
+      stamp: true,
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const challengeId = String(created.body.id);
@@ -131,7 +133,9 @@ describe.skipIf(!goAvailable)('Go SDK (sdks/go) against keyra serve', () => {
     expect(result.output).toMatch(/--- PASS: TestLiveVerifyApprovalAndProof/);
     expect(result.output).toMatch(/--- PASS: TestLiveErrorsMapToTypes/);
     expect(result.output).toMatch(/--- PASS: TestLiveChallengeCreateRetrieveList/);
+    expect(result.output).toMatch(/--- PASS: TestLiveUsage/);
     const after = await api('GET', `/v1/challenges/${challengeId}`);
-    expect(after.body.status).toBe('approved');
+    expect(after.body).toMatchObject({ status: 'approved', stampRequested: true });
+    expect(after.body.stampId).toMatch(/^stp_/);
   }, 240_000);
 });

@@ -14,7 +14,8 @@ import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhookRec
  * what Python cannot do with the standard library alone: a sandbox key from the CLI, a simulated
  * KEYRA ONE paired over the API (@keyra/device) that signs an approval, and a real webhook
  * delivery caught by a loopback receiver. Then it runs the SDK's own unittest suite with all of
- * that in the environment; the live tests there verify the approval, the proof and the delivery.
+ * that in the environment; the live tests there verify the approval, its proof and stamp, usage
+ * and the delivery.
  */
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -83,13 +84,15 @@ describe.skipIf(!hasPython)('Python SDK (keyra-sdk) against keyra serve --dev', 
     });
     expect(endpoint.status, JSON.stringify(endpoint.body)).toBe(201);
 
-    // Pair a simulated KEYRA ONE and have it approve a challenge, as the seed's client would.
+    // Pair a simulated KEYRA ONE and have it approve a challenge, as the seed's client would;
+    // the challenge asks for a stamp, which the SDK retrieves and verifies once it approves.
     const device = await pairDevice(api, USER_ID);
     const challenge = await api('POST', '/v1/challenges', {
       action: 'transfer.approve',
       userId: USER_ID,
       payload: { amount: 12500, currency: 'USD', memo: 'Wire to Acme Corp' },
       expiresIn: 300,
+      stamp: true,
     });
     expect(challenge.status, JSON.stringify(challenge.body)).toBe(201);
     const full = await api('GET', `/v1/challenges/${challenge.body.id}`);
@@ -118,5 +121,10 @@ describe.skipIf(!hasPython)('Python SDK (keyra-sdk) against keyra serve --dev', 
     expect(output).not.toMatch(/skipped ['"]?(set KEYRA|needs KEYRA|no KEYRA_TEST)/);
     expect(output).toMatch(/test_verify_with_the_device_simulator .* ok/);
     expect(output).toMatch(/test_real_delivery_verifies .* ok/);
+    expect(output).toMatch(/test_usage_report .* ok/);
+    // The stamp the Python SDK retrieved is the one the approval issued.
+    const approved = await api('GET', `/v1/challenges/${challenge.body.id}`);
+    expect(approved.body).toMatchObject({ status: 'approved', stampRequested: true });
+    expect(approved.body.stampId).toMatch(/^stp_/);
   }, 120_000);
 });

@@ -20,6 +20,7 @@ import {
   InvalidRequestError,
   Keyra,
   NotFoundError,
+  ProofVerificationError,
 } from '@keyra/sdk';
 import { runKeyra, startKeyra, waitFor, type KeyraServer } from './helpers/keyraProcess.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhookReceiver.js';
@@ -27,8 +28,9 @@ import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhookRec
 /*
  * @keyra/sdk against a real `keyra serve --dev` process on SQLite: a simulated KEYRA ONE paired
  * through `keyra.credentials.*`, approvals verified with `keyra.challenges.verify`, proofs checked
- * offline with `keyra.proofs.verify`, errors mapped to their classes, and real webhook
- * deliveries verified with `keyra.webhooks.verify`.
+ * offline with `keyra.proofs.verify`, stamps retrieved without a key and checked offline with
+ * `keyra.stamps.verify`, usage read with `keyra.usage.retrieve`, errors mapped to their classes,
+ * and real webhook deliveries verified with `keyra.webhooks.verify`.
  */
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'keyra-sdk-ts-'));
@@ -150,6 +152,105 @@ describe('@keyra/sdk against a live server', () => {
     const devices = await keyra.devices.list({ userId });
     expect(devices.data.map((d) => d.deviceId)).toEqual([device.deviceId]);
     expect((await keyra.devices.update(device.deviceId, { name: 'Desk' })).name).toBe('Desk');
+  });
+
+  it('stamps an approval, retrieves the stamp without a key and verifies it offline', async () => {
+    const userId = 'usr_sdk_stamp';
+    const device = await pair(userId);
+    const created = await keyra.challenges.create({
+      action: 'wire.send',
+      userId,
+      payload: { amount: 7 },
+      stamp: true,
+    });
+    const pending = await keyra.challenges.retrieve(created.id);
+    expect(pending).toMatchObject({ stampRequested: true, stampId: null });
+    const answer = approveChallenge(device.state, { digestHex: pending.digest, rpId: 'localhost' });
+    const result = await keyra.challenges.verify(created.id, {
+      deviceId: device.deviceId,
+      attestation: answer.response,
+    });
+    expect(result.status).toBe('approved');
+    const proof = result.proof!;
+    expect(result.stamp).toMatchObject({
+      object: 'stamp',
+      stamp_id: expect.stringMatching(/^stp_/),
+      method: 'device',
+      environment: 'sandbox',
+    });
+    const stampId = result.stamp!.stamp_id;
+    expect((await keyra.challenges.retrieve(created.id)).stampId).toBe(stampId);
+
+    // Public: a client with no key reads it, and so does one with a key.
+    const anonymous = new Keyra({ baseUrl: server.url, apiKey: undefined });
+    const stamp = await anonymous.stamps.retrieve(stampId);
+    expect(stamp).toEqual(await keyra.stamps.retrieve(stampId));
+    expect(stamp).toEqual(result.stamp);
+
+    // Offline: only the JWKS is fetched (on first use) to check the signature.
+    const verifier = new Keyra({ baseUrl: server.url, apiKey: undefined });
+    const claims = await verifier.stamps.verify(stamp, {
+      proof,
+      env: 'sandbox',
+      issuer: server.url,
+    });
+    expect(claims).toMatchObject({
+      iss: server.url,
+      jti: stampId,
+      stamp_id: stampId,
+      proof_sha256: stamp.proof_sha256,
+      issued_at: stamp.issued_at,
+      method: 'device',
+      env: 'sandbox',
+    });
+    expect(claims.iat).toBe(Date.parse(stamp.issued_at) / 1000);
+    await expect(verifier.stamps.verify(result.stamp!)).resolves.toBeDefined();
+
+    // Another proof, a changed field, and a stamp passed off as a proof are all refused.
+    const other = await keyra.challenges.create({ action: 'wire.send', userId });
+    const otherDigest = (await keyra.challenges.retrieve(other.id)).digest;
+    const second = approveChallenge(answer.state, { digestHex: otherDigest, rpId: 'localhost' });
+    const otherResult = await keyra.challenges.verify(other.id, {
+      deviceId: device.deviceId,
+      attestation: second.response,
+    });
+    expect(otherResult.stamp).toBeNull();
+    await expect(verifier.stamps.verify(stamp, { proof: otherResult.proof! })).rejects.toThrow(
+      ProofVerificationError,
+    );
+    await expect(verifier.stamps.verify({ ...stamp, method: 'passkey' })).rejects.toThrow(
+      ProofVerificationError,
+    );
+    await expect(verifier.proofs.verify(stamp.signature)).rejects.toThrow(ProofVerificationError);
+    await expect(anonymous.stamps.retrieve('stp_doesNotExist0000')).rejects.toMatchObject({
+      constructor: NotFoundError,
+      code: 'stamp_not_found',
+    });
+  });
+
+  it('reports usage: the approvals are metered, one bucket per day', async () => {
+    const report = await keyra.usage.retrieve();
+    const today = new Date().toISOString().slice(0, 10);
+    expect(report).toMatchObject({
+      object: 'usage',
+      environment: 'sandbox',
+      from: `${today.slice(0, 8)}01`,
+      to: today,
+      plan: 'pilot',
+    });
+    expect(report.totals.verifications).toBeGreaterThanOrEqual(1);
+    expect(report.totals.byMethod.device).toBe(report.totals.verifications);
+    expect(report.credits.used).toBeGreaterThanOrEqual(report.totals.verifications);
+    expect(report.days.at(-1)).toMatchObject({ date: today });
+    expect(report.days).toHaveLength(Number(today.slice(8)));
+
+    const one = await keyra.usage.retrieve({ from: today, to: today });
+    expect(one.days).toEqual([expect.objectContaining({ date: today })]);
+    expect(one.totals.verifications).toBe(one.days[0]!.verifications);
+    await expect(keyra.usage.retrieve({ from: today, to: '2000-01-01' })).rejects.toMatchObject({
+      constructor: InvalidRequestError,
+      code: 'invalid_usage_range',
+    });
   });
 
   it('maps 401, 404, 409, 410 and 422 to their error classes', async () => {

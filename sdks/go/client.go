@@ -1,6 +1,7 @@
 // Package keyra is the Go SDK of KEYRA, the human-authorization server: typed clients for the
-// challenge, credential, device, webhook-endpoint, event and voice APIs, with retries, webhook
-// signature verification and offline proof verification. Standard library only.
+// challenge, credential, device, webhook-endpoint, event, stamp, usage and voice APIs, with
+// retries, webhook signature verification and offline proof and stamp verification. Standard
+// library only.
 package keyra
 
 import (
@@ -77,6 +78,8 @@ type Client struct {
 	Voice            *VoiceService
 	Webhooks         *Webhooks
 	Proofs           *ProofsService
+	Stamps           *StampsService
+	Usage            *UsageService
 
 	randMu sync.Mutex
 	rand   *mrand.Rand
@@ -121,7 +124,11 @@ func NewClient(opts Options) *Client {
 	c.Events = &EventsService{c}
 	c.Voice = &VoiceService{c}
 	c.Webhooks = &Webhooks{secret: opts.WebhookSecret, now: time.Now}
-	c.Proofs = &ProofsService{client: c}
+	// Proofs and stamps are signed with the same keys: one JWKS cache serves both.
+	keys := &jwksCache{client: c}
+	c.Proofs = &ProofsService{jwks: keys}
+	c.Stamps = &StampsService{c: c, jwks: keys}
+	c.Usage = &UsageService{c}
 	return c
 }
 

@@ -60,7 +60,21 @@ var (
 	ErrInvalidSignature = errors.New("keyra: invalid webhook signature")
 	// ErrInvalidProof: a proof that is malformed, not ES256, or whose signature does not verify.
 	ErrInvalidProof = errors.New("keyra: invalid proof")
+	// ErrInvalidStamp: a stamp whose signature does not verify, whose fields differ from what
+	// was signed, or that commits to another proof (Stamps.Verify). It also matches
+	// ErrInvalidProof, the one sentinel of failed offline verifications.
+	ErrInvalidStamp error = &narrowerError{msg: "keyra: invalid stamp", broader: ErrInvalidProof}
 )
+
+// narrowerError is a sentinel that errors.Is also matches against a broader one.
+type narrowerError struct {
+	msg     string
+	broader error
+}
+
+func (e *narrowerError) Error() string { return e.msg }
+
+func (e *narrowerError) Unwrap() error { return e.broader }
 
 // Is makes errors.Is(err, keyra.ErrNotFound) and friends work.
 func (e *Error) Is(target error) bool {

@@ -115,4 +115,81 @@ func TestLiveVerifyApprovalAndProof(t *testing.T) {
 	if _, err := c.Proofs.Verify(ctx, *result.Proof+"x"); !errors.Is(err, keyra.ErrInvalidProof) {
 		t.Fatalf("tampered proof: %v", err)
 	}
+
+	// The challenge asked for a stamp: public, and verifiable offline against the proof.
+	if result.Stamp == nil {
+		t.Fatal("the approval carries no stamp")
+	}
+	challenge, err := c.Challenges.Retrieve(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !challenge.StampRequested || challenge.StampID == nil || *challenge.StampID != result.Stamp.StampID {
+		t.Fatalf("%+v", challenge)
+	}
+	verifier := keyra.NewClient(keyra.Options{BaseURL: c.BaseURL()}) // a fresh JWKS cache
+	stamp, err := verifier.Stamps.Retrieve(ctx, result.Stamp.StampID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stamp.Object != "stamp" || stamp.Signature != result.Stamp.Signature || stamp.ProofSHA256 != result.Stamp.ProofSHA256 || stamp.Method != "device" || stamp.Environment != "sandbox" {
+		t.Fatalf("%+v", stamp)
+	}
+	stampClaims, err := verifier.Stamps.Verify(ctx, stamp, *result.Proof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stampClaims.StampID != stamp.StampID || stampClaims.ID != stamp.StampID || stampClaims.Issuer != c.BaseURL() || stampClaims.Env != "sandbox" || stampClaims.IssuedAt != stamp.IssuedAt {
+		t.Fatalf("%+v", stampClaims)
+	}
+	changed := *stamp
+	changed.Method = "passkey"
+	for name, check := range map[string]func() error{
+		"another proof":  func() error { _, err := verifier.Stamps.Verify(ctx, stamp, *result.Proof+"x"); return err },
+		"changed field":  func() error { _, err := verifier.Stamps.Verify(ctx, &changed, ""); return err },
+		"stamp as proof": func() error { _, err := verifier.Proofs.Verify(ctx, stamp.Signature); return err },
+	} {
+		if err := check(); !errors.Is(err, keyra.ErrInvalidProof) {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	if _, err := verifier.Stamps.Retrieve(ctx, "stp_doesNotExist0000"); !errors.Is(err, keyra.ErrNotFound) {
+		t.Fatalf("unknown stamp: %v", err)
+	}
+	// And the approval is metered.
+	usage, err := c.Usage.Retrieve(ctx, keyra.UsageParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if usage.Totals.ByMethod.Device < 1 {
+		t.Fatalf("%+v", usage.Totals)
+	}
+}
+
+func TestLiveUsage(t *testing.T) {
+	c := liveClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	today := time.Now().UTC().Format("2006-01-02")
+	month, err := c.Usage.Retrieve(ctx, keyra.UsageParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if month.Object != "usage" || month.Environment != "sandbox" || month.From != today[:8]+"01" || month.To != today ||
+		len(month.Days) != time.Now().UTC().Day() || month.Credits.Granted != month.Credits.Used+month.Credits.Remaining {
+		t.Fatalf("%+v", month)
+	}
+	day, err := c.Usage.Retrieve(ctx, keyra.UsageParams{From: today, To: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byMethod := day.Totals.ByMethod
+	if len(day.Days) != 1 || day.Days[0].Date != today || day.Totals.Verifications != byMethod.Device+byMethod.Passkey+byMethod.Voice {
+		t.Fatalf("%+v", day)
+	}
+	_, err = c.Usage.Retrieve(ctx, keyra.UsageParams{From: today, To: "2000-01-01"})
+	var kerr *keyra.Error
+	if !errors.Is(err, keyra.ErrInvalidRequest) || !errors.As(err, &kerr) || kerr.Code != "invalid_usage_range" {
+		t.Fatalf("reversed range: %v", err)
+	}
 }

@@ -312,6 +312,23 @@ func (s *VoiceService) VerifyLogs(ctx context.Context, params VerifyLogsParams) 
 	return out, nil
 }
 
+// UsageService covers GET /v1/usage.
+type UsageService struct{ c *Client }
+
+// Retrieve reads the metered verifications per UTC day from params.From to params.To
+// (inclusive, at most 366 days; 400 invalid_usage_range otherwise), with the tenant's free
+// credits and overage.
+func (s *UsageService) Retrieve(ctx context.Context, params UsageParams) (*UsageReport, error) {
+	q := url.Values{}
+	setQ(q, "from", params.From)
+	setQ(q, "to", params.To)
+	out := &UsageReport{}
+	if err := s.c.do(ctx, request{method: "GET", path: "/v1/usage", query: q}, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func setQ(q url.Values, k, v string) {
 	if v != "" {
 		q.Set(k, v)

@@ -11,6 +11,8 @@ type CreateChallengeParams struct {
 	Payload map[string]any `json:"payload,omitempty"`
 	// ExpiresIn is the lifetime in seconds (10–600); the server default (120) when zero.
 	ExpiresIn int `json:"expiresIn,omitempty"`
+	// Stamp asks for a stamp (a public receipt of the proof) when the challenge is approved.
+	Stamp bool `json:"stamp,omitempty"`
 }
 
 // CreatedChallenge is the 201 answer of POST /v1/challenges.
@@ -42,6 +44,9 @@ type Challenge struct {
 	DeviceID  *string        `json:"deviceId"`
 	Method    *string        `json:"method"`
 	Proof     *string        `json:"proof"`
+	// StampRequested is whether an approval issues a stamp; StampID is that stamp, once issued.
+	StampRequested bool    `json:"stampRequested"`
+	StampID        *string `json:"stampId"`
 }
 
 // ListChallengesParams filters GET /v1/challenges. Zero values are left out.
@@ -70,7 +75,8 @@ type VerifyChallengeParams struct {
 	Attestation any    `json:"attestation"`
 }
 
-// VerifiedChallenge is the answer of a verify: Proof is a compact JWS (nil for a rejection).
+// VerifiedChallenge is the answer of a verify: Proof is a compact JWS (nil for a rejection);
+// Stamp is set when the challenge was created with Stamp and approved.
 type VerifiedChallenge struct {
 	ID        string  `json:"id"`
 	Status    string  `json:"status"`
@@ -78,6 +84,7 @@ type VerifiedChallenge struct {
 	DeviceID  string  `json:"deviceId"`
 	Method    string  `json:"method"`
 	DecidedAt string  `json:"decidedAt"`
+	Stamp     *Stamp  `json:"stamp"`
 }
 
 // RegistrationOptionsParams is the body of POST /v1/credentials/register.
@@ -317,14 +324,16 @@ type VoiceGates struct {
 
 // VoiceVerification is the 200 answer of POST /api/v1/verify.
 type VoiceVerification struct {
-	ID        string     `json:"id"`
-	Verified  bool       `json:"verified"`
-	Wallet    string     `json:"wallet"`
-	Method    string     `json:"method"`
-	PhraseID  *string    `json:"phrase_id"`
-	Gates     VoiceGates `json:"gates"`
-	LatencyMs int        `json:"latency_ms"`
-	Stamp     any        `json:"stamp,omitempty"`
+	ID       string     `json:"id"`
+	Verified bool       `json:"verified"`
+	Wallet   string     `json:"wallet"`
+	Method   string     `json:"method"`
+	PhraseID *string    `json:"phrase_id"`
+	Gates    VoiceGates `json:"gates"`
+	// Proof (method voice) and Stamp are set when Verified; nil otherwise.
+	Proof     *string `json:"proof"`
+	Stamp     *Stamp  `json:"stamp"`
+	LatencyMs int     `json:"latency_ms"`
 }
 
 // VerifyLogsParams filters GET /api/v1/verify_logs.
@@ -361,4 +370,91 @@ type VerifyLogList struct {
 	Data       []VerifyLog `json:"data"`
 	HasMore    bool        `json:"has_more"`
 	NextCursor *string     `json:"next_cursor"`
+}
+
+// Stamp is a public, minimal receipt of a proof (GET /v1/stamps/:id, and the Stamp of an
+// approval or a voice verification): the proof's SHA-256, when and how, signed by the server,
+// with its EAS attestation. Check it offline with Client.Stamps.Verify.
+type Stamp struct {
+	Object      string `json:"object"` // "stamp"
+	StampID     string `json:"stamp_id"`
+	ProofSHA256 string `json:"proof_sha256"` // hex SHA-256 of the proof's compact JWS
+	IssuedAt    string `json:"issued_at"`    // RFC 3339, whole seconds
+	Method      string `json:"method"`       // device | passkey | voice
+	Environment string `json:"environment"`  // sandbox | production
+	// Signature is a compact JWS (ES256, typ keyra-stamp+jwt) over the fields above.
+	Signature string   `json:"signature"`
+	EAS       StampEAS `json:"eas"`
+}
+
+// StampEAS is a stamp's Ethereum Attestation Service attestation (docs/stamps.md).
+type StampEAS struct {
+	Schema    string  `json:"schema"`
+	SchemaUID string  `json:"schema_uid"`
+	Attester  *string `json:"attester"`
+	// Offchain is nil only when the server runs without the optional EAS packages.
+	Offchain *StampOffchain `json:"offchain"`
+	// Onchain is nil when the stamp is not mirrored on chain.
+	Onchain *StampOnchain `json:"onchain"`
+}
+
+// StampOffchain is an EAS off-chain attestation in EAS's shareable form. Sig is kept as
+// received, for the EAS SDK's verifyOffchainAttestationSignature.
+type StampOffchain struct {
+	Sig    json.RawMessage `json:"sig"`
+	Signer string          `json:"signer"`
+}
+
+// StampOnchain is the on-chain mirror of a stamp: Status pending → confirmed | failed.
+type StampOnchain struct {
+	Status      string  `json:"status"`
+	ChainID     int64   `json:"chain_id"`
+	TxHash      *string `json:"tx_hash"`
+	UID         *string `json:"uid"`
+	Attempts    int     `json:"attempts"`
+	LastError   *string `json:"last_error"`
+	ConfirmedAt *string `json:"confirmed_at"`
+}
+
+// UsageParams selects the days of GET /v1/usage: UTC days "YYYY-MM-DD", inclusive. Empty means
+// the server default (From the first of this month, To today).
+type UsageParams struct {
+	From string
+	To   string
+}
+
+// UsageCounts are the metered verifications of a day or of a whole range.
+type UsageCounts struct {
+	Verifications int `json:"verifications"`
+	Credit        int `json:"credit"`  // paid from the free credits
+	Overage       int `json:"overage"` // billed on the tenant's plan
+	ByMethod      struct {
+		Device  int `json:"device"`
+		Passkey int `json:"passkey"`
+		Voice   int `json:"voice"`
+	} `json:"byMethod"`
+}
+
+// UsageDay is one UTC day of a usage report.
+type UsageDay struct {
+	Date string `json:"date"`
+	UsageCounts
+}
+
+// UsageReport is GET /v1/usage. Totals and Days count the key's environment; Credits and
+// Overage are the tenant's, all time, both environments.
+type UsageReport struct {
+	Object      string `json:"object"` // "usage"
+	Environment string `json:"environment"`
+	From        string `json:"from"`
+	To          string `json:"to"`
+	Plan        string `json:"plan"` // pilot | production | scale
+	Credits     struct {
+		Granted   int `json:"granted"`
+		Used      int `json:"used"`
+		Remaining int `json:"remaining"`
+	} `json:"credits"`
+	Overage int         `json:"overage"`
+	Totals  UsageCounts `json:"totals"`
+	Days    []UsageDay  `json:"days"`
 }

@@ -29,4 +29,5 @@ export {
   type WebhookVerifyOptions,
 } from './webhooks.js';
 export { Proofs, type ProofClaims, type ProofVerifyOptions } from './proofs.js';
+export { Stamps, type StampClaims, type StampVerifyOptions } from './stamps.js';
 export type * from './types.js';

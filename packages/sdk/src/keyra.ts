@@ -1,11 +1,14 @@
 import { Transport, type KeyraOptions } from './client.js';
+import { JwksCache } from './internal/jwks.js';
 import { Proofs } from './proofs.js';
 import { Challenges } from './resources/challenges.js';
 import { Credentials } from './resources/credentials.js';
 import { Devices } from './resources/devices.js';
 import { Events } from './resources/events.js';
+import { Usage } from './resources/usage.js';
 import { Voice } from './resources/voice.js';
 import { WebhookEndpoints } from './resources/webhookEndpoints.js';
+import { Stamps } from './stamps.js';
 import { Webhooks } from './webhooks.js';
 
 /**
@@ -29,6 +32,8 @@ export class Keyra {
   readonly webhooks: Webhooks;
   readonly voice: Voice;
   readonly proofs: Proofs;
+  readonly stamps: Stamps;
+  readonly usage: Usage;
   /** The server address in use. */
   readonly baseUrl: string;
 
@@ -42,6 +47,10 @@ export class Keyra {
     this.events = new Events(transport);
     this.webhooks = new Webhooks(transport.webhookSecret);
     this.voice = new Voice(transport);
-    this.proofs = new Proofs(transport);
+    // Proofs and stamps are signed with the same keys: one JWKS cache serves both.
+    const keys = new JwksCache(transport);
+    this.proofs = new Proofs(keys);
+    this.stamps = new Stamps(transport, keys);
+    this.usage = new Usage(transport);
   }
 }

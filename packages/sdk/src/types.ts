@@ -53,6 +53,18 @@ export type ListVerifyLogsParams = Static<typeof contract.ListVerifyLogsQuery>;
 export type VerifyLog = Static<typeof contract.VerifyLog>;
 export type VerifyLogList = Static<typeof contract.VerifyLogList>;
 
+/**
+ * A stamp (`GET /v1/stamps/:id`, and `stamp` in approvals and voice verifications): a public,
+ * minimal receipt of a proof with its EAS attestation. Check it with `keyra.stamps.verify`.
+ */
+export type Stamp = Static<typeof contract.Stamp>;
+/** The on-chain mirror of a stamp (`stamp.eas.onchain`). */
+export type StampOnchain = Static<typeof contract.StampOnchain>;
+/** `from` and `to`: UTC days `YYYY-MM-DD`, inclusive. */
+export type UsageParams = Static<typeof contract.UsageQuery>;
+/** `GET /v1/usage`: metered verifications per day, free credits and overage. */
+export type UsageReport = Static<typeof contract.UsageReport>;
+
 /** Error body of every failed call: `{code, message, details?}`. */
 export type ErrorBody = Static<typeof contract.ErrorBody>;
 

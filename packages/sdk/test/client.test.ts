@@ -169,6 +169,21 @@ describe('requests', () => {
     expect(seen[2]!.url).toBe('/v1/devices?userId=u&includeRevoked=true');
   });
 
+  it('retrieves usage with the from/to query, and maps invalid_usage_range', async () => {
+    const keyra = client();
+    await keyra.usage.retrieve();
+    await keyra.usage.retrieve({ from: '2026-11-01', to: '2026-11-22' });
+    expect(seen.map((s) => s.url)).toEqual([
+      '/v1/usage',
+      '/v1/usage?from=2026-11-01&to=2026-11-22',
+    ]);
+    expect(seen[1]!.headers.authorization).toBe('Bearer sk_test_unit');
+    script = [{ status: 400, body: errorBody('invalid_usage_range') }];
+    await expect(
+      keyra.usage.retrieve({ from: '2026-11-22', to: '2026-11-01' }),
+    ).rejects.toMatchObject({ constructor: InvalidRequestError, code: 'invalid_usage_range' });
+  });
+
   it('falls back to KEYRA_API_KEY and KEYRA_BASE_URL', async () => {
     const saved = { key: process.env.KEYRA_API_KEY, url: process.env.KEYRA_BASE_URL };
     process.env.KEYRA_API_KEY = 'sk_test_env';

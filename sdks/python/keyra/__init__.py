@@ -18,7 +18,8 @@ from ._errors import (
 )
 from ._http import VERSION as __version__
 from ._object import KeyraObject
-from ._proofs import payload_digest, verify_es256_jws
+from ._jws import verify_es256_jws
+from ._proofs import payload_digest
 from ._webhooks import Webhooks
 
 __all__ = [

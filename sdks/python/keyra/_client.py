@@ -2,8 +2,10 @@ import os
 from typing import Optional
 
 from ._http import Transport
+from ._jws import JwksCache
 from ._proofs import Proofs
-from ._resources import Challenges, Credentials, Devices, Events, Voice, WebhookEndpoints
+from ._resources import Challenges, Credentials, Devices, Events, Usage, Voice, WebhookEndpoints
+from ._stamps import Stamps
 from ._webhooks import Webhooks
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8787"
@@ -37,7 +39,11 @@ class Keyra:
         self.events = Events(self._transport)
         self.voice = Voice(self._transport)
         self.webhooks = Webhooks(lambda: self.webhook_secret)
-        self.proofs = Proofs(self._transport)
+        # Proofs and stamps are signed with the same keys: one JWKS cache serves both.
+        keys = JwksCache(self._transport)
+        self.proofs = Proofs(keys)
+        self.stamps = Stamps(self._transport, keys)
+        self.usage = Usage(self._transport)
 
     @property
     def timeout(self) -> float:

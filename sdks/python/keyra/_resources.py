@@ -142,6 +142,21 @@ class Events(_Resource):
         return self._req("POST", f"/v1/events/{_id(event_id)}/redeliver", _params(params, kwargs))
 
 
+class Usage(_Resource):
+    def retrieve(
+        self, params: Optional[Mapping[str, Any]] = None, *, from_: Any = None, to: Any = None
+    ) -> Any:
+        """``GET /v1/usage?from=&to=``: UTC days ``YYYY-MM-DD`` (or ``datetime.date``), inclusive;
+        default the first of this month to today, at most 366 days (else ``InvalidRequestError``
+        ``invalid_usage_range``). ``from_`` because ``from`` is a Python keyword. Returns
+        ``{object, environment, from, to, plan, credits, overage, totals, days}``."""
+        query: Dict[str, Any] = dict(params or {})
+        for name, value in (("from", from_), ("to", to)):
+            if value is not None:
+                query[name] = value.isoformat() if hasattr(value, "isoformat") else value
+        return self._req("GET", "/v1/usage", query=query)
+
+
 _VOICE_NAMES = {"audio_url": "audioUrl", "audio_base64": "audioBase64"}
 
 

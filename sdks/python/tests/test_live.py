@@ -1,7 +1,8 @@
 """Against a real server. Skipped unless KEYRA_BASE_URL and KEYRA_API_KEY are set
 (e2e/sdk-python.test.ts starts `keyra serve --dev`, makes a key, pairs a simulated KEYRA ONE and
-sets them, plus KEYRA_TEST_* for the approval and a real webhook delivery)."""
+sets them, plus KEYRA_TEST_* for the approval, with a stamp, and a real webhook delivery)."""
 
+import datetime
 import json
 import os
 import time
@@ -132,6 +133,32 @@ class LiveApprovalTests(unittest.TestCase):
         with self.assertRaises(keyra.ProofVerificationError):
             client.proofs.verify(f"{head}.{payload[:-2]}AA.{sig}")
 
+        # The challenge asked for a stamp: public, and verifiable offline against the proof.
+        self.assertTrue(challenge.stamp_requested)
+        self.assertIsNotNone(result.stamp)
+        self.assertEqual(challenge.stamp_id, result.stamp.stamp_id)
+        stamp = client.stamps.retrieve(challenge.stamp_id)
+        self.assertEqual(stamp, result.stamp)
+        self.assertEqual((stamp.object, stamp.method, stamp.environment), ("stamp", "device", "sandbox"))
+        stamp_claims = client.stamps.verify(stamp, proof=result.proof, issuer=client.base_url, env="sandbox")
+        self.assertEqual(stamp_claims["stamp_id"], stamp.stamp_id)
+        self.assertEqual(stamp_claims["jti"], stamp.stamp_id)
+        self.assertEqual(stamp_claims["proof_sha256"], stamp.proof_sha256)
+        for bad_stamp, proof in (
+            (stamp, result.proof + "x"),
+            (dict(stamp, method="passkey"), result.proof),
+            (dict(stamp, signature=result.proof), None),
+        ):
+            with self.assertRaises(keyra.ProofVerificationError):
+                client.stamps.verify(bad_stamp, proof=proof)
+        with self.assertRaises(keyra.ProofVerificationError):
+            client.proofs.verify(stamp.signature)
+        with self.assertRaises(keyra.NotFoundError) as ctx:
+            client.stamps.retrieve("stp_doesNotExist0000")
+        self.assertEqual(ctx.exception.code, "stamp_not_found")
+        # And the approval is metered.
+        self.assertGreaterEqual(client.usage.retrieve().totals.by_method.device, 1)
+
         # The same approval again is a conflict (new POST, new idempotency key).
         with self.assertRaises(keyra.ConflictError) as ctx:
             client.challenges.verify(challenge_id, attestation=body["attestation"], device_id=body["deviceId"])
@@ -161,6 +188,26 @@ class LiveApprovalTests(unittest.TestCase):
         with self.assertRaises(keyra.KeyraError) as ctx:
             client.challenges.verify(other.id, attestation=body["attestation"], device_id=body["deviceId"])
         self.assertIn(ctx.exception.status, (404, 422))
+
+
+@unittest.skipUnless(LIVE, "set KEYRA_BASE_URL and KEYRA_API_KEY to run against a server")
+class LiveUsageTests(unittest.TestCase):
+    def test_usage_report(self) -> None:
+        client = keyra.Keyra()
+        today = datetime.datetime.now(datetime.timezone.utc).date()
+        month = client.usage.retrieve()
+        self.assertEqual(month.object, "usage")
+        self.assertEqual((month["from"], month.to), (today.replace(day=1).isoformat(), today.isoformat()))
+        self.assertEqual(len(month.days), today.day)
+        self.assertEqual(month.environment, "sandbox")
+        self.assertIn(month.plan, ("pilot", "production", "scale"))
+        self.assertEqual(month.credits.granted, month.credits.used + month.credits.remaining)
+        day = client.usage.retrieve(from_=today, to=today)
+        self.assertEqual([d["date"] for d in day.days], [today.isoformat()])
+        self.assertEqual(day.totals.verifications, sum(day.totals.by_method.values()))
+        with self.assertRaises(keyra.InvalidRequestError) as ctx:
+            client.usage.retrieve(from_=today, to="2000-01-01")
+        self.assertEqual((ctx.exception.status, ctx.exception.code), (400, "invalid_usage_range"))
 
 
 @unittest.skipUnless(LIVE, "set KEYRA_BASE_URL and KEYRA_API_KEY to run against a server")
