@@ -61,7 +61,9 @@ export const Stamp = Type.Object(
     eas: Type.Object(
       {
         schema: Type.String({ description: 'The EAS schema every stamp attests.' }),
-        schema_uid: Hex32,
+        schema_uid: Type.Union([Hex32, Type.Null()], {
+          description: 'Null only when the server runs without the optional EAS packages.',
+        }),
         attester: Type.Union([Address, Type.Null()]),
         offchain: Type.Union([EasOffchainAttestation, Type.Null()], {
           description: 'Null only when the server runs without the optional EAS packages.',

@@ -134,6 +134,7 @@ export { STAMP_TYPE, proofSha256, stampClaims } from './stamps/stampClaims.js';
 export { meterVerification, utcDay } from './usage/meterVerification.js';
 export {
   buildUsageReport,
+  defaultUsageRange,
   USAGE_MAX_DAYS,
   type UsageReportData,
 } from './usage/buildUsageReport.js';

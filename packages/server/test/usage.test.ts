@@ -170,6 +170,14 @@ describe('usage metering and GET /v1/usage', () => {
     expect(body.message).toBeTruthy();
   });
 
+  it('with only `to`, reports from the first of its month; details name the field to change', async () => {
+    const { body } = await usage('?to=2026-04-15');
+    expect([body.from, body.to, body.days.length]).toEqual(['2026-04-01', '2026-04-15', 15]);
+    expect((await usage('?from=2026-05-30&to=2026-05-01')).body.details).toEqual([
+      { field: 'from', issue: 'invalid' },
+    ]);
+  });
+
   it('needs a key', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/v1/usage' });
     expect(res.statusCode).toBe(401);

@@ -37,6 +37,16 @@ function parseDay(day: string): number | null {
   return Number.isNaN(at) || new Date(at).toISOString().slice(0, 10) !== day ? null : at;
 }
 
+/** The default range: `from` the first of `to`'s month, `to` today. */
+export function defaultUsageRange(
+  today: string,
+  from: string | undefined,
+  to: string | undefined,
+): { from: string; to: string } {
+  const last = to ?? today;
+  return { from: from ?? `${last.slice(0, 8)}01`, to: last };
+}
+
 /**
  * The usage report of a scope for UTC days `from..to` (inclusive): one bucket per day, zeros
  * included; the tenant's free credits (granted, used, remaining) and all-time overage, which span
@@ -50,18 +60,19 @@ export async function buildUsageReport(
 ): Promise<UsageReportData> {
   const start = parseDay(from);
   const end = parseDay(to);
-  const bad = (message: string): never => {
+  const bad = (field: 'from' | 'to', message: string): never => {
     throw new KeyraError('invalid_usage_range', message, {
-      details: [{ field: start === null ? 'from' : 'to', issue: 'invalid' }],
+      details: [{ field, issue: 'invalid' }],
     });
   };
   if (start === null)
-    bad(`from ${JSON.stringify(from.slice(0, 40))} is not a UTC day (YYYY-MM-DD).`);
-  if (end === null) bad(`to ${JSON.stringify(to.slice(0, 40))} is not a UTC day (YYYY-MM-DD).`);
-  if (end! < start!) bad(`from (${from}) is after to (${to}).`);
+    bad('from', `from ${JSON.stringify(from.slice(0, 40))} is not a UTC day (YYYY-MM-DD).`);
+  if (end === null)
+    bad('to', `to ${JSON.stringify(to.slice(0, 40))} is not a UTC day (YYYY-MM-DD).`);
+  if (end! < start!) bad('from', `from (${from}) is after to (${to}).`);
   const days = (end! - start!) / DAY_MS + 1;
   if (days > USAGE_MAX_DAYS)
-    bad(`The range covers ${days} days; ask for at most ${USAGE_MAX_DAYS} at a time.`);
+    bad('from', `The range covers ${days} days; ask for at most ${USAGE_MAX_DAYS} at a time.`);
 
   const tenant = await storage.tenants.findById(scope.tenantId);
   if (!tenant) throw new KeyraError('invalid_api_key', "The key's tenant no longer exists.");

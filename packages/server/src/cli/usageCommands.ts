@@ -1,6 +1,7 @@
 import { Argument, Option, type Command } from 'commander';
 import {
   buildUsageReport,
+  defaultUsageRange,
   ENVIRONMENTS,
   isKeyraError,
   PLANS,
@@ -57,7 +58,7 @@ export function registerUsageCommands(program: Command): void {
     .addOption(
       new Option('--env <env>', 'one environment (default: both)').choices([...ENVIRONMENTS]),
     )
-    .option('--from <day>', 'first UTC day, YYYY-MM-DD (default: the first of this month)')
+    .option('--from <day>', "first UTC day, YYYY-MM-DD (default: the first of --to's month)")
     .option('--to <day>', 'last UTC day, YYYY-MM-DD (default: today)')
     .option('--database <url>', DATABASE_OPTION_HELP)
     .option('--json', 'print the reports as a JSON array')
@@ -72,9 +73,7 @@ export function registerUsageCommands(program: Command): void {
       }) => {
         await withStorage(flags.database, async (storage) => {
           const tenant = await findTenant(storage, flags.tenant);
-          const today = utcDay(systemClock.now());
-          const from = flags.from ?? `${today.slice(0, 8)}01`;
-          const to = flags.to ?? today;
+          const { from, to } = defaultUsageRange(utcDay(systemClock.now()), flags.from, flags.to);
           let reports: UsageReportData[];
           try {
             reports = await Promise.all(

@@ -19,7 +19,7 @@ export function stampJson(record: StampRecord, attester: EasAttester | null): St
     signature: record.signature,
     eas: {
       schema: STAMP_SCHEMA,
-      schema_uid: message?.schema ?? attester?.schemaUid ?? `0x${'0'.repeat(64)}`,
+      schema_uid: message?.schema ?? attester?.schemaUid ?? null,
       attester: offchain?.signer ?? null,
       offchain,
       onchain:

@@ -1,4 +1,4 @@
-import { buildUsageReport, utcDay, type Clock, type Storage } from '@keyra/core';
+import { buildUsageReport, defaultUsageRange, utcDay, type Clock, type Storage } from '@keyra/core';
 import { UsageQuery, UsageReport } from '@keyra/contract';
 import type { FastifyInstance } from 'fastify';
 import { ERROR_RESPONSES } from '../errorResponses.js';
@@ -17,19 +17,18 @@ export async function usageRoutes(
         tags: ['Usage'],
         summary: 'Metered verifications per day, free credits left and overage.',
         description:
-          "Every successful verification (device, passkey or voice) is metered exactly once. `from` and `to` are UTC days, inclusive (default: the first of this month to today; at most 366 days). Days count this environment; credits and overage are the tenant's, across both environments.",
+          "Every successful verification (device, passkey or voice) is metered exactly once. `from` and `to` are UTC days, inclusive (default: `to` today and `from` the first of `to`'s month; at most 366 days; a malformed or nonexistent day is `validation_failed`, a reversed or too long range `invalid_usage_range`). Days count this environment; credits and overage are the tenant's, across both environments.",
         querystring: UsageQuery,
         response: { 200: UsageReport, ...ERROR_RESPONSES },
       },
     },
     async (request) => {
-      const today = utcDay(clock.now());
-      return buildUsageReport(
-        storage,
-        scopeOf(request),
-        request.query.from ?? `${today.slice(0, 8)}01`,
-        request.query.to ?? today,
+      const { from, to } = defaultUsageRange(
+        utcDay(clock.now()),
+        request.query.from,
+        request.query.to,
       );
+      return buildUsageReport(storage, scopeOf(request), from, to);
     },
   );
 }
