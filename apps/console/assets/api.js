@@ -45,7 +45,12 @@ export function createApi(getKey, onRequest = () => {}) {
     const headers = { accept: 'application/json' };
     if (options.auth !== false) {
       const key = getKey();
-      if (!key) throw new ApiError(0, 'missing_key', 'Paste a sandbox API key first (step 0).');
+      if (!key)
+        throw new ApiError(
+          0,
+          'missing_key',
+          'Paste a sandbox API key in the "Sandbox API key" box first.',
+        );
       headers.authorization = `Bearer ${key}`;
     }
     if (body !== undefined) headers['content-type'] = 'application/json';

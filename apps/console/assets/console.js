@@ -1,0 +1,127 @@
+// The console page: the sandbox key (shared by every view), the request log, and the views
+// (`#playground`, `#usage`) switched by the URL's hash.
+
+import { ApiError, createApi } from './api.js';
+import { startPlayground } from './playground.js';
+import { startUsage } from './usage.js';
+import { $ } from './ui.js';
+
+const STORAGE = {
+  apiKey: 'keyra.playground.apiKey',
+  userId: 'keyra.playground.userId',
+  displayName: 'keyra.playground.displayName',
+};
+
+const VIEWS = {
+  playground: 'Playground · KEYRA Console',
+  usage: 'Usage · KEYRA Console',
+};
+
+const fields = {
+  apiKey: /** @type {HTMLInputElement} */ ($('api-key')),
+  userId: /** @type {HTMLInputElement} */ ($('user-id')),
+  displayName: /** @type {HTMLInputElement} */ ($('display-name')),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Key and user
+
+/** The key from the form; only sandbox keys are used. */
+function currentKey() {
+  const key = fields.apiKey.value.trim();
+  if (key.startsWith('sk_live_'))
+    throw new ApiError(0, 'live_key_refused', 'The console only takes sandbox keys (sk_test_…).');
+  if (key && !/^sk_test_[0-9A-Za-z]+$/.test(key))
+    throw new ApiError(
+      0,
+      'invalid_key',
+      'A sandbox key looks like sk_test_ followed by letters and digits.',
+    );
+  return key;
+}
+
+function currentUserId() {
+  const userId = fields.userId.value.trim();
+  if (!userId) throw new ApiError(0, 'missing_user', 'Enter a user id (step 0).');
+  return userId;
+}
+
+function saveSetup() {
+  const status = $('setup-status');
+  try {
+    const key = currentKey();
+    if (key) sessionStorage.setItem(STORAGE.apiKey, key);
+    else sessionStorage.removeItem(STORAGE.apiKey);
+    sessionStorage.setItem(STORAGE.userId, fields.userId.value.trim());
+    sessionStorage.setItem(STORAGE.displayName, fields.displayName.value.trim());
+    status.className = 'status';
+    status.textContent = key
+      ? `Key …${key.slice(-4)} kept for this tab. Approvals are for ${fields.userId.value.trim() || '(no user)'}.`
+      : 'No key yet: paste a sandbox key to start.';
+  } catch (error) {
+    status.className = 'status bad';
+    status.textContent = error.message;
+  }
+}
+
+function forgetKey() {
+  sessionStorage.removeItem(STORAGE.apiKey);
+  fields.apiKey.value = '';
+  saveSetup();
+  fields.apiKey.focus();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request log
+
+function logRequest(entry) {
+  const item = document.createElement('li');
+  const ok = entry.status >= 200 && entry.status < 300;
+  item.className = ok ? 'log-ok' : 'log-bad';
+  const status = entry.status === 0 ? 'no answer' : String(entry.status);
+  item.textContent = `${entry.method} ${entry.path} → ${status}${entry.code ? ` ${entry.code}` : ''} (${Math.round(entry.ms)} ms)`;
+  $('request-log').prepend(item);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views
+
+const api = createApi(currentKey, logRequest);
+const playground = startPlayground({
+  api,
+  currentUserId,
+  hasKey: () => Boolean(fields.apiKey.value.trim()),
+});
+const usage = startUsage({ api });
+
+function showView() {
+  const requested = location.hash.slice(1);
+  const view = requested in VIEWS ? requested : 'playground';
+  for (const element of document.querySelectorAll('[data-view]'))
+    /** @type {HTMLElement} */ (element).hidden = element.getAttribute('data-view') !== view;
+  for (const link of document.querySelectorAll('nav a[data-nav]')) {
+    if (link.getAttribute('data-nav') === view) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  document.title = VIEWS[view];
+  document.documentElement.dataset.currentView = view;
+  if (view === 'usage') usage.show();
+}
+
+$('setup-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  saveSetup();
+  if (document.documentElement.dataset.currentView === 'usage') usage.show();
+});
+for (const field of [fields.apiKey, fields.userId, fields.displayName])
+  field.addEventListener('change', saveSetup);
+$('forget-key').addEventListener('click', forgetKey);
+window.addEventListener('hashchange', showView);
+
+fields.apiKey.value = sessionStorage.getItem(STORAGE.apiKey) ?? '';
+fields.userId.value = sessionStorage.getItem(STORAGE.userId) || fields.userId.value;
+fields.displayName.value = sessionStorage.getItem(STORAGE.displayName) || fields.displayName.value;
+saveSetup();
+playground.restore();
+showView();
+document.documentElement.dataset.ready = 'true';
