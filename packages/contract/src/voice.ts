@@ -48,7 +48,8 @@ const ProjectionId = Type.String({
 const ParamsVersion = Type.String({
   minLength: 1,
   maxLength: 32,
-  description: 'Pins the speaker model and feature set; this server runs `v1`.',
+  description:
+    "Pins the speaker model and feature set: `v1` with the bundled classical back end; with `KEYRA_VOICE_BACKEND=neural`, the neural model's own version (docs/voice-model.md). Another value is a 400 `PARAMS_VERSION_UNSUPPORTED`.",
   examples: ['v1'],
 });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,9 @@ describe('sqlite specifics', () => {
     try {
       expect(existsSync(file)).toBe(true);
       expect(existsSync(`${file}-wal`)).toBe(true);
+      // Private to the server's user: the directory holds hashes and sealed secrets.
+      expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
+      expect(statSync(path.join(dir, 'nested')).mode & 0o777).toBe(0o700);
     } finally {
       await storage.close();
     }

@@ -57,7 +57,10 @@ export async function connectDatabase(
       throw new Error(
         'sqlite: URL needs a file path, e.g. sqlite:.keyra/keyra.db or sqlite::memory:',
       );
-    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    if (file !== ':memory:')
+      // 0700: the directory holds the database (hashes and sealed secrets) and, by default, the
+      // server secret; created directories are private to the server's user.
+      mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
     // `timeout` is SQLite's busy_timeout: writers wait for another connection's lock instead of failing.
     const database = new BetterSqlite3(file, { timeout: options.busyTimeoutMs ?? 5000 });
     try {
