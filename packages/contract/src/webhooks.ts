@@ -111,11 +111,28 @@ export const Event = Type.Object(
   },
   { additionalProperties: false },
 );
-export const EventList = Type.Object({ data: Type.Array(Event) }, { additionalProperties: false });
+export const EventList = Type.Object(
+  {
+    data: Type.Array(Event),
+    hasMore: Type.Boolean(),
+    nextCursor: Type.Union([Type.String(), Type.Null()], {
+      description: 'Pass as `cursor` for the next page; null on the last page.',
+    }),
+  },
+  { additionalProperties: false },
+);
 export const EventParams = Type.Object({ id: Type.String() }, { additionalProperties: false });
 export type EventParams = Static<typeof EventParams>;
 export const ListEventsQuery = Type.Object(
-  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })) },
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    type: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'Only events of this type.' }),
+    ),
+    cursor: Type.Optional(
+      Type.String({ maxLength: 200, description: 'The `nextCursor` of the previous page.' }),
+    ),
+  },
   { additionalProperties: false },
 );
 export type ListEventsQuery = Static<typeof ListEventsQuery>;

@@ -138,3 +138,10 @@ export {
   USAGE_MAX_DAYS,
   type UsageReportData,
 } from './usage/buildUsageReport.js';
+export {
+  decodeKeysetCursor,
+  encodeKeysetCursor,
+  toKeysetPage,
+  type KeysetCursor,
+  type KeysetPage,
+} from './pagination/keysetCursor.js';

@@ -196,8 +196,13 @@ export interface CeremonyStore {
 export interface EventStore {
   insert(event: EventRecord): Promise<void>;
   find(scope: Scope, id: string): Promise<EventRecord | null>;
-  /** Newest first. */
-  list(scope: Scope, limit: number): Promise<EventRecord[]>;
+  /** Newest first (createdAt desc, id desc), at most `limit`, optionally of one type and after a keyset position. */
+  list(
+    scope: Scope,
+    limit: number,
+    filter?: { type?: string },
+    after?: { createdAt: EpochMs; id: string },
+  ): Promise<EventRecord[]>;
 }
 
 export interface WebhookEndpointPatch {

@@ -363,6 +363,45 @@ describe('webhook delivery', () => {
   });
 });
 
+describe('GET /v1/events', () => {
+  it('pages newest first with a cursor, filters by type, and refuses a forged cursor', async () => {
+    const t = await createTestApp();
+    try {
+      const key = await t.key();
+      const scope = {
+        tenantId: (await t.storage.tenants.findByName('acme'))!.id,
+        environment: 'sandbox' as const,
+      };
+      for (let i = 0; i < 5; i++) {
+        await t.storage.events.insert({
+          id: `evt_page${i}aaaaaaaaaaaaaaaaaaaa`,
+          ...scope,
+          type: i % 2 ? 'device.paired' : 'challenge.approved',
+          data: { i },
+          createdAt: t.clock.now() + i,
+        });
+      }
+      const get = async (query: string) =>
+        (
+          await t.app.inject({ method: 'GET', url: `/v1/events${query}`, headers: bearer(key) })
+        ).json();
+      const first = await get('?limit=2');
+      expect(first.data.map((e: { data: { i: number } }) => e.data.i)).toEqual([4, 3]);
+      expect(first.hasMore).toBe(true);
+      const second = await get(`?limit=2&cursor=${first.nextCursor}`);
+      expect(second.data.map((e: { data: { i: number } }) => e.data.i)).toEqual([2, 1]);
+      const last = await get(`?limit=2&cursor=${second.nextCursor}`);
+      expect(last).toMatchObject({ hasMore: false, nextCursor: null });
+      expect(last.data.map((e: { data: { i: number } }) => e.data.i)).toEqual([0]);
+      const paired = await get('?type=device.paired');
+      expect(paired.data.map((e: { data: { i: number } }) => e.data.i)).toEqual([3, 1]);
+      expect((await get('?cursor=bm9wZQ')).code).toBe('invalid_cursor');
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('redelivery to a disabled endpoint', () => {
   it('is refused with the fix instead of queuing a delivery that would never be sent', async () => {
     const t = await createTestApp();

@@ -1106,6 +1106,28 @@ export function storageContract(target: StorageContractTarget): void {
           data: { deviceId: 'dev_1' },
           createdAt: T0,
         });
+        // One type, and keyset pages after a position (ties on createdAt broken by id).
+        expect(
+          (await storage.events.list(SANDBOX_A, 10, { type: 'device.paired' })).map((e) => e.id),
+        ).toEqual(['evt_1']);
+        await storage.events.insert({
+          id: 'evt_0',
+          tenantId: 'tnt_a',
+          environment: 'sandbox',
+          type: 'device.paired',
+          data: {},
+          createdAt: T0,
+        });
+        expect(
+          (await storage.events.list(SANDBOX_A, 10, {}, { createdAt: T0 + 1, id: 'evt_2' })).map(
+            (e) => e.id,
+          ),
+        ).toEqual(['evt_1', 'evt_0']);
+        expect(
+          (await storage.events.list(SANDBOX_A, 10, {}, { createdAt: T0, id: 'evt_1' })).map(
+            (e) => e.id,
+          ),
+        ).toEqual(['evt_0']);
       });
 
       it('keeps signing keys, retired ones included', async () => {

@@ -1,6 +1,8 @@
 import {
+  decodeKeysetCursor,
   formatTimestamp,
   isIdOf,
+  toKeysetPage,
   KeyraError,
   newId,
   queueDeliveries,
@@ -300,15 +302,29 @@ export async function webhookRoutes(
     {
       schema: {
         tags,
-        summary: 'List events, newest first.',
+        summary: 'List events, newest first, optionally of one type, with cursor pagination.',
         querystring: ListEventsQuery,
         response: { 200: EventList, ...ERROR_RESPONSES },
       },
     },
-    async (request) => ({
-      data: (await storage.events.list(scopeOf(request), request.query.limit ?? 20)).map(eventJson),
-    }),
+    async (request) => {
+      const { limit = 20, type, cursor } = request.query;
+      const after = cursor === undefined ? undefined : decodeKeysetCursor(cursor, EVENT_ID_PATTERN);
+      const page = toKeysetPage(
+        await storage.events.list(
+          scopeOf(request),
+          limit + 1,
+          type === undefined ? {} : { type },
+          after,
+        ),
+        limit,
+      );
+      return { data: page.data.map(eventJson), hasMore: page.hasMore, nextCursor: page.nextCursor };
+    },
   );
+
+  /** Event ids: `evt_` + base62. */
+  const EVENT_ID_PATTERN = /^evt_[0-9A-Za-z]{4,64}$/;
 
   const findEvent = async (scope: ReturnType<typeof scopeOf>, id: string): Promise<EventRecord> => {
     if (!isIdOf('event', id))

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { inTransaction } from '../inTransaction.js';
 import { challengeFromRow, challengeToRow } from '../rows.js';
 import type { Database, DatabaseKind } from '../schema.js';
+import { newestFirst } from '../newestFirst.js';
 
 export function createChallengeStore(db: Kysely<Database>, kind: DatabaseKind): ChallengeStore {
   return {
@@ -33,19 +34,7 @@ export function createChallengeStore(db: Kysely<Database>, kind: DatabaseKind): 
       if (filter.createdFrom !== undefined)
         query = query.where('created_at', '>=', filter.createdFrom);
       if (filter.createdTo !== undefined) query = query.where('created_at', '<', filter.createdTo);
-      if (after) {
-        query = query.where((eb) =>
-          eb.or([
-            eb('created_at', '<', after.createdAt),
-            eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)]),
-          ]),
-        );
-      }
-      const rows = await query
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(Math.max(0, Math.trunc(limit)))
-        .execute();
+      const rows = await newestFirst(query, limit, after).execute();
       return rows.map(challengeFromRow);
     },
 

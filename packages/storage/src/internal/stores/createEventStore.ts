@@ -2,6 +2,7 @@ import type { EventStore } from '@keyra/core';
 import type { Kysely } from 'kysely';
 import { eventFromRow } from '../rows.js';
 import type { Database } from '../schema.js';
+import { newestFirst } from '../newestFirst.js';
 
 export function createEventStore(db: Kysely<Database>): EventStore {
   return {
@@ -30,16 +31,14 @@ export function createEventStore(db: Kysely<Database>): EventStore {
       return row ? eventFromRow(row) : null;
     },
 
-    async list(scope, limit) {
-      const rows = await db
+    async list(scope, limit, filter = {}, after) {
+      let query = db
         .selectFrom('events')
         .selectAll()
         .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment)
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(Math.max(0, Math.trunc(limit)))
-        .execute();
+        .where('environment', '=', scope.environment);
+      if (filter.type !== undefined) query = query.where('type', '=', filter.type);
+      const rows = await newestFirst(query, limit, after).execute();
       return rows.map(eventFromRow);
     },
   };

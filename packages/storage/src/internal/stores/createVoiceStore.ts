@@ -10,6 +10,7 @@ import type { Kysely } from 'kysely';
 import { inTransaction } from '../inTransaction.js';
 import type { Database } from '../schema.js';
 import type { VerifyLogsTable, VoiceFingerprintsTable, VoicePhrasesTable } from './voiceTables.js';
+import { newestFirst } from '../newestFirst.js';
 
 function phraseFromRow(row: VoicePhrasesTable): VoicePhraseRecord {
   return {
@@ -334,19 +335,7 @@ export function createVoiceStore(db: Kysely<Database>): VoiceStore {
       if (filter.createdFrom !== undefined)
         query = query.where('created_at', '>=', filter.createdFrom);
       if (filter.createdTo !== undefined) query = query.where('created_at', '<', filter.createdTo);
-      if (after) {
-        query = query.where((eb) =>
-          eb.or([
-            eb('created_at', '<', after.createdAt),
-            eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)]),
-          ]),
-        );
-      }
-      const rows = await query
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(Math.max(0, Math.trunc(limit)))
-        .execute();
+      const rows = await newestFirst(query, limit, after).execute();
       return rows.map(logFromRow);
     },
   };
