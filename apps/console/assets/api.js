@@ -28,7 +28,8 @@ export class ApiError extends Error {
  */
 
 /**
- * Creates an API client that sends `Authorization: Bearer <key>` to this origin.
+ * Creates an API client for this origin that sends the key as `Authorization: Bearer <key>`, or
+ * as `x-api-key: <key>` to the Keywave voice routes under `/api/`.
  * @param {() => string} getKey returns the current sandbox key
  * @param {(entry: LogEntry) => void} [onRequest] told about every request, for the page's log
  */
@@ -51,7 +52,9 @@ export function createApi(getKey, onRequest = () => {}) {
           'missing_key',
           'Paste a sandbox API key in the "Sandbox API key" box first.',
         );
-      headers.authorization = `Bearer ${key}`;
+      // The Keywave voice API (`/api/v1/…`) takes its key the Keywave way; KEYRA's `/v1` as Bearer.
+      if (path.startsWith('/api/')) headers['x-api-key'] = key;
+      else headers.authorization = `Bearer ${key}`;
     }
     if (body !== undefined) headers['content-type'] = 'application/json';
     const started = performance.now();

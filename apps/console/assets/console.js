@@ -1,9 +1,10 @@
 // The console page: the sandbox key (shared by every view), the request log, and the views
-// (`#playground`, `#usage`) switched by the URL's hash.
+// (`#playground` with its voice flow, `#usage`) switched by the URL's hash.
 
 import { ApiError, createApi } from './api.js';
 import { startPlayground } from './playground.js';
 import { startUsage } from './usage.js';
+import { startVoice } from './voice.js';
 import { $ } from './ui.js';
 
 const STORAGE = {
@@ -92,6 +93,7 @@ const playground = startPlayground({
   currentUserId,
   hasKey: () => Boolean(fields.apiKey.value.trim()),
 });
+startVoice({ api, publicKeys: playground.publicKeys });
 const usage = startUsage({ api });
 
 function showView() {

@@ -19,7 +19,9 @@ const STORAGE = {
  *   currentUserId: () => string,
  *   hasKey: () => boolean,
  * }} context
- * @returns {{ restore: () => void }} `restore` reloads the challenge this tab was showing
+ * @returns {{ restore: () => void, publicKeys: () => Promise<{ jwks: unknown, published: Record<string, any> | null }> }}
+ *   `restore` reloads the challenge this tab was showing; `publicKeys` gives the JWKS and the stamp
+ *   configuration (fetched once), for the voice flow's proof and stamp checks
  */
 export function startPlayground({ api, currentUserId, hasKey }) {
   const fields = {
@@ -362,6 +364,7 @@ export function startPlayground({ api, currentUserId, hasKey }) {
   window.addEventListener('pagehide', () => window.clearInterval(countdown));
 
   return {
+    publicKeys,
     restore() {
       const challengeId = sessionStorage.getItem(STORAGE.challengeId);
       if (challengeId && hasKey())

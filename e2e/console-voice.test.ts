@@ -1,0 +1,352 @@
+// The playground's voice flow in a real headless Chromium, against a real `keyra serve --dev`.
+// Chromium's fake microphone plays a WAV file (--use-file-for-fake-audio-capture, read afresh each
+// time the page opens the microphone), so the page records with getUserMedia + MediaRecorder and
+// sends WebM/Opus as a browser does. The enrolment is flite-slt phrase recordings from shared/voice;
+// each prompt the server picks is synthesised at test time with the same flite voice, as in
+// e2e/voice.test.ts (an end-to-end test cannot pin the prompt generator).
+import { spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKeyra, startKeyra, type KeyraServer } from './helpers/keyraProcess.js';
+
+const CHROMIUM = process.env.KEYRA_CHROMIUM ?? '/usr/bin/chromium';
+/** shared/voice: `$KEYRA_VOICE_DATA`, else `../shared/voice` relative to the repository root. */
+const VOICE_DATA =
+  process.env.KEYRA_VOICE_DATA ?? fileURLToPath(new URL('../../shared/voice/', import.meta.url));
+const PHRASES = path.join(VOICE_DATA, 'phrases', 'wav');
+const inCi = process.env.CI === 'true';
+
+function hasTool(name: string): boolean {
+  // flite has no --version; `-lv` lists its voices.
+  return spawnSync(name, [name === 'flite' ? '-lv' : '-version'], { stdio: 'ignore' }).status === 0;
+}
+const missing = [
+  ...(existsSync(CHROMIUM) ? [] : [`Chromium at ${CHROMIUM} (apt-get install chromium)`]),
+  ...['flite', 'ffmpeg']
+    .filter((tool) => !hasTool(tool))
+    .map((tool) => `${tool} (apt-get install ${tool})`),
+  ...(existsSync(PHRASES) ? [] : [`the voice recordings at ${PHRASES} (set KEYRA_VOICE_DATA)`]),
+];
+if (missing.length > 0 && !inCi) {
+  console.warn(
+    `\n${'!'.repeat(78)}\n! SKIPPED e2e/console-voice.test.ts: needs ${missing.join(', ')}.\n` +
+      `! CI fails instead of skipping.\n${'!'.repeat(78)}\n`,
+  );
+}
+
+const SHOTS = fileURLToPath(new URL('../test-results/console-voice/', import.meta.url));
+/** With KEYRA_DOCS_SCREENSHOTS=true the screenshots named in docs/console.md are refreshed. */
+const DOCS_IMAGES = fileURLToPath(new URL('../docs/images/', import.meta.url));
+const updateDocs = process.env.KEYRA_DOCS_SCREENSHOTS === 'true';
+
+/** flite slt saying four phrases: about 10 s of one synthetic voice to enrol. */
+const ENROLL_FILES = ['01', '02', '03', '04'].map((n) => `flite_slt_${n}.wav`);
+/** Same voice, other words: for the phrase gate. Not part of the enrolment. */
+const OTHER_PHRASES = [
+  ['flite_slt_09.wav', 'white desert one seventy'],
+  ['flite_slt_10.wav', 'golden harbor ten fifteen'],
+] as const;
+
+function run(command: string, args: string[]): void {
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr}`);
+}
+
+/** Seconds of audio in a WAV file (16-bit PCM, as flite and shared/voice write them). */
+function wavSeconds(file: string): number {
+  const bytes = readFileSync(file);
+  const dataAt = bytes.indexOf('data');
+  return bytes.readUInt32LE(dataAt + 4) / bytes.readUInt32LE(28);
+}
+
+describe.skipIf(missing.length > 0 && !inCi)('console voice flow in headless Chromium', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'keyra-console-voice-'));
+  /** What the fake microphone plays; replaced between recordings. */
+  const microphone = path.join(dir, 'microphone.wav');
+  const enrollWav = path.join(dir, 'enroll.wav');
+  let server: KeyraServer;
+  let origin: string;
+  let key: string;
+  let context: BrowserContext;
+  let page: Page;
+  const requested: string[] = [];
+
+  /** Makes the fake microphone play `file` the next time the page opens it. */
+  function playOnMicrophone(file: string): void {
+    const next = path.join(dir, 'next.wav');
+    copyFileSync(file, next);
+    renameSync(next, microphone);
+  }
+
+  /** Records through the page for as long as `file` lasts, then presses Stop. */
+  async function speak(step: 'enroll' | 'verify', file: string): Promise<void> {
+    playOnMicrophone(file);
+    await page.click(`#${step}-record`);
+    await page.waitForSelector(`#${step}-recorder:not([hidden])`);
+    await page.waitForTimeout(wavSeconds(file) * 1000 + 600);
+    await page.click(`#${step}-stop`);
+  }
+
+  beforeAll(async () => {
+    if (missing.length > 0) throw new Error(`CI needs ${missing.join(', ')}.`);
+    mkdirSync(SHOTS, { recursive: true });
+    run('ffmpeg', [
+      '-v',
+      'error',
+      ...ENROLL_FILES.flatMap((name) => ['-i', path.join(PHRASES, name)]),
+      '-filter_complex',
+      `concat=n=${ENROLL_FILES.length}:v=0:a=1`,
+      enrollWav,
+    ]);
+    playOnMicrophone(enrollWav);
+    server = await startKeyra(['--dev'], { cwd: dir });
+    const created = await runKeyra(['keys', 'create', '--env', 'sandbox', '--json'], { cwd: dir });
+    expect(created.code, created.stderr).toBe(0);
+    key = (JSON.parse(created.stdout) as { key: string }).key;
+    // getUserMedia needs a secure context: http://localhost is one.
+    origin = `http://localhost:${new URL(server.url).port}`;
+
+    context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+        // Grant the microphone without a prompt and feed it from the file, once (no loop).
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-audio-capture=${microphone}%noloop`,
+      ],
+      viewport: { width: 1100, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('request', (request) => requested.push(request.url()));
+    await page.goto(`${origin}/console/playground`);
+    await page.waitForSelector('html[data-ready="true"]');
+  }, 60_000);
+
+  afterAll(async () => {
+    const errors = (server?.stdout() ?? '')
+      .split('\n')
+      .filter((line) => /"level":(50|60)/.test(line));
+    if (errors.length > 0) console.error(`keyra serve logged errors:\n${errors.join('\n')}`);
+    await context?.close();
+    await server?.stop('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Waits for a box to show a result or an error; says which (with the error's text). */
+  async function outcome(result: string, error: string): Promise<string> {
+    await page.waitForSelector(`#${result}:not([hidden]), #${error}:not([hidden])`, {
+      timeout: 20_000,
+    });
+    await page.waitForSelector('button[aria-busy="true"]', { state: 'detached' });
+    return (await page.isVisible(`#${error}`))
+      ? `error: ${(await page.textContent(`#${error}`)) ?? ''}`
+      : 'ok';
+  }
+
+  const text = async (selector: string): Promise<string> =>
+    ((await page.textContent(selector)) ?? '').trim();
+
+  /** Saves a screenshot in test-results/; `docs` ones also refresh docs/images/ on request. */
+  async function shoot(name: string, selector: string, docs = false): Promise<void> {
+    const file = path.join(SHOTS, `${name}.png`);
+    await page.locator(selector).screenshot({ path: file });
+    if (docs && updateDocs) copyFileSync(file, path.join(DOCS_IMAGES, `${name}.png`));
+  }
+
+  /**
+   * A screenshot from the top of `first` to the bottom of `last`, as wide as the card (`frame`)
+   * they are in; refreshes docs/images/ on request.
+   */
+  async function shootRange(name: string, frame: string, first: string, last: string) {
+    await page.mouse.move(0, 0);
+    const card = await page.locator(frame).boundingBox();
+    const top = await page.locator(first).boundingBox();
+    const bottom = await page.locator(last).boundingBox();
+    if (!card || !top || !bottom) throw new Error(`${frame}, ${first} or ${last} is not visible`);
+    // boundingBox() is relative to the viewport; a full-page clip to the document.
+    const scrollY = await page.evaluate<number>('window.scrollY');
+    const file = path.join(SHOTS, `${name}.png`);
+    await page.screenshot({
+      path: file,
+      fullPage: true,
+      clip: {
+        x: card.x - 8,
+        y: top.y + scrollY - 8,
+        width: card.width + 16,
+        height: bottom.y + bottom.height - top.y + 16,
+      },
+    });
+    if (updateDocs) copyFileSync(file, path.join(DOCS_IMAGES, `${name}.png`));
+  }
+
+  /** Each gate row as `name result` (e.g. `speaker passed`). */
+  const gates = async (): Promise<string[]> =>
+    Promise.all(
+      ['phrase', 'speaker', 'replay', 'quality'].map(
+        async (gate) =>
+          `${gate} ${await text(`#voice-gates tr[data-gate="${gate}"] td:nth-child(2)`)}`,
+      ),
+    );
+
+  const verifyLogs = async (wallet: string) => {
+    const res = await fetch(`${server.url}/api/v1/verify_logs?wallet=${wallet}`, {
+      headers: { 'x-api-key': key },
+    });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { data: { id: string; verified: boolean }[] }).data;
+  };
+
+  it('enrolls from the microphone, says the phrase and gets a verified proof and stamp', async () => {
+    await page.fill('#api-key', key);
+    await page.click('#setup-form button[type="submit"]');
+    await page.fill('#wallet', 'wallet_voice_e2e');
+
+    // V1: about 10 s through the microphone, with the timer running.
+    playOnMicrophone(enrollWav);
+    await page.click('#enroll-record');
+    await page.waitForSelector('#enroll-recorder:not([hidden])');
+    // The timer runs (the page's CSP forbids waitForFunction's eval, so a locator waits).
+    await page.locator('#enroll-timer', { hasText: '0:02' }).waitFor();
+    expect(await page.getAttribute('#enroll-record', 'aria-busy')).toBe('true');
+    await page.locator('#enroll-recorder').scrollIntoViewIfNeeded();
+    await shoot('playground-voice-recording', 'section:has(#enroll-record)', true);
+    await page.waitForTimeout(wavSeconds(enrollWav) * 1000 - 1400);
+    await page.click('#enroll-stop');
+    expect(await outcome('enroll-result', 'enroll-error')).toBe('ok');
+    expect(await page.isVisible('#enroll-recorder')).toBe(false);
+    expect(await text('#enroll-summary')).toMatch(/^Voice enrolled for wallet_voice_e2e: [\d.]+ s/);
+    const enrolled = JSON.parse(await text('#enroll-json')) as Record<string, unknown>;
+    expect(enrolled).toMatchObject({ enrolled: true, method: 'voice', projection_id: 'p0' });
+
+    // V2: the prompt, big, and its countdown.
+    await page.click('#get-phrase');
+    expect(await outcome('phrase-result', 'phrase-error')).toBe('ok');
+    const prompt = await text('#voice-prompt');
+    expect(prompt).toMatch(/^[a-z]+( [a-z]+){3}$/);
+    const phraseId = await text('#phrase-id');
+    expect(phraseId).toMatch(/^pc_/);
+    expect(await text('#phrase-expires')).toMatch(/\(in [12]:\d\d\)$/);
+
+    // V3: the same voice says it into the microphone.
+    const said = path.join(dir, 'prompt.wav');
+    run('flite', ['-voice', 'slt', '-t', prompt, '-o', said]);
+    await speak('verify', said);
+    expect(await outcome('verify-result', 'verify-error')).toBe('ok');
+    expect(await gates()).toEqual([
+      'phrase ✓passed',
+      'speaker ✓passed',
+      'replay ✓passed',
+      'quality ✓passed',
+    ]);
+    expect(await text('#voice-gates tr[data-gate="phrase"]')).toContain(`heard “${prompt}”`);
+    expect(await text('#voice-verdict')).toBe(
+      `Verified: every gate passed. The proof and its stamp are valid for phrase ${phraseId}.`,
+    );
+    expect(await page.locator('#verify-result .check-fail').count()).toBe(0);
+    // The proof's six checks and the stamp's five.
+    expect(await page.locator('#voice-proof-checks .check-pass').count()).toBe(6);
+    expect(await page.locator('#voice-stamp .check-pass').count()).toBe(5);
+    expect(await text('#voice-stamp [data-field="method"]')).toBe('voice');
+
+    // The ids on screen are the server's.
+    const logId = await text('#voice-log-id');
+    const [latest] = await verifyLogs('wallet_voice_e2e');
+    expect(latest).toMatchObject({ id: logId, verified: true });
+    const answer = JSON.parse(await text('#verify-json')) as {
+      proof: string;
+      stamp: { stamp_id: string };
+    };
+    expect(await text('#voice-proof-jws')).toBe(answer.proof);
+    const stamp = await fetch(`${server.url}/v1/stamps/${answer.stamp.stamp_id}`);
+    expect(stamp.status).toBe(200);
+    expect(await text('#voice-stamp [data-field="stamp_id"]')).toBe(answer.stamp.stamp_id);
+    expect(await text('#phrase-expires')).toContain('used: get a new phrase');
+    await shootRange(
+      'playground-voice',
+      'section:has(#get-phrase)',
+      'section:has(#get-phrase)',
+      '#voice-proof-checks',
+    );
+    await shootRange(
+      'playground-voice-stamp',
+      'section:has(#verify-record)',
+      '#voice-proof-checks',
+      'section:has(#verify-record)',
+    );
+
+    // The spent phrase again, recorded through the microphone: the server's error, as is.
+    await speak('verify', said);
+    expect(await outcome('verify-result', 'verify-error')).toMatch(/^error: /);
+    expect(await text('#verify-error .error-title')).toBe('400 PHRASE_ALREADY_USED');
+    expect(await text('#verify-error .error-title + p')).toContain(phraseId);
+    expect(await page.isVisible('#verify-result')).toBe(false);
+  }, 60_000);
+
+  it('shows a failed gate for the wrong words from a picked file, and client-side errors', async () => {
+    await page.click('#get-phrase');
+    expect(await outcome('phrase-result', 'phrase-error')).toBe('ok');
+    const prompt = await text('#voice-prompt');
+    const [file] = OTHER_PHRASES.find(([, words]) => words !== prompt) ?? OTHER_PHRASES[0];
+    await page.setInputFiles('#verify-file', path.join(PHRASES, file));
+    await page.click('#verify-upload');
+    expect(await outcome('verify-result', 'verify-error')).toBe('ok');
+    expect((await gates())[0]).toBe('phrase ✗failed');
+    expect(await text('#voice-verdict')).toMatch(/^Not verified: the phrase gate/);
+    expect(await text('#voice-proof-status')).toBe(
+      'none: a proof is issued only when every gate passes',
+    );
+    expect(await page.isVisible('#voice-stamp')).toBe(false);
+    const [latest] = await verifyLogs('wallet_voice_e2e');
+    expect(latest).toMatchObject({ id: await text('#voice-log-id'), verified: false });
+    await shootRange(
+      'playground-voice-failed',
+      'section:has(#verify-record)',
+      'section:has(#verify-record)',
+      '#voice-proof-status',
+    );
+
+    // Nothing picked, and a wallet id the API would refuse: said before anything is sent.
+    await page.setInputFiles('#enroll-file', []);
+    await page.click('#enroll-upload');
+    expect(await outcome('enroll-result', 'enroll-error')).toMatch(/^error: /);
+    expect(await text('#enroll-error .error-title')).toBe('no_file');
+    await page.fill('#wallet', 'not a wallet');
+    await page.click('#get-phrase');
+    expect(await outcome('phrase-result', 'phrase-error')).toMatch(/^error: /);
+    expect(await text('#phrase-error .error-title')).toBe('invalid_wallet');
+
+    // A refused microphone says what to do (the browser's refusal, as getUserMedia reports it).
+    await page.fill('#wallet', 'wallet_voice_e2e');
+    await page.evaluate(
+      'navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException("Permission denied", "NotAllowedError"))',
+    );
+    await page.click('#verify-record');
+    expect(await outcome('verify-result', 'verify-error')).toMatch(/^error: /);
+    expect(await text('#verify-error .error-title')).toBe('microphone_denied');
+    expect(await text('#verify-error .error-title + p')).toContain('set Microphone to Allow');
+    await shoot('playground-voice-microphone-denied', 'section:has(#verify-record)');
+
+    // Every request went to this origin.
+    expect(requested.filter((url) => !url.startsWith(`${origin}/`))).toEqual([]);
+  }, 30_000);
+});
