@@ -3,7 +3,13 @@ import { createRequire } from 'node:module';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EasSdk } from '../src/stamps/loadEas.js';
-import { approve, pairSimulator, reject, type PairedSimulator } from './helpers/simulator.js';
+import {
+  approve,
+  pairSimulator,
+  reject,
+  signChallenge,
+  type PairedSimulator,
+} from './helpers/simulator.js';
 import { bearer, createTestApp, type TestApp } from './helpers/testApp.js';
 
 // The EAS SDK's own verification (loaded with require: its ESM build does not load on Node 20).
@@ -56,30 +62,19 @@ describe('stamps', () => {
   });
   afterEach(async () => t.close());
 
-  async function approved(body: Record<string, unknown>, decide = approve) {
-    const created = await t.app.inject({
-      method: 'POST',
-      url: '/v1/challenges',
-      headers: bearer(key),
-      payload: {
-        action: 'transfer.approve',
-        userId: 'usr_8f2a',
-        payload: { amount: 12500 },
-        ...body,
-      },
-    });
-    expect(created.statusCode).toBe(201);
-    const id = created.json().id as string;
-    const full = (
-      await t.app.inject({ method: 'GET', url: `/v1/challenges/${id}`, headers: bearer(key) })
-    ).json();
-    const signed = decide(device.state, full.digest);
-    device.state = signed.state;
+  async function approved(fields: Record<string, unknown>, decide = approve) {
+    const { id, body } = await signChallenge(
+      t.app,
+      key,
+      device,
+      { action: 'transfer.approve', userId: 'usr_8f2a', payload: { amount: 12500 }, ...fields },
+      decide,
+    );
     const res = await t.app.inject({
       method: 'POST',
       url: `/v1/challenges/${id}/verify`,
       headers: bearer(key),
-      payload: { deviceId: device.deviceId, attestation: signed.response },
+      payload: body,
     });
     expect(res.statusCode, res.body).toBe(200);
     return { id, res: res.json() };

@@ -1,6 +1,12 @@
 import { createApiKey } from '@keyra/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { approve, pairSimulator, reject, type PairedSimulator } from './helpers/simulator.js';
+import {
+  approve,
+  pairSimulator,
+  reject,
+  signChallenge,
+  type PairedSimulator,
+} from './helpers/simulator.js';
 import { bearer, createTestApp, type TestApp } from './helpers/testApp.js';
 
 describe('usage metering and GET /v1/usage', () => {
@@ -24,21 +30,8 @@ describe('usage metering and GET /v1/usage', () => {
     return { status: res.statusCode, body: res.json() };
   };
 
-  async function signedChallenge(apiKey = key, who = device, decide = approve) {
-    const created = await t.app.inject({
-      method: 'POST',
-      url: '/v1/challenges',
-      headers: bearer(apiKey),
-      payload: { action: 'wire.send', userId: 'usr_1' },
-    });
-    const id = created.json().id as string;
-    const full = (
-      await t.app.inject({ method: 'GET', url: `/v1/challenges/${id}`, headers: bearer(apiKey) })
-    ).json();
-    const signed = decide(who.state, full.digest);
-    who.state = signed.state;
-    return { id, body: { deviceId: who.deviceId, attestation: signed.response } };
-  }
+  const signedChallenge = (apiKey = key, who = device, decide = approve) =>
+    signChallenge(t.app, apiKey, who, { action: 'wire.send', userId: 'usr_1' }, decide);
 
   const verify = (id: string, body: object, headers: Record<string, string> = {}, apiKey = key) =>
     t.app.inject({

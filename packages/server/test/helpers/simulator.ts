@@ -71,3 +71,31 @@ export function approve(
 export function reject(state: AuthenticatorState, digestHex: string) {
   return rejectChallenge(state, { digestHex, rpId: 'localhost' });
 }
+
+/**
+ * Creates a challenge (`fields` carries action, userId and any other create fields), has the
+ * simulator sign its answer (approve unless `decide` says otherwise), and returns the challenge id
+ * with the body `POST /v1/challenges/:id/verify` takes. Advances the simulator's counter.
+ */
+export async function signChallenge(
+  app: FastifyInstance,
+  key: string,
+  device: PairedSimulator,
+  fields: Record<string, unknown>,
+  decide: typeof approve | typeof reject = approve,
+): Promise<{ id: string; body: { deviceId: string; attestation: unknown } }> {
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/challenges',
+    headers: bearer(key),
+    payload: fields,
+  });
+  if (created.statusCode !== 201) throw new Error(`create failed: ${created.body}`);
+  const id = created.json().id as string;
+  const full = (
+    await app.inject({ method: 'GET', url: `/v1/challenges/${id}`, headers: bearer(key) })
+  ).json();
+  const signed = decide(device.state, full.digest);
+  device.state = signed.state;
+  return { id, body: { deviceId: device.deviceId, attestation: signed.response } };
+}
