@@ -313,6 +313,8 @@ describe('the mirror worker', () => {
     const failed = await storage.stamps.findById('stp_retry0000000000000001');
     expect(failed).toMatchObject({ chainStatus: 'pending', chainAttempts: 1, chainTxHash: null });
     expect(failed!.chainError).toBeTruthy();
+    // last_error is public on the stamp: the RPC URL (often carrying an API key) never shows.
+    expect(failed!.chainError).not.toContain('127.0.0.1:9');
 
     const up = await mirrorWith(easEnv());
     await up.runOnce();

@@ -37,9 +37,20 @@ const LEASE_MS = 120_000;
 const PENDING_RECHECK_MS = 15_000;
 const MAX_ERROR_CHARS = 300;
 
-function describe(error: unknown): string {
-  const e = error as { shortMessage?: string; message?: string };
-  return String(e.shortMessage ?? e.message ?? error).slice(0, MAX_ERROR_CHARS);
+/**
+ * A short, public-safe reason: `last_error` is shown on the public stamp, so the RPC URL (which
+ * often embeds a provider API key) is masked wherever it appears.
+ */
+function describeWith(rpcUrl: string): (error: unknown) => string {
+  const url = new URL(rpcUrl);
+  // Longest first, so a URL is masked whole before its host or host name alone.
+  const secrets = [rpcUrl, url.origin, url.host, url.hostname].filter(Boolean);
+  return (error) => {
+    const e = error as { shortMessage?: string; message?: string };
+    let text = String(e.shortMessage ?? e.message ?? error);
+    for (const secret of secrets) text = text.split(secret).join('[rpc]');
+    return text.slice(0, MAX_ERROR_CHARS);
+  };
 }
 
 /**
@@ -56,6 +67,7 @@ export function startChainMirror(options: ChainMirrorOptions): ChainMirror {
   const modules = loadEas();
   if (!modules) throw new Error('On-chain mirroring needs the optional EAS packages.');
   const { sdk, ethers } = modules;
+  const describe = describeWith(config.chain.rpcUrl);
   const pollMs = options.pollMs ?? 1000;
   const receiptTimeoutMs = options.receiptTimeoutMs ?? 60_000;
   const retryAt = options.retryAt ?? ((attempts, now) => nextAttemptAt(attempts, now));
