@@ -1,5 +1,6 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { challengeDigest, payloadDigest } from '@keyra/core';
+import { challengeDigest, payloadDigest, verifyChallenge } from '@keyra/core';
+import { loadApprovalServices } from '../src/approval/loadApprovalServices.js';
 import { setSignCount } from '@keyra/device';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, type TestApp } from './helpers/testApp.js';
@@ -313,6 +314,52 @@ describe('human approval with a KEYRA ONE simulator', () => {
         })
       ).json().code,
     ).toBe('attestation_invalid');
+  });
+
+  it('a duplicate verify that read the challenge before the winner committed is a 409, not a clone', async () => {
+    const { id, digest } = await newChallenge();
+    const body = { deviceId: device.deviceId, attestation: approve(device.state, digest).response };
+    const scope = {
+      tenantId: (await t.storage.tenants.findByName('acme'))!.id,
+      environment: 'sandbox' as const,
+    };
+    const stale = await t.storage.challenges.find(scope, id);
+    expect((await verify(id, body)).statusCode).toBe(200);
+    // The loser of the race: its first read of the challenge saw it still pending, its read of
+    // the device saw the winner's counter. Replayed deterministically with a stale first read.
+    let firstRead = true;
+    const racing = {
+      ...t.storage,
+      challenges: {
+        ...t.storage.challenges,
+        find: async (...args: Parameters<typeof t.storage.challenges.find>) => {
+          if (firstRead) {
+            firstRead = false;
+            return stale;
+          }
+          return t.storage.challenges.find(...args);
+        },
+      },
+    };
+    const approval = await loadApprovalServices(t.storage, t.serverSecret, t.config, t.clock.now());
+    await expect(
+      verifyChallenge(scope, id, body, {
+        storage: racing,
+        rp: approval.rp,
+        trust: approval.trust,
+        signer: approval.signer,
+        stamps: approval.stamps,
+        now: t.clock.now(),
+      }),
+    ).rejects.toMatchObject({ code: 'challenge_already_used' });
+    const status = (
+      await t.app.inject({
+        method: 'GET',
+        url: `/v1/devices/${device.deviceId}`,
+        headers: bearer(key),
+      })
+    ).json();
+    expect(status).toMatchObject({ status: 'active' });
   });
 
   it('answers 410 challenge_expired after the TTL', async () => {

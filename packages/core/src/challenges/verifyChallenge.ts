@@ -93,6 +93,13 @@ export async function verifyChallenge(
 
   const result = await verifyAssertion(device, input.attestation, signed, deps.rp, deps.trust);
   if (result.outcome === 'counter_regression') {
+    // A duplicate of a verify that just won (the same signature, sent twice at once) read the
+    // challenge before that verify committed and the device after: it is a used challenge, not a
+    // cloned device. Only a stale counter on a still-open challenge disables the device.
+    const current = await storage.challenges.find(scope, challenge.id);
+    if (current && current.deviceId === device.id && result.newCounter === device.signCount) {
+      assertDecidable(challenge, effectiveStatus(current, now));
+    }
     await storage.devices.disable(scope, device.id, 'counter_regression', now);
     refuse(
       `Device ${device.id} sent signature counter ${result.newCounter} after ${device.signCount}: it may have been cloned and is now disabled.`,
