@@ -3,37 +3,12 @@
 // through the page, the stamp panel shows the stamp the API serves, and the Usage view shows the
 // numbers of GET /v1/usage.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runKeyra, startKeyra, type KeyraServer } from './helpers/keyraProcess.js';
+import { browserTestNeeds, consoleBrowser } from './helpers/consoleBrowser.js';
+import { runKeyra } from './helpers/keyraProcess.js';
 
-const CHROMIUM = process.env.KEYRA_CHROMIUM ?? '/usr/bin/chromium';
-const inCi = process.env.CI === 'true';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && !inCi) {
-  console.warn(
-    `\n${'!'.repeat(78)}\n! SKIPPED e2e/console-usage.test.ts: no Chromium at ${CHROMIUM}.\n` +
-      `! Install it (apt-get install chromium) or set KEYRA_CHROMIUM; CI fails instead of skipping.\n${'!'.repeat(78)}\n`,
-  );
-}
-
-const SHOTS = fileURLToPath(new URL('../test-results/console-usage/', import.meta.url));
-/** With KEYRA_DOCS_SCREENSHOTS=true the screenshots named in docs/console.md are refreshed. */
-const DOCS_IMAGES = fileURLToPath(new URL('../docs/images/', import.meta.url));
-const updateDocs = process.env.KEYRA_DOCS_SCREENSHOTS === 'true';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+const needs = browserTestNeeds('e2e/console-usage.test.ts');
 
 interface Counts {
   verifications: number;
@@ -65,114 +40,21 @@ const count = (value: number): string => new Intl.NumberFormat('en-US').format(v
 const utcDay = (offsetDays = 0): string =>
   new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
-describe.skipIf(!hasChromium && !inCi)('console usage and stamps in headless Chromium', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'keyra-console-usage-'));
-  let server: KeyraServer;
-  let origin: string;
-  let key: string;
-  let context: BrowserContext;
+describe.skipIf(needs.skip)('console usage and stamps in headless Chromium', () => {
+  const ui = consoleBrowser({ name: 'console-usage', virtualAuthenticator: true });
+  const { getJson, outcome, text, shoot, shootRange } = ui;
   let page: Page;
   let stampId: string;
-  const requested: string[] = [];
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`Chromium is required in CI: no executable at ${CHROMIUM}.`);
-    mkdirSync(SHOTS, { recursive: true });
-    server = await startKeyra(['--dev'], { cwd: dir });
-    const created = await runKeyra(['keys', 'create', '--env', 'sandbox', '--json'], { cwd: dir });
-    expect(created.code, created.stderr).toBe(0);
-    key = (JSON.parse(created.stdout) as { key: string }).key;
-    // WebAuthn needs a secure context and the dev relying party is `localhost`: not 127.0.0.1.
-    origin = `http://localhost:${new URL(server.url).port}`;
-
-    context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1100, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('request', (request) => requested.push(request.url()));
-    const cdp = await context.newCDPSession(page);
-    // The virtual authenticator must exist before the page loads.
-    await cdp.send('WebAuthn.enable', { enableUI: false });
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
-    await page.goto(`${origin}/console/playground`);
-    await page.waitForSelector('html[data-ready="true"]');
+    needs.check();
+    page = await ui.open();
   }, 60_000);
 
-  afterAll(async () => {
-    const errors = (server?.stdout() ?? '')
-      .split('\n')
-      .filter((line) => /"level":(50|60)/.test(line));
-    if (errors.length > 0) console.error(`keyra serve logged errors:\n${errors.join('\n')}`);
-    await context?.close();
-    await server?.stop('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const getJson = async <T>(url: string, auth = true): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${server.url}${url}`, {
-      headers: auth ? { authorization: `Bearer ${key}` } : {},
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  };
-
-  /** Waits for a box to show a result or an error; says which (with the error's text). */
-  async function outcome(result: string, error: string): Promise<string> {
-    await page.waitForSelector(`#${result}:not([hidden]), #${error}:not([hidden])`, {
-      timeout: 15_000,
-    });
-    await page.waitForSelector('button[aria-busy="true"]', { state: 'detached' });
-    return (await page.isVisible(`#${error}`))
-      ? `error: ${(await page.textContent(`#${error}`)) ?? ''}`
-      : 'ok';
-  }
-
-  /** Saves a screenshot in test-results/; `docs` ones also refresh docs/images/ on request. */
-  async function shoot(name: string, selector?: string, docs = false): Promise<void> {
-    const file = path.join(SHOTS, `${name}.png`);
-    if (selector) await page.locator(selector).screenshot({ path: file });
-    else await page.screenshot({ path: file, fullPage: true });
-    if (docs && updateDocs) copyFileSync(file, path.join(DOCS_IMAGES, `${name}.png`));
-  }
-
-  /** A screenshot from the top of one element to the bottom of another, for the docs. */
-  async function shootRange(name: string, first: string, last: string): Promise<void> {
-    const top = await page.locator(first).boundingBox();
-    const bottom = await page.locator(last).boundingBox();
-    if (!top || !bottom) throw new Error(`${first} or ${last} is not visible`);
-    // boundingBox() is relative to the viewport; a full-page clip to the document.
-    const scrollY = await page.evaluate<number>('window.scrollY');
-    const margin = 12;
-    const file = path.join(SHOTS, `${name}.png`);
-    await page.screenshot({
-      path: file,
-      fullPage: true,
-      clip: {
-        x: top.x - margin,
-        y: top.y + scrollY - margin,
-        width: top.width + 2 * margin,
-        height: bottom.y + bottom.height - top.y + 2 * margin,
-      },
-    });
-    if (updateDocs) copyFileSync(file, path.join(DOCS_IMAGES, `${name}.png`));
-  }
-
-  const text = async (selector: string): Promise<string> =>
-    ((await page.textContent(selector)) ?? '').trim();
+  afterAll(() => ui.close());
 
   it('approves a stamped challenge with a passkey and shows the stamp the API serves', async () => {
-    await page.fill('#api-key', key);
+    await page.fill('#api-key', ui.key);
     await page.fill('#user-id', 'usr_stamp');
     await page.click('#setup-form button[type="submit"]');
     await page.click('#register');
@@ -231,11 +113,11 @@ describe.skipIf(!hasChromium && !inCi)('console usage and stamps in headless Chr
 
     // The link works without a key: it is the public lookup.
     const [popup] = await Promise.all([
-      context.waitForEvent('page'),
+      ui.context.waitForEvent('page'),
       page.click('#approve-stamp [data-field="stamp_id"] a'),
     ]);
     await popup.waitForLoadState();
-    expect(popup.url()).toBe(`${origin}/v1/stamps/${stampId}`);
+    expect(popup.url()).toBe(`${ui.origin}/v1/stamps/${stampId}`);
     expect(JSON.parse((await popup.locator('pre').first().textContent()) ?? '')).toMatchObject({
       stamp_id: stampId,
     });
@@ -341,7 +223,7 @@ describe.skipIf(!hasChromium && !inCi)('console usage and stamps in headless Chr
     );
     expect(await page.locator('#usage-chart .chart-day').count()).toBe(31);
 
-    const plan = await runKeyra(['tenants', 'plan', 'default', 'production'], { cwd: dir });
+    const plan = await runKeyra(['tenants', 'plan', 'default', 'production'], { cwd: ui.dir });
     expect(plan.code, plan.stderr).toBe(0);
     await page.click('button[data-usage-range="month"]');
     await page.waitForSelector('#usage-load[aria-busy="true"]', { state: 'detached' });
@@ -374,14 +256,14 @@ describe.skipIf(!hasChromium && !inCi)('console usage and stamps in headless Chr
   }, 30_000);
 
   it('opens a view from the URL and only ever talks to its own origin', async () => {
-    await page.goto(`${origin}/console/#usage`);
+    await page.goto(`${ui.origin}/console/#usage`);
     await page.waitForSelector('html[data-ready="true"]');
     await page.waitForSelector('#usage-result:not([hidden])');
     expect(await page.isVisible('#approve')).toBe(false);
     expect(await page.isVisible('#user-id')).toBe(false);
     expect(await text('#usage-credits-used')).toBe('1');
 
-    await page.goto(`${origin}/console/playground`);
+    await page.goto(`${ui.origin}/console/playground`);
     await page.waitForSelector('html[data-ready="true"]');
     expect(await page.isVisible('#approve')).toBe(true);
     expect(await page.isVisible('#usage-form')).toBe(false);
@@ -393,7 +275,7 @@ describe.skipIf(!hasChromium && !inCi)('console usage and stamps in headless Chr
     expect(await outcome('usage-result', 'usage-error')).toMatch(/^error: /);
     expect(await text('#usage-error .error-title')).toBe('missing_key');
 
-    expect(requested.filter((url) => !url.startsWith(`${origin}/`))).toEqual([]);
+    expect(ui.requested.filter((url) => !url.startsWith(`${ui.origin}/`))).toEqual([]);
     expect(await page.evaluate<number>('window.localStorage.length')).toBe(0);
   }, 30_000);
 });

@@ -5,51 +5,28 @@
 // each prompt the server picks is synthesised at test time with the same flite voice, as in
 // e2e/voice.test.ts (an end-to-end test cannot pin the prompt generator).
 import { spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-} from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runKeyra, startKeyra, type KeyraServer } from './helpers/keyraProcess.js';
-
-const CHROMIUM = process.env.KEYRA_CHROMIUM ?? '/usr/bin/chromium';
+import { browserTestNeeds, consoleBrowser } from './helpers/consoleBrowser.js';
 /** shared/voice: `$KEYRA_VOICE_DATA`, else `../shared/voice` relative to the repository root. */
 const VOICE_DATA =
   process.env.KEYRA_VOICE_DATA ?? fileURLToPath(new URL('../../shared/voice/', import.meta.url));
 const PHRASES = path.join(VOICE_DATA, 'phrases', 'wav');
-const inCi = process.env.CI === 'true';
 
 function hasTool(name: string): boolean {
   // flite has no --version; `-lv` lists its voices.
   return spawnSync(name, [name === 'flite' ? '-lv' : '-version'], { stdio: 'ignore' }).status === 0;
 }
-const missing = [
-  ...(existsSync(CHROMIUM) ? [] : [`Chromium at ${CHROMIUM} (apt-get install chromium)`]),
+const needs = browserTestNeeds('e2e/console-voice.test.ts', [
   ...['flite', 'ffmpeg']
     .filter((tool) => !hasTool(tool))
     .map((tool) => `${tool} (apt-get install ${tool})`),
   ...(existsSync(PHRASES) ? [] : [`the voice recordings at ${PHRASES} (set KEYRA_VOICE_DATA)`]),
-];
-if (missing.length > 0 && !inCi) {
-  console.warn(
-    `\n${'!'.repeat(78)}\n! SKIPPED e2e/console-voice.test.ts: needs ${missing.join(', ')}.\n` +
-      `! CI fails instead of skipping.\n${'!'.repeat(78)}\n`,
-  );
-}
-
-const SHOTS = fileURLToPath(new URL('../test-results/console-voice/', import.meta.url));
-/** With KEYRA_DOCS_SCREENSHOTS=true the screenshots named in docs/console.md are refreshed. */
-const DOCS_IMAGES = fileURLToPath(new URL('../docs/images/', import.meta.url));
-const updateDocs = process.env.KEYRA_DOCS_SCREENSHOTS === 'true';
+]);
 
 /** flite slt saying four phrases: about 10 s of one synthetic voice to enrol. */
 const ENROLL_FILES = ['01', '02', '03', '04'].map((n) => `flite_slt_${n}.wav`);
@@ -71,17 +48,24 @@ function wavSeconds(file: string): number {
   return bytes.readUInt32LE(dataAt + 4) / bytes.readUInt32LE(28);
 }
 
-describe.skipIf(missing.length > 0 && !inCi)('console voice flow in headless Chromium', () => {
+describe.skipIf(needs.skip)('console voice flow in headless Chromium', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'keyra-console-voice-'));
   /** What the fake microphone plays; replaced between recordings. */
   const microphone = path.join(dir, 'microphone.wav');
   const enrollWav = path.join(dir, 'enroll.wav');
-  let server: KeyraServer;
-  let origin: string;
-  let key: string;
-  let context: BrowserContext;
+  const ui = consoleBrowser({
+    name: 'console-voice',
+    dir,
+    args: [
+      // Grant the microphone without a prompt and feed it from the file, once (no loop).
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${microphone}%noloop`,
+    ],
+    outcomeTimeout: 20_000,
+  });
+  const { outcome, text, shoot } = ui;
   let page: Page;
-  const requested: string[] = [];
 
   /** Makes the fake microphone play `file` the next time the page opens it. */
   function playOnMicrophone(file: string): void {
@@ -100,8 +84,7 @@ describe.skipIf(missing.length > 0 && !inCi)('console voice flow in headless Chr
   }
 
   beforeAll(async () => {
-    if (missing.length > 0) throw new Error(`CI needs ${missing.join(', ')}.`);
-    mkdirSync(SHOTS, { recursive: true });
+    needs.check();
     run('ffmpeg', [
       '-v',
       'error',
@@ -111,92 +94,23 @@ describe.skipIf(missing.length > 0 && !inCi)('console voice flow in headless Chr
       enrollWav,
     ]);
     playOnMicrophone(enrollWav);
-    server = await startKeyra(['--dev'], { cwd: dir });
-    const created = await runKeyra(['keys', 'create', '--env', 'sandbox', '--json'], { cwd: dir });
-    expect(created.code, created.stderr).toBe(0);
-    key = (JSON.parse(created.stdout) as { key: string }).key;
-    // getUserMedia needs a secure context: http://localhost is one.
-    origin = `http://localhost:${new URL(server.url).port}`;
-
-    context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-        // Grant the microphone without a prompt and feed it from the file, once (no loop).
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-        `--use-file-for-fake-audio-capture=${microphone}%noloop`,
-      ],
-      viewport: { width: 1100, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('request', (request) => requested.push(request.url()));
-    await page.goto(`${origin}/console/playground`);
-    await page.waitForSelector('html[data-ready="true"]');
+    page = await ui.open();
   }, 60_000);
 
-  afterAll(async () => {
-    const errors = (server?.stdout() ?? '')
-      .split('\n')
-      .filter((line) => /"level":(50|60)/.test(line));
-    if (errors.length > 0) console.error(`keyra serve logged errors:\n${errors.join('\n')}`);
-    await context?.close();
-    await server?.stop('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  /** Waits for a box to show a result or an error; says which (with the error's text). */
-  async function outcome(result: string, error: string): Promise<string> {
-    await page.waitForSelector(`#${result}:not([hidden]), #${error}:not([hidden])`, {
-      timeout: 20_000,
-    });
-    await page.waitForSelector('button[aria-busy="true"]', { state: 'detached' });
-    return (await page.isVisible(`#${error}`))
-      ? `error: ${(await page.textContent(`#${error}`)) ?? ''}`
-      : 'ok';
-  }
-
-  const text = async (selector: string): Promise<string> =>
-    ((await page.textContent(selector)) ?? '').trim();
-
-  /** Saves a screenshot in test-results/; `docs` ones also refresh docs/images/ on request. */
-  async function shoot(name: string, selector: string, docs = false): Promise<void> {
-    const file = path.join(SHOTS, `${name}.png`);
-    await page.locator(selector).screenshot({ path: file });
-    if (docs && updateDocs) copyFileSync(file, path.join(DOCS_IMAGES, `${name}.png`));
-  }
+  afterAll(() => ui.close());
 
   /**
    * A screenshot from the top of `first` to the bottom of `last`, as wide as the card (`frame`)
    * they are in; refreshes docs/images/ on request.
    */
-  async function shootRange(name: string, frame: string, first: string, last: string) {
+  async function shootRange(
+    name: string,
+    frame: string,
+    first: string,
+    last: string,
+  ): Promise<void> {
     await page.mouse.move(0, 0);
-    const card = await page.locator(frame).boundingBox();
-    const top = await page.locator(first).boundingBox();
-    const bottom = await page.locator(last).boundingBox();
-    if (!card || !top || !bottom) throw new Error(`${frame}, ${first} or ${last} is not visible`);
-    // boundingBox() is relative to the viewport; a full-page clip to the document.
-    const scrollY = await page.evaluate<number>('window.scrollY');
-    const file = path.join(SHOTS, `${name}.png`);
-    await page.screenshot({
-      path: file,
-      fullPage: true,
-      clip: {
-        x: card.x - 8,
-        y: top.y + scrollY - 8,
-        width: card.width + 16,
-        height: bottom.y + bottom.height - top.y + 16,
-      },
-    });
-    if (updateDocs) copyFileSync(file, path.join(DOCS_IMAGES, `${name}.png`));
+    await ui.shootRange(name, first, last, { frame, margin: 8 });
   }
 
   /** Each gate row as `name result` (e.g. `speaker passed`). */
@@ -209,15 +123,15 @@ describe.skipIf(missing.length > 0 && !inCi)('console voice flow in headless Chr
     );
 
   const verifyLogs = async (wallet: string) => {
-    const res = await fetch(`${server.url}/api/v1/verify_logs?wallet=${wallet}`, {
-      headers: { 'x-api-key': key },
+    const res = await fetch(`${ui.server.url}/api/v1/verify_logs?wallet=${wallet}`, {
+      headers: { 'x-api-key': ui.key },
     });
     expect(res.status).toBe(200);
     return ((await res.json()) as { data: { id: string; verified: boolean }[] }).data;
   };
 
   it('enrolls from the microphone, says the phrase and gets a verified proof and stamp', async () => {
-    await page.fill('#api-key', key);
+    await page.fill('#api-key', ui.key);
     await page.click('#setup-form button[type="submit"]');
     await page.fill('#wallet', 'wallet_voice_e2e');
 
@@ -277,7 +191,7 @@ describe.skipIf(missing.length > 0 && !inCi)('console voice flow in headless Chr
       stamp: { stamp_id: string };
     };
     expect(await text('#voice-proof-jws')).toBe(answer.proof);
-    const stamp = await fetch(`${server.url}/v1/stamps/${answer.stamp.stamp_id}`);
+    const stamp = await fetch(`${ui.server.url}/v1/stamps/${answer.stamp.stamp_id}`);
     expect(stamp.status).toBe(200);
     expect(await text('#voice-stamp [data-field="stamp_id"]')).toBe(answer.stamp.stamp_id);
     expect(await text('#phrase-expires')).toContain('used: get a new phrase');
@@ -347,6 +261,6 @@ describe.skipIf(missing.length > 0 && !inCi)('console voice flow in headless Chr
     await shoot('playground-voice-microphone-denied', 'section:has(#verify-record)');
 
     // Every request went to this origin.
-    expect(requested.filter((url) => !url.startsWith(`${origin}/`))).toEqual([]);
+    expect(ui.requested.filter((url) => !url.startsWith(`${ui.origin}/`))).toEqual([]);
   }, 30_000);
 });

@@ -1,129 +1,42 @@
 // The passkey playground in a real headless Chromium, against a real `keyra serve --dev`, with the
 // DevTools WebAuthn virtual authenticator standing in for the platform authenticator (recipe A of
 // the dependency research: Debian's /usr/bin/chromium driven by playwright-core).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
-import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import type { CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runKeyra, startKeyra, type KeyraServer } from './helpers/keyraProcess.js';
+import { browserTestNeeds, consoleBrowser } from './helpers/consoleBrowser.js';
 
-const CHROMIUM = process.env.KEYRA_CHROMIUM ?? '/usr/bin/chromium';
-const inCi = process.env.CI === 'true';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && !inCi) {
-  console.warn(
-    `\n${'!'.repeat(78)}\n! SKIPPED e2e/passkey-browser.test.ts: no Chromium at ${CHROMIUM}.\n` +
-      `! Install it (apt-get install chromium) or set KEYRA_CHROMIUM; CI fails instead of skipping.\n${'!'.repeat(78)}\n`,
-  );
-}
+const needs = browserTestNeeds('e2e/passkey-browser.test.ts');
 
-const SHOTS = fileURLToPath(new URL('../test-results/passkey-browser/', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-
-describe.skipIf(!hasChromium && !inCi)('passkey playground in headless Chromium', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'keyra-passkey-browser-'));
-  let server: KeyraServer;
-  let origin: string;
-  let key: string;
-  let context: BrowserContext;
+describe.skipIf(needs.skip)('passkey playground in headless Chromium', () => {
+  const ui = consoleBrowser({ name: 'passkey-browser', virtualAuthenticator: true });
+  const { shoot } = ui;
   let page: Page;
   let cdp: CDPSession;
   let authenticatorId: string;
-  const requested: string[] = [];
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`Chromium is required in CI: no executable at ${CHROMIUM}.`);
-    mkdirSync(SHOTS, { recursive: true });
-    server = await startKeyra(['--dev'], { cwd: dir });
-    const created = await runKeyra(['keys', 'create', '--env', 'sandbox', '--json'], { cwd: dir });
-    expect(created.code, created.stderr).toBe(0);
-    key = (JSON.parse(created.stdout) as { key: string }).key;
-    // WebAuthn needs a secure context and the dev relying party is `localhost`: not 127.0.0.1.
-    origin = `http://localhost:${new URL(server.url).port}`;
-
-    context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1100, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('request', (request) => requested.push(request.url()));
-    cdp = await context.newCDPSession(page);
-    // The virtual authenticator must exist before the page loads.
-    await cdp.send('WebAuthn.enable', { enableUI: false });
-    ({ authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    }));
-    await page.goto(`${origin}/console/playground`);
-    await page.waitForSelector('html[data-ready="true"]');
+    needs.check();
+    page = await ui.open();
+    ({ cdp, authenticatorId } = ui.authenticator);
   }, 60_000);
 
-  afterAll(async () => {
-    // Server-side errors explain a failing step better than the page's generic 500.
-    const errors = (server?.stdout() ?? '')
-      .split('\n')
-      .filter((line) => /"level":(50|60)/.test(line));
-    if (errors.length > 0) console.error(`keyra serve logged errors:\n${errors.join('\n')}`);
-    await context?.close();
-    await server?.stop('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const api = async (
-    method: 'GET' | 'POST',
-    url: string,
-  ): Promise<{ status: number; body: Record<string, unknown> }> => {
-    const res = await fetch(`${server.url}${url}`, {
-      method,
-      headers: { authorization: `Bearer ${key}` },
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  afterAll(() => ui.close());
 
   /**
    * Waits for a step to finish and says how: `ok` when its result box became visible, else
    * `error: ` and the text of its error box (so a failed expectation shows the page's message).
    */
-  async function outcome(step: 'register' | 'challenge' | 'approve'): Promise<string> {
-    const ok = `#${step}-result:not([hidden])`;
-    const error = `#${step}-error:not([hidden])`;
-    await page.waitForSelector(`${ok}, ${error}`, { timeout: 15_000 });
-    // The approve step refreshes the challenge after showing the answer; let it settle.
-    await page.waitForSelector('button[aria-busy="true"]', { state: 'detached' });
-    return (await page.isVisible(error))
-      ? `error: ${(await page.textContent(`#${step}-error`)) ?? ''}`
-      : 'ok';
-  }
-
-  const shoot = (name: string, selector?: string): Promise<Buffer> =>
-    selector
-      ? page.locator(selector).screenshot({ path: path.join(SHOTS, `${name}.png`) })
-      : page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const outcome = (step: 'register' | 'challenge' | 'approve'): Promise<string> =>
+    ui.outcome(`${step}-result`, `${step}-error`);
 
   const sectionOf = (id: string): string => `section:has(#${id})`;
 
   it('serves the console with a strict CSP, outside the OpenAPI document, and no path traversal', async () => {
     for (const url of ['/console', '/console/', '/console/playground']) {
-      const res = await fetch(`${server.url}${url}`);
+      const res = await fetch(`${ui.server.url}${url}`);
       expect(res.status, url).toBe(200);
       expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
       const csp = res.headers.get('content-security-policy') ?? '';
@@ -133,9 +46,9 @@ describe.skipIf(!hasChromium && !inCi)('passkey playground in headless Chromium'
       expect(csp).not.toContain('unsafe-inline');
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     }
-    const script = await fetch(`${server.url}/console/assets/playground.js`);
+    const script = await fetch(`${ui.server.url}/console/assets/playground.js`);
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-    const bundle = await fetch(`${server.url}/console/vendor/simplewebauthn-browser.js`);
+    const bundle = await fetch(`${ui.server.url}/console/vendor/simplewebauthn-browser.js`);
     expect(bundle.status).toBe(200);
     expect(await bundle.text()).toContain('SimpleWebAuthnBrowser');
     for (const url of [
@@ -147,11 +60,11 @@ describe.skipIf(!hasChromium && !inCi)('passkey playground in headless Chromium'
       '/console/assets/.hidden.js',
       '/console/assets/README.md',
     ]) {
-      const res = await fetch(`${server.url}${url}`);
+      const res = await fetch(`${ui.server.url}${url}`);
       expect(res.status, url).toBe(404);
       expect(((await res.json()) as { code: string }).code).toBe('route_not_found');
     }
-    const openapi = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+    const openapi = (await (await fetch(`${ui.server.url}/openapi.json`)).json()) as {
       paths: Record<string, unknown>;
     };
     expect(Object.keys(openapi.paths).filter((p) => p.startsWith('/console'))).toEqual([]);
@@ -159,10 +72,10 @@ describe.skipIf(!hasChromium && !inCi)('passkey playground in headless Chromium'
   });
 
   it('registers a passkey, creates a payload-bound challenge and approves it with a verifiable proof', async () => {
-    await page.fill('#api-key', key);
+    await page.fill('#api-key', ui.key);
     await page.fill('#user-id', 'usr_browser');
     await page.click('#setup-form button[type="submit"]');
-    await expect.poll(() => page.textContent('#setup-status')).toContain(`…${key.slice(-4)}`);
+    await expect.poll(() => page.textContent('#setup-status')).toContain(`…${ui.key.slice(-4)}`);
 
     await page.click('#register');
     expect(await outcome('register')).toBe('ok');
@@ -201,7 +114,7 @@ describe.skipIf(!hasChromium && !inCi)('passkey playground in headless Chromium'
     await shoot('04b-proof-checks', sectionOf('approve'));
 
     // The API agrees, and the proof verifies offline with the published keys.
-    const { status, body } = await api('GET', `/v1/challenges/${challengeId}`);
+    const { status, body } = await ui.getJson(`/v1/challenges/${challengeId}`);
     expect(status).toBe(200);
     expect(body).toMatchObject({
       status: 'approved',
@@ -213,7 +126,7 @@ describe.skipIf(!hasChromium && !inCi)('passkey playground in headless Chromium'
     const shown = JSON.parse((await page.textContent('#approve-json')) ?? '') as { proof: string };
     expect(shown.proof).toBe(body.proof);
     const jwks = (await (
-      await fetch(`${server.url}/.well-known/jwks.json`)
+      await fetch(`${ui.server.url}/.well-known/jwks.json`)
     ).json()) as JSONWebKeySet;
     const { payload: claims } = await jwtVerify(body.proof as string, createLocalJWKSet(jwks), {
       algorithms: ['ES256'],
@@ -232,13 +145,13 @@ describe.skipIf(!hasChromium && !inCi)('passkey playground in headless Chromium'
     expect(await outcome('approve')).toMatch(/^error: /);
     expect(await page.textContent('#approve-error')).toContain('409 challenge_already_used');
     // The passkey approval is metered once, the refused second try not at all.
-    const usage = await api('GET', '/v1/usage');
+    const usage = await ui.getJson('/v1/usage');
     expect(usage.body.totals).toMatchObject({ verifications: 1, byMethod: { passkey: 1 } });
 
     // The key never left this origin and was never persisted beyond the tab.
-    expect(requested.filter((url) => !url.startsWith(`${origin}/`))).toEqual([]);
+    expect(ui.requested.filter((url) => !url.startsWith(`${ui.origin}/`))).toEqual([]);
     expect(await page.evaluate<number>('window.localStorage.length')).toBe(0);
-    expect(await context.cookies()).toEqual([]);
+    expect(await ui.context.cookies()).toEqual([]);
   }, 60_000);
 
   it('refuses an approval without user verification; the challenge stays pending', async () => {
@@ -259,7 +172,7 @@ describe.skipIf(!hasChromium && !inCi)('passkey playground in headless Chromium'
     await page.click('#approve');
     expect(await outcome('approve')).toMatch(/^error: /);
     expect(await page.textContent('#approve-error')).toContain('NotAllowedError');
-    expect((await api('GET', `/v1/challenges/${challengeId}`)).body.status).toBe('pending');
+    expect((await ui.getJson(`/v1/challenges/${challengeId}`)).body.status).toBe('pending');
     await shoot('05-uv-failed-in-browser', sectionOf('approve'));
 
     // A client that asks the browser to skip it gets an assertion without the UV flag: KEYRA
@@ -271,7 +184,7 @@ describe.skipIf(!hasChromium && !inCi)('passkey playground in headless Chromium'
     const error = (await page.textContent('#approve-error')) ?? '';
     expect(error).toContain('422 attestation_invalid');
     expect(await page.isVisible('#approve-result')).toBe(false);
-    const after = await api('GET', `/v1/challenges/${challengeId}`);
+    const after = await ui.getJson(`/v1/challenges/${challengeId}`);
     expect(after.body).toMatchObject({ status: 'pending', proof: null, deviceId: null });
     expect(await page.textContent('#challenge-status')).toBe('pending');
     await shoot('06-uv-refused-by-server', sectionOf('approve'));
@@ -299,14 +212,14 @@ describe.skipIf(!hasChromium && !inCi)('passkey playground in headless Chromium'
     await page.click('#create-challenge');
     expect(await outcome('challenge')).toMatch(/^error: /);
     expect(await page.textContent('#challenge-error')).toMatch(/401 \w+/);
-    await page.fill('#api-key', key);
+    await page.fill('#api-key', ui.key);
     await page.click('#setup-form button[type="submit"]');
   }, 60_000);
 
   it('keeps the key in sessionStorage only and refuses live keys', async () => {
     expect(
       await page.evaluate<string | null>("sessionStorage.getItem('keyra.playground.apiKey')"),
-    ).toBe(key);
+    ).toBe(ui.key);
     await page.fill('#api-key', 'sk_live_' + 'a'.repeat(32));
     await page.click('#create-challenge');
     expect(await outcome('challenge')).toMatch(/^error: /);
@@ -315,6 +228,7 @@ describe.skipIf(!hasChromium && !inCi)('passkey playground in headless Chromium'
     expect(
       await page.evaluate<string | null>("sessionStorage.getItem('keyra.playground.apiKey')"),
     ).toBe(null);
-    expect(readFileSync(path.join(SHOTS, '04-approved-with-proof.png')).length).toBeGreaterThan(0);
+    const shot = path.join(ui.shots, '04-approved-with-proof.png');
+    expect(readFileSync(shot).length).toBeGreaterThan(0);
   });
 });
