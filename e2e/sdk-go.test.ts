@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { approveChallenge } from '@keyra/device';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyraApi, pairDevice, type Api } from './helpers/keyraApi.js';
-import { runKeyra, startKeyra, type KeyraServer } from './helpers/keyraProcess.js';
+import { startKeyra, type KeyraServer, createKey } from './helpers/keyraProcess.js';
 
 /*
  * The Go SDK (sdks/go) against a real `keyra serve --dev`: this file starts the server, makes a
@@ -62,17 +62,7 @@ function goEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 beforeAll(async () => {
   if (!goAvailable) return;
-  const created = await runKeyra([
-    'keys',
-    'create',
-    '--env',
-    'sandbox',
-    '--database',
-    database,
-    '--json',
-  ]);
-  if (created.code !== 0) throw new Error(created.stderr);
-  key = String(JSON.parse(created.stdout).key);
+  key = await createKey(database);
   server = await startKeyra([
     '--dev',
     '--database',

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { approveChallenge } from '@keyra/device';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyraApi, pairDevice, type Api } from './helpers/keyraApi.js';
-import { runKeyra, startKeyra, waitFor, type KeyraServer } from './helpers/keyraProcess.js';
+import { startKeyra, waitFor, type KeyraServer, createKey } from './helpers/keyraProcess.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhookReceiver.js';
 
 /*
@@ -55,17 +55,7 @@ describe.skipIf(!hasPython)('Python SDK (keyra-sdk) against keyra serve --dev', 
   beforeAll(async () => {
     const database = `sqlite:${path.join(dir, 'keyra.db')}`;
     server = await startKeyra(['--dev', '--database', database, '--data-dir', dir]);
-    const created = await runKeyra([
-      'keys',
-      'create',
-      '--env',
-      'sandbox',
-      '--database',
-      database,
-      '--json',
-    ]);
-    if (created.code !== 0) throw new Error(created.stderr);
-    key = String(JSON.parse(created.stdout).key);
+    key = await createKey(database);
     api = keyraApi(server.url, key);
     receiver = await startWebhookReceiver();
   }, 60_000);

@@ -22,7 +22,7 @@ import {
   NotFoundError,
   ProofVerificationError,
 } from '@keyra/sdk';
-import { runKeyra, startKeyra, waitFor, type KeyraServer } from './helpers/keyraProcess.js';
+import { startKeyra, waitFor, type KeyraServer, createKey } from './helpers/keyraProcess.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhookReceiver.js';
 
 /*
@@ -68,17 +68,7 @@ async function pair(userId: string): Promise<{ deviceId: string; state: Authenti
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
-  const created = await runKeyra([
-    'keys',
-    'create',
-    '--env',
-    'sandbox',
-    '--database',
-    database,
-    '--json',
-  ]);
-  if (created.code !== 0) throw new Error(created.stderr);
-  apiKey = String(JSON.parse(created.stdout).key);
+  apiKey = await createKey(database);
   server = await startKeyra([
     '--dev',
     '--database',

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // prettier-ignore
 import { Keyra } from "@keyra/sdk"; // the seed's import, verbatim
 import { decideChallenge, keyraApi, pairDevice, type PairedDevice } from './helpers/keyraApi.js';
-import { runKeyra, startKeyra, waitFor, type KeyraServer } from './helpers/keyraProcess.js';
+import { startKeyra, waitFor, type KeyraServer, createKey } from './helpers/keyraProcess.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhookReceiver.js';
 import { approveChallenge } from '@keyra/device';
 
@@ -27,17 +27,7 @@ let apiKey: string;
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
-  const created = await runKeyra([
-    'keys',
-    'create',
-    '--env',
-    'sandbox',
-    '--database',
-    database,
-    '--json',
-  ]);
-  if (created.code !== 0) throw new Error(created.stderr);
-  apiKey = String(JSON.parse(created.stdout).key);
+  apiKey = await createKey(database);
   server = await startKeyra([
     '--dev',
     '--database',

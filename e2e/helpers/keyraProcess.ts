@@ -102,3 +102,22 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promi
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** `keyra keys create --env ENV [--tenant NAME] --database URL --json`: the new secret key. */
+export async function createKey(
+  database: string,
+  options: { env?: 'sandbox' | 'production'; tenant?: string } = {},
+): Promise<string> {
+  const created = await runKeyra([
+    'keys',
+    'create',
+    '--env',
+    options.env ?? 'sandbox',
+    ...(options.tenant ? ['--tenant', options.tenant] : []),
+    '--database',
+    database,
+    '--json',
+  ]);
+  if (created.code !== 0) throw new Error(`keyra keys create failed: ${created.stderr}`);
+  return String((JSON.parse(created.stdout) as { key: string }).key);
+}
