@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
+import { cacheStatements } from './cacheStatements.js';
 import {
   CompiledQuery,
   SqliteAdapter,
@@ -84,9 +85,9 @@ class KeyraSqliteAdapter extends SqliteAdapter {
   }
 }
 
-/** The Kysely dialect for one better-sqlite3 connection to `file`. */
+/** The Kysely dialect for one better-sqlite3 connection to `file`, with its statements cached. */
 export function createSqliteDialect(database: SqliteDatabase, file: string): Dialect {
-  const config: SqliteDialectConfig = { database };
+  const config: SqliteDialectConfig = { database: cacheStatements(database) };
   const fileLock = lockFor(file);
   return new (class extends SqliteDialect {
     override createDriver(): Driver {
