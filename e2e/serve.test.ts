@@ -83,4 +83,24 @@ describe('keyra serve', () => {
     await storage.close();
     expect(rows).toHaveLength(created);
   });
+
+  it('keeps answering when nobody reads its log output', async () => {
+    const server = await start();
+    // Stop reading stdout: the pipe (64 KiB on Linux) fills after a few hundred request lines. A
+    // synchronous log write would then block the event loop until someone reads.
+    server.process.stdout!.pause();
+    const deadline = Date.now() + 30_000;
+    let answered = 0;
+    for (let batch = 0; batch < 20; batch += 1) {
+      const statuses = await Promise.all(
+        Array.from({ length: 50 }, () => fetch(`${server.url}/healthz`).then((res) => res.status)),
+      );
+      answered += statuses.filter((status) => status === 200).length;
+      expect(Date.now()).toBeLessThan(deadline);
+    }
+    // 1,000 request lines of ~200 bytes each: three times what the pipe holds.
+    expect(answered).toBe(1000);
+    server.process.stdout!.resume();
+    expect(await server.stop('SIGTERM')).toBe(0);
+  }, 60_000);
 });

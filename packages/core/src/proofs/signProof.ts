@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { importJWK, SignJWT, type JWK } from 'jose';
+import { importJWK, SignJWT, type CryptoKey, type JWK, type KeyObject } from 'jose';
 import type { EpochMs, Environment } from '../domain.js';
 import { newId, systemRandom, type RandomBytes } from '../ids.js';
 import type { SecretBox } from '../secrets/createSecretBox.js';
@@ -79,9 +79,35 @@ export async function signCompactJws(
   claims: Record<string, unknown>,
   type: string,
 ): Promise<string> {
-  const privateJwk = JSON.parse(box.open(key.sealedPrivateJwk, key.kid).toString('utf8')) as JWK;
-  const privateKey = await importJWK(privateJwk, PROOF_ALGORITHM);
+  const privateKey = await privateKeyOf(key, box);
   return new SignJWT(claims)
     .setProtectedHeader({ alg: PROOF_ALGORITHM, kid: key.kid, typ: type })
     .sign(privateKey);
+}
+
+type PrivateKey = CryptoKey | KeyObject | Uint8Array;
+
+/**
+ * Unsealed, imported private keys, per secret box and kid. Unsealing and importing cost more than
+ * the signature itself, and a server signs with the same few keys for months. The sealed text is
+ * part of the cache key, so a different record under the same kid is never signed with a stale key.
+ */
+const importedKeys = new WeakMap<SecretBox, Map<string, Promise<PrivateKey>>>();
+
+function privateKeyOf(key: SigningKeyRecord, box: SecretBox): Promise<PrivateKey> {
+  let byKid = importedKeys.get(box);
+  if (!byKid) {
+    byKid = new Map();
+    importedKeys.set(box, byKid);
+  }
+  const cacheKey = `${key.kid}.${key.sealedPrivateJwk}`;
+  let imported = byKid.get(cacheKey);
+  if (!imported) {
+    const privateJwk = JSON.parse(box.open(key.sealedPrivateJwk, key.kid).toString('utf8')) as JWK;
+    imported = importJWK(privateJwk, PROOF_ALGORITHM);
+    // A failed import is not cached: the next signature tries again and reports the error.
+    imported.catch(() => byKid.delete(cacheKey));
+    byKid.set(cacheKey, imported);
+  }
+  return imported;
 }

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
+import { logBytesDropped } from './logDestination.js';
 
 export interface HttpMetrics {
   registry: Registry;
@@ -25,6 +26,15 @@ export function registerMetrics(app: FastifyInstance): HttpMetrics {
     labelNames: ['method', 'route'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
+  });
+  new Counter({
+    name: 'keyra_log_dropped_bytes_total',
+    help: 'Log bytes dropped because standard output could not keep up (backlog over 16 MiB).',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(logBytesDropped());
+    },
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

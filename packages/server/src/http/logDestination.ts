@@ -1,0 +1,26 @@
+import pino from 'pino';
+
+/** Log bytes dropped because stdout could not keep up (see `stdoutDestination`). */
+let droppedLogBytes = 0;
+let stdout: ReturnType<typeof pino.destination> | null = null;
+
+/**
+ * Standard output, written asynchronously with a bounded buffer. A synchronous write to a pipe
+ * that is full (a slow log shipper, a terminal scrolled back) would block the event loop and stall
+ * every request; here the write is retried later, and past 16 MiB of backlog lines are dropped
+ * and counted (`keyra_log_dropped_bytes_total`) instead. Pino flushes what is buffered on exit.
+ */
+export function stdoutDestination(): ReturnType<typeof pino.destination> {
+  if (!stdout) {
+    stdout = pino.destination({ dest: 1, sync: false, maxLength: 16 * 1024 * 1024 });
+    stdout.on('drop', (data: string | Buffer) => {
+      droppedLogBytes += Buffer.byteLength(data);
+    });
+  }
+  return stdout;
+}
+
+/** Total log bytes dropped by the stdout destination since the process started. */
+export function logBytesDropped(): number {
+  return droppedLogBytes;
+}
