@@ -10,6 +10,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { ServerConfig } from './config.js';
 import { authenticateRequest } from './http/authenticate.js';
+import { cacheApiKeys } from './http/cacheApiKeys.js';
 import { handleError } from './http/errorHandler.js';
 import { stdoutDestination } from './http/logDestination.js';
 import { beginIdempotentRequest, finishIdempotentRequest } from './http/idempotency.js';
@@ -247,6 +248,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   // Everything below needs a key: per-IP shield, authentication, per-key limit, idempotency.
+  const apiKeys = cacheApiKeys(storage.apiKeys, { ttlMs: config.apiKeyCacheMs, clock });
   await app.register(async (api) => {
     api.addHook('onRequest', async (request, reply) => {
       const now = clock.now();
@@ -258,7 +260,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         reply,
         request.log,
       );
-      request.auth = await authenticateRequest(request, storage.apiKeys, clock);
+      request.auth = await authenticateRequest(request, apiKeys, clock);
       await enforceRateLimit(
         rateLimitStore,
         { key: `key:${request.auth.keyId}`, limit: perKey, windowMs },

@@ -23,6 +23,8 @@ export interface ServerConfig {
   };
   /** How long a rotated key keeps working. */
   keyRotationGraceMs: number;
+  /** How long an instance trusts a looked-up API key: the bound on a revocation reaching it. */
+  apiKeyCacheMs: number;
   idempotencyRetentionMs: number;
   expirySweepIntervalMs: number;
   /** WebAuthn relying party for passkeys and KEYRA ONE pairing. */
@@ -360,6 +362,7 @@ export function loadConfig(
         0,
         90 * 86_400,
       ) * 1000,
+    apiKeyCacheMs: integer('KEYRA_API_KEY_CACHE_MS', env.KEYRA_API_KEY_CACHE_MS, 5000, 0, 60_000),
     idempotencyRetentionMs: 24 * 60 * 60 * 1000,
     expirySweepIntervalMs: integer(
       'KEYRA_EXPIRY_SWEEP_MS',

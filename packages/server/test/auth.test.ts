@@ -48,7 +48,38 @@ describe('authentication', () => {
     });
     expect((await list(bearer(issued.secret))).statusCode).toBe(200);
     await t.storage.apiKeys.revoke(issued.record.id, t.clock.now());
+    // The stated bound: an instance that looked the key up trusts it for at most apiKeyCacheMs.
+    expect(t.config.apiKeyCacheMs).toBe(5000);
+    t.clock.advance(t.config.apiKeyCacheMs - 1);
+    expect((await list(bearer(issued.secret))).statusCode).toBe(200);
+    t.clock.advance(1);
     await expectRefused(bearer(issued.secret));
+  });
+
+  it('refuses a revoked key at once when the key cache is off', async () => {
+    await t.close();
+    t = await createTestApp({ env: { KEYRA_API_KEY_CACHE_MS: '0' } });
+    key = await t.key();
+    const tenant = await t.storage.tenants.findByName('acme');
+    const issued = await createApiKey(t.storage.apiKeys, {
+      tenantId: tenant!.id,
+      environment: 'sandbox',
+      now: t.clock.now(),
+    });
+    expect((await list(bearer(issued.secret))).statusCode).toBe(200);
+    await t.storage.apiKeys.revoke(issued.record.id, t.clock.now());
+    await expectRefused(bearer(issued.secret));
+  });
+
+  it('never caches an unknown key: a key created after a refused lookup works at once', async () => {
+    const tenant = await t.storage.tenants.findByName('acme');
+    await expectRefused(bearer(`sk_test_${'B'.repeat(32)}`));
+    const issued = await createApiKey(t.storage.apiKeys, {
+      tenantId: tenant!.id,
+      environment: 'sandbox',
+      now: t.clock.now(),
+    });
+    expect((await list(bearer(issued.secret))).statusCode).toBe(200);
   });
 
   it('keeps a rotated key valid for the grace period, then refuses it', async () => {
