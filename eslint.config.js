@@ -18,6 +18,30 @@ export default tseslint.config(
     },
   },
   {
+    // The server trusts devices through @keyra/attestation; the simulator is only ever its client.
+    files: ['packages/server/src/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@keyra/device',
+              message:
+                'The server must not depend on the simulator: import attestation code from @keyra/attestation.',
+            },
+          ],
+          patterns: [
+            {
+              group: ['@keyra/device/*'],
+              message: 'The server must not depend on the simulator.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The console is plain browser JavaScript served as is.
     files: ['apps/console/**/*.js'],
     languageOptions: { globals: { ...globals.browser } },

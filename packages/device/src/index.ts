@@ -1,18 +1,17 @@
-export { KEYRA_ONE_ORIGIN, KEYRA_ONE_SIMULATOR_AAGUID } from './origin.js';
+// The KEYRA ONE trust primitives live in @keyra/attestation, which the server shares; they stay
+// exported here so code written against the simulator keeps working.
 export {
+  KEYRA_ONE_ORIGIN,
+  KEYRA_ONE_SIMULATOR_AAGUID,
   createSimulatorRootCa,
+  issueAttestationCertificate,
+  verifyAttestationChain,
   type CertificateAuthority,
   type CreateSimulatorRootCaOptions,
-} from './attestation/createSimulatorRootCa.js';
-export {
-  issueAttestationCertificate,
   type IssueAttestationCertificateOptions,
-} from './attestation/issueAttestationCertificate.js';
-export {
-  verifyAttestationChain,
   type VerifyAttestationChainOptions,
   type AttestationChainResult,
-} from './attestation/verifyAttestationChain.js';
+} from '@keyra/attestation';
 export type {
   AuthenticatorState,
   DevicePairing,

@@ -216,4 +216,14 @@ describe('provisionAttestationCertificate', () => {
     );
     expect(provisionAttestationCertificate(other, pem).attestationCertificateChain).toEqual([pem]);
   });
+
+  it('refuses junk as a certificate, and a stored chain entry that is not one', async () => {
+    const junk = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
+    expect(() => provisionAttestationCertificate(createAuthenticator(), junk)).toThrow();
+    const broken = createAuthenticator({ attestationCertificateChain: [junk] });
+    const creation = await registrationOptions();
+    expect(() => makeCredential(broken, creation, { origin: KEYRA_ONE_ORIGIN })).toThrow(
+      /non-certificate/,
+    );
+  });
 });

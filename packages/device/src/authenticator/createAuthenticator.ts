@@ -1,7 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { isAaguid } from '../internal/aaguid.js';
+import { isAaguid, KEYRA_ONE_SIMULATOR_AAGUID } from '@keyra/attestation';
 import { generateP256PrivateKey, p256PrivateKey } from '../internal/es256.js';
-import { KEYRA_ONE_SIMULATOR_AAGUID } from '../origin.js';
 import type { AuthenticatorState } from './AuthenticatorState.js';
 
 /** Options of {@link createAuthenticator}. */

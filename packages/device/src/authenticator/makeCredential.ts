@@ -1,9 +1,10 @@
+import { X509Certificate } from 'node:crypto';
+import { aaguidBytes } from '@keyra/attestation';
 import { systemRandom, type RandomBytes } from '@keyra/core';
 import type {
   PublicKeyCredentialCreationOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { aaguidBytes } from '../internal/aaguid.js';
 import {
   FLAG_AT,
   FLAG_UP,
@@ -14,7 +15,6 @@ import {
 import { encodeCbor, type CborValue } from '../internal/cbor.js';
 import { buildClientDataJSON } from '../internal/clientData.js';
 import { coseKeyOf, generateP256PrivateKey, sha256, signEs256, spkiOf } from '../internal/es256.js';
-import { fromPem } from '../internal/pem.js';
 import { resolveRpId } from '../internal/resolveRpId.js';
 import { AuthenticatorError } from './AuthenticatorError.js';
 import type { AuthenticatorState, StoredCredential } from './AuthenticatorState.js';
@@ -133,7 +133,9 @@ export function makeCredential(
 }
 
 function certificateDer(pem: string): Buffer {
-  const der = fromPem(pem, 'CERTIFICATE');
-  if (!der) throw new TypeError('attestationCertificateChain holds a non-certificate');
-  return der;
+  try {
+    return new X509Certificate(pem).raw;
+  } catch (cause) {
+    throw new TypeError('attestationCertificateChain holds a non-certificate', { cause });
+  }
 }

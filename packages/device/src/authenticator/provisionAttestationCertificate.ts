@@ -1,5 +1,4 @@
-import { createPublicKey } from 'node:crypto';
-import { x509 } from '../internal/x509.js';
+import { X509Certificate } from 'node:crypto';
 import { spkiOf } from '../internal/es256.js';
 import type { AuthenticatorState } from './AuthenticatorState.js';
 
@@ -16,12 +15,7 @@ export function provisionAttestationCertificate(
 ): AuthenticatorState {
   const pems = typeof chain === 'string' ? [chain] : [...chain];
   if (pems.length === 0) throw new TypeError('attestation certificate chain is empty');
-  const leaf = new x509.X509Certificate(pems[0]!);
-  const certified = createPublicKey({
-    key: Buffer.from(leaf.publicKey.rawData),
-    format: 'der',
-    type: 'spki',
-  }).export({ format: 'der', type: 'spki' });
+  const certified = new X509Certificate(pems[0]!).publicKey.export({ format: 'der', type: 'spki' });
   if (!certified.equals(spkiOf(state.attestationPrivateKey))) {
     throw new TypeError("the certificate is not for this device's attestation key");
   }

@@ -1,7 +1,7 @@
+import { KEYRA_ONE_ORIGIN } from '@keyra/attestation';
 import { getAssertion } from '../authenticator/getAssertion.js';
 import type { KeyraClient } from '../client/createKeyraClient.js';
 import { KeyraApiError } from '../client/createKeyraClient.js';
-import { KEYRA_ONE_ORIGIN } from '../origin.js';
 import { readPairedState, updatePairedState } from './deviceStateFile.js';
 
 /** A cached session is renewed when it has less than this left. */

@@ -1,3 +1,4 @@
+import { KEYRA_ONE_ORIGIN, KEYRA_ONE_SIMULATOR_AAGUID } from '@keyra/attestation';
 import { formatTimestamp } from '@keyra/core';
 import type { Command } from 'commander';
 import { createAuthenticator } from '../authenticator/createAuthenticator.js';
@@ -5,7 +6,6 @@ import { getAttestationPublicKey } from '../authenticator/getAttestationPublicKe
 import { makeCredential } from '../authenticator/makeCredential.js';
 import { provisionAttestationCertificate } from '../authenticator/provisionAttestationCertificate.js';
 import { createKeyraClient } from '../client/createKeyraClient.js';
-import { KEYRA_ONE_ORIGIN, KEYRA_ONE_SIMULATOR_AAGUID } from '../origin.js';
 import { saveAuthenticatorState } from '../state/saveAuthenticatorState.js';
 import { CliError } from './CliError.js';
 import type { CliIo } from './CliIo.js';

@@ -1,4 +1,4 @@
-import { KEYRA_ONE_ORIGIN } from '../origin.js';
+import { KEYRA_ONE_ORIGIN } from '@keyra/attestation';
 import type { AnswerChallengeOptions } from '../authenticator/approveChallenge.js';
 import type { AuthenticatorState } from '../authenticator/AuthenticatorState.js';
 import { getAssertion, type GetAssertionResult } from '../authenticator/getAssertion.js';

@@ -1,4 +1,4 @@
-import { isAaguid } from '../internal/aaguid.js';
+import { isAaguid } from '@keyra/attestation';
 import type {
   AuthenticatorState,
   DevicePairing,

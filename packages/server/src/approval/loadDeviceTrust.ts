@@ -7,7 +7,7 @@ import {
   KEYRA_ONE_ORIGIN,
   verifyAttestationChain,
   type CertificateAuthority,
-} from '@keyra/device';
+} from '@keyra/attestation';
 import { ConfigError } from '../config.js';
 
 const SIMULATOR_CA_KEY = 'simulator_ca';

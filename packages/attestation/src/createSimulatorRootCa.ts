@@ -1,8 +1,8 @@
 import type { webcrypto } from 'node:crypto';
 import { systemRandom, type EpochMs, type RandomBytes } from '@keyra/core';
-import { toPem } from '../internal/pem.js';
-import { randomSerialNumber } from '../internal/serialNumber.js';
-import { ES256, subtle, x509 } from '../internal/x509.js';
+import { toPem } from './internal/pem.js';
+import { randomSerialNumber } from './internal/serialNumber.js';
+import { ES256, subtle, x509 } from './internal/x509.js';
 
 /** A certificate authority: its self-signed certificate and its private key (PKCS#8), both PEM. */
 export interface CertificateAuthority {

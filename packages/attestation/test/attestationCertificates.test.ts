@@ -4,13 +4,12 @@ import * as x509 from '@peculiar/x509';
 import { getCertificateInfo } from '@simplewebauthn/server/helpers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  createAuthenticator,
   createSimulatorRootCa,
-  getAttestationPublicKey,
   issueAttestationCertificate,
   KEYRA_ONE_SIMULATOR_AAGUID,
   type CertificateAuthority,
 } from '../src/index.js';
+import { deviceAttestationKeyPem } from './support.js';
 
 const NOW = Date.parse('2026-05-29T18:42:00Z');
 const YEAR = 365.25 * 24 * 3600 * 1000;
@@ -22,7 +21,7 @@ beforeAll(async () => {
   ca = await createSimulatorRootCa({ now: NOW });
   leafPem = await issueAttestationCertificate({
     rootCa: ca,
-    subjectPublicKey: getAttestationPublicKey(createAuthenticator()),
+    subjectPublicKey: deviceAttestationKeyPem(),
     aaguid: KEYRA_ONE_SIMULATOR_AAGUID,
     now: NOW,
     serialNumber: '0a1b2c',
@@ -96,7 +95,7 @@ describe('issueAttestationCertificate', () => {
     const late = NOW + 9.5 * YEAR;
     const pem = await issueAttestationCertificate({
       rootCa: ca,
-      subjectPublicKey: getAttestationPublicKey(createAuthenticator()),
+      subjectPublicKey: deviceAttestationKeyPem(),
       aaguid: KEYRA_ONE_SIMULATOR_AAGUID,
       now: late,
     });
@@ -126,7 +125,7 @@ describe('issueAttestationCertificate', () => {
     );
     await expect(issue(p384.export({ format: 'der', type: 'spki' }))).rejects.toThrow(/P-256/);
     await expect(issue(Buffer.from('not a key'))).rejects.toThrow(/SPKI/);
-    const good = getAttestationPublicKey(createAuthenticator());
+    const good = deviceAttestationKeyPem();
     await expect(issue(good, 'not-a-uuid')).rejects.toThrow(/AAGUID/);
   });
 });

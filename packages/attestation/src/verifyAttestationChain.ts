@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EpochMs } from '@keyra/core';
-import { x509 } from '../internal/x509.js';
+import { x509 } from './internal/x509.js';
 
 /** Options of {@link verifyAttestationChain}. */
 export interface VerifyAttestationChainOptions {

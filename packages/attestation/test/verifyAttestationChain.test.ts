@@ -3,14 +3,13 @@ import { createHash, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  createAuthenticator,
   createSimulatorRootCa,
-  getAttestationPublicKey,
   issueAttestationCertificate,
   KEYRA_ONE_SIMULATOR_AAGUID,
   verifyAttestationChain,
   type CertificateAuthority,
 } from '../src/index.js';
+import { deviceAttestationKeyPem } from './support.js';
 
 const NOW = Date.parse('2026-05-29T18:42:00Z');
 const DAY = 24 * 3600 * 1000;
@@ -27,7 +26,7 @@ let leaf: Buffer;
 async function issueLeaf(rootCa: CertificateAuthority, now = NOW): Promise<Buffer> {
   const pem = await issueAttestationCertificate({
     rootCa,
-    subjectPublicKey: getAttestationPublicKey(createAuthenticator()),
+    subjectPublicKey: deviceAttestationKeyPem(),
     aaguid: KEYRA_ONE_SIMULATOR_AAGUID,
     now,
   });

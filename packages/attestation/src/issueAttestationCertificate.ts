@@ -1,9 +1,9 @@
 import { createPublicKey } from 'node:crypto';
 import { systemRandom, type EpochMs, type RandomBytes } from '@keyra/core';
-import { aaguidBytes } from '../internal/aaguid.js';
-import { fromPem } from '../internal/pem.js';
-import { randomSerialNumber } from '../internal/serialNumber.js';
-import { ES256, subtle, x509 } from '../internal/x509.js';
+import { aaguidBytes } from './aaguid.js';
+import { fromPem } from './internal/pem.js';
+import { randomSerialNumber } from './internal/serialNumber.js';
+import { ES256, subtle, x509 } from './internal/x509.js';
 import type { CertificateAuthority } from './createSimulatorRootCa.js';
 
 /** The `id-fido-gen-ce-aaguid` certificate extension (FIDO Metadata / WebAuthn §8.2.1). */
