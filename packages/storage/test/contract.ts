@@ -21,6 +21,7 @@ import {
 import { MIGRATIONS } from '../src/internal/migrations/migrations.js';
 import { voiceContract } from './voiceContract.js';
 import { stampsUsageContract } from './stampsUsageContract.js';
+import { foreignScopeContract } from './foreignScopeContract.js';
 
 /** A database backend the contract runs against. */
 export interface StorageContractTarget {
@@ -1185,6 +1186,8 @@ export function storageContract(target: StorageContractTarget): void {
     describe('voice', () => voiceContract(setup));
 
     describe('stamps and usage', () => stampsUsageContract(setup, open));
+
+    describe('foreign scopes', () => foreignScopeContract(setup));
 
     describe('webhook endpoints and deliveries', () => {
       function endpoint(

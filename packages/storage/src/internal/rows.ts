@@ -18,6 +18,7 @@ import type {
   TenantsTable,
   WebauthnCeremoniesTable,
 } from './schema.js';
+import { scopeColumns } from './inScope.js';
 
 // Mapping between stored rows (snake_case, payload as JSON text) and the domain records.
 
@@ -59,8 +60,7 @@ export function apiKeyFromRow(row: ApiKeysTable): ApiKeyRecord {
 export function apiKeyToRow(key: ApiKeyRecord): ApiKeysTable {
   return {
     id: key.id,
-    tenant_id: key.tenantId,
-    environment: key.environment,
+    ...scopeColumns(key),
     hash: key.hash,
     display_prefix: key.displayPrefix,
     created_at: key.createdAt,
@@ -94,8 +94,7 @@ export function challengeFromRow(row: ChallengesTable): ChallengeRecord {
 export function challengeToRow(challenge: ChallengeRecord): ChallengesTable {
   return {
     id: challenge.id,
-    tenant_id: challenge.tenantId,
-    environment: challenge.environment,
+    ...scopeColumns(challenge),
     action: challenge.action,
     user_id: challenge.userId,
     payload: JSON.stringify(challenge.payload),
@@ -153,8 +152,7 @@ export function deviceFromRow(row: DevicesTable): DeviceRecord {
 export function deviceToRow(device: DeviceRecord): DevicesTable {
   return {
     id: device.id,
-    tenant_id: device.tenantId,
-    environment: device.environment,
+    ...scopeColumns(device),
     user_id: device.userId,
     kind: device.kind,
     name: device.name,

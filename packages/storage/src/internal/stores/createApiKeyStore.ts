@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { inTransaction } from '../inTransaction.js';
 import { apiKeyFromRow, apiKeyToRow } from '../rows.js';
 import type { Database } from '../schema.js';
+import { inScope } from '../inScope.js';
 
 export function createApiKeyStore(db: Kysely<Database>): ApiKeyStore {
   return {
@@ -44,8 +45,7 @@ export function createApiKeyStore(db: Kysely<Database>): ApiKeyStore {
           .updateTable('api_keys')
           .set({ expires_at: oldExpiresAt, replaced_by: replacement.id })
           .where('id', '=', oldId)
-          .where('tenant_id', '=', replacement.tenantId)
-          .where('environment', '=', replacement.environment)
+          .where(inScope(replacement))
           .where('revoked_at', 'is', null)
           .where('replaced_by', 'is', null)
           .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))

@@ -2,6 +2,7 @@ import type { CeremonyStore } from '@keyra/core';
 import type { Kysely } from 'kysely';
 import { ceremonyFromRow } from '../rows.js';
 import type { Database } from '../schema.js';
+import { inScope, scopeColumns } from '../inScope.js';
 
 export function createCeremonyStore(db: Kysely<Database>): CeremonyStore {
   return {
@@ -10,8 +11,7 @@ export function createCeremonyStore(db: Kysely<Database>): CeremonyStore {
         .insertInto('webauthn_ceremonies')
         .values({
           challenge: ceremony.challenge,
-          tenant_id: ceremony.tenantId,
-          environment: ceremony.environment,
+          ...scopeColumns(ceremony),
           user_id: ceremony.userId,
           kind: ceremony.kind,
           created_at: ceremony.createdAt,
@@ -27,8 +27,7 @@ export function createCeremonyStore(db: Kysely<Database>): CeremonyStore {
         .updateTable('webauthn_ceremonies')
         .set({ used_at: now })
         .where('challenge', '=', challenge)
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment)
+        .where(inScope(scope))
         .where('kind', '=', kind)
         .where('used_at', 'is', null)
         .where('expires_at', '>', now)

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { inTransaction } from '../inTransaction.js';
 import { challengeFromRow, challengeToRow } from '../rows.js';
 import type { Database, DatabaseKind } from '../schema.js';
+import { inScope } from '../inScope.js';
 import { newestFirst } from '../newestFirst.js';
 
 export function createChallengeStore(db: Kysely<Database>, kind: DatabaseKind): ChallengeStore {
@@ -16,18 +17,13 @@ export function createChallengeStore(db: Kysely<Database>, kind: DatabaseKind): 
         .selectFrom('challenges')
         .selectAll()
         .where('id', '=', id)
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment)
+        .where(inScope(scope))
         .executeTakeFirst();
       return row ? challengeFromRow(row) : null;
     },
 
     async list(scope, filter, limit, after) {
-      let query = db
-        .selectFrom('challenges')
-        .selectAll()
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment);
+      let query = db.selectFrom('challenges').selectAll().where(inScope(scope));
       if (filter.status !== undefined) query = query.where('status', '=', filter.status);
       if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
       if (filter.action !== undefined) query = query.where('action', '=', filter.action);
@@ -55,8 +51,7 @@ export function createChallengeStore(db: Kysely<Database>, kind: DatabaseKind): 
             : {}),
         })
         .where('id', '=', id)
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment)
+        .where(inScope(scope))
         .where('status', '=', 'pending')
         .where('expires_at', '>', now)
         .returningAll()

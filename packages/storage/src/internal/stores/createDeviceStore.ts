@@ -1,15 +1,11 @@
-import type { DeviceStore } from '@keyra/core';
+import type { DeviceStore, Scope } from '@keyra/core';
 import type { Kysely } from 'kysely';
 import { deviceFromRow, deviceToRow } from '../rows.js';
 import type { Database } from '../schema.js';
+import { inScope } from '../inScope.js';
 
 export function createDeviceStore(db: Kysely<Database>): DeviceStore {
-  const scoped = (scope: { tenantId: string; environment: 'sandbox' | 'production' }) =>
-    db
-      .selectFrom('devices')
-      .selectAll()
-      .where('tenant_id', '=', scope.tenantId)
-      .where('environment', '=', scope.environment);
+  const scoped = (scope: Scope) => db.selectFrom('devices').selectAll().where(inScope(scope));
   return {
     async insert(device) {
       await db.insertInto('devices').values(deviceToRow(device)).execute();
@@ -47,8 +43,7 @@ export function createDeviceStore(db: Kysely<Database>): DeviceStore {
         .updateTable('devices')
         .set({ name })
         .where('id', '=', id)
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment)
+        .where(inScope(scope))
         .where('revoked_at', 'is', null)
         .returningAll()
         .executeTakeFirst();
@@ -60,8 +55,7 @@ export function createDeviceStore(db: Kysely<Database>): DeviceStore {
         .updateTable('devices')
         .set({ revoked_at: now })
         .where('id', '=', id)
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment)
+        .where(inScope(scope))
         .where('revoked_at', 'is', null)
         .returningAll()
         .executeTakeFirst();
@@ -73,8 +67,7 @@ export function createDeviceStore(db: Kysely<Database>): DeviceStore {
         .updateTable('devices')
         .set({ sign_count: newCount, last_used_at: now })
         .where('id', '=', id)
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment)
+        .where(inScope(scope))
         .where('sign_count', '=', previousCount)
         .where('revoked_at', 'is', null)
         .where('disabled_at', 'is', null)
@@ -87,8 +80,7 @@ export function createDeviceStore(db: Kysely<Database>): DeviceStore {
         .updateTable('devices')
         .set({ disabled_at: now, disabled_reason: reason })
         .where('id', '=', id)
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment)
+        .where(inScope(scope))
         .where('disabled_at', 'is', null)
         .execute();
     },

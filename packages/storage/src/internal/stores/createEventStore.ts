@@ -2,6 +2,7 @@ import type { EventStore } from '@keyra/core';
 import type { Kysely } from 'kysely';
 import { eventFromRow } from '../rows.js';
 import type { Database } from '../schema.js';
+import { inScope, scopeColumns } from '../inScope.js';
 import { newestFirst } from '../newestFirst.js';
 
 export function createEventStore(db: Kysely<Database>): EventStore {
@@ -11,8 +12,7 @@ export function createEventStore(db: Kysely<Database>): EventStore {
         .insertInto('events')
         .values({
           id: event.id,
-          tenant_id: event.tenantId,
-          environment: event.environment,
+          ...scopeColumns(event),
           type: event.type,
           data: JSON.stringify(event.data),
           created_at: event.createdAt,
@@ -25,18 +25,13 @@ export function createEventStore(db: Kysely<Database>): EventStore {
         .selectFrom('events')
         .selectAll()
         .where('id', '=', id)
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment)
+        .where(inScope(scope))
         .executeTakeFirst();
       return row ? eventFromRow(row) : null;
     },
 
     async list(scope, limit, filter = {}, after) {
-      let query = db
-        .selectFrom('events')
-        .selectAll()
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment);
+      let query = db.selectFrom('events').selectAll().where(inScope(scope));
       if (filter.type !== undefined) query = query.where('type', '=', filter.type);
       const rows = await newestFirst(query, limit, after).execute();
       return rows.map(eventFromRow);

@@ -2,6 +2,7 @@ import type { IdempotencyClaim, IdempotencyStore } from '@keyra/core';
 import type { Kysely } from 'kysely';
 import { idempotencyFromRow } from '../rows.js';
 import type { Database } from '../schema.js';
+import { inScope, scopeColumns } from '../inScope.js';
 
 /** A claim loops only when the row vanished between its insert and its read (released or purged). */
 const MAX_CLAIM_ATTEMPTS = 5;
@@ -23,7 +24,7 @@ export function createIdempotencyStore(db: Kysely<Database>): IdempotencyStore {
       for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
         const inserted = await db
           .insertInto('idempotency_keys')
-          .values({ tenant_id: scope.tenantId, environment: scope.environment, key, ...fresh })
+          .values({ ...scopeColumns(scope), key, ...fresh })
           .onConflict((oc) => oc.columns(['tenant_id', 'environment', 'key']).doNothing())
           .returning('key')
           .executeTakeFirst();
@@ -32,8 +33,7 @@ export function createIdempotencyStore(db: Kysely<Database>): IdempotencyStore {
         const row = await db
           .selectFrom('idempotency_keys')
           .selectAll()
-          .where('tenant_id', '=', scope.tenantId)
-          .where('environment', '=', scope.environment)
+          .where(inScope(scope))
           .where('key', '=', key)
           .executeTakeFirst();
         if (!row) continue;
@@ -53,8 +53,7 @@ export function createIdempotencyStore(db: Kysely<Database>): IdempotencyStore {
         const taken = await db
           .updateTable('idempotency_keys')
           .set(fresh)
-          .where('tenant_id', '=', scope.tenantId)
-          .where('environment', '=', scope.environment)
+          .where(inScope(scope))
           .where('key', '=', key)
           .where('state', '=', row.state)
           .where('created_at', '=', row.created_at)
@@ -71,8 +70,7 @@ export function createIdempotencyStore(db: Kysely<Database>): IdempotencyStore {
       await db
         .updateTable('idempotency_keys')
         .set({ state: 'completed', status_code: statusCode, response_body: responseBody })
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment)
+        .where(inScope(scope))
         .where('key', '=', key)
         .where('state', '=', 'in_progress')
         .where('locked_until', '=', token)
@@ -82,8 +80,7 @@ export function createIdempotencyStore(db: Kysely<Database>): IdempotencyStore {
     async release(scope, key, token) {
       await db
         .deleteFrom('idempotency_keys')
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment)
+        .where(inScope(scope))
         .where('key', '=', key)
         .where('state', '=', 'in_progress')
         .where('locked_until', '=', token)

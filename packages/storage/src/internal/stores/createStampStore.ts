@@ -2,6 +2,7 @@ import type { StampRecord, StampStore } from '@keyra/core';
 import type { Kysely, Selectable } from 'kysely';
 import { inTransaction } from '../inTransaction.js';
 import type { Database, DatabaseKind, StampsTable } from '../schema.js';
+import { scopeColumns } from '../inScope.js';
 
 function fromRow(row: Selectable<StampsTable>): StampRecord {
   return {
@@ -33,8 +34,7 @@ export function createStampStore(db: Kysely<Database>, kind: DatabaseKind): Stam
         .insertInto('stamps')
         .values({
           id: stamp.id,
-          tenant_id: stamp.tenantId,
-          environment: stamp.environment,
+          ...scopeColumns(stamp),
           subject_id: stamp.subjectId,
           method: stamp.method,
           proof_sha256: stamp.proofSha256,

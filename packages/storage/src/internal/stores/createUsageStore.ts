@@ -2,6 +2,7 @@ import type { UsageRecord, UsageStore } from '@keyra/core';
 import type { Kysely, Selectable } from 'kysely';
 import { inTransaction } from '../inTransaction.js';
 import type { Database, UsageRecordsTable } from '../schema.js';
+import { inScope, scopeColumns } from '../inScope.js';
 
 function fromRow(row: Selectable<UsageRecordsTable>): UsageRecord {
   return {
@@ -28,8 +29,7 @@ export function createUsageStore(db: Kysely<Database>): UsageStore {
           .insertInto('usage_records')
           .values({
             id: entry.id,
-            tenant_id: entry.tenantId,
-            environment: entry.environment,
+            ...scopeColumns(entry),
             subject_id: entry.subjectId,
             method: entry.method,
             billing: 'credit',
@@ -70,8 +70,7 @@ export function createUsageStore(db: Kysely<Database>): UsageStore {
           'billing',
           eb.fn.countAll<number | string | bigint>().as('count'),
         ])
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment)
+        .where(inScope(scope))
         .where('day', '>=', fromDay)
         .where('day', '<=', toDay)
         .groupBy(['day', 'environment', 'method', 'billing'])
@@ -99,8 +98,7 @@ export function createUsageStore(db: Kysely<Database>): UsageStore {
       const row = await db
         .selectFrom('usage_records')
         .selectAll()
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment)
+        .where(inScope(scope))
         .where('subject_id', '=', subjectId)
         .executeTakeFirst();
       return row ? fromRow(row) : null;

@@ -9,6 +9,7 @@ import {
 import type { Kysely } from 'kysely';
 import { inTransaction } from '../inTransaction.js';
 import type { Database } from '../schema.js';
+import { inScope, scopeColumns } from '../inScope.js';
 import type { VerifyLogsTable, VoiceFingerprintsTable, VoicePhrasesTable } from './voiceTables.js';
 import { newestFirst } from '../newestFirst.js';
 
@@ -59,8 +60,7 @@ const unflag = (value: number | null): boolean | null => (value === null ? null 
 function logToRow(log: VerifyLogRecord): VerifyLogsTable {
   return {
     id: log.id,
-    tenant_id: log.tenantId,
-    environment: log.environment,
+    ...scopeColumns(log),
     wallet: log.wallet,
     phrase_id: log.phraseId,
     method: log.method,
@@ -112,8 +112,7 @@ export function createVoiceStore(db: Kysely<Database>): VoiceStore {
         .insertInto('voice_phrases')
         .values({
           id: phrase.id,
-          tenant_id: phrase.tenantId,
-          environment: phrase.environment,
+          ...scopeColumns(phrase),
           wallet: phrase.wallet,
           prompt: phrase.prompt,
           created_at: phrase.createdAt,
@@ -128,8 +127,7 @@ export function createVoiceStore(db: Kysely<Database>): VoiceStore {
       const rows = await db
         .selectFrom('voice_phrases')
         .select('prompt')
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment)
+        .where(inScope(scope))
         .where('wallet', '=', wallet)
         .where('created_at', '>=', since)
         .execute();
@@ -141,8 +139,7 @@ export function createVoiceStore(db: Kysely<Database>): VoiceStore {
         .updateTable('voice_phrases')
         .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
         .where('id', '=', id)
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment)
+        .where(inScope(scope))
         .where('wallet', '=', wallet)
         .where('used_at', 'is', null)
         .where('expires_at', '>', now)
@@ -154,8 +151,7 @@ export function createVoiceStore(db: Kysely<Database>): VoiceStore {
         .selectFrom('voice_phrases')
         .selectAll()
         .where('id', '=', id)
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment)
+        .where(inScope(scope))
         .where('wallet', '=', wallet)
         .executeTakeFirst();
       if (!current) return 'missing';
@@ -170,8 +166,7 @@ export function createVoiceStore(db: Kysely<Database>): VoiceStore {
         .updateTable('voice_phrases')
         .set({ used_at: now })
         .where('id', '=', id)
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment)
+        .where(inScope(scope))
         .where('used_at', 'is', null)
         .where('expires_at', '>', now)
         .returning('id')
@@ -184,8 +179,7 @@ export function createVoiceStore(db: Kysely<Database>): VoiceStore {
         const existing = await trx
           .selectFrom('voice_templates')
           .select('created_at')
-          .where('tenant_id', '=', template.tenantId)
-          .where('environment', '=', template.environment)
+          .where(inScope(template))
           .where('wallet', '=', template.wallet)
           .executeTakeFirst();
         const values = {
@@ -200,8 +194,7 @@ export function createVoiceStore(db: Kysely<Database>): VoiceStore {
         await trx
           .insertInto('voice_templates')
           .values({
-            tenant_id: template.tenantId,
-            environment: template.environment,
+            ...scopeColumns(template),
             wallet: template.wallet,
             created_at: template.createdAt,
             ...values,
@@ -218,8 +211,7 @@ export function createVoiceStore(db: Kysely<Database>): VoiceStore {
       const row = await db
         .selectFrom('voice_templates')
         .selectAll()
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment)
+        .where(inScope(scope))
         .where('wallet', '=', wallet)
         .executeTakeFirst();
       if (!row) return null;
@@ -243,15 +235,13 @@ export function createVoiceStore(db: Kysely<Database>): VoiceStore {
         const existing = await trx
           .selectFrom('voice_legacy_hashes')
           .select('created_at')
-          .where('tenant_id', '=', record.tenantId)
-          .where('environment', '=', record.environment)
+          .where(inScope(record))
           .where('wallet', '=', record.wallet)
           .executeTakeFirst();
         await trx
           .insertInto('voice_legacy_hashes')
           .values({
-            tenant_id: record.tenantId,
-            environment: record.environment,
+            ...scopeColumns(record),
             wallet: record.wallet,
             keyed_hash: record.keyedHash,
             created_at: record.createdAt,
@@ -271,8 +261,7 @@ export function createVoiceStore(db: Kysely<Database>): VoiceStore {
       const row = await db
         .selectFrom('voice_legacy_hashes')
         .selectAll()
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment)
+        .where(inScope(scope))
         .where('wallet', '=', wallet)
         .executeTakeFirst();
       return row
@@ -292,8 +281,7 @@ export function createVoiceStore(db: Kysely<Database>): VoiceStore {
         .insertInto('voice_fingerprints')
         .values({
           id: record.id,
-          tenant_id: record.tenantId,
-          environment: record.environment,
+          ...scopeColumns(record),
           wallet: record.wallet,
           source: record.source,
           phrase_id: record.phraseId,
@@ -308,8 +296,7 @@ export function createVoiceStore(db: Kysely<Database>): VoiceStore {
       const rows = await db
         .selectFrom('voice_fingerprints')
         .selectAll()
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment)
+        .where(inScope(scope))
         .where('wallet', '=', wallet)
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
@@ -323,11 +310,7 @@ export function createVoiceStore(db: Kysely<Database>): VoiceStore {
     },
 
     async listVerifyLogs(scope, filter, limit, after) {
-      let query = db
-        .selectFrom('verify_logs')
-        .selectAll()
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment);
+      let query = db.selectFrom('verify_logs').selectAll().where(inScope(scope));
       if (filter.wallet !== undefined) query = query.where('wallet', '=', filter.wallet);
       if (filter.verified !== undefined)
         query = query.where('verified', '=', filter.verified ? 1 : 0);

@@ -11,6 +11,7 @@ import type {
   WebhookAttemptsTable,
   WebhookDeliveriesTable,
 } from '../schema.js';
+import { inScope, scopeColumns } from '../inScope.js';
 
 function fromRow(row: Selectable<WebhookDeliveriesTable>): WebhookDeliveryRecord {
   return {
@@ -58,8 +59,7 @@ export function createWebhookDeliveryStore(
         .values(
           deliveries.map((d) => ({
             id: d.id,
-            tenant_id: d.tenantId,
-            environment: d.environment,
+            ...scopeColumns(d),
             event_id: d.eventId,
             endpoint_id: d.endpointId,
             status: d.status,
@@ -128,8 +128,7 @@ export function createWebhookDeliveryStore(
         .values({
           id: attempt.id,
           delivery_id: attempt.deliveryId,
-          tenant_id: attempt.tenantId,
-          environment: attempt.environment,
+          ...scopeColumns(attempt),
           endpoint_id: attempt.endpointId,
           event_id: attempt.eventId,
           attempt: attempt.attempt,
@@ -146,8 +145,7 @@ export function createWebhookDeliveryStore(
       const rows = await db
         .selectFrom('webhook_attempts')
         .selectAll()
-        .where('tenant_id', '=', scope.tenantId)
-        .where('environment', '=', scope.environment)
+        .where(inScope(scope))
         .where('endpoint_id', '=', endpointId)
         .orderBy('started_at', 'desc')
         .orderBy('id', 'desc')
@@ -161,10 +159,7 @@ export function createWebhookDeliveryStore(
         .selectFrom('webhook_deliveries')
         .select((eb) => ['status', eb.fn.countAll<string | number>().as('count')])
         .groupBy('status');
-      if (scope)
-        query = query
-          .where('tenant_id', '=', scope.tenantId)
-          .where('environment', '=', scope.environment);
+      if (scope) query = query.where(inScope(scope));
       const counts = { pending: 0, delivered: 0, failed: 0 };
       for (const row of await query.execute()) counts[row.status] = Number(row.count);
       return counts;

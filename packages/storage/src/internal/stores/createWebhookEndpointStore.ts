@@ -1,6 +1,7 @@
-import type { WebhookEndpointRecord, WebhookEndpointStore } from '@keyra/core';
+import type { Scope, WebhookEndpointRecord, WebhookEndpointStore } from '@keyra/core';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, WebhookEndpointsTable } from '../schema.js';
+import { inScope, scopeColumns } from '../inScope.js';
 
 function fromRow(row: Selectable<WebhookEndpointsTable>): WebhookEndpointRecord {
   return {
@@ -23,22 +24,17 @@ function fromRow(row: Selectable<WebhookEndpointsTable>): WebhookEndpointRecord 
 }
 
 export function createWebhookEndpointStore(db: Kysely<Database>): WebhookEndpointStore {
-  const live = (scope: { tenantId: string; environment: 'sandbox' | 'production' }) =>
+  const live = (scope: Scope) =>
     db
       .selectFrom('webhook_endpoints')
       .selectAll()
-      .where('tenant_id', '=', scope.tenantId)
-      .where('environment', '=', scope.environment)
+      .where(inScope(scope))
       .where('deleted_at', 'is', null);
-  const scopedUpdate = (
-    scope: { tenantId: string; environment: 'sandbox' | 'production' },
-    id: string,
-  ) =>
+  const scopedUpdate = (scope: Scope, id: string) =>
     db
       .updateTable('webhook_endpoints')
       .where('id', '=', id)
-      .where('tenant_id', '=', scope.tenantId)
-      .where('environment', '=', scope.environment)
+      .where(inScope(scope))
       .where('deleted_at', 'is', null);
   return {
     async insert(endpoint) {
@@ -46,8 +42,7 @@ export function createWebhookEndpointStore(db: Kysely<Database>): WebhookEndpoin
         .insertInto('webhook_endpoints')
         .values({
           id: endpoint.id,
-          tenant_id: endpoint.tenantId,
-          environment: endpoint.environment,
+          ...scopeColumns(endpoint),
           url: endpoint.url,
           description: endpoint.description,
           events: JSON.stringify(endpoint.events),
