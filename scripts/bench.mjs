@@ -39,7 +39,8 @@ if (args.includes('--help')) {
 Compares KEYRA's routes with bare-Fastify floors doing only the irreducible work, in one run.
   --database URL     sqlite:PATH (default: a temp file) or postgres://… (its tables are used as is)
   --duration S       seconds per measured route (default 10)
-  --connections N    concurrent connections, and simulated devices for verify (default 10)`);
+  --connections N    concurrent connections, and simulated devices for verify (default 10)
+  --profile          write a V8 CPU profile of the KEYRA process to bench-results/profiles/`);
   process.exit(0);
 }
 const duration = Number(flag('duration', '10'));
@@ -136,8 +137,13 @@ async function driveLanes(title, base, lanes, headers, perLaneRate = 0) {
   return result;
 }
 
+// --profile: the KEYRA process writes a V8 CPU profile on exit (open it in Chrome DevTools).
+const profile = args.includes('--profile')
+  ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve('bench-results/profiles')}`]
+  : [];
 const keyra = await startProcess(
   [
+    ...profile,
     path.join(root, 'packages/server/bin/keyra.js'),
     'serve',
     '--port',
