@@ -39,6 +39,19 @@ export default tseslint.config(
     },
   },
   {
+    // @keyra/storage is a devDependency of core for its tests (real SQLite); core itself only
+    // sees the storage port.
+    files: ['packages/core/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@keyra/storage', message: 'Core depends on the Storage port only.' }],
+        },
+      ],
+    },
+  },
+  {
     // TODO(house-voice): remove when voice routes use core verbs
     files: ['packages/server/src/routes/voice/**/*.ts'],
     rules: { 'no-restricted-syntax': 'off' },
