@@ -42,6 +42,45 @@ export default tseslint.config(
     },
   },
   {
+    // Routes are schema → one core call → JSON mapper: state changes, their transaction and the
+    // events they emit live in core verbs (see packages/core/src/challenges/verifyChallenge.ts).
+    files: ['packages/server/src/routes/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='transaction']",
+          message:
+            'No transactions in route files: put it in a core verb (packages/core/src/<capability>/) that the route calls once.',
+        },
+        {
+          selector:
+            'ImportSpecifier[imported.name=/^(recordEvent|queueDeliveries)$/], MemberExpression[property.name=/^(recordEvent|queueDeliveries)$/]',
+          message:
+            'No event recording in route files: put it in a core verb that writes the event inside its transaction.',
+        },
+      ],
+    },
+  },
+  {
+    // @keyra/storage is a devDependency of core for its tests (real SQLite); core itself only
+    // sees the storage port.
+    files: ['packages/core/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@keyra/storage', message: 'Core depends on the Storage port only.' }],
+        },
+      ],
+    },
+  },
+  {
+    // TODO(house-voice): remove when voice routes use core verbs
+    files: ['packages/server/src/routes/voice/**/*.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+  {
     // The console is plain browser JavaScript served as is.
     files: ['apps/console/**/*.js'],
     languageOptions: { globals: { ...globals.browser } },

@@ -120,6 +120,50 @@ export {
 } from './webhooks/signWebhook.js';
 export { RETRY_DELAYS_SECONDS, MAX_ATTEMPTS, nextAttemptAt } from './webhooks/retrySchedule.js';
 export { recordEvent, queueDeliveries, eventBody } from './webhooks/recordEvent.js';
+export {
+  generateWebhookSecret,
+  newSealedSecret,
+  type WebhookSecretDeps,
+} from './webhooks/webhookSecret.js';
+export {
+  assertWebhookUrl,
+  type WebhookUrlGuard,
+  type WebhookUrlRefusal,
+} from './webhooks/webhookUrlGuard.js';
+export { findWebhookEndpoint } from './webhooks/findWebhookEndpoint.js';
+export { findEvent } from './webhooks/findEvent.js';
+export { listEvents } from './webhooks/listEvents.js';
+export {
+  createWebhookEndpoint,
+  type CreateWebhookEndpointDeps,
+  type CreateWebhookEndpointInput,
+  type CreatedWebhookEndpoint,
+} from './webhooks/createWebhookEndpoint.js';
+export {
+  updateWebhookEndpoint,
+  type UpdateWebhookEndpointDeps,
+} from './webhooks/updateWebhookEndpoint.js';
+export {
+  rotateWebhookSecret,
+  type RotateWebhookSecretDeps,
+  type RotatedWebhookSecret,
+} from './webhooks/rotateWebhookSecret.js';
+export {
+  deleteWebhookEndpoint,
+  type DeleteWebhookEndpointDeps,
+} from './webhooks/deleteWebhookEndpoint.js';
+export {
+  redeliverEvent,
+  type RedeliverEventDeps,
+  type RedeliverEventInput,
+  type RedeliveredEvent,
+} from './webhooks/redeliverEvent.js';
+export { revokeDevice, type RevokeDeviceDeps } from './devices/revokeDevice.js';
+export {
+  renameDevice,
+  type RenameDeviceDeps,
+  type RenameDeviceInput,
+} from './devices/renameDevice.js';
 export type {
   ChainOutcome,
   ChainStatus,

@@ -27,6 +27,7 @@ import { deviceRoutes } from './routes/devices/deviceRoutes.js';
 import { jwksRoutes } from './routes/wellknown/jwksRoutes.js';
 import { consoleRoutes } from './routes/console/consoleRoutes.js';
 import { webhookRoutes } from './routes/webhooks/webhookRoutes.js';
+import { eventRoutes } from './routes/webhooks/eventRoutes.js';
 import { createWebhookSecretBox } from './webhooks/webhookSecrets.js';
 import { loadApprovalServices } from './approval/loadApprovalServices.js';
 import { createChallengeNotifier } from './approval/challengeNotifier.js';
@@ -300,6 +301,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       dev: config.dev,
       rotationOverlapMs: config.webhooks.rotationOverlapMs,
     });
+    await api.register(eventRoutes, { storage, clock });
     await api.register(usageRoutes, { storage, clock });
     await api.register(voiceRoutes, {
       storage,

@@ -1,10 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import { createSecretBox, type SecretBox, type WebhookEndpointRecord } from '@keyra/core';
-
-/** A new endpoint secret: `whsec_` + base64 of 32 random bytes (the Standard Webhooks form). */
-export function generateWebhookSecret(): string {
-  return `whsec_${randomBytes(32).toString('base64')}`;
-}
 
 /** Seals endpoint secrets at rest; the endpoint id is the associated data. */
 export function createWebhookSecretBox(serverSecret: Buffer): SecretBox {

@@ -1,4 +1,11 @@
-import { isIdOf, KeyraError, recordEvent, type Clock, type Storage } from '@keyra/core';
+import {
+  isIdOf,
+  KeyraError,
+  renameDevice,
+  revokeDevice,
+  type Clock,
+  type Storage,
+} from '@keyra/core';
 import {
   Device,
   DeviceList,
@@ -90,16 +97,9 @@ export async function deviceRoutes(
     },
     async (request) => {
       checkId(request.params.id);
-      const device = await storage.devices.rename(
-        scopeOf(request),
-        request.params.id,
-        request.body.name,
-      );
-      if (!device)
-        throw new KeyraError(
-          'device_not_found',
-          `No active device ${request.params.id} in this environment.`,
-        );
+      const device = await renameDevice(scopeOf(request), request.params.id, request.body, {
+        store: storage.devices,
+      });
       return deviceJson(device);
     },
   );
@@ -116,25 +116,10 @@ export async function deviceRoutes(
     },
     async (request) => {
       checkId(request.params.id);
-      const scope = scopeOf(request);
-      const now = clock.now();
-      const revoked = await storage.transaction(async (tx) => {
-        const device = await tx.devices.revoke(scope, request.params.id, now);
-        if (!device) return null;
-        await recordEvent(
-          tx,
-          scope,
-          'device.revoked',
-          { deviceId: device.id, userId: device.userId, kind: device.kind },
-          now,
-        );
-        return device;
+      const revoked = await revokeDevice(scopeOf(request), request.params.id, {
+        storage,
+        now: clock.now(),
       });
-      if (!revoked)
-        throw new KeyraError(
-          'device_not_found',
-          `No active device ${request.params.id} in this environment.`,
-        );
       return deviceJson(revoked);
     },
   );

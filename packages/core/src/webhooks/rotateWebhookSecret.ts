@@ -1,0 +1,45 @@
+import type { EpochMs, Scope } from '../domain.js';
+import type { WebhookEndpointStore } from '../ports.js';
+import { endpointNotFound, findWebhookEndpoint } from './findWebhookEndpoint.js';
+import { newSealedSecret, type WebhookSecretDeps } from './webhookSecret.js';
+import type { WebhookEndpointRecord } from './webhookRecords.js';
+
+export interface RotateWebhookSecretDeps extends WebhookSecretDeps {
+  store: WebhookEndpointStore;
+  /** How long the replaced secret keeps signing deliveries next to the new one. */
+  overlapMs: number;
+  now: EpochMs;
+}
+
+export interface RotatedWebhookSecret {
+  endpoint: WebhookEndpointRecord;
+  /** The new signing secret in clear: return it to the caller once. */
+  secret: string;
+}
+
+/**
+ * Gives an endpoint a new signing secret. Checks, in order: the id's shape (400 `invalid_id`); the
+ * endpoint exists here and is not deleted (404 `webhook_endpoint_not_found`). Then one write stores
+ * the new sealed secret and keeps the current one as the previous secret until `now + overlapMs`,
+ * so receivers that still hold it verify deliveries during the switch (each delivery carries a
+ * signature per secret). A rotation within the overlap replaces the older previous secret.
+ */
+export async function rotateWebhookSecret(
+  scope: Scope,
+  endpointId: string,
+  deps: RotateWebhookSecretDeps,
+): Promise<RotatedWebhookSecret> {
+  const { now } = deps;
+  const endpoint = await findWebhookEndpoint(scope, endpointId, deps.store);
+  const { secret, sealed } = newSealedSecret(endpoint.id, deps);
+  const rotated = await deps.store.rotateSecret(
+    scope,
+    endpoint.id,
+    sealed,
+    endpoint.sealedSecret,
+    now + deps.overlapMs,
+    now,
+  );
+  if (!rotated) throw endpointNotFound(endpoint.id);
+  return { endpoint: rotated, secret };
+}
