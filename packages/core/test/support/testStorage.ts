@@ -2,13 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openStorage, type DatabaseStorage } from '@keyra/storage';
-import {
-  ensureTenant,
-  type EpochMs,
-  type Environment,
-  type Scope,
-  type Tenant,
-} from '../../src/index.js';
+import { ensureTenant, type EpochMs, type Environment, type Scope } from '../../src/index.js';
 
 /** A migrated SQLite storage for one test, and how to drop it. */
 export interface TestStorage {
@@ -47,7 +41,7 @@ export async function tenantScope(
   name: string,
   now: EpochMs,
   environment: Environment = 'sandbox',
-): Promise<Scope & { tenant: Tenant }> {
+): Promise<Scope> {
   const { tenant } = await ensureTenant(storage.tenants, name, now);
-  return { tenantId: tenant.id, environment, tenant };
+  return { tenantId: tenant.id, environment };
 }
