@@ -17,6 +17,7 @@ import {
   type StampIssuer,
   type StampRecord,
 } from '@keyra/core';
+import type { JWK } from 'jose';
 import { openStorage, type DatabaseStorage } from '@keyra/storage';
 
 // A small fake speech engine for the core voice verbs: a "recording" is the JSON of what it holds
@@ -147,7 +148,7 @@ export interface VoiceWorld {
   serverSecret: Buffer;
   signer: ProofSigner;
   stamps: StampIssuer;
-  publicJwk: import('jose').JWK;
+  publicJwk: JWK;
   /** A fresh phrase of `PROMPT` (or `prompt`) for `wallet`, issued at `now`. */
   phrase(wallet: string, now?: EpochMs, prompt?: string): Promise<string>;
   close(): Promise<void>;
