@@ -4,6 +4,7 @@ import {
   formatTimestamp,
   verifyLegacyHash,
   type AuthenticatedKey,
+  type EpochMs,
   type LegacyHashVerification,
   type VerifyLogDeps,
 } from '@keyra/core';
@@ -26,20 +27,33 @@ export function isLegacyVerify(body: VerifyBody): body is VerifyBody & { probe_h
   return body.probe_hash !== undefined;
 }
 
+/** The two handlers of the hash flow; the voice routes call them with the request's parts. */
+export interface LegacyVoiceHandlers {
+  enroll(
+    scope: AuthenticatedKey,
+    body: EnrollBody & { phrase_hash: string },
+    reply: FastifyReply,
+    now: EpochMs,
+  ): Promise<Enrollment>;
+  verify(
+    scope: AuthenticatedKey,
+    body: VerifyBody & { probe_hash: string },
+    reply: FastifyReply,
+    log: Omit<VerifyLogDeps, 'storage'>,
+  ): Promise<VerifyResult>;
+}
+
 /**
  * The seed's deprecated hash flow on `POST /api/v1/enroll` and `POST /api/v1/verify`
  * (`{wallet, phrase_hash}` then `{wallet, probe_hash}`), fenced off from the audio flow: the voice
  * routes hand a request here when it carries the hash field. Answers carry `Deprecation`/`Link`.
  */
-export function legacyVoiceHandlers(options: Pick<VoiceRoutesOptions, 'storage' | 'serverSecret'>) {
+export function legacyVoiceHandlers(
+  options: Pick<VoiceRoutesOptions, 'storage' | 'serverSecret'>,
+): LegacyVoiceHandlers {
   const { storage, serverSecret } = options;
   return {
-    async enroll(
-      scope: AuthenticatedKey,
-      body: EnrollBody & { phrase_hash: string },
-      reply: FastifyReply,
-      now: number,
-    ): Promise<Enrollment> {
+    async enroll(scope, body, reply, now) {
       const enrolled = await enrollLegacyHash(
         scope,
         {
@@ -59,12 +73,7 @@ export function legacyVoiceHandlers(options: Pick<VoiceRoutesOptions, 'storage' 
       };
     },
 
-    async verify(
-      scope: AuthenticatedKey,
-      body: VerifyBody & { probe_hash: string },
-      reply: FastifyReply,
-      log: Omit<VerifyLogDeps, 'storage'>,
-    ): Promise<VerifyResult> {
+    async verify(scope, body, reply, log) {
       const otherFields = fieldsBesideLegacy(body, 'probe_hash');
       // A body refused as mixed is not an answer of the deprecated flow: no deprecation headers.
       if (otherFields.length === 0) void reply.headers(DEPRECATION_HEADERS);

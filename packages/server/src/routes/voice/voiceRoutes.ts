@@ -8,6 +8,7 @@ import {
   systemRandom,
   verifyVoice,
   VOICE_LIMITS,
+  type AudioLoader,
   type Clock,
   type RandomBytes,
   type Storage,
@@ -73,8 +74,7 @@ export async function voiceRoutes(
   if (!options.engine) app.addHook('onClose', () => engine.close());
   const speech = asSpeechEngine(engine);
   const audioOptions = { dev: config.dev, resolveHost: engine.resolveHost };
-  const loadAudio = (source: Parameters<typeof loadAudioBytes>[0]) =>
-    loadAudioBytes(source, audioOptions);
+  const loadAudio: AudioLoader = (source) => loadAudioBytes(source, audioOptions);
   const legacy = legacyVoiceHandlers(options);
 
   app.post<{ Body: PhraseBody }>(
