@@ -76,11 +76,6 @@ export default tseslint.config(
     },
   },
   {
-    // TODO(house-voice): remove when voice routes use core verbs
-    files: ['packages/server/src/routes/voice/**/*.ts'],
-    rules: { 'no-restricted-syntax': 'off' },
-  },
-  {
     // The console is plain browser JavaScript served as is.
     files: ['apps/console/**/*.js'],
     languageOptions: { globals: { ...globals.browser } },

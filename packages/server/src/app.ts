@@ -37,7 +37,7 @@ import { systemRoutes } from './routes/system/systemRoutes.js';
 import { voiceRoutes } from './routes/voice/voiceRoutes.js';
 import { stampRoutes } from './routes/stamps/stampRoutes.js';
 import { usageRoutes } from './routes/usage/usageRoutes.js';
-import type { VoiceEngine } from './routes/voice/createVoiceEngine.js';
+import type { VoiceEngine } from './voice/createVoiceEngine.js';
 
 export interface BuildAppOptions {
   config: ServerConfig;

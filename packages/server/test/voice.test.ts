@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVoiceEngine, type VoiceEngine } from '../src/routes/voice/createVoiceEngine.js';
+import { createVoiceEngine, type VoiceEngine } from '../src/voice/createVoiceEngine.js';
 import {
   concatWavs,
   createVoiceTestApp,

@@ -16,7 +16,7 @@ import {
   createVoiceEngine,
   modelEmbedder,
   type VoiceEngine,
-} from '../src/routes/voice/createVoiceEngine.js';
+} from '../src/voice/createVoiceEngine.js';
 import {
   concatWavs,
   createVoiceTestApp,

@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyAddress } from '../src/net/classifyAddress.js';
 import { safeFetch, SafeFetchError } from '../src/net/safeFetch.js';
-import { createVoiceEngine, type VoiceEngine } from '../src/routes/voice/createVoiceEngine.js';
+import { createVoiceEngine, type VoiceEngine } from '../src/voice/createVoiceEngine.js';
 import { createVoiceTestApp, phraseFile, type VoiceTestApp } from './helpers/voiceTestApp.js';
 
 // Every SSRF attempt is aimed at a local listener that records each TCP connection it accepts:

@@ -45,3 +45,43 @@ export {
   decodeVerifyLogCursor,
   type VerifyLogPage,
 } from './listVerifyLogs.js';
+export { VOICE_PROOF_ACTION, voicePhraseDigest } from './voiceProof.js';
+export type {
+  AudioLoader,
+  AudioSource,
+  CohortStats,
+  DecodedRecording,
+  PhraseRecognition,
+  Recording,
+  SpeakerScore,
+  SpeechAnalysis,
+  SpeechEngine,
+  SpeechModelInfo,
+  Voiceprint,
+} from './SpeechEngine.js';
+export type { Logged, VerifyLogDeps } from './logVerifyAttempt.js';
+export {
+  enrollVoice,
+  type EnrollVoiceDeps,
+  type EnrollVoiceInput,
+  type VoiceEnrollment,
+} from './enrollVoice.js';
+export {
+  verifyVoice,
+  type VerifyVoiceDeps,
+  type VerifyVoiceInput,
+  type VoiceVerification,
+} from './verifyVoice.js';
+export { fieldsBesideLegacy } from './refuseMixedLegacy.js';
+export {
+  enrollLegacyHash,
+  type EnrollLegacyHashDeps,
+  type EnrollLegacyHashInput,
+} from './enrollLegacyHash.js';
+export {
+  verifyLegacyHash,
+  type LegacyHashGates,
+  type LegacyHashVerification,
+  type VerifyLegacyHashDeps,
+  type VerifyLegacyHashInput,
+} from './verifyLegacyHash.js';

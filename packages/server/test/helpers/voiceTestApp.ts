@@ -7,7 +7,7 @@ import { migrateToLatest, openStorage } from '@keyra/storage';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type ServerConfig } from '../../src/config.js';
-import type { VoiceEngine } from '../../src/routes/voice/createVoiceEngine.js';
+import type { VoiceEngine } from '../../src/voice/createVoiceEngine.js';
 import { manualClock, type ManualClock } from './testApp.js';
 
 /** shared/voice: `$KEYRA_VOICE_DATA`, else `../shared/voice` next to the repository. */

@@ -1,5 +1,13 @@
-import { formatTimestamp, type VerifyLogRecord } from '@keyra/core';
-import type { VerifyLog } from '@keyra/contract';
+import {
+  formatTimestamp,
+  type VerifyLogRecord,
+  type VoiceEnrollment,
+  type VoiceVerification,
+} from '@keyra/core';
+import type { Enrollment, VerifyLog, VerifyResult } from '@keyra/contract';
+import { stampJson } from '../stamps/stampJson.js';
+
+type StampAttester = Parameters<typeof stampJson>[1];
 
 /** A verify-log row as the API shows it: ids, gate outcomes and numbers, nothing heard or said. */
 export function verifyLogJson(log: VerifyLogRecord): VerifyLog {
@@ -23,5 +31,37 @@ export function verifyLogJson(log: VerifyLogRecord): VerifyLog {
     audio_seconds: log.audioSec,
     latency_ms: Math.round(log.latencyMs),
     created_at: formatTimestamp(log.createdAt),
+  };
+}
+
+/** An audio enrolment as the API shows it. */
+export function enrollmentJson(enrollment: VoiceEnrollment): Enrollment {
+  return {
+    wallet: enrollment.wallet,
+    enrolled: true,
+    replaced: enrollment.replaced,
+    method: 'voice',
+    projection_id: enrollment.projectionId,
+    params_version: enrollment.paramsVersion,
+    quality: enrollment.quality,
+    updated_at: formatTimestamp(enrollment.updatedAt),
+  };
+}
+
+/** An audio verification as the API shows it: every gate, and the proof and stamp of a success. */
+export function verificationJson(
+  verification: VoiceVerification,
+  attester: StampAttester,
+): VerifyResult {
+  return {
+    id: verification.id,
+    verified: verification.verified,
+    wallet: verification.wallet,
+    method: verification.method,
+    phrase_id: verification.phraseId,
+    gates: verification.gates,
+    proof: verification.proof,
+    stamp: verification.stamp ? stampJson(verification.stamp, attester) : null,
+    latency_ms: Math.round(verification.latencyMs),
   };
 }

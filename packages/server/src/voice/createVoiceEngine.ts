@@ -10,13 +10,15 @@ import { KeyraError, PARAMS_VERSIONS } from '@keyra/core';
 import {
   createVoiceAnalyzer,
   decodeAudio,
+  loadNeuralModel,
   type DecodedAudio,
   type RecordingAnalysis,
   type SpeakerModel,
   type SpeakerThresholds,
   type VoiceAnalyzer,
 } from '@keyra/voice';
-import type { ResolveHost } from '../../net/safeFetch.js';
+import type { ServerConfig } from '../config.js';
+import type { ResolveHost } from '../net/safeFetch.js';
 
 /**
  * The speech machinery behind the voice routes: decoding (ffmpeg), the speaker model in worker
@@ -205,4 +207,15 @@ export function createVoiceEngine(options: VoiceEngineOptions = {}): VoiceEngine
       );
     },
   };
+}
+
+/**
+ * The engine of `KEYRA_VOICE_BACKEND`: the neural model is loaded (hash-checked) here, at boot,
+ * so a missing, unpinned or mismatched file fails the start with `NeuralModelError`'s message.
+ */
+export async function createConfiguredVoiceEngine(config: ServerConfig): Promise<VoiceEngine> {
+  const voice = config.voice;
+  if (voice.backend !== 'neural') return createVoiceEngine();
+  const model = await loadNeuralModel(voice.modelPath, { sha256: voice.modelSha256 });
+  return createVoiceEngine({ embedder: modelEmbedder(model, voice.speakerThreshold) });
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { KeyraError, VOICE_LIMITS } from '@keyra/core';
 import { AudioError, detectContainer, type DecodedAudio } from '@keyra/voice';
-import { safeFetch, SafeFetchError, type ResolveHost } from '../../net/safeFetch.js';
+import { safeFetch, SafeFetchError, type ResolveHost } from '../net/safeFetch.js';
 import type { VoiceEngine } from './createVoiceEngine.js';
 
 /** Where the recording comes from: exactly one of the two fields. */
