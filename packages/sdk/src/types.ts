@@ -73,6 +73,11 @@ export type VerifyLogList = Static<typeof contract.VerifyLogList>;
  * minimal receipt of a proof with its EAS attestation. Check it with `keyra.stamps.verify`.
  */
 export type Stamp = Static<typeof contract.Stamp>;
+/**
+ * `/.well-known/keyra-stamps.json`: what verifiers of stamps need (issuer, JWKS address, and the
+ * EAS schema, attester and EIP-712 domain, or `eas: null` when the server attests nothing).
+ */
+export type StampConfig = Static<typeof contract.StampConfig>;
 /** The on-chain mirror of a stamp (`stamp.eas.onchain`). */
 export type StampOnchain = Static<typeof contract.StampOnchain>;
 /** `from` and `to`: UTC days `YYYY-MM-DD`, inclusive. */
