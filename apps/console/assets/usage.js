@@ -1,7 +1,7 @@
 // The Usage view: plan, free proofs used and left, overage, and verifications per day and per
 // method from `GET /v1/usage`.
 
-import { ApiError } from './api.js';
+import { pageError } from './keyra.js';
 import { $, busy, clearError, formatCount, h, showError, showJson } from './ui.js';
 
 const METHODS = /** @type {const} */ (['device', 'passkey', 'voice']);
@@ -86,11 +86,11 @@ function renderChart(days) {
   const total = days.reduce((sum, day) => sum + day.verifications, 0);
   $('usage-chart-desc').textContent =
     total === 0
-      ? `No verifications from ${days[0].date} to ${days.at(-1).date}.`
-      : `${verifications(total)} from ${days[0].date} to ${days.at(-1).date}; the busiest day was ${busiest.date} with ${formatCount(busiest.verifications)}.`;
+      ? `No verifications from ${days[0].date} to ${days[days.length - 1].date}.`
+      : `${verifications(total)} from ${days[0].date} to ${days[days.length - 1].date}; the busiest day was ${busiest.date} with ${formatCount(busiest.verifications)}.`;
   $('usage-chart-max').textContent = formatCount(peak);
   $('usage-chart-from').textContent = days[0].date;
-  $('usage-chart-to').textContent = days.at(-1).date;
+  $('usage-chart-to').textContent = days[days.length - 1].date;
 }
 
 /** @param {Record<string, any>} counts @param {string} label @param {string} [className] */
@@ -167,10 +167,10 @@ function renderReport(report) {
 
 /**
  * Wires the Usage view.
- * @param {{ api: ReturnType<typeof import('./api.js').createApi> }} context
+ * @param {{ clients: import('./keyra.js').Clients }} context
  * @returns {{ show: () => void }} `show` loads the report when the view is opened
  */
-export function startUsage({ api }) {
+export function startUsage({ clients }) {
   const from = /** @type {HTMLInputElement} */ ($('usage-from'));
   const to = /** @type {HTMLInputElement} */ ($('usage-to'));
   const button = /** @type {HTMLButtonElement} */ ($('usage-load'));
@@ -183,16 +183,11 @@ export function startUsage({ api }) {
       // An incomplete date reads as '' and would silently become the server's default.
       for (const input of [from, to])
         if (input.validity.badInput)
-          throw new ApiError(
-            0,
-            'invalid_date',
-            `Complete the "${input.labels[0].textContent}" date.`,
-          );
-      const query = new URLSearchParams();
-      if (from.value) query.set('from', from.value);
-      if (to.value) query.set('to', to.value);
-      const search = query.toString();
-      report = await api.get(`/v1/usage${search ? `?${search}` : ''}`);
+          throw pageError('invalid_date', `Complete the "${input.labels?.[0]?.textContent}" date.`);
+      report = await clients.withKey().usage.retrieve({
+        from: from.value || undefined,
+        to: to.value || undefined,
+      });
       renderReport(report);
     } catch (error) {
       $('usage-result').hidden = true;
