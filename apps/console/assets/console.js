@@ -13,6 +13,7 @@ const STORAGE = {
   displayName: 'keyra.playground.displayName',
 };
 
+/** @type {Record<string, string>} */
 const VIEWS = {
   playground: 'Playground · KEYRA Console',
   usage: 'Usage · KEYRA Console',
@@ -74,6 +75,7 @@ function forgetKey() {
 // ---------------------------------------------------------------------------------------------
 // Request log
 
+/** @param {import('./keyra.js').LogEntry} entry */
 function logRequest(entry) {
   const item = document.createElement('li');
   const ok = entry.status >= 200 && entry.status < 300;

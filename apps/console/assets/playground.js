@@ -8,6 +8,7 @@ import { renderStamp } from './stamp.js';
 import { $, addCheck, busy, clearError, h, showError, showJson } from './ui.js';
 
 /** @typedef {import('../sdk/index.js').StampConfig} StampConfig */
+/** @typedef {import('../sdk/index.js').Challenge} Challenge */
 /** @typedef {import('@simplewebauthn/browser').PublicKeyCredentialCreationOptionsJSON} PublicKeyCredentialCreationOptionsJSON */
 /** @typedef {import('@simplewebauthn/browser').PublicKeyCredentialRequestOptionsJSON} PublicKeyCredentialRequestOptionsJSON */
 
@@ -35,7 +36,7 @@ export function startPlayground({ clients, currentUserId, hasKey }) {
     stamp: /** @type {HTMLInputElement} */ ($('request-stamp')),
   };
 
-  /** The challenge shown in step 2, as `GET /v1/challenges/:id` returned it. */
+  /** @type {Challenge | null} The challenge shown in step 2, as `GET /v1/challenges/:id` returned it. */
   let challenge = null;
 
   /** The stamp configuration; public, fetched once per page (the SDK caches the JWKS itself). */
@@ -63,6 +64,7 @@ export function startPlayground({ clients, currentUserId, hasKey }) {
   // -------------------------------------------------------------------------------------------
   // Passkeys registered from this tab: credential id → device id, per user
 
+  /** @param {string} userId @returns {Record<string, string>} credential id → device id */
   function knownPasskeys(userId) {
     try {
       return JSON.parse(sessionStorage.getItem(STORAGE.passkeys) ?? '{}')[userId] ?? {};
@@ -71,7 +73,9 @@ export function startPlayground({ clients, currentUserId, hasKey }) {
     }
   }
 
+  /** @param {string} userId @param {string} credentialId @param {string} deviceId */
   function rememberPasskey(userId, credentialId, deviceId) {
+    /** @type {Record<string, Record<string, string>>} */
     let all = {};
     try {
       all = JSON.parse(sessionStorage.getItem(STORAGE.passkeys) ?? '{}');
@@ -82,7 +86,10 @@ export function startPlayground({ clients, currentUserId, hasKey }) {
     sessionStorage.setItem(STORAGE.passkeys, JSON.stringify(all));
   }
 
-  /** The device that made `assertion`: remembered at registration, or the user's only passkey. */
+  /**
+   * The device that made `assertion`: remembered at registration, or the user's only passkey.
+   * @param {string} userId @param {{ id: string }} assertion @returns {Promise<string>}
+   */
   async function deviceFor(userId, assertion) {
     const known = knownPasskeys(userId)[assertion.id];
     if (known) return known;
@@ -186,6 +193,7 @@ export function startPlayground({ clients, currentUserId, hasKey }) {
           : `${when} (expired)`;
   }
 
+  /** @param {string} id */
   async function loadChallenge(id) {
     challenge = await clients.withKey().challenges.retrieve(id);
     sessionStorage.setItem(STORAGE.challengeId, challenge.id);
@@ -198,6 +206,7 @@ export function startPlayground({ clients, currentUserId, hasKey }) {
       const expiresIn = Number(fields.expiresIn.value);
       if (!Number.isInteger(expiresIn))
         throw pageError('invalid_expires_in', 'Expires in must be a whole number of seconds.');
+      /** @type {import('../sdk/index.js').CreateChallengeParams} */
       const body = {
         action: fields.action.value.trim(),
         userId: currentUserId(),
@@ -217,6 +226,10 @@ export function startPlayground({ clients, currentUserId, hasKey }) {
   // -------------------------------------------------------------------------------------------
   // Step 3: approve and check the proof and the stamp
 
+  /**
+   * @param {import('../sdk/index.js').VerifiedChallenge} verified
+   * @param {Challenge} approvedChallenge
+   */
   async function renderProof(verified, approvedChallenge) {
     showJson($('approve-json'), verified);
     const checks = $('proof-checks');

@@ -11,6 +11,7 @@ export const AUDIO_LIMITS = { minSeconds: 1, maxSeconds: 15, maxBytes: 5 * 1024 
 const MIME_TYPES = ['audio/webm;codecs=opus', 'audio/webm', 'audio/mp4'];
 
 /** Why the browser gave no microphone (the DOMException's name): a code and what to do. */
+/** @type {Record<string, [string, string]>} */
 const MICROPHONE_ERRORS = {
   NotAllowedError: [
     'microphone_denied',

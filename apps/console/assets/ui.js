@@ -22,7 +22,7 @@ export function h(tag, properties = {}, children = []) {
   for (const [name, value] of Object.entries(properties)) {
     if (name.startsWith('data-') || name.startsWith('aria-') || name === 'role')
       element.setAttribute(name, String(value));
-    else element[name] = value;
+    else Reflect.set(element, name, value);
   }
   element.append(...children);
   return element;

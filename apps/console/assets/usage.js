@@ -5,6 +5,7 @@ import { pageError } from './keyra.js';
 import { $, busy, clearError, formatCount, h, showError, showJson } from './ui.js';
 
 const METHODS = /** @type {const} */ (['device', 'passkey', 'voice']);
+/** @type {Record<string, string>} */
 const PLAN_NAMES = { pilot: 'Pilot', production: 'Production', scale: 'Scale' };
 const SVG = 'http://www.w3.org/2000/svg';
 const DAY_MS = 86_400_000;
@@ -110,7 +111,9 @@ function countsRow(counts, label, className) {
 /** @param {Record<string, any>} report */
 function renderTable(report) {
   const showEmpty = /** @type {HTMLInputElement} */ ($('usage-show-empty')).checked;
-  const rows = report.days.filter((day) => showEmpty || day.verifications > 0);
+  /** @type {Array<Record<string, any>>} */
+  const days = report.days;
+  const rows = days.filter((day) => showEmpty || day.verifications > 0);
   const body = $('usage-days');
   body.replaceChildren(...rows.map((day) => countsRow(day, day.date)));
   if (rows.length === 0)
@@ -175,6 +178,7 @@ export function startUsage({ clients }) {
   const to = /** @type {HTMLInputElement} */ ($('usage-to'));
   const button = /** @type {HTMLButtonElement} */ ($('usage-load'));
   /** The last report shown, for the "days without verifications" toggle. */
+  /** @type {import('../sdk/index.js').UsageReport | null} */
   let report = null;
 
   async function load() {
@@ -202,7 +206,8 @@ export function startUsage({ clients }) {
   });
   for (const preset of document.querySelectorAll('[data-usage-range]')) {
     preset.addEventListener('click', () => {
-      [from.value, to.value] = PRESETS[preset.getAttribute('data-usage-range')]();
+      const range = /** @type {keyof typeof PRESETS} */ (preset.getAttribute('data-usage-range'));
+      [from.value, to.value] = PRESETS[range]();
       busy(button, load);
     });
   }

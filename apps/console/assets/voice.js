@@ -9,6 +9,12 @@ import { formatSeconds, startRecording, toBase64 } from './recorder.js';
 import { renderStamp } from './stamp.js';
 import { $, addCheck, busy, clearError, h, showError, showJson } from './ui.js';
 
+/** @typedef {import('../sdk/index.js').VoiceVerifyResult} VoiceVerifyResult */
+/**
+ * The phrase shown in V2: the API's answer plus the wallet it is for and whether it was used.
+ * @typedef {import('../sdk/index.js').IssuedPhrase & { wallet: string, used: boolean }} Phrase
+ */
+
 const STORAGE = { wallet: 'keyra.playground.wallet' };
 
 /** The template projection and back end the playground uses (docs/voice-api.md). */
@@ -41,9 +47,9 @@ function num(value, unit = '') {
 export function startVoice({ clients, stampConfiguration }) {
   const walletField = /** @type {HTMLInputElement} */ ($('wallet'));
 
-  /** The phrase shown in V2: the API's answer plus the wallet it is for and whether it was used. */
+  /** @type {Phrase | null} The phrase shown in V2. */
   let phrase = null;
-  /** The recording in progress, if any: `stop()` ends it. */
+  /** @type {{ stop: () => void } | null} The recording in progress, if any: `stop()` ends it. */
   let recording = null;
 
   function currentWallet() {
@@ -155,7 +161,11 @@ export function startVoice({ clients, stampConfiguration }) {
   // -------------------------------------------------------------------------------------------
   // V3: record and verify
 
-  /** One row of the gates table. */
+  /**
+   * One row of the gates table.
+   * @param {string} name @param {{ passed?: boolean } | undefined} gate
+   * @param {string} score @param {string} threshold @param {string} detail
+   */
   function gateRow(name, gate, score, threshold, detail) {
     const passed = gate?.passed === true;
     const result = h('td', { className: passed ? 'check-pass' : 'check-fail' }, [
@@ -171,6 +181,7 @@ export function startVoice({ clients, stampConfiguration }) {
     ]);
   }
 
+  /** @param {Record<string, any>} gates */
   function renderGates(gates) {
     const { phrase: words, speaker, replay, quality } = gates;
     const issues = quality?.issues?.length ? `issues: ${quality.issues.join(', ')}; ` : '';
@@ -206,7 +217,10 @@ export function startVoice({ clients, stampConfiguration }) {
     );
   }
 
-  /** Decodes and checks the proof (signature, claims) and shows the stamp; true if all passed. */
+  /**
+   * Decodes and checks the proof (signature, claims) and shows the stamp; true if all passed.
+   * @param {VoiceVerifyResult} answer @param {Phrase} spoken
+   */
   async function renderProof(answer, spoken) {
     const proofBox = $('voice-proof');
     const checks = $('voice-proof-checks');
@@ -263,6 +277,7 @@ export function startVoice({ clients, stampConfiguration }) {
     return results.every(Boolean);
   }
 
+  /** @param {VoiceVerifyResult} answer @param {Phrase} spoken */
   async function renderVerification(answer, spoken) {
     showJson($('verify-json'), answer);
     renderGates(answer.gates ?? {});
