@@ -51,6 +51,12 @@ describe.skipIf(needs.skip)('passkey playground in headless Chromium', () => {
     const bundle = await fetch(`${ui.server.url}/console/vendor/simplewebauthn-browser.js`);
     expect(bundle.status).toBe(200);
     expect(await bundle.text()).toContain('SimpleWebAuthnBrowser');
+    // The console's API client is @keyra/sdk itself: its built ES modules, and nothing else there.
+    const sdk = await fetch(`${ui.server.url}/console/sdk/index.js`);
+    expect(sdk.status).toBe(200);
+    expect(sdk.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await sdk.text()).toContain("export { Keyra } from './keyra.js'");
+    expect((await fetch(`${ui.server.url}/console/sdk/resources/deviceApi.js`)).status).toBe(200);
     for (const url of [
       '/console/assets/..%2findex.html',
       '/console/assets/%2e%2e/%2e%2e/package.json',
@@ -59,6 +65,12 @@ describe.skipIf(needs.skip)('passkey playground in headless Chromium', () => {
       '/console/assets/styles.css%00.js',
       '/console/assets/.hidden.js',
       '/console/assets/README.md',
+      '/console/sdk/index.d.ts',
+      '/console/sdk/index.js.map',
+      '/console/sdk/..%2fpackage.json',
+      '/console/sdk/%2e%2e/src/index.ts',
+      '/console/sdk/..%2f..%2fcore%2fdist%2findex.js',
+      '/console/sdk/%2e%2e/%2e%2e/core/dist/index.js',
     ]) {
       const res = await fetch(`${ui.server.url}${url}`);
       expect(res.status, url).toBe(404);

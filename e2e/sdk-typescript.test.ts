@@ -4,6 +4,7 @@ import path from 'node:path';
 import {
   approveChallenge,
   createAuthenticator,
+  getAssertion,
   getAttestationPublicKey,
   KEYRA_ONE_ORIGIN,
   KEYRA_ONE_SIMULATOR_AAGUID,
@@ -16,6 +17,7 @@ import {
   AttestationInvalidError,
   AuthenticationError,
   ConflictError,
+  ConnectionError,
   GoneError,
   InvalidRequestError,
   Keyra,
@@ -40,22 +42,15 @@ let receiver: WebhookReceiver;
 let keyra: Keyra;
 let apiKey: string;
 
-/** Pairs a simulator with `userId`: provisioning over HTTP, the ceremony through the SDK. */
+/** Pairs a simulator with `userId`: the sandbox factory and the ceremony through the SDK. */
 async function pair(userId: string): Promise<{ deviceId: string; state: AuthenticatorState }> {
   let state = createAuthenticator({ aaguid: KEYRA_ONE_SIMULATOR_AAGUID });
-  const cert = await fetch(`${server.url}/v1/simulator/attestation-certificates`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      publicKey: getAttestationPublicKey(state),
-      aaguid: KEYRA_ONE_SIMULATOR_AAGUID,
-    }),
+  const { certificateChain } = await keyra.simulator.createAttestationCertificate({
+    publicKey: getAttestationPublicKey(state),
+    aaguid: KEYRA_ONE_SIMULATOR_AAGUID,
   });
-  expect(cert.status).toBe(201);
-  state = provisionAttestationCertificate(
-    state,
-    ((await cert.json()) as { certificateChain: string[] }).certificateChain,
-  );
+  expect(certificateChain).toHaveLength(2);
+  state = provisionAttestationCertificate(state, certificateChain);
   const options = await keyra.credentials.registrationOptions({
     userId,
     displayName: 'SDK Tester',
@@ -142,6 +137,60 @@ describe('@keyra/sdk against a live server', () => {
     const devices = await keyra.devices.list({ userId });
     expect(devices.data.map((d) => d.deviceId)).toEqual([device.deviceId]);
     expect((await keyra.devices.update(device.deviceId, { name: 'Desk' })).name).toBe('Desk');
+  });
+
+  it('runs the device API: sign in, long-poll, retrieve, respond, all without the API key', async () => {
+    const userId = 'usr_sdk_device';
+    const device = await pair(userId);
+    // What a KEYRA ONE holds: the server's address, no API key.
+    const one = new Keyra({ baseUrl: server.url, apiKey: undefined });
+    const options = await one.deviceApi.sessionOptions({ deviceId: device.deviceId });
+    const signedIn = getAssertion(device.state, options as never, { origin: KEYRA_ONE_ORIGIN });
+    device.state = signedIn.state;
+    const session = await one.deviceApi.createSession({
+      deviceId: device.deviceId,
+      response: signedIn.response,
+    });
+    expect(session.token).toMatch(/^dst_/);
+    expect((await one.deviceApi.listChallenges(session.token)).data).toEqual([]);
+
+    // The long-poll answers as soon as the backend creates a challenge.
+    const polled = one.deviceApi.listChallenges(session.token, { wait: 20 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const created = await keyra.challenges.create({
+      action: 'door.open',
+      userId,
+      payload: { door: 'lab' },
+    });
+    const { data } = await polled;
+    expect(data.map((c) => c.id)).toEqual([created.id]);
+    expect(data[0]).not.toHaveProperty('digest');
+    const shown = await one.deviceApi.retrieveChallenge(session.token, created.id);
+    expect(shown).toMatchObject({ id: created.id, action: 'door.open', status: 'pending' });
+
+    const { digest } = await keyra.challenges.retrieve(created.id);
+    const answer = approveChallenge(device.state, { digestHex: digest, rpId: 'localhost' });
+    device.state = answer.state;
+    const result = await one.deviceApi.respond(session.token, created.id, {
+      attestation: answer.response,
+    });
+    expect(result).toMatchObject({ id: created.id, status: 'approved', deviceId: device.deviceId });
+    expect((await keyra.proofs.verify(result.proof!)).method).toBe('device');
+
+    await expect(one.deviceApi.listChallenges('dst_forged.token')).rejects.toMatchObject({
+      constructor: AuthenticationError,
+      code: 'invalid_api_key',
+    });
+    await expect(
+      one.deviceApi.retrieveChallenge(session.token, 'chl_doesNotExist0000'),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      one.deviceApi.respond(session.token, created.id, { attestation: answer.response }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    const offline = new Keyra({ baseUrl: 'http://127.0.0.1:9', maxRetries: 0 });
+    await expect(
+      offline.deviceApi.sessionOptions({ deviceId: device.deviceId }),
+    ).rejects.toBeInstanceOf(ConnectionError);
   });
 
   it('stamps an approval, retrieves the stamp without a key and verifies it offline', async () => {

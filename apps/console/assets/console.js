@@ -1,7 +1,7 @@
 // The console page: the sandbox key (shared by every view), the request log, and the views
 // (`#playground` with its voice flow, `#usage`) switched by the URL's hash.
 
-import { ApiError, createApi } from './api.js';
+import { createClients, pageError } from './keyra.js';
 import { startPlayground } from './playground.js';
 import { startUsage } from './usage.js';
 import { startVoice } from './voice.js';
@@ -13,6 +13,7 @@ const STORAGE = {
   displayName: 'keyra.playground.displayName',
 };
 
+/** @type {Record<string, string>} */
 const VIEWS = {
   playground: 'Playground · KEYRA Console',
   usage: 'Usage · KEYRA Console',
@@ -31,10 +32,9 @@ const fields = {
 function currentKey() {
   const key = fields.apiKey.value.trim();
   if (key.startsWith('sk_live_'))
-    throw new ApiError(0, 'live_key_refused', 'The console only takes sandbox keys (sk_test_…).');
+    throw pageError('live_key_refused', 'The console only takes sandbox keys (sk_test_…).');
   if (key && !/^sk_test_[0-9A-Za-z]+$/.test(key))
-    throw new ApiError(
-      0,
+    throw pageError(
       'invalid_key',
       'A sandbox key looks like sk_test_ followed by letters and digits.',
     );
@@ -43,7 +43,7 @@ function currentKey() {
 
 function currentUserId() {
   const userId = fields.userId.value.trim();
-  if (!userId) throw new ApiError(0, 'missing_user', 'Enter a user id (step 0).');
+  if (!userId) throw pageError('missing_user', 'Enter a user id (step 0).');
   return userId;
 }
 
@@ -61,7 +61,7 @@ function saveSetup() {
       : 'No key yet: paste a sandbox key to start.';
   } catch (error) {
     status.className = 'status bad';
-    status.textContent = error.message;
+    status.textContent = error instanceof Error ? error.message : String(error);
   }
 }
 
@@ -75,6 +75,7 @@ function forgetKey() {
 // ---------------------------------------------------------------------------------------------
 // Request log
 
+/** @param {import('./keyra.js').LogEntry} entry */
 function logRequest(entry) {
   const item = document.createElement('li');
   const ok = entry.status >= 200 && entry.status < 300;
@@ -87,14 +88,14 @@ function logRequest(entry) {
 // ---------------------------------------------------------------------------------------------
 // Views
 
-const api = createApi(currentKey, logRequest);
+const clients = createClients(currentKey, logRequest);
 const playground = startPlayground({
-  api,
+  clients,
   currentUserId,
   hasKey: () => Boolean(fields.apiKey.value.trim()),
 });
-startVoice({ api, publicKeys: playground.publicKeys });
-const usage = startUsage({ api });
+startVoice({ clients, stampConfiguration: playground.stampConfiguration });
+const usage = startUsage({ clients });
 
 function showView() {
   const requested = location.hash.slice(1);

@@ -2,10 +2,15 @@
 // check the proof and the stamp; look up any stamp by its id.
 // Everything the page shows is written with textContent; nothing from the API becomes HTML.
 
-import { ApiError } from './api.js';
-import { decodeProof, verifyProofSignature } from './proof.js';
+import { checkProof, pageError } from './keyra.js';
+import { decodeJws } from './jws.js';
 import { renderStamp } from './stamp.js';
 import { $, addCheck, busy, clearError, h, showError, showJson } from './ui.js';
+
+/** @typedef {import('../sdk/index.js').StampConfig} StampConfig */
+/** @typedef {import('../sdk/index.js').Challenge} Challenge */
+/** @typedef {import('@simplewebauthn/browser').PublicKeyCredentialCreationOptionsJSON} PublicKeyCredentialCreationOptionsJSON */
+/** @typedef {import('@simplewebauthn/browser').PublicKeyCredentialRequestOptionsJSON} PublicKeyCredentialRequestOptionsJSON */
 
 const STORAGE = {
   passkeys: 'keyra.playground.passkeys',
@@ -15,15 +20,15 @@ const STORAGE = {
 /**
  * Wires the playground view.
  * @param {{
- *   api: ReturnType<typeof import('./api.js').createApi>,
+ *   clients: import('./keyra.js').Clients,
  *   currentUserId: () => string,
  *   hasKey: () => boolean,
  * }} context
- * @returns {{ restore: () => void, publicKeys: () => Promise<{ jwks: unknown, published: Record<string, any> | null }> }}
- *   `restore` reloads the challenge this tab was showing; `publicKeys` gives the JWKS and the stamp
- *   configuration (fetched once), for the voice flow's proof and stamp checks
+ * @returns {{ restore: () => void, stampConfiguration: () => Promise<StampConfig | null> }}
+ *   `restore` reloads the challenge this tab was showing; `stampConfiguration` gives the server's
+ *   stamp configuration (fetched once), for the voice flow's stamp checks
  */
-export function startPlayground({ api, currentUserId, hasKey }) {
+export function startPlayground({ clients, currentUserId, hasKey }) {
   const fields = {
     action: /** @type {HTMLInputElement} */ ($('action')),
     expiresIn: /** @type {HTMLInputElement} */ ($('expires-in')),
@@ -31,42 +36,35 @@ export function startPlayground({ api, currentUserId, hasKey }) {
     stamp: /** @type {HTMLInputElement} */ ($('request-stamp')),
   };
 
-  /** The challenge shown in step 2, as `GET /v1/challenges/:id` returned it. */
+  /** @type {Challenge | null} The challenge shown in step 2, as `GET /v1/challenges/:id` returned it. */
   let challenge = null;
 
-  /** The JWKS and the stamp configuration; public, fetched once per page. */
-  let jwks = null;
+  /** The stamp configuration; public, fetched once per page (the SDK caches the JWKS itself). */
+  /** @type {StampConfig | null | undefined} */
   let published;
-  async function publicKeys() {
-    jwks ??= await api.get('/.well-known/jwks.json', { auth: false });
+  async function stampConfiguration() {
     // Null when the server does not publish one (or is older); the stamp is still shown.
-    published ??= await api
-      .get('/.well-known/keyra-stamps.json', { auth: false })
-      .catch(() => null);
-    return { jwks, published };
+    published ??= await clients.anonymous.stamps.configuration().catch(() => null);
+    return published;
   }
 
   /** The @simplewebauthn/browser bundle, loaded by a classic script before the modules run. */
   function webAuthn() {
     const library = window.SimpleWebAuthnBrowser;
     if (!library)
-      throw new ApiError(
-        0,
+      throw pageError(
         'webauthn_unavailable',
         'The WebAuthn helper (/console/vendor/simplewebauthn-browser.js) did not load; is @simplewebauthn/browser installed on the server?',
       );
     if (!library.browserSupportsWebAuthn())
-      throw new ApiError(
-        0,
-        'webauthn_unsupported',
-        'This browser does not support passkeys (WebAuthn).',
-      );
+      throw pageError('webauthn_unsupported', 'This browser does not support passkeys (WebAuthn).');
     return library;
   }
 
   // -------------------------------------------------------------------------------------------
   // Passkeys registered from this tab: credential id → device id, per user
 
+  /** @param {string} userId @returns {Record<string, string>} credential id → device id */
   function knownPasskeys(userId) {
     try {
       return JSON.parse(sessionStorage.getItem(STORAGE.passkeys) ?? '{}')[userId] ?? {};
@@ -75,7 +73,9 @@ export function startPlayground({ api, currentUserId, hasKey }) {
     }
   }
 
+  /** @param {string} userId @param {string} credentialId @param {string} deviceId */
   function rememberPasskey(userId, credentialId, deviceId) {
+    /** @type {Record<string, Record<string, string>>} */
     let all = {};
     try {
       all = JSON.parse(sessionStorage.getItem(STORAGE.passkeys) ?? '{}');
@@ -86,17 +86,19 @@ export function startPlayground({ api, currentUserId, hasKey }) {
     sessionStorage.setItem(STORAGE.passkeys, JSON.stringify(all));
   }
 
-  /** The device that made `assertion`: remembered at registration, or the user's only passkey. */
+  /**
+   * The device that made `assertion`: remembered at registration, or the user's only passkey.
+   * @param {string} userId @param {{ id: string }} assertion @returns {Promise<string>}
+   */
   async function deviceFor(userId, assertion) {
     const known = knownPasskeys(userId)[assertion.id];
     if (known) return known;
-    const list = await api.get(`/v1/devices?userId=${encodeURIComponent(userId)}`);
+    const list = await clients.withKey().devices.list({ userId });
     const passkeys = (list.data ?? []).filter(
       (device) => device.kind === 'passkey' && device.status === 'active',
     );
     if (passkeys.length === 1) return passkeys[0].deviceId;
-    throw new ApiError(
-      0,
+    throw pageError(
       'device_unknown',
       'This passkey was registered outside this tab and the user has several; register a passkey here (step 1) to approve with it.',
     );
@@ -113,9 +115,12 @@ export function startPlayground({ api, currentUserId, hasKey }) {
       const displayName =
         /** @type {HTMLInputElement} */ ($('display-name')).value.trim() || userId;
       const { startRegistration } = webAuthn();
-      const optionsJSON = await api.post('/v1/credentials/register', { userId, displayName });
+      // The contract types only `challenge`; the server sends complete creation options.
+      const optionsJSON = /** @type {PublicKeyCredentialCreationOptionsJSON} */ (
+        await clients.withKey().credentials.registrationOptions({ userId, displayName })
+      );
       const response = await startRegistration({ optionsJSON });
-      const device = await api.post('/v1/credentials/register/verify', { userId, response });
+      const device = await clients.withKey().credentials.verifyRegistration({ userId, response });
       rememberPasskey(userId, response.id, device.deviceId);
       $('register-summary').textContent =
         `Passkey ${device.deviceId} registered for ${device.userId} (${device.kind}, status ${device.status}).`;
@@ -134,11 +139,13 @@ export function startPlayground({ api, currentUserId, hasKey }) {
     try {
       payload = JSON.parse(fields.payload.value || '{}');
     } catch (error) {
-      throw new ApiError(0, 'invalid_json', `The payload is not valid JSON: ${error.message}`);
+      throw pageError(
+        'invalid_json',
+        `The payload is not valid JSON: ${/** @type {SyntaxError} */ (error).message}`,
+      );
     }
     if (payload === null || typeof payload !== 'object' || Array.isArray(payload))
-      throw new ApiError(
-        0,
+      throw pageError(
         'invalid_payload',
         'The payload must be a JSON object, e.g. {"amount": 12500}.',
       );
@@ -186,8 +193,9 @@ export function startPlayground({ api, currentUserId, hasKey }) {
           : `${when} (expired)`;
   }
 
+  /** @param {string} id */
   async function loadChallenge(id) {
-    challenge = await api.get(`/v1/challenges/${encodeURIComponent(id)}`);
+    challenge = await clients.withKey().challenges.retrieve(id);
     sessionStorage.setItem(STORAGE.challengeId, challenge.id);
     renderChallenge();
   }
@@ -197,11 +205,8 @@ export function startPlayground({ api, currentUserId, hasKey }) {
     try {
       const expiresIn = Number(fields.expiresIn.value);
       if (!Number.isInteger(expiresIn))
-        throw new ApiError(
-          0,
-          'invalid_expires_in',
-          'Expires in must be a whole number of seconds.',
-        );
+        throw pageError('invalid_expires_in', 'Expires in must be a whole number of seconds.');
+      /** @type {import('../sdk/index.js').CreateChallengeParams} */
       const body = {
         action: fields.action.value.trim(),
         userId: currentUserId(),
@@ -209,7 +214,7 @@ export function startPlayground({ api, currentUserId, hasKey }) {
         expiresIn,
       };
       if (fields.stamp.checked) body.stamp = true;
-      const created = await api.post('/v1/challenges', body);
+      const created = await clients.withKey().challenges.create(body);
       $('approve-result').hidden = true;
       clearError('approve-error');
       await loadChallenge(created.id);
@@ -221,6 +226,10 @@ export function startPlayground({ api, currentUserId, hasKey }) {
   // -------------------------------------------------------------------------------------------
   // Step 3: approve and check the proof and the stamp
 
+  /**
+   * @param {import('../sdk/index.js').VerifiedChallenge} verified
+   * @param {Challenge} approvedChallenge
+   */
   async function renderProof(verified, approvedChallenge) {
     showJson($('approve-json'), verified);
     const checks = $('proof-checks');
@@ -237,11 +246,10 @@ export function startPlayground({ api, currentUserId, hasKey }) {
       $('approve-result').hidden = false;
       return;
     }
-    const decoded = decodeProof(verified.proof);
+    const decoded = decodeJws(verified.proof);
     showJson($('proof-header'), decoded.header);
     showJson($('proof-claims'), decoded.claims);
-    const keys = await publicKeys();
-    const signature = await verifyProofSignature(decoded, keys.jwks);
+    const signature = await checkProof(clients.anonymous, verified.proof);
     const { claims } = decoded;
     let allPassed = addCheck(checks, signature.valid, signature.reason);
     allPassed =
@@ -271,8 +279,11 @@ export function startPlayground({ api, currentUserId, hasKey }) {
     allPassed = addCheck(checks, claims.method === 'passkey', 'method is passkey') && allPassed;
     if (verified.stamp) {
       allPassed =
-        (await renderStamp(stampBox, verified.stamp, { proof: verified.proof, ...keys })) &&
-        allPassed;
+        (await renderStamp(stampBox, verified.stamp, {
+          proof: verified.proof,
+          keyra: clients.anonymous,
+          published: await stampConfiguration(),
+        })) && allPassed;
     } else if (approvedChallenge.stampRequested) {
       stampBox.replaceChildren(
         h('p', {
@@ -294,13 +305,15 @@ export function startPlayground({ api, currentUserId, hasKey }) {
     clearError('approve-error');
     $('approve-result').hidden = true;
     try {
-      if (!challenge) throw new ApiError(0, 'no_challenge', 'Create a challenge first (step 2).');
+      if (!challenge) throw pageError('no_challenge', 'Create a challenge first (step 2).');
       const userId = challenge.userId;
       const { startAuthentication } = webAuthn();
-      let optionsJSON = await api.post('/v1/credentials/authenticate', {
-        userId,
-        challengeId: challenge.id,
-      });
+      let optionsJSON = /** @type {PublicKeyCredentialRequestOptionsJSON} */ (
+        await clients.withKey().credentials.authenticationOptions({
+          userId,
+          challengeId: challenge.id,
+        })
+      );
       // The attack demo: the server asked for user verification; this client asks the browser not to.
       if (/** @type {HTMLInputElement} */ ($('skip-uv')).checked)
         optionsJSON = { ...optionsJSON, userVerification: 'discouraged' };
@@ -308,10 +321,9 @@ export function startPlayground({ api, currentUserId, hasKey }) {
       const deviceId = await deviceFor(userId, assertion);
       const approving = challenge;
       try {
-        const verified = await api.post(
-          `/v1/challenges/${encodeURIComponent(approving.id)}/verify`,
-          { deviceId, attestation: assertion },
-        );
+        const verified = await clients
+          .withKey()
+          .challenges.verify(approving.id, { deviceId, attestation: assertion });
         await renderProof(verified, approving);
       } finally {
         // Whatever the answer, show the status the server now holds.
@@ -331,9 +343,12 @@ export function startPlayground({ api, currentUserId, hasKey }) {
     box.hidden = true;
     try {
       const id = /** @type {HTMLInputElement} */ ($('stamp-lookup-id')).value.trim();
-      if (!id) throw new ApiError(0, 'missing_stamp_id', 'Enter a stamp id (stp_…).');
-      const stamp = await api.get(`/v1/stamps/${encodeURIComponent(id)}`, { auth: false });
-      await renderStamp(box, stamp, await publicKeys());
+      if (!id) throw pageError('missing_stamp_id', 'Enter a stamp id (stp_…).');
+      const stamp = await clients.anonymous.stamps.retrieve(id);
+      await renderStamp(box, stamp, {
+        keyra: clients.anonymous,
+        published: await stampConfiguration(),
+      });
     } catch (error) {
       showError('stamp-lookup-error', error);
     }
@@ -364,7 +379,7 @@ export function startPlayground({ api, currentUserId, hasKey }) {
   window.addEventListener('pagehide', () => window.clearInterval(countdown));
 
   return {
-    publicKeys,
+    stampConfiguration,
     restore() {
       const challengeId = sessionStorage.getItem(STORAGE.challengeId);
       if (challengeId && hasKey())

@@ -2,7 +2,7 @@
 // with a running time and an input level, and turns a recording or a picked file into the base64
 // the Keywave API takes as `audioBase64`.
 
-import { ApiError } from './api.js';
+import { pageError } from './keyra.js';
 
 /** The server's limits (docs/voice-api.md): 1-15 s, at most 5 MiB. */
 export const AUDIO_LIMITS = { minSeconds: 1, maxSeconds: 15, maxBytes: 5 * 1024 * 1024 };
@@ -11,6 +11,7 @@ export const AUDIO_LIMITS = { minSeconds: 1, maxSeconds: 15, maxBytes: 5 * 1024 
 const MIME_TYPES = ['audio/webm;codecs=opus', 'audio/webm', 'audio/mp4'];
 
 /** Why the browser gave no microphone (the DOMException's name): a code and what to do. */
+/** @type {Record<string, [string, string]>} */
 const MICROPHONE_ERRORS = {
   NotAllowedError: [
     'microphone_denied',
@@ -39,9 +40,9 @@ function microphoneError(error) {
   const name = error && typeof error === 'object' && 'name' in error ? String(error.name) : '';
   const [code, message] = MICROPHONE_ERRORS[name] ?? [
     'microphone_failed',
-    `The microphone could not be used (${name || 'error'}: ${String(error?.message ?? error)}); try again, or pick an audio file instead.`,
+    `The microphone could not be used (${name || 'error'}: ${String(/** @type {{ message?: unknown } | null} */ (error)?.message ?? error)}); try again, or pick an audio file instead.`,
   ];
-  return new ApiError(0, code, message);
+  return pageError(code, message);
 }
 
 /**
@@ -67,14 +68,12 @@ function microphoneError(error) {
 export async function startRecording(options = {}) {
   const { maxSeconds = AUDIO_LIMITS.maxSeconds, onTick = () => {}, onLevel = () => {} } = options;
   if (!navigator.mediaDevices?.getUserMedia)
-    throw new ApiError(
-      0,
+    throw pageError(
       'microphone_unavailable',
       'This page cannot use a microphone: browsers allow it only on HTTPS or http://localhost pages (and MediaRecorder is needed). Pick an audio file instead.',
     );
   if (typeof MediaRecorder === 'undefined')
-    throw new ApiError(
-      0,
+    throw pageError(
       'microphone_unavailable',
       'This browser cannot record (no MediaRecorder); pick an audio file instead.',
     );
@@ -134,7 +133,7 @@ export async function startRecording(options = {}) {
       resolve({ blob: new Blob(chunks, { type: recorder.mimeType || mimeType || '' }), seconds });
     });
     recorder.addEventListener('error', (event) => {
-      reject(new ApiError(0, 'recorder_failed', `Recording failed: ${event.error?.message}`));
+      reject(pageError('recorder_failed', `Recording failed: ${event.error?.message}`));
     });
   });
   recorder.start(250);
@@ -155,10 +154,9 @@ export async function startRecording(options = {}) {
  */
 export async function toBase64(blob) {
   if (blob.size === 0)
-    throw new ApiError(0, 'empty_audio', 'The recording is empty: nothing was captured.');
+    throw pageError('empty_audio', 'The recording is empty: nothing was captured.');
   if (blob.size > AUDIO_LIMITS.maxBytes)
-    throw new ApiError(
-      0,
+    throw pageError(
       'audio_too_large',
       `The audio is ${(blob.size / 1024 / 1024).toFixed(1)} MiB; the API takes at most 5 MiB (and 15 s).`,
     );

@@ -1,15 +1,11 @@
 // Shows a stamp (the public receipt of a verification: proof hash, time, method, EAS attestation)
-// and checks what a browser can check: its signature against the JWKS, that its claims are its
-// fields, that it commits to the proof on screen, and that its attester is this server's.
+// and checks what a browser can check with @keyra/sdk's `stamps.verify`: its signature against
+// the JWKS, that its claims are its fields, that it commits to the proof on screen; and that its
+// attester is this server's.
 
-import { decodeProof, verifyProofSignature } from './proof.js';
+import { ProofVerificationError } from '../sdk/index.js';
+import { decodeJws } from './jws.js';
 import { addCheck, h, showJson } from './ui.js';
-
-/** @param {string} text */
-async function sha256Hex(text) {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
-}
 
 /** @param {Record<string, any> | null} onchain @param {Record<string, any> | null} published */
 function describeOnchain(onchain, published) {
@@ -31,12 +27,15 @@ function describeOnchain(onchain, published) {
  * and its JSON.
  * @param {HTMLElement} container
  * @param {Record<string, any>} stamp a stamp as the API returns it
- * @param {{ proof?: string | null, jwks: unknown, published: Record<string, any> | null }} context
- *   the proof the stamp should commit to (when the page has it), the JWKS, and
- *   `/.well-known/keyra-stamps.json`
+ * @param {{
+ *   proof?: string | null,
+ *   keyra: import('../sdk/index.js').Keyra,
+ *   published: Record<string, any> | null,
+ * }} context the proof the stamp should commit to (when the page has it), the client that
+ *   verifies (its JWKS cache), and `/.well-known/keyra-stamps.json`
  * @returns {Promise<boolean>} whether every check passed
  */
-export async function renderStamp(container, stamp, { proof = null, jwks, published }) {
+export async function renderStamp(container, stamp, { proof = null, keyra, published }) {
   const link = h('a', {
     href: `/v1/stamps/${encodeURIComponent(stamp.stamp_id)}`,
     textContent: stamp.stamp_id,
@@ -96,52 +95,22 @@ export async function renderStamp(container, stamp, { proof = null, jwks, publis
   );
   container.hidden = false;
 
+  // One call checks it all; each thing it established is listed, or the first that failed.
   let allPassed = true;
-  let decoded = null;
   try {
-    decoded = decodeProof(stamp.signature);
+    await keyra.stamps.verify(stamp, proof ? { proof } : {});
+    const { header } = decodeJws(stamp.signature);
+    addCheck(
+      checks,
+      true,
+      `The stamp's signature verified with key ${String(header.kid)} from /.well-known/jwks.json.`,
+    );
+    addCheck(checks, true, 'typ is keyra-stamp+jwt (a stamp cannot pass for a proof)');
+    addCheck(checks, true, 'signed claims equal the fields shown (id, hash, time, method, env)');
+    if (proof) addCheck(checks, true, 'proof_sha256 is the SHA-256 of the proof above');
   } catch (error) {
-    allPassed = addCheck(checks, false, `The signature is not a JWS: ${error.message}`);
-  }
-  if (decoded) {
-    const signature = await verifyProofSignature(decoded, jwks);
-    allPassed =
-      addCheck(
-        checks,
-        signature.valid,
-        signature.valid
-          ? `The stamp's signature verified with key ${signature.kid} from /.well-known/jwks.json.`
-          : `The stamp's signature: ${signature.reason}`,
-      ) && allPassed;
-    allPassed =
-      addCheck(
-        checks,
-        decoded.header.typ === 'keyra-stamp+jwt',
-        'typ is keyra-stamp+jwt (a stamp cannot pass for a proof)',
-      ) && allPassed;
-    const { claims } = decoded;
-    const same =
-      claims.jti === stamp.stamp_id &&
-      claims.stamp_id === stamp.stamp_id &&
-      claims.proof_sha256 === stamp.proof_sha256 &&
-      claims.method === stamp.method &&
-      claims.env === stamp.environment &&
-      claims.issued_at === stamp.issued_at;
-    allPassed =
-      addCheck(
-        checks,
-        same,
-        'signed claims equal the fields shown (id, hash, time, method, env)',
-      ) && allPassed;
-  }
-  if (proof) {
-    const hash = await sha256Hex(proof);
-    allPassed =
-      addCheck(
-        checks,
-        hash === stamp.proof_sha256,
-        'proof_sha256 is the SHA-256 of the proof above',
-      ) && allPassed;
+    if (!(error instanceof ProofVerificationError)) throw error;
+    allPassed = addCheck(checks, false, `The stamp does not verify: ${error.message}`);
   }
   const publishedAttester = published?.eas?.attester;
   if (publishedAttester && eas.attester) {

@@ -1,7 +1,7 @@
 // DOM helpers shared by the console's views. Everything from the API is written with
 // textContent; nothing becomes HTML.
 
-import { ApiError } from './api.js';
+import { KeyraError } from '../sdk/index.js';
 
 /** The element with this id; a missing one is a bug in the page, so it throws. @param {string} id */
 export function $(id) {
@@ -22,7 +22,7 @@ export function h(tag, properties = {}, children = []) {
   for (const [name, value] of Object.entries(properties)) {
     if (name.startsWith('data-') || name.startsWith('aria-') || name === 'role')
       element.setAttribute(name, String(value));
-    else element[name] = value;
+    else Reflect.set(element, name, value);
   }
   element.append(...children);
   return element;
@@ -57,7 +57,7 @@ export function showError(id, error) {
   const title = h('p', { className: 'error-title' });
   const message = h('p');
   box.replaceChildren(title, message);
-  if (error instanceof ApiError) {
+  if (error instanceof KeyraError) {
     title.textContent = error.status ? `${error.status} ${error.code}` : error.code;
     message.textContent = error.message;
     if (Array.isArray(error.details) && error.details.length > 0) {
@@ -81,7 +81,7 @@ export function showError(id, error) {
     message.textContent =
       error.name === 'NotAllowedError'
         ? 'The browser refused: the passkey prompt was cancelled or timed out, user verification (fingerprint, face, PIN) failed, or no matching passkey is on this device. Nothing was sent to KEYRA; the challenge stays pending.'
-        : String(error.message ?? error);
+        : String(/** @type {{ message?: unknown }} */ (error).message ?? error);
   } else {
     title.textContent = 'Error';
     message.textContent = String(error);
@@ -89,8 +89,13 @@ export function showError(id, error) {
   box.hidden = false;
 }
 
-/** Runs `task` with `button` disabled and marked busy. @param {HTMLButtonElement} button */
-export async function busy(button, task) {
+/**
+ * Runs `task` with `target` (a button, or the event's `currentTarget`) disabled and marked busy.
+ * @param {EventTarget | null} target
+ * @param {() => Promise<void>} task
+ */
+export async function busy(target, task) {
+  const button = /** @type {HTMLButtonElement} */ (target);
   if (button.disabled) return;
   button.disabled = true;
   button.setAttribute('aria-busy', 'true');

@@ -1,10 +1,11 @@
 // The Usage view: plan, free proofs used and left, overage, and verifications per day and per
 // method from `GET /v1/usage`.
 
-import { ApiError } from './api.js';
+import { pageError } from './keyra.js';
 import { $, busy, clearError, formatCount, h, showError, showJson } from './ui.js';
 
 const METHODS = /** @type {const} */ (['device', 'passkey', 'voice']);
+/** @type {Record<string, string>} */
 const PLAN_NAMES = { pilot: 'Pilot', production: 'Production', scale: 'Scale' };
 const SVG = 'http://www.w3.org/2000/svg';
 const DAY_MS = 86_400_000;
@@ -86,11 +87,11 @@ function renderChart(days) {
   const total = days.reduce((sum, day) => sum + day.verifications, 0);
   $('usage-chart-desc').textContent =
     total === 0
-      ? `No verifications from ${days[0].date} to ${days.at(-1).date}.`
-      : `${verifications(total)} from ${days[0].date} to ${days.at(-1).date}; the busiest day was ${busiest.date} with ${formatCount(busiest.verifications)}.`;
+      ? `No verifications from ${days[0].date} to ${days[days.length - 1].date}.`
+      : `${verifications(total)} from ${days[0].date} to ${days[days.length - 1].date}; the busiest day was ${busiest.date} with ${formatCount(busiest.verifications)}.`;
   $('usage-chart-max').textContent = formatCount(peak);
   $('usage-chart-from').textContent = days[0].date;
-  $('usage-chart-to').textContent = days.at(-1).date;
+  $('usage-chart-to').textContent = days[days.length - 1].date;
 }
 
 /** @param {Record<string, any>} counts @param {string} label @param {string} [className] */
@@ -110,7 +111,9 @@ function countsRow(counts, label, className) {
 /** @param {Record<string, any>} report */
 function renderTable(report) {
   const showEmpty = /** @type {HTMLInputElement} */ ($('usage-show-empty')).checked;
-  const rows = report.days.filter((day) => showEmpty || day.verifications > 0);
+  /** @type {Array<Record<string, any>>} */
+  const days = report.days;
+  const rows = days.filter((day) => showEmpty || day.verifications > 0);
   const body = $('usage-days');
   body.replaceChildren(...rows.map((day) => countsRow(day, day.date)));
   if (rows.length === 0)
@@ -167,14 +170,15 @@ function renderReport(report) {
 
 /**
  * Wires the Usage view.
- * @param {{ api: ReturnType<typeof import('./api.js').createApi> }} context
+ * @param {{ clients: import('./keyra.js').Clients }} context
  * @returns {{ show: () => void }} `show` loads the report when the view is opened
  */
-export function startUsage({ api }) {
+export function startUsage({ clients }) {
   const from = /** @type {HTMLInputElement} */ ($('usage-from'));
   const to = /** @type {HTMLInputElement} */ ($('usage-to'));
   const button = /** @type {HTMLButtonElement} */ ($('usage-load'));
   /** The last report shown, for the "days without verifications" toggle. */
+  /** @type {import('../sdk/index.js').UsageReport | null} */
   let report = null;
 
   async function load() {
@@ -183,16 +187,11 @@ export function startUsage({ api }) {
       // An incomplete date reads as '' and would silently become the server's default.
       for (const input of [from, to])
         if (input.validity.badInput)
-          throw new ApiError(
-            0,
-            'invalid_date',
-            `Complete the "${input.labels[0].textContent}" date.`,
-          );
-      const query = new URLSearchParams();
-      if (from.value) query.set('from', from.value);
-      if (to.value) query.set('to', to.value);
-      const search = query.toString();
-      report = await api.get(`/v1/usage${search ? `?${search}` : ''}`);
+          throw pageError('invalid_date', `Complete the "${input.labels?.[0]?.textContent}" date.`);
+      report = await clients.withKey().usage.retrieve({
+        from: from.value || undefined,
+        to: to.value || undefined,
+      });
       renderReport(report);
     } catch (error) {
       $('usage-result').hidden = true;
@@ -207,7 +206,8 @@ export function startUsage({ api }) {
   });
   for (const preset of document.querySelectorAll('[data-usage-range]')) {
     preset.addEventListener('click', () => {
-      [from.value, to.value] = PRESETS[preset.getAttribute('data-usage-range')]();
+      const range = /** @type {keyof typeof PRESETS} */ (preset.getAttribute('data-usage-range'));
+      [from.value, to.value] = PRESETS[range]();
       busy(button, load);
     });
   }

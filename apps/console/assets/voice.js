@@ -3,11 +3,17 @@
 // the JWKS) and the stamp. Recordings are made with recorder.js and sent as `audioBase64`.
 // Everything the page shows is written with textContent; nothing from the API becomes HTML.
 
-import { ApiError } from './api.js';
-import { decodeProof, verifyProofSignature } from './proof.js';
+import { checkProof, pageError } from './keyra.js';
+import { decodeJws } from './jws.js';
 import { formatSeconds, startRecording, toBase64 } from './recorder.js';
 import { renderStamp } from './stamp.js';
 import { $, addCheck, busy, clearError, h, showError, showJson } from './ui.js';
+
+/** @typedef {import('../sdk/index.js').VoiceVerifyResult} VoiceVerifyResult */
+/**
+ * The phrase shown in V2: the API's answer plus the wallet it is for and whether it was used.
+ * @typedef {import('../sdk/index.js').IssuedPhrase & { wallet: string, used: boolean }} Phrase
+ */
 
 const STORAGE = { wallet: 'keyra.playground.wallet' };
 
@@ -34,24 +40,23 @@ function num(value, unit = '') {
 /**
  * Wires the voice part of the playground.
  * @param {{
- *   api: ReturnType<typeof import('./api.js').createApi>,
- *   publicKeys: () => Promise<{ jwks: unknown, published: Record<string, any> | null }>,
+ *   clients: import('./keyra.js').Clients,
+ *   stampConfiguration: () => Promise<import('../sdk/index.js').StampConfig | null>,
  * }} context
  */
-export function startVoice({ api, publicKeys }) {
+export function startVoice({ clients, stampConfiguration }) {
   const walletField = /** @type {HTMLInputElement} */ ($('wallet'));
 
-  /** The phrase shown in V2: the API's answer plus the wallet it is for and whether it was used. */
+  /** @type {Phrase | null} The phrase shown in V2. */
   let phrase = null;
-  /** The recording in progress, if any: `stop()` ends it. */
+  /** @type {{ stop: () => void } | null} The recording in progress, if any: `stop()` ends it. */
   let recording = null;
 
   function currentWallet() {
     const wallet = walletField.value.trim();
-    if (!wallet) throw new ApiError(0, 'missing_wallet', 'Enter a wallet id (Voice, above V1).');
+    if (!wallet) throw pageError('missing_wallet', 'Enter a wallet id (Voice, above V1).');
     if (!WALLET.test(wallet))
-      throw new ApiError(
-        0,
+      throw pageError(
         'invalid_wallet',
         'A wallet id is 1 to 128 letters, digits and _ . : @ -, starting with a letter or digit.',
       );
@@ -67,8 +72,7 @@ export function startVoice({ api, publicKeys }) {
    * @returns {Promise<Blob>}
    */
   async function recordFor(step) {
-    if (recording)
-      throw new ApiError(0, 'already_recording', 'A recording is running; stop it first.');
+    if (recording) throw pageError('already_recording', 'A recording is running; stop it first.');
     const box = $(`${step}-recorder`);
     const timer = $(`${step}-timer`);
     const level = /** @type {HTMLMeterElement} */ ($(`${step}-level`));
@@ -81,7 +85,7 @@ export function startVoice({ api, publicKeys }) {
     $(`${step}-stop`).focus();
     try {
       const { blob, seconds } = await session.done;
-      if (seconds < 1) throw new ApiError(0, 'recording_too_short', 'Record at least one second.');
+      if (seconds < 1) throw pageError('recording_too_short', 'Record at least one second.');
       return blob;
     } finally {
       recording = null;
@@ -93,11 +97,7 @@ export function startVoice({ api, publicKeys }) {
   function pickedFile(inputId) {
     const file = /** @type {HTMLInputElement} */ ($(inputId)).files?.[0];
     if (!file)
-      throw new ApiError(
-        0,
-        'no_file',
-        'Choose an audio file first (WAV, MP3, M4A or WebM, 1 to 15 s).',
-      );
+      throw pageError('no_file', 'Choose an audio file first (WAV, MP3, M4A or WebM, 1 to 15 s).');
     return file;
   }
 
@@ -112,7 +112,7 @@ export function startVoice({ api, publicKeys }) {
       const wallet = currentWallet();
       const audio = source === 'file' ? pickedFile('enroll-file') : await recordFor('enroll');
       const audioBase64 = await toBase64(audio);
-      const enrolled = await api.post('/api/v1/enroll', { wallet, audioBase64, ...AUDIO });
+      const enrolled = await clients.withKey().voice.enroll({ wallet, audioBase64, ...AUDIO });
       const quality = enrolled.quality;
       $('enroll-summary').textContent =
         `Voice enrolled for ${enrolled.wallet}${enrolled.replaced ? ' (the earlier template was replaced)' : ''}` +
@@ -147,7 +147,7 @@ export function startVoice({ api, publicKeys }) {
     clearError('phrase-error');
     try {
       const wallet = currentWallet();
-      const issued = await api.post('/api/v1/phrase', { wallet });
+      const issued = await clients.withKey().voice.phrase({ wallet });
       phrase = { ...issued, wallet, used: false };
       $('voice-prompt').textContent = issued.prompt;
       $('phrase-id').textContent = issued.phrase_id;
@@ -161,7 +161,11 @@ export function startVoice({ api, publicKeys }) {
   // -------------------------------------------------------------------------------------------
   // V3: record and verify
 
-  /** One row of the gates table. */
+  /**
+   * One row of the gates table.
+   * @param {string} name @param {{ passed?: boolean } | undefined} gate
+   * @param {string} score @param {string} threshold @param {string} detail
+   */
   function gateRow(name, gate, score, threshold, detail) {
     const passed = gate?.passed === true;
     const result = h('td', { className: passed ? 'check-pass' : 'check-fail' }, [
@@ -177,6 +181,7 @@ export function startVoice({ api, publicKeys }) {
     ]);
   }
 
+  /** @param {Record<string, any>} gates */
   function renderGates(gates) {
     const { phrase: words, speaker, replay, quality } = gates;
     const issues = quality?.issues?.length ? `issues: ${quality.issues.join(', ')}; ` : '';
@@ -212,7 +217,10 @@ export function startVoice({ api, publicKeys }) {
     );
   }
 
-  /** Decodes and checks the proof (signature, claims) and shows the stamp; true if all passed. */
+  /**
+   * Decodes and checks the proof (signature, claims) and shows the stamp; true if all passed.
+   * @param {VoiceVerifyResult} answer @param {Phrase} spoken
+   */
   async function renderProof(answer, spoken) {
     const proofBox = $('voice-proof');
     const checks = $('voice-proof-checks');
@@ -228,13 +236,12 @@ export function startVoice({ api, publicKeys }) {
       return !answer.verified;
     }
     $('voice-proof-status').textContent = 'issued, checked below';
-    const decoded = decodeProof(answer.proof);
+    const decoded = decodeJws(answer.proof);
     showJson($('voice-proof-header'), decoded.header);
     showJson($('voice-proof-claims'), decoded.claims);
     $('voice-proof-jws').textContent = answer.proof;
     proofBox.hidden = false;
-    const keys = await publicKeys();
-    const signature = await verifyProofSignature(decoded, keys.jwks);
+    const signature = await checkProof(clients.anonymous, answer.proof);
     const { claims } = decoded;
     const digest = await sha256Hex(
       JSON.stringify({ phrase_id: spoken.phrase_id, prompt: spoken.prompt, wallet: spoken.wallet }),
@@ -256,7 +263,13 @@ export function startVoice({ api, publicKeys }) {
       ),
     ];
     if (answer.stamp)
-      results.push(await renderStamp(stampBox, answer.stamp, { proof: answer.proof, ...keys }));
+      results.push(
+        await renderStamp(stampBox, answer.stamp, {
+          proof: answer.proof,
+          keyra: clients.anonymous,
+          published: await stampConfiguration(),
+        }),
+      );
     else
       results.push(
         addCheck(checks, false, 'A verified answer carries a stamp; this one has none.'),
@@ -264,6 +277,7 @@ export function startVoice({ api, publicKeys }) {
     return results.every(Boolean);
   }
 
+  /** @param {VoiceVerifyResult} answer @param {Phrase} spoken */
   async function renderVerification(answer, spoken) {
     showJson($('verify-json'), answer);
     renderGates(answer.gates ?? {});
@@ -291,18 +305,17 @@ export function startVoice({ api, publicKeys }) {
     clearError('verify-error');
     $('verify-result').hidden = true;
     try {
-      if (!phrase) throw new ApiError(0, 'no_phrase', 'Get a phrase first (V2), then say it.');
+      if (!phrase) throw pageError('no_phrase', 'Get a phrase first (V2), then say it.');
       const wallet = currentWallet();
       if (wallet !== phrase.wallet)
-        throw new ApiError(
-          0,
+        throw pageError(
           'wallet_changed',
           `The phrase was issued for ${phrase.wallet}; get a new phrase for ${wallet} (V2).`,
         );
       const spoken = phrase;
       const audio = source === 'file' ? pickedFile('verify-file') : await recordFor('verify');
       const audioBase64 = await toBase64(audio);
-      const answer = await api.post('/api/v1/verify', {
+      const answer = await clients.withKey().voice.verify({
         wallet,
         audioBase64,
         ...AUDIO,

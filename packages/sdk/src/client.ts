@@ -33,8 +33,11 @@ export interface RequestSpec {
   path: string;
   query?: Record<string, string | number | boolean | null | undefined> | undefined;
   body?: unknown;
-  /** The voice API (`/api/v1`) takes `x-api-key`; the rest `Authorization: Bearer`. */
-  auth?: 'bearer' | 'x-api-key' | 'none';
+  /**
+   * The voice API (`/api/v1`) takes the API key as `x-api-key`, the rest as `Authorization:
+   * Bearer`; the device API sends a device session token (`{ token }`) as Bearer instead.
+   */
+  auth?: 'bearer' | 'x-api-key' | 'none' | { token: string };
   options?: RequestOptions | undefined;
 }
 
@@ -45,8 +48,9 @@ const SDK_VERSION = '0.1.0';
 export class Transport {
   readonly baseUrl: string;
   readonly webhookSecret: string | undefined;
+  /** Milliseconds before one attempt is abandoned, unless a call says otherwise. */
+  readonly timeout: number;
   private readonly apiKey: string | undefined;
-  private readonly timeout: number;
   private readonly maxRetries: number;
   private readonly fetchImpl: typeof fetch;
 
@@ -69,7 +73,7 @@ export class Transport {
   /** Sends a request (with retries) and returns its parsed JSON body, or throws a KeyraError. */
   async request<T>(spec: RequestSpec): Promise<T> {
     const auth = spec.auth ?? 'bearer';
-    if (auth !== 'none' && this.apiKey === undefined) {
+    if ((auth === 'bearer' || auth === 'x-api-key') && this.apiKey === undefined) {
       throw new AuthenticationError(
         'No API key: pass `apiKey` to new Keyra() or set KEYRA_API_KEY.',
         { code: 'api_key_missing' },
@@ -85,10 +89,11 @@ export class Transport {
     };
     if (auth === 'bearer') headers.authorization = `Bearer ${this.apiKey}`;
     if (auth === 'x-api-key') headers['x-api-key'] = this.apiKey!;
+    if (typeof auth === 'object') headers.authorization = `Bearer ${auth.token}`;
     if (spec.body !== undefined) headers['content-type'] = 'application/json';
     // One key per logical call, reused by each retry, so the server runs the POST once.
     if (spec.method === 'POST') {
-      headers['idempotency-key'] = spec.options?.idempotencyKey ?? globalThis.crypto.randomUUID();
+      headers['idempotency-key'] = spec.options?.idempotencyKey ?? randomKey();
     }
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     const timeout = spec.options?.timeout ?? this.timeout;
@@ -107,7 +112,7 @@ export class Transport {
         timedOut
           ? `No response from ${this.baseUrl} within ${timeout} ms.`
           : `Could not reach KEYRA at ${this.baseUrl}: ${(error as Error)?.message ?? error}`,
-        { code: timedOut ? 'timeout' : 'connection_error', cause: error },
+        { code: timedOut ? 'timeout' : 'connection_error', cause: error, baseUrl: this.baseUrl },
       );
     }
     const text = await response.text();
@@ -153,4 +158,15 @@ export class Transport {
     }
     return this.fetchImpl(url, { ...init, signal: both.signal });
   }
+}
+
+/**
+ * A random idempotency key. `crypto.randomUUID` exists only in secure contexts in browsers (a
+ * page on plain http from another host has none), `getRandomValues` everywhere.
+ */
+function randomKey(): string {
+  const crypto = globalThis.crypto;
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }

@@ -62,8 +62,23 @@ export class RateLimitError extends KeyraError {
 }
 /** 5xx, after the SDK's own retries ran out. */
 export class APIError extends KeyraError {}
-/** No response: DNS, refused connection, reset, or the `timeout` elapsed. */
-export class ConnectionError extends KeyraError {}
+/** Options of a `ConnectionError`: the `KeyraErrorOptions` and the address that did not answer. */
+export interface ConnectionErrorOptions extends KeyraErrorOptions {
+  baseUrl?: string | undefined;
+}
+/**
+ * No response: DNS, refused connection, reset, or the `timeout` elapsed. The `cause` is the
+ * error `fetch` threw (on Node its own `cause` carries the system code, e.g. `ECONNREFUSED`).
+ */
+export class ConnectionError extends KeyraError {
+  /** The server address the SDK could not reach. */
+  readonly baseUrl: string | undefined;
+
+  constructor(message: string, options: ConnectionErrorOptions) {
+    super(message, options);
+    this.baseUrl = options.baseUrl;
+  }
+}
 /** A webhook signature did not verify (thrown by `webhooks.constructEvent`). */
 export class WebhookSignatureError extends KeyraError {}
 /** A proof did not verify (thrown by `proofs.verify`). */

@@ -18,6 +18,7 @@ export {
   ProofVerificationError,
   RateLimitError,
   WebhookSignatureError,
+  type ConnectionErrorOptions,
   type KeyraErrorOptions,
 } from './errors.js';
 export { withRetries, type RetryPolicy } from './retry.js';

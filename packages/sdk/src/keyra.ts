@@ -3,8 +3,10 @@ import { JwksCache } from './internal/jwks.js';
 import { Proofs } from './proofs.js';
 import { Challenges } from './resources/challenges.js';
 import { Credentials } from './resources/credentials.js';
+import { DeviceApi } from './resources/deviceApi.js';
 import { Devices } from './resources/devices.js';
 import { Events } from './resources/events.js';
+import { Simulator } from './resources/simulator.js';
 import { Usage } from './resources/usage.js';
 import { Voice } from './resources/voice.js';
 import { WebhookEndpoints } from './resources/webhookEndpoints.js';
@@ -27,6 +29,10 @@ export class Keyra {
   readonly challenges: Challenges;
   readonly credentials: Credentials;
   readonly devices: Devices;
+  /** What a KEYRA ONE calls, with a device session token instead of the API key. */
+  readonly deviceApi: DeviceApi;
+  /** Sandbox only: certifies the device simulator's attestation key. */
+  readonly simulator: Simulator;
   readonly webhookEndpoints: WebhookEndpoints;
   readonly events: Events;
   readonly webhooks: Webhooks;
@@ -43,6 +49,8 @@ export class Keyra {
     this.challenges = new Challenges(transport);
     this.credentials = new Credentials(transport);
     this.devices = new Devices(transport);
+    this.deviceApi = new DeviceApi(transport);
+    this.simulator = new Simulator(transport);
     this.webhookEndpoints = new WebhookEndpoints(transport);
     this.events = new Events(transport);
     this.webhooks = new Webhooks(transport.webhookSecret);

@@ -3,7 +3,7 @@ import { ProofVerificationError } from './errors.js';
 import { toBytes, toHex } from './internal/bytes.js';
 import { verifyCompactJws, type JwksCache } from './internal/jwks.js';
 import { enc } from './resources/challenges.js';
-import type { Stamp } from './types.js';
+import type { Stamp, StampConfig } from './types.js';
 
 /** The `typ` header of stamp signatures. */
 export const STAMP_TYPE = 'keyra-stamp+jwt';
@@ -58,6 +58,19 @@ export class Stamps {
     return this.transport.request({
       method: 'GET',
       path: `/v1/stamps/${enc(id)}`,
+      auth: 'none',
+      options,
+    });
+  }
+
+  /**
+   * The server's stamp configuration (`/.well-known/keyra-stamps.json`, public: no key is sent):
+   * compare `eas.attester` with a stamp's attester, or feed `eas.domain` to an EAS verifier.
+   */
+  configuration(options?: RequestOptions): Promise<StampConfig> {
+    return this.transport.request({
+      method: 'GET',
+      path: '/.well-known/keyra-stamps.json',
       auth: 'none',
       options,
     });

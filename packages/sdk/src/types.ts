@@ -32,6 +32,21 @@ export type DeviceList = Static<typeof contract.DeviceList>;
 export type ListDevicesParams = Static<typeof contract.ListDevicesQuery>;
 export type UpdateDeviceParams = Static<typeof contract.UpdateDeviceBody>;
 
+/** `POST /v1/simulator/attestation-certificates` (sandbox only): the simulator's key to certify. */
+export type CreateAttestationCertificateParams = Static<typeof contract.SimulatorCertificateBody>;
+/** The certificate chain for a simulator's attestation key: leaf first, then the simulator root. */
+export type AttestationCertificate = Static<typeof contract.SimulatorCertificate>;
+
+export type DeviceSessionOptionsParams = Static<typeof contract.DeviceSessionOptionsBody>;
+export type CreateDeviceSessionParams = Static<typeof contract.DeviceSessionBody>;
+/** A device-API session: pass `token` to the device-API calls until `expiresAt`. */
+export type DeviceSession = Static<typeof contract.DeviceSession>;
+/** A challenge as the device API shows it: no digest, the device computes it from these fields. */
+export type DeviceChallenge = Static<typeof contract.DeviceChallenge>;
+export type DeviceChallengeList = Static<typeof contract.DeviceChallengeList>;
+export type ListDeviceChallengesParams = Static<typeof contract.DeviceChallengesQuery>;
+export type DeviceRespondParams = Static<typeof contract.DeviceRespondBody>;
+
 export type CreateWebhookEndpointParams = Static<typeof contract.CreateWebhookEndpointBody>;
 export type UpdateWebhookEndpointParams = Static<typeof contract.UpdateWebhookEndpointBody>;
 export type WebhookEndpoint = Static<typeof contract.WebhookEndpoint>;
@@ -58,6 +73,11 @@ export type VerifyLogList = Static<typeof contract.VerifyLogList>;
  * minimal receipt of a proof with its EAS attestation. Check it with `keyra.stamps.verify`.
  */
 export type Stamp = Static<typeof contract.Stamp>;
+/**
+ * `/.well-known/keyra-stamps.json`: what verifiers of stamps need (issuer, JWKS address, and the
+ * EAS schema, attester and EIP-712 domain, or `eas: null` when the server attests nothing).
+ */
+export type StampConfig = Static<typeof contract.StampConfig>;
 /** The on-chain mirror of a stamp (`stamp.eas.onchain`). */
 export type StampOnchain = Static<typeof contract.StampOnchain>;
 /** `from` and `to`: UTC days `YYYY-MM-DD`, inclusive. */

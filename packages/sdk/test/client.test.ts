@@ -147,7 +147,14 @@ describe('retries', () => {
     const keyra = new Keyra({ apiKey: 'k', baseUrl: `http://127.0.0.1:${port}`, maxRetries: 1 });
     const error = await keyra.challenges.list().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionError);
-    expect(error).toMatchObject({ code: 'connection_error', status: undefined });
+    expect(error).toMatchObject({
+      code: 'connection_error',
+      status: undefined,
+      baseUrl: `http://127.0.0.1:${port}`,
+    });
+    expect(((error as Error).cause as { cause?: { code?: string } }).cause?.code).toBe(
+      'ECONNREFUSED',
+    );
   });
 });
 
@@ -217,6 +224,116 @@ describe('requests', () => {
     await expect(keyra.challenges.list()).rejects.toMatchObject({ code: 'timeout' });
     slow.closeAllConnections();
     await new Promise<void>((resolve) => slow.close(() => resolve()));
+  });
+});
+
+describe('device API', () => {
+  const attestation = { id: 'cred', type: 'public-key' } as never;
+
+  it('signs in without the API key, then sends the session token as Bearer', async () => {
+    // A device holds no API key: the client is built with the address only.
+    const device = new Keyra({ apiKey: undefined, baseUrl, maxRetries: 0 });
+    script = [
+      { status: 200, body: { challenge: 'c' } },
+      { status: 201, body: { token: 'dst_t', expiresAt: 'x' } },
+    ];
+    await device.deviceApi.sessionOptions({ deviceId: 'dev_1' });
+    const { token } = await device.deviceApi.createSession({
+      deviceId: 'dev_1',
+      response: attestation,
+    });
+    await device.deviceApi.listChallenges(token);
+    await device.deviceApi.listChallenges(token, { wait: 5 });
+    await device.deviceApi.retrieveChallenge(token, '../../v1/keys?x');
+    await device.deviceApi.respond(token, 'chl_1', { attestation });
+    expect(seen.map((s) => `${s.method} ${s.url} ${s.headers.authorization ?? '-'}`)).toEqual([
+      'POST /v1/device-api/sessions/options -',
+      'POST /v1/device-api/sessions -',
+      'GET /v1/device-api/challenges Bearer dst_t',
+      'GET /v1/device-api/challenges?wait=5 Bearer dst_t',
+      'GET /v1/device-api/challenges/..%2F..%2Fv1%2Fkeys%3Fx Bearer dst_t',
+      'POST /v1/device-api/challenges/chl_1/respond Bearer dst_t',
+    ]);
+    expect(seen[1]!.body).toBe('{"deviceId":"dev_1","response":{"id":"cred","type":"public-key"}}');
+    expect(seen[5]!.body).toBe('{"attestation":{"id":"cred","type":"public-key"}}');
+    expect(seen[5]!.headers['idempotency-key']).toMatch(/^[0-9a-f-]{32,36}$/);
+    expect(seen[5]!.headers['x-api-key']).toBeUndefined();
+  });
+
+  it('maps a refused session to AuthenticationError and a missing challenge to NotFoundError', async () => {
+    const device = new Keyra({ baseUrl, maxRetries: 0 });
+    script = [
+      { status: 401, body: errorBody('invalid_api_key') },
+      { status: 404, body: errorBody('challenge_not_found') },
+    ];
+    await expect(device.deviceApi.listChallenges('dst_stale')).rejects.toMatchObject({
+      constructor: AuthenticationError,
+      code: 'invalid_api_key',
+      status: 401,
+    });
+    await expect(device.deviceApi.retrieveChallenge('dst_t', 'chl_1')).rejects.toMatchObject({
+      constructor: NotFoundError,
+      code: 'challenge_not_found',
+    });
+  });
+
+  it('retries a 503 on respond with the same idempotency key', async () => {
+    script = [
+      { status: 503, headers: { 'retry-after': '0' }, body: errorBody('internal_error') },
+      { status: 200, body: { id: 'chl_1', status: 'approved' } },
+    ];
+    const result = await new Keyra({ baseUrl }).deviceApi.respond('dst_t', 'chl_1', {
+      attestation,
+    });
+    expect(result.status).toBe('approved');
+    expect(seen).toHaveLength(2);
+    expect(seen[1]!.headers['idempotency-key']).toBe(seen[0]!.headers['idempotency-key']);
+  });
+
+  it('gives a long-poll its wait on top of the timeout, and lets the caller abort it', async () => {
+    const slow = http.createServer((req, res) => {
+      if (req.url?.includes('wait=1')) setTimeout(() => res.end('{"data":[]}'), 300);
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const port = (slow.address() as { port: number }).port;
+    const device = new Keyra({ baseUrl: `http://127.0.0.1:${port}`, timeout: 100, maxRetries: 0 });
+    try {
+      await expect(device.deviceApi.listChallenges('t', { wait: 1 })).resolves.toEqual({
+        data: [],
+      });
+      await expect(device.deviceApi.listChallenges('t')).rejects.toMatchObject({
+        constructor: ConnectionError,
+        code: 'timeout',
+      });
+      const controller = new AbortController();
+      const pending = device.deviceApi.listChallenges(
+        't',
+        { wait: 30 },
+        { signal: controller.signal },
+      );
+      setTimeout(() => controller.abort(), 50);
+      const error = await pending.catch((e: unknown) => e);
+      expect(error).not.toBeInstanceOf(KeyraError);
+      expect((error as Error).name).toBe('AbortError');
+    } finally {
+      slow.closeAllConnections();
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+    }
+  });
+
+  it('certifies a simulator key with the API key (sandbox factory)', async () => {
+    script = [{ status: 201, body: { certificateChain: ['leaf', 'root'] } }];
+    const chain = await client().simulator.createAttestationCertificate({
+      publicKey: 'PEM',
+      aaguid: 'u',
+    });
+    expect(chain.certificateChain).toEqual(['leaf', 'root']);
+    expect(seen[0]).toMatchObject({
+      method: 'POST',
+      url: '/v1/simulator/attestation-certificates',
+      body: '{"publicKey":"PEM","aaguid":"u"}',
+    });
+    expect(seen[0]!.headers.authorization).toBe('Bearer sk_test_unit');
   });
 });
 

@@ -87,6 +87,16 @@ beforeAll(async () => {
         .writeHead(200, { 'content-type': 'application/json' })
         .end(JSON.stringify({ keys }));
     }
+    if (req.url === '/.well-known/keyra-stamps.json') {
+      stampRequests.push(req.headers);
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          issuer: baseUrl,
+          jwks_uri: `${baseUrl}/.well-known/jwks.json`,
+          eas: null,
+        }),
+      );
+    }
     if (req.url?.startsWith('/v1/stamps/')) {
       stampRequests.push(req.headers);
       if (served !== undefined && req.url === `/v1/stamps/${served.stamp_id}`) {
@@ -125,6 +135,18 @@ describe('stamps.retrieve', () => {
       undefined,
     ]);
     await expect(withKey.stamps.retrieve('stp_unknown0000')).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('stamps.configuration', () => {
+  it('reads /.well-known/keyra-stamps.json without sending the API key', async () => {
+    const config = await new Keyra({ baseUrl, apiKey: 'sk_test_unit' }).stamps.configuration();
+    expect(config).toEqual({
+      issuer: baseUrl,
+      jwks_uri: `${baseUrl}/.well-known/jwks.json`,
+      eas: null,
+    });
+    expect(stampRequests.map((h) => h.authorization ?? h['x-api-key'])).toEqual([undefined]);
   });
 });
 

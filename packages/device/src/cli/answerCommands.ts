@@ -51,7 +51,7 @@ async function answer(
   }
   const device = await openPairedDevice(io, flags.state);
   const challenge = await device.session.withToken((token) =>
-    device.client.getChallenge(token, challengeId),
+    device.client.deviceApi.retrieveChallenge(token, challengeId),
   );
   io.stderr(formatChallenge(challenge, io.now()));
   if (challenge.status !== 'pending') {
@@ -71,7 +71,7 @@ async function answer(
     io.stdout(pretty(body));
     return;
   }
-  const result = await device.client.respondToChallenge(token, challenge.id, {
+  const result = await device.client.deviceApi.respond(token, challenge.id, {
     attestation: body.attestation,
   });
   io.stderr(`Server: ${result.status}${result.proof ? ' with a proof' : ''}.\n`);

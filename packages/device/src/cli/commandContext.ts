@@ -1,4 +1,4 @@
-import { createKeyraClient, type KeyraClient } from '../client/createKeyraClient.js';
+import { Keyra } from '@keyra/sdk';
 import type { CliIo } from './CliIo.js';
 import { deviceSession, type DeviceSession } from './deviceSession.js';
 import { readPairedState, resolveStatePath, type PairedState } from './deviceStateFile.js';
@@ -11,8 +11,17 @@ export const STATE_OPTION_HELP =
 export interface PairedDevice {
   statePath: string;
   state: PairedState;
-  client: KeyraClient;
+  /** An SDK client for the paired server, without an API key: the device API takes its session. */
+  client: Keyra;
   session: DeviceSession;
+}
+
+/**
+ * An SDK client for `baseUrl` through the CLI's `fetch`. `apiKey` is the tenant key `pair`
+ * uses; the device's own calls need none.
+ */
+export function connect(io: CliIo, baseUrl: string, apiKey?: string): Keyra {
+  return new Keyra({ baseUrl, apiKey, fetch: io.fetch, timeout: 30_000 });
 }
 
 /** Loads the state at `--state` and connects to the server it is paired with. */
@@ -22,7 +31,7 @@ export async function openPairedDevice(
 ): Promise<PairedDevice> {
   const statePath = resolveStatePath(stateFlag, io.cwd, io.env);
   const state = await readPairedState(statePath);
-  const client = createKeyraClient({ baseUrl: state.pairing.api, fetch: io.fetch });
+  const client = connect(io, state.pairing.api);
   return { statePath, state, client, session: deviceSession(statePath, client, io.now) };
 }
 

@@ -1,7 +1,7 @@
 import { KEYRA_ONE_ORIGIN } from '@keyra/attestation';
+import { AuthenticationError, type Keyra } from '@keyra/sdk';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { getAssertion } from '../authenticator/getAssertion.js';
-import type { KeyraClient } from '../client/createKeyraClient.js';
-import { KeyraApiError } from '../client/createKeyraClient.js';
 import { readPairedState, updatePairedState } from './deviceStateFile.js';
 
 /** A cached session is renewed when it has less than this left. */
@@ -23,14 +23,13 @@ export interface DeviceSession {
  * (KEYRA ONE origin, user verification) and trades the assertion for a 15-minute token, which is
  * kept in the state file so the next command reuses it instead of spending another signature.
  */
-export function deviceSession(
-  statePath: string,
-  client: KeyraClient,
-  now: () => number,
-): DeviceSession {
+export function deviceSession(statePath: string, client: Keyra, now: () => number): DeviceSession {
   async function signIn(): Promise<string> {
     const { pairing } = await readPairedState(statePath);
-    const options = await client.createSessionOptions({ deviceId: pairing.deviceId });
+    // The contract types only `challenge`; the server sends complete WebAuthn request options.
+    const options = (await client.deviceApi.sessionOptions({
+      deviceId: pairing.deviceId,
+    })) as PublicKeyCredentialRequestOptionsJSON;
     const response = await updatePairedState(statePath, (state) => {
       const signed = getAssertion(
         state,
@@ -43,7 +42,10 @@ export function deviceSession(
       );
       return { state: signed.state, result: signed.response };
     });
-    const session = await client.createSession({ deviceId: pairing.deviceId, response });
+    const session = await client.deviceApi.createSession({
+      deviceId: pairing.deviceId,
+      response,
+    });
     await updatePairedState(statePath, (state) => ({
       state: { ...state, pairing: { ...state.pairing, session } },
       result: undefined,
@@ -64,7 +66,7 @@ export function deviceSession(
       try {
         return await fn(await token());
       } catch (error) {
-        if (!(error instanceof KeyraApiError) || error.status !== 401) throw error;
+        if (!(error instanceof AuthenticationError)) throw error;
         return fn(await signIn());
       }
     },

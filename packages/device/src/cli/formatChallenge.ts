@@ -1,4 +1,4 @@
-import type { DeviceChallenge } from '../client/createKeyraClient.js';
+import type { DeviceChallenge } from '@keyra/sdk';
 
 /**
  * The challenge as the device's screen shows it: action, user, expiry and every payload field.

@@ -1,6 +1,6 @@
+import { ConnectionError, KeyraError } from '@keyra/sdk';
 import { Command, CommanderError } from 'commander';
 import { AuthenticatorError } from '../authenticator/AuthenticatorError.js';
-import { KeyraApiError, KeyraConnectionError } from '../client/createKeyraClient.js';
 import { registerAnswerCommands } from './answerCommands.js';
 import { CliError } from './CliError.js';
 import { processIo, type CliIo } from './CliIo.js';
@@ -48,20 +48,32 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
 /** One line that says what went wrong and what to do, and the exit code. */
 export function describeError(error: unknown): { message: string; exitCode: number } {
   if (error instanceof CliError) return { message: error.message, exitCode: 2 };
-  if (error instanceof KeyraConnectionError) {
-    return { message: `${error.message}: is keyra serve running there?`, exitCode: 1 };
-  }
-  if (error instanceof KeyraApiError) {
-    const hint = API_ERROR_HINTS[error.code];
+  if (error instanceof ConnectionError) {
     return {
-      message: `${error.message.replace(/\.$/, '')} (${error.code}, HTTP ${error.status})${hint ? `: ${hint}` : ''}`,
-      exitCode: error.status >= 500 ? 1 : 2,
+      message: `cannot reach the KEYRA server at ${error.baseUrl} (${unreachableReason(error)}): is keyra serve running there?`,
+      exitCode: 1,
+    };
+  }
+  if (error instanceof KeyraError) {
+    const hint = API_ERROR_HINTS[error.code];
+    const status = error.status === undefined ? '' : `, HTTP ${error.status}`;
+    return {
+      message: `${error.message.replace(/\.$/, '')} (${error.code}${status})${hint ? `: ${hint}` : ''}`,
+      exitCode: error.status === undefined || error.status >= 500 ? 1 : 2,
     };
   }
   if (error instanceof AuthenticatorError) {
     return { message: `the device refused: ${error.message}`, exitCode: 2 };
   }
   return { message: (error as Error).message ?? String(error), exitCode: 1 };
+}
+
+/** `timed out`, or the system's code (`ECONNREFUSED`, `ENOTFOUND`, …) that fetch's error carries. */
+function unreachableReason(error: ConnectionError): string {
+  if (error.code === 'timeout') return 'timed out';
+  const cause = error.cause as (Error & { cause?: { code?: unknown } }) | undefined;
+  const code = cause?.cause?.code;
+  return typeof code === 'string' ? code : (cause?.message ?? error.message);
 }
 
 const API_ERROR_HINTS: Record<string, string> = {

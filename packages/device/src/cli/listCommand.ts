@@ -12,7 +12,7 @@ export function registerListCommand(program: Command, io: CliIo): void {
     .action(async (flags: { state?: string; json?: boolean }) => {
       const device = await openPairedDevice(io, flags.state);
       const { data } = await device.session.withToken((token) =>
-        device.client.listChallenges(token),
+        device.client.deviceApi.listChallenges(token),
       );
       if (flags.json) {
         io.stdout(jsonLine(data));

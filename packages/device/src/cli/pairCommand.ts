@@ -1,15 +1,15 @@
 import { KEYRA_ONE_ORIGIN, KEYRA_ONE_SIMULATOR_AAGUID } from '@keyra/attestation';
 import { formatTimestamp } from '@keyra/core';
+import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import type { Command } from 'commander';
 import { createAuthenticator } from '../authenticator/createAuthenticator.js';
 import { getAttestationPublicKey } from '../authenticator/getAttestationPublicKey.js';
 import { makeCredential } from '../authenticator/makeCredential.js';
 import { provisionAttestationCertificate } from '../authenticator/provisionAttestationCertificate.js';
-import { createKeyraClient } from '../client/createKeyraClient.js';
 import { saveAuthenticatorState } from '../state/saveAuthenticatorState.js';
 import { CliError } from './CliError.js';
 import type { CliIo } from './CliIo.js';
-import { STATE_OPTION_HELP, jsonLine } from './commandContext.js';
+import { STATE_OPTION_HELP, connect, jsonLine } from './commandContext.js';
 import { resolveStatePath, stateExists, withStateLock } from './deviceStateFile.js';
 
 /** Where `pair` looks for the server without `--api` (the SDKs' default too). */
@@ -82,24 +82,25 @@ export function registerPairCommand(program: Command, io: CliIo): void {
         );
       }
 
-      const client = createKeyraClient({ baseUrl: api, fetch: io.fetch });
+      const keyra = connect(io, api, key);
       let state = createAuthenticator({ aaguid: KEYRA_ONE_SIMULATOR_AAGUID });
       io.stderr(`Provisioning a simulated KEYRA ONE at ${api}…\n`);
-      const { certificateChain } = await client.createAttestationCertificate(key, {
+      const { certificateChain } = await keyra.simulator.createAttestationCertificate({
         publicKey: getAttestationPublicKey(state),
         aaguid: KEYRA_ONE_SIMULATOR_AAGUID,
       });
       state = provisionAttestationCertificate(state, certificateChain);
 
-      const creation = await client.createRegistrationOptions(key, {
+      // The contract types only `challenge`; the server sends complete WebAuthn creation options.
+      const creation = (await keyra.credentials.registrationOptions({
         userId: flags.user,
         displayName: flags.user,
-      });
+      })) as PublicKeyCredentialCreationOptionsJSON;
       const rpId = creation.rp.id;
       if (!rpId)
         throw new CliError(`${api} sent creation options without rp.id: is it a KEYRA server?`);
       const made = makeCredential(state, creation, { origin: KEYRA_ONE_ORIGIN });
-      const device = await client.verifyRegistration(key, {
+      const device = await keyra.credentials.verifyRegistration({
         userId: flags.user,
         response: made.response,
         ...(flags.name !== undefined ? { name: flags.name } : {}),

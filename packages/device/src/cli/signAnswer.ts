@@ -1,8 +1,8 @@
 import { challengeDigest, formatTimestamp } from '@keyra/core';
+import type { DeviceChallenge } from '@keyra/sdk';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { approveChallenge } from '../authenticator/approveChallenge.js';
 import { rejectChallenge } from '../authenticator/rejectChallenge.js';
-import type { DeviceChallenge } from '../client/createKeyraClient.js';
 import { CliError } from './CliError.js';
 import { updatePairedState } from './deviceStateFile.js';
 

@@ -1,11 +1,7 @@
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ConnectionError, KeyraError, type DeviceChallenge } from '@keyra/sdk';
 import { Option, type Command } from 'commander';
-import {
-  KeyraApiError,
-  KeyraConnectionError,
-  type DeviceChallenge,
-} from '../client/createKeyraClient.js';
 import { CliError } from './CliError.js';
 import type { CliIo } from './CliIo.js';
 import {
@@ -78,7 +74,12 @@ async function watch(
       let data: DeviceChallenge[];
       try {
         ({ data } = await device.session.withToken((token) =>
-          device.client.listChallenges(token, { wait: flags.waitSeconds, signal: stop.signal }),
+          // No SDK retries here: the loop reconnects itself, and says so on the device's screen.
+          device.client.deviceApi.listChallenges(
+            token,
+            { wait: flags.waitSeconds },
+            { signal: stop.signal, maxRetries: 0 },
+          ),
         ));
         if (failures > 0) io.stderr('Connected again.\n');
         failures = 0;
@@ -148,7 +149,7 @@ async function handle(
     // A fresh token first: signing in after signing the answer would outrun the answer's counter.
     const token = await device.session.token();
     const body = await signAnswer(device.statePath, challenge, decision);
-    const result = await device.client.respondToChallenge(token, challenge.id, {
+    const result = await device.client.deviceApi.respond(token, challenge.id, {
       attestation: body.attestation,
     });
     io.stderr(`${result.status === 'approved' ? 'Approved' : 'Rejected'} ${result.id}.\n`);
@@ -156,7 +157,12 @@ async function handle(
     return true;
   } catch (error) {
     // One challenge failing (expired meanwhile, answered elsewhere) must not end the watch.
-    if (error instanceof KeyraApiError && error.status < 500 && error.status !== 401) {
+    if (
+      error instanceof KeyraError &&
+      error.status !== undefined &&
+      error.status < 500 &&
+      error.status !== 401
+    ) {
       io.stderr(`${challenge.id}: ${error.message} (${error.code})\n`);
       return false;
     }
@@ -166,8 +172,10 @@ async function handle(
 
 function isTransient(error: unknown): boolean {
   return (
-    error instanceof KeyraConnectionError ||
-    (error instanceof KeyraApiError && (error.status >= 500 || error.status === 429))
+    error instanceof ConnectionError ||
+    (error instanceof KeyraError &&
+      error.status !== undefined &&
+      (error.status >= 500 || error.status === 429))
   );
 }
 

@@ -10,6 +10,8 @@ export interface ConsoleRoutesOptions {
   consoleDir?: string;
   /** The `@simplewebauthn/browser` UMD bundle the playground loads (default: resolved from node_modules). */
   webAuthnBundle?: string;
+  /** The folder of `@keyra/sdk`'s built ES modules, served at `/console/sdk/` (default: resolved). */
+  sdkDir?: string;
 }
 
 // This file sits at packages/server/{src,dist}/routes/console/, so the repository root is five
@@ -22,6 +24,11 @@ function defaultWebAuthnBundle(): string {
   const marker = path.join('@simplewebauthn', 'browser');
   const root = entry.slice(0, entry.lastIndexOf(marker) + marker.length);
   return path.join(root, 'dist', 'bundle', 'index.umd.min.js');
+}
+
+/** The SDK's `dist` folder: the folder of the file its package entry point resolves to. */
+function defaultSdkDir(): string {
+  return path.dirname(createRequire(import.meta.url).resolve('@keyra/sdk'));
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -88,7 +95,8 @@ function sendFile(reply: FastifyReply, file: string, body: Buffer): FastifyReply
 
 /**
  * The web console under `/console`: static HTML, JavaScript modules and CSS from `apps/console`,
- * plus the WebAuthn browser helper. None of it is part of the API, so none of it is in the
+ * the `@keyra/sdk` ES modules it talks to the API with (`/console/sdk/index.js`, the package's
+ * own `dist`), and the WebAuthn browser helper. None of it is part of the API, so none of it is in the
  * OpenAPI document; the pages call the API like any other client, with the key the developer
  * pastes.
  */
@@ -99,6 +107,7 @@ export async function consoleRoutes(
   const consoleDir = options.consoleDir ?? DEFAULT_CONSOLE_DIR;
   const assetsDir = path.join(consoleDir, 'assets');
   let webAuthnBundle = options.webAuthnBundle;
+  let sdkDir = options.sdkDir;
 
   const page = async (request: { url: string }, reply: FastifyReply): Promise<FastifyReply> => {
     const body = await readInside(consoleDir, 'index.html');
@@ -115,6 +124,28 @@ export async function consoleRoutes(
       const relative = request.params['*'];
       if (!(path.extname(relative).toLowerCase() in CONTENT_TYPES)) throw notFound(request.url);
       const body = await readInside(assetsDir, relative);
+      if (!body) throw notFound(request.url);
+      return sendFile(reply, relative, body);
+    },
+  );
+
+  // Only the compiled modules: not the declarations, source maps or anything else in the folder.
+  app.get<{ Params: { '*': string } }>(
+    '/console/sdk/*',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const relative = request.params['*'];
+      if (path.extname(relative) !== '.js') throw notFound(request.url);
+      let body: Buffer | null = null;
+      try {
+        sdkDir ??= defaultSdkDir();
+        body = await readInside(sdkDir, relative);
+      } catch (error) {
+        request.log.warn(
+          { reason: (error as Error).message },
+          '@keyra/sdk is not built or installed; the console cannot call the API',
+        );
+      }
       if (!body) throw notFound(request.url);
       return sendFile(reply, relative, body);
     },
