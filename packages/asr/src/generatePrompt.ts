@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { checkPhrase } from './checkPhrase.js';
 import { randomIndex } from './internal/randomIndex.js';
+import type { RandomBytes } from './randomBytes.js';
 import { toTokens } from './internal/tokens.js';
 import {
   PHRASE_VOCABULARY,
@@ -8,9 +9,6 @@ import {
   type PhraseVocabulary,
   type PromptLength,
 } from './phraseVocabulary.js';
-
-/** Random source seam: returns `n` uniformly random bytes (same shape as `@keyra/core`'s). */
-export type RandomBytes = (n: number) => Uint8Array;
 
 /** Options for `generatePrompt`. */
 export interface GeneratePromptOptions {

@@ -4,12 +4,8 @@ export {
   type PhraseVocabulary,
   type PromptLength,
 } from './phraseVocabulary.js';
-export {
-  generatePrompt,
-  type GeneratePromptOptions,
-  type PhrasePrompt,
-  type RandomBytes,
-} from './generatePrompt.js';
+export { generatePrompt, type GeneratePromptOptions, type PhrasePrompt } from './generatePrompt.js';
+export type { RandomBytes } from './randomBytes.js';
 export { buildGrammar, type BuildGrammarOptions } from './buildGrammar.js';
 export { checkPhrase, requiredMatches, type PhraseCheck } from './checkPhrase.js';
 export {

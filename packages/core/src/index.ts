@@ -11,7 +11,7 @@ export {
   type RandomBytes,
 } from './ids.js';
 export { formatTimestamp } from './time.js';
-export { canonicalJson } from './challenges/canonicalJson.js';
+export { canonicalJson } from './internal/canonicalJson.js';
 export {
   challengeDigest,
   challengeDocument,
@@ -73,10 +73,10 @@ export {
   type ProofMethod,
   type ProofSubject,
 } from './proofs/signProof.js';
+export type { ProofSigner } from './proofs/proofSigner.js';
 export { assertDecidable } from './challenges/assertDecidable.js';
 export {
   verifyChallenge,
-  type ProofSigner,
   type VerifyChallengeDeps,
   type VerifyChallengeInput,
   type VerifiedChallenge,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../src/challenges/canonicalJson.js';
+import { canonicalJson } from '../src/internal/canonicalJson.js';
 
 // Vectors from RFC 8785 (JSON Canonicalization Scheme), §3.2.2, §3.2.3 and Appendix B.
 describe('canonicalJson (RFC 8785)', () => {

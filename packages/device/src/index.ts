@@ -37,7 +37,8 @@ export {
   type GetAssertionOptions,
   type GetAssertionResult,
 } from './authenticator/getAssertion.js';
-export { approveChallenge, type AnswerChallengeOptions } from './authenticator/approveChallenge.js';
+export type { AnswerChallengeOptions } from './authenticator/answerChallengeOptions.js';
+export { approveChallenge } from './authenticator/approveChallenge.js';
 export { rejectChallenge } from './authenticator/rejectChallenge.js';
 export { setSignCount } from './authenticator/setSignCount.js';
 export { parseAuthenticatorState } from './state/parseAuthenticatorState.js';

@@ -1,4 +1,4 @@
-import type { RandomBytes } from '../generatePrompt.js';
+import type { RandomBytes } from '../randomBytes.js';
 
 /**
  * A uniform integer in [0, n) from 16-bit draws, rejecting the top of the range so every index is

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonicalJson.js';
+import { canonicalJson } from '../internal/canonicalJson.js';
 import { formatTimestamp } from '../time.js';
 import type { EpochMs } from '../domain.js';
 

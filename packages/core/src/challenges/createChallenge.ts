@@ -2,7 +2,7 @@ import type { ChallengeRecord, EpochMs, Scope } from '../domain.js';
 import { KeyraError } from '../errors.js';
 import { newId, systemRandom, type RandomBytes } from '../ids.js';
 import type { ChallengeStore } from '../ports.js';
-import { canonicalJson } from './canonicalJson.js';
+import { canonicalJson } from '../internal/canonicalJson.js';
 import { challengeDigest } from './challengeDigest.js';
 import { CHALLENGE_LIMITS } from './limits.js';
 

@@ -9,15 +9,10 @@ import type { Storage } from '../ports.js';
 import { readClientData, responseCredentialId } from '../credentials/clientData.js';
 import type { DeviceTrust, RelyingParty } from '../credentials/relyingParty.js';
 import { verifyAssertion } from '../credentials/verifyAssertion.js';
-import type { ProofSubject } from '../proofs/signProof.js';
+import type { ProofSigner } from '../proofs/proofSigner.js';
 import { recordEvent } from '../webhooks/recordEvent.js';
 import type { StampIssuer, StampRecord } from '../stamps/stampRecords.js';
 import { meterVerification } from '../usage/meterVerification.js';
-
-/** Signs approval proofs; the server implements it with its current signing key. */
-export interface ProofSigner {
-  sign(subject: ProofSubject, now: EpochMs): Promise<string>;
-}
 
 export interface VerifyChallengeInput {
   deviceId: string;

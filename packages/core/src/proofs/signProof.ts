@@ -3,7 +3,7 @@ import { importJWK, SignJWT, type CryptoKey, type JWK, type KeyObject } from 'jo
 import type { EpochMs, Environment } from '../domain.js';
 import { newId, systemRandom, type RandomBytes } from '../ids.js';
 import type { SecretBox } from '../secrets/createSecretBox.js';
-import { canonicalJson } from '../challenges/canonicalJson.js';
+import { canonicalJson } from '../internal/canonicalJson.js';
 import { PROOF_ALGORITHM, type SigningKeyRecord } from './signingKeys.js';
 
 /** The media type in the JWS header, so a proof is never mistaken for another kind of token. */

@@ -2,7 +2,7 @@ import type { Scope } from '../domain.js';
 import { KeyraError } from '../errors.js';
 import { randomBase62, systemRandom } from '../ids.js';
 import type { Storage } from '../ports.js';
-import type { ProofSigner } from '../challenges/verifyChallenge.js';
+import type { ProofSigner } from '../proofs/proofSigner.js';
 import type { StampIssuer, StampRecord } from '../stamps/stampRecords.js';
 import { meterVerification } from '../usage/meterVerification.js';
 import { recordEvent } from '../webhooks/recordEvent.js';

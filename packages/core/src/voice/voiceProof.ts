@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../challenges/canonicalJson.js';
+import { canonicalJson } from '../internal/canonicalJson.js';
 
 /** The `action` of voice proofs. */
 export const VOICE_PROOF_ACTION = 'keywave.verify';

@@ -1,6 +1,6 @@
 import { rejectionChallenge } from '@keyra/core';
 import { answerChallenge, digestBytes } from '../internal/answerChallenge.js';
-import type { AnswerChallengeOptions } from './approveChallenge.js';
+import type { AnswerChallengeOptions } from './answerChallengeOptions.js';
 import type { AuthenticatorState } from './AuthenticatorState.js';
 import type { GetAssertionResult } from './getAssertion.js';
 

@@ -1,5 +1,5 @@
 import { KEYRA_ONE_ORIGIN } from '@keyra/attestation';
-import type { AnswerChallengeOptions } from '../authenticator/approveChallenge.js';
+import type { AnswerChallengeOptions } from '../authenticator/answerChallengeOptions.js';
 import type { AuthenticatorState } from '../authenticator/AuthenticatorState.js';
 import { getAssertion, type GetAssertionResult } from '../authenticator/getAssertion.js';
 

@@ -6,11 +6,11 @@ import {
   type AuthenticatedKey,
   type EpochMs,
   type LegacyHashVerification,
+  type Storage,
   type VerifyLogDeps,
 } from '@keyra/core';
 import type { EnrollBody, Enrollment, VerifyBody, VerifyResult } from '@keyra/contract';
 import type { FastifyReply } from 'fastify';
-import type { VoiceRoutesOptions } from './voiceRoutes.js';
 
 /** RFC 9745 `Deprecation` (an IMF date as a structured epoch) and its `Link` for the hash flow. */
 const DEPRECATION_HEADERS = {
@@ -48,9 +48,11 @@ export interface LegacyVoiceHandlers {
  * (`{wallet, phrase_hash}` then `{wallet, probe_hash}`), fenced off from the audio flow: the voice
  * routes hand a request here when it carries the hash field. Answers carry `Deprecation`/`Link`.
  */
-export function legacyVoiceHandlers(
-  options: Pick<VoiceRoutesOptions, 'storage' | 'serverSecret'>,
-): LegacyVoiceHandlers {
+export function legacyVoiceHandlers(options: {
+  storage: Storage;
+  /** Derives the legacy-hash key. */
+  serverSecret: Buffer;
+}): LegacyVoiceHandlers {
   const { storage, serverSecret } = options;
   return {
     async enroll(scope, body, reply, now) {
