@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { buildGrammar } from './buildGrammar.js';
-import { PhraseDecoder } from './internal/PhraseDecoder.js';
+import { PhraseDecoder } from './internal/phraseDecoder.js';
 import { LibraryLoadError, loadPocketsphinx } from './internal/pocketsphinxLibrary.js';
 import { speechPaths } from './internal/speechPaths.js';
 import { checkSpeechFiles } from './internal/checkSpeechFiles.js';
@@ -12,8 +12,8 @@ import {
   type PhraseVocabulary,
   type PromptLength,
 } from './phraseVocabulary.js';
-import type { SpeechOptions } from './SpeechOptions.js';
-import { SpeechUnavailableError } from './SpeechUnavailableError.js';
+import type { SpeechOptions } from './speechOptions.js';
+import { SpeechUnavailableError } from './speechUnavailableError.js';
 
 /** Options for `createPhraseRecognizer`. */
 export interface PhraseRecognizerOptions extends SpeechOptions {

@@ -1,9 +1,9 @@
 import { buildGrammar } from './buildGrammar.js';
 import { checkSpeechFiles } from './internal/checkSpeechFiles.js';
-import { PhraseDecoder } from './internal/PhraseDecoder.js';
+import { PhraseDecoder } from './internal/phraseDecoder.js';
 import { LibraryLoadError, loadPocketsphinx } from './internal/pocketsphinxLibrary.js';
 import { speechPaths } from './internal/speechPaths.js';
-import type { SpeechOptions } from './SpeechOptions.js';
+import type { SpeechOptions } from './speechOptions.js';
 
 /** What `keyra doctor` prints about speech recognition. */
 export interface SpeechDiagnosis {

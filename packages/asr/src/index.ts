@@ -16,9 +16,9 @@ export {
   type RecognizeOptions,
 } from './createPhraseRecognizer.js';
 export { diagnoseSpeech, type SpeechDiagnosis } from './diagnoseSpeech.js';
-export type { SpeechOptions } from './SpeechOptions.js';
+export type { SpeechOptions } from './speechOptions.js';
 export {
   SpeechUnavailableError,
   SPEECH_INSTALL_COMMAND,
   SPEECH_PACKAGES,
-} from './SpeechUnavailableError.js';
+} from './speechUnavailableError.js';

@@ -4,7 +4,7 @@ import type {
   WebhookDeliveryRecord,
   WebhookEndpointRecord,
 } from './webhooks/webhookRecords.js';
-import type { VoiceStore } from './voice/VoiceRecords.js';
+import type { VoiceStore } from './voice/voiceRecords.js';
 import type { ChainOutcome, StampRecord, UsageBucket, UsageRecord } from './stamps/stampRecords.js';
 import type {
   ApprovalMethod,

@@ -16,11 +16,11 @@ export type {
   AuthenticatorState,
   DevicePairing,
   StoredCredential,
-} from './authenticator/AuthenticatorState.js';
+} from './authenticator/authenticatorState.js';
 export {
   AuthenticatorError,
   type AuthenticatorErrorCode,
-} from './authenticator/AuthenticatorError.js';
+} from './authenticator/authenticatorError.js';
 export {
   createAuthenticator,
   type CreateAuthenticatorOptions,

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { rejectionChallenge } from '@keyra/core';
 import type { DeviceChallenge } from '@keyra/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../src/cli/CliIo.js';
+import type { CliIo } from '../src/cli/cliIo.js';
 import { updatePairedState, type PairedState } from '../src/cli/deviceStateFile.js';
 import { formatChallenge } from '../src/cli/formatChallenge.js';
 import { main } from '../src/cli/keyraDevice.js';

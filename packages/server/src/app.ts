@@ -19,7 +19,7 @@ import { enforceRateLimit } from './http/rateLimit.js';
 import { createValidatorCompiler } from './http/validation.js';
 import './http/requestContext.js';
 import { KeyraError } from '@keyra/core';
-import type { RateLimitStore } from './ratelimit/RateLimitStore.js';
+import type { RateLimitStore } from './ratelimit/rateLimitStore.js';
 import { createMemoryRateLimitStore } from './ratelimit/createMemoryRateLimitStore.js';
 import { challengeRoutes } from './routes/challenges/challengeRoutes.js';
 import { credentialRoutes } from './routes/credentials/credentialRoutes.js';

@@ -5,7 +5,7 @@ import { buildApp } from './app.js';
 import { bootstrapSandbox } from './bootstrap.js';
 import { ConfigError, redactUrl, type ServerConfig } from './config.js';
 import { startMaintenanceJobs, type BackgroundJob } from './jobs/startMaintenanceJobs.js';
-import type { RateLimitStore } from './ratelimit/RateLimitStore.js';
+import type { RateLimitStore } from './ratelimit/rateLimitStore.js';
 import { createMemoryRateLimitStore } from './ratelimit/createMemoryRateLimitStore.js';
 import { createRedisRateLimitStore } from './ratelimit/createRedisRateLimitStore.js';
 import { loadServerSecret } from './loadServerSecret.js';

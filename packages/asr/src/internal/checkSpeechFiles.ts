@@ -1,6 +1,6 @@
 import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SPEECH_PACKAGES } from '../SpeechUnavailableError.js';
+import { SPEECH_PACKAGES } from '../speechUnavailableError.js';
 import { ACOUSTIC_MODEL_FILES, type SpeechPaths } from './speechPaths.js';
 
 /** A model path that is missing or unreadable, and the package that ships it. */

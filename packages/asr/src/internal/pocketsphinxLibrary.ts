@@ -1,5 +1,5 @@
 import type Koffi from 'koffi';
-import { SPEECH_PACKAGES } from '../SpeechUnavailableError.js';
+import { SPEECH_PACKAGES } from '../speechUnavailableError.js';
 import type { SpeechPaths } from './speechPaths.js';
 
 /** An opaque C pointer as koffi hands it back; never dereferenced on this side. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { SpeechOptions } from '../SpeechOptions.js';
+import type { SpeechOptions } from '../speechOptions.js';
 
 /** Resolved locations of everything pocketsphinx needs. */
 export interface SpeechPaths {

@@ -6,7 +6,7 @@ import { recordEvent } from '../webhooks/recordEvent.js';
 import { QUALITY_THRESHOLDS } from './limits.js';
 import { deriveProjection } from './projectEmbedding.js';
 import { requireAudioFields } from './requireAudioFields.js';
-import type { AudioLoader, AudioSource, SpeechEngine } from './SpeechEngine.js';
+import type { AudioLoader, AudioSource, SpeechEngine } from './speechEngine.js';
 import { qualityGate, type QualityGate } from './voiceGates.js';
 
 export interface EnrollVoiceInput extends AudioSource {

@@ -10,7 +10,7 @@ export type {
   VerifyLogCursor,
   PhraseRefusal,
   VoiceStore,
-} from './VoiceRecords.js';
+} from './voiceRecords.js';
 export {
   deriveProjection,
   encodeTemplate,
@@ -58,7 +58,7 @@ export type {
   SpeechEngine,
   SpeechModelInfo,
   Voiceprint,
-} from './SpeechEngine.js';
+} from './speechEngine.js';
 export type { Logged, VerifyLogDeps } from './logVerifyAttempt.js';
 export {
   enrollVoice,

@@ -2,7 +2,7 @@ import type { EpochMs, Scope } from '../domain.js';
 import { KeyraError } from '../errors.js';
 import { randomBase62, type RandomBytes } from '../ids.js';
 import { VOICE_LIMITS } from './limits.js';
-import type { VoicePhraseRecord, VoiceStore } from './VoiceRecords.js';
+import type { VoicePhraseRecord, VoiceStore } from './voiceRecords.js';
 
 /** Phrase ids look like `pc_` + 24 base62 characters. */
 export const PHRASE_ID_PATTERN = '^pc_[0-9A-Za-z]{4,64}$';

@@ -10,7 +10,7 @@ import type {
   VerifyLogFilter,
   VerifyLogRecord,
   VoiceStore,
-} from './VoiceRecords.js';
+} from './voiceRecords.js';
 
 export type VerifyLogPage = KeysetPage<VerifyLogRecord>;
 

@@ -1,7 +1,7 @@
 import type { EpochMs, Scope } from '../domain.js';
 import { isKeyraError } from '../errors.js';
 import { randomBase62, systemRandom, type RandomBytes } from '../ids.js';
-import type { VerifyLogRecord, VoiceStore } from './VoiceRecords.js';
+import type { VerifyLogRecord, VoiceStore } from './voiceRecords.js';
 
 /** What the verify log of one attempt needs besides the attempt itself. */
 export interface VerifyLogDeps {

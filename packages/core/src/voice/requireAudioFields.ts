@@ -1,5 +1,5 @@
 import { KeyraError } from '../errors.js';
-import type { SpeechEngine } from './SpeechEngine.js';
+import type { SpeechEngine } from './speechEngine.js';
 
 /**
  * Checks the audio flow's fields: `projection_id` and `params_version` are both present, and

@@ -11,7 +11,7 @@ import { VOICE_LIMITS } from './limits.js';
 import { logVerifyAttempt, type Logged, type VerifyLogDeps } from './logVerifyAttempt.js';
 import { deriveProjection } from './projectEmbedding.js';
 import { requireAudioFields } from './requireAudioFields.js';
-import type { AudioLoader, AudioSource, SpeechEngine } from './SpeechEngine.js';
+import type { AudioLoader, AudioSource, SpeechEngine } from './speechEngine.js';
 import { qualityGate, replayGate, speakerGate, type VoiceGates } from './voiceGates.js';
 import { VOICE_PROOF_ACTION, voicePhraseDigest } from './voiceProof.js';
 

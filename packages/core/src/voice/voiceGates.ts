@@ -1,6 +1,6 @@
 import { fingerprintSimilarity } from './fingerprintSimilarity.js';
 import { QUALITY_THRESHOLDS } from './limits.js';
-import type { VoiceFingerprintRecord } from './VoiceRecords.js';
+import type { VoiceFingerprintRecord } from './voiceRecords.js';
 
 /** What the recognizer made of the recording, against the prompt. */
 export interface PhraseGate {

@@ -1,6 +1,6 @@
 import { answerChallenge, digestBytes } from '../internal/answerChallenge.js';
 import type { AnswerChallengeOptions } from './answerChallengeOptions.js';
-import type { AuthenticatorState } from './AuthenticatorState.js';
+import type { AuthenticatorState } from './authenticatorState.js';
 import type { GetAssertionResult } from './getAssertion.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { isAaguid, KEYRA_ONE_SIMULATOR_AAGUID } from '@keyra/attestation';
 import { generateP256PrivateKey, p256PrivateKey } from '../internal/es256.js';
-import type { AuthenticatorState } from './AuthenticatorState.js';
+import type { AuthenticatorState } from './authenticatorState.js';
 
 /** Options of {@link createAuthenticator}. */
 export interface CreateAuthenticatorOptions {

@@ -6,8 +6,8 @@ import { FLAG_UP, FLAG_UV, buildAuthenticatorData } from '../internal/authentica
 import { buildClientDataJSON } from '../internal/clientData.js';
 import { sha256, signEs256 } from '../internal/es256.js';
 import { resolveRpId } from '../internal/resolveRpId.js';
-import { AuthenticatorError } from './AuthenticatorError.js';
-import type { AuthenticatorState } from './AuthenticatorState.js';
+import { AuthenticatorError } from './authenticatorError.js';
+import type { AuthenticatorState } from './authenticatorState.js';
 
 /** Options of {@link getAssertion}. */
 export interface GetAssertionOptions {

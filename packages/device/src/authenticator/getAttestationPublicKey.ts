@@ -1,5 +1,5 @@
 import { createPublicKey } from 'node:crypto';
-import type { AuthenticatorState } from './AuthenticatorState.js';
+import type { AuthenticatorState } from './authenticatorState.js';
 
 /**
  * The device's attestation public key as SPKI PEM: what a KEYRA ONE sends to the issuing CA

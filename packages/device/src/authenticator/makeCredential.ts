@@ -16,8 +16,8 @@ import { encodeCbor, type CborValue } from '../internal/cbor.js';
 import { buildClientDataJSON } from '../internal/clientData.js';
 import { coseKeyOf, generateP256PrivateKey, sha256, signEs256, spkiOf } from '../internal/es256.js';
 import { resolveRpId } from '../internal/resolveRpId.js';
-import { AuthenticatorError } from './AuthenticatorError.js';
-import type { AuthenticatorState, StoredCredential } from './AuthenticatorState.js';
+import { AuthenticatorError } from './authenticatorError.js';
+import type { AuthenticatorState, StoredCredential } from './authenticatorState.js';
 
 /** COSE algorithm identifier of ES256. */
 const ES256_ALG = -7;

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { spkiOf } from '../internal/es256.js';
-import type { AuthenticatorState } from './AuthenticatorState.js';
+import type { AuthenticatorState } from './authenticatorState.js';
 
 /**
  * Installs the attestation certificate chain (PEM, leaf first; a single PEM string is the leaf

@@ -1,5 +1,5 @@
-import { AuthenticatorError } from './AuthenticatorError.js';
-import type { AuthenticatorState } from './AuthenticatorState.js';
+import { AuthenticatorError } from './authenticatorError.js';
+import type { AuthenticatorState } from './authenticatorState.js';
 
 /**
  * Sets a credential's signature counter, for tests that simulate a cloned device: copy a state,

@@ -1,7 +1,7 @@
 import { isIdOf } from '@keyra/core';
 import type { Command } from 'commander';
-import { CliError } from './CliError.js';
-import type { CliIo } from './CliIo.js';
+import { CliError } from './cliError.js';
+import type { CliIo } from './cliIo.js';
 import { STATE_OPTION_HELP, jsonLine, openPairedDevice } from './commandContext.js';
 import { formatChallenge } from './formatChallenge.js';
 import { signAnswer, type Decision } from './signAnswer.js';

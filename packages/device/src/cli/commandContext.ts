@@ -1,5 +1,5 @@
 import { Keyra } from '@keyra/sdk';
-import type { CliIo } from './CliIo.js';
+import type { CliIo } from './cliIo.js';
 import { deviceSession, type DeviceSession } from './deviceSession.js';
 import { readPairedState, resolveStatePath, type PairedState } from './deviceStateFile.js';
 

@@ -1,9 +1,9 @@
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { AuthenticatorState, DevicePairing } from '../authenticator/AuthenticatorState.js';
+import type { AuthenticatorState, DevicePairing } from '../authenticator/authenticatorState.js';
 import { loadAuthenticatorState } from '../state/loadAuthenticatorState.js';
 import { saveAuthenticatorState } from '../state/saveAuthenticatorState.js';
-import { CliError } from './CliError.js';
+import { CliError } from './cliError.js';
 
 /** Where the simulator keeps its state unless `--state` says otherwise (relative to the cwd). */
 export const DEFAULT_STATE_FILE = '.keyra/device.json';

@@ -1,9 +1,9 @@
 import { ConnectionError, KeyraError } from '@keyra/sdk';
 import { Command, CommanderError } from 'commander';
-import { AuthenticatorError } from '../authenticator/AuthenticatorError.js';
+import { AuthenticatorError } from '../authenticator/authenticatorError.js';
 import { registerAnswerCommands } from './answerCommands.js';
-import { CliError } from './CliError.js';
-import { processIo, type CliIo } from './CliIo.js';
+import { CliError } from './cliError.js';
+import { processIo, type CliIo } from './cliIo.js';
 import { registerListCommand } from './listCommand.js';
 import { registerPairCommand } from './pairCommand.js';
 import { registerShowCommand } from './showCommand.js';

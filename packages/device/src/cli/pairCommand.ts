@@ -7,8 +7,8 @@ import { getAttestationPublicKey } from '../authenticator/getAttestationPublicKe
 import { makeCredential } from '../authenticator/makeCredential.js';
 import { provisionAttestationCertificate } from '../authenticator/provisionAttestationCertificate.js';
 import { saveAuthenticatorState } from '../state/saveAuthenticatorState.js';
-import { CliError } from './CliError.js';
-import type { CliIo } from './CliIo.js';
+import { CliError } from './cliError.js';
+import type { CliIo } from './cliIo.js';
 import { STATE_OPTION_HELP, connect, jsonLine } from './commandContext.js';
 import { resolveStatePath, stateExists, withStateLock } from './deviceStateFile.js';
 

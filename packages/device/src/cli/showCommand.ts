@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CliIo } from './CliIo.js';
+import type { CliIo } from './cliIo.js';
 import { STATE_OPTION_HELP, jsonLine } from './commandContext.js';
 import { readPairedState, resolveStatePath } from './deviceStateFile.js';
 

@@ -3,7 +3,7 @@ import type { DeviceChallenge } from '@keyra/sdk';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { approveChallenge } from '../authenticator/approveChallenge.js';
 import { rejectChallenge } from '../authenticator/rejectChallenge.js';
-import { CliError } from './CliError.js';
+import { CliError } from './cliError.js';
 import { updatePairedState } from './deviceStateFile.js';
 
 /** The human's decision on a challenge. */

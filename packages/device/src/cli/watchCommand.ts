@@ -2,8 +2,8 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionError, KeyraError, type DeviceChallenge } from '@keyra/sdk';
 import { Option, type Command } from 'commander';
-import { CliError } from './CliError.js';
-import type { CliIo } from './CliIo.js';
+import { CliError } from './cliError.js';
+import type { CliIo } from './cliIo.js';
 import {
   STATE_OPTION_HELP,
   jsonLine,

@@ -1,6 +1,6 @@
 import { KEYRA_ONE_ORIGIN } from '@keyra/attestation';
 import type { AnswerChallengeOptions } from '../authenticator/answerChallengeOptions.js';
-import type { AuthenticatorState } from '../authenticator/AuthenticatorState.js';
+import type { AuthenticatorState } from '../authenticator/authenticatorState.js';
 import { getAssertion, type GetAssertionResult } from '../authenticator/getAssertion.js';
 
 /** An assertion over `challenge` with the options of an approval or rejection. */

@@ -1,4 +1,4 @@
-import { AuthenticatorError } from '../authenticator/AuthenticatorError.js';
+import { AuthenticatorError } from '../authenticator/authenticatorError.js';
 
 /**
  * The RP id of a request: the one given, else (as browsers do) the host of a web origin. A

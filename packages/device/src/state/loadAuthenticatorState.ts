@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { AuthenticatorState } from '../authenticator/AuthenticatorState.js';
+import type { AuthenticatorState } from '../authenticator/authenticatorState.js';
 import { parseAuthenticatorState } from './parseAuthenticatorState.js';
 
 /**

@@ -3,7 +3,7 @@ import type {
   AuthenticatorState,
   DevicePairing,
   StoredCredential,
-} from '../authenticator/AuthenticatorState.js';
+} from '../authenticator/authenticatorState.js';
 
 /**
  * Checks that `value` (parsed JSON) is an {@link AuthenticatorState} and returns a clean copy of it

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { AuthenticatorState } from '../authenticator/AuthenticatorState.js';
+import type { AuthenticatorState } from '../authenticator/authenticatorState.js';
 
 /**
  * Writes a simulator state to `path` with mode 0600 (it holds private keys). Creates the

@@ -1,6 +1,6 @@
 import { KeyraError } from '@keyra/core';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
-import type { RateLimitStore } from '../ratelimit/RateLimitStore.js';
+import type { RateLimitStore } from '../ratelimit/rateLimitStore.js';
 
 export interface RateLimitRule {
   /** Counter namespace and subject, e.g. `key:key_123` or `ip:203.0.113.9`. */

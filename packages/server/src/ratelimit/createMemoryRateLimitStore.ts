@@ -1,4 +1,4 @@
-import type { RateLimitStore, WindowCount } from './RateLimitStore.js';
+import type { RateLimitStore, WindowCount } from './rateLimitStore.js';
 
 /** In-process fixed-window counters; old windows are dropped as time moves on. */
 export function createMemoryRateLimitStore(): RateLimitStore {

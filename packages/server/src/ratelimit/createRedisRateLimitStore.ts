@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { RateLimitStore } from './RateLimitStore.js';
+import type { RateLimitStore } from './rateLimitStore.js';
 
 // INCR and the first PEXPIRE in one atomic step, so a crash between them cannot leave a counter
 // that never expires.

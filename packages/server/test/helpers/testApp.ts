@@ -13,7 +13,7 @@ import { migrateToLatest, openStorage } from '@keyra/storage';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type ServerConfig } from '../../src/config.js';
-import type { RateLimitStore } from '../../src/ratelimit/RateLimitStore.js';
+import type { RateLimitStore } from '../../src/ratelimit/rateLimitStore.js';
 
 /** A clock tests move by hand. Starts at a whole second. */
 export interface ManualClock extends Clock {

@@ -1,7 +1,7 @@
 import type { Storage } from '@keyra/core';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { RateLimitStore } from '../../ratelimit/RateLimitStore.js';
+import type { RateLimitStore } from '../../ratelimit/rateLimitStore.js';
 
 export interface SystemRoutesOptions {
   storage: Storage;
