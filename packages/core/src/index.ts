@@ -10,7 +10,7 @@ export {
   type IdKind,
   type RandomBytes,
 } from './ids.js';
-export { formatTimestamp } from './time.js';
+export { formatTimestamp, parseRfc3339Query } from './time.js';
 export { canonicalJson } from './internal/canonicalJson.js';
 export {
   challengeDigest,

@@ -211,6 +211,21 @@ describe('bad input', () => {
     );
   });
 
+  it('a well-formed timestamp that names no instant → 400 validation_failed naming the parameter', async () => {
+    // A leap second passes the date-time format but has no epoch value, on both API styles.
+    for (const [url, name] of [
+      ['/v1/challenges?createdTo=2026-12-31T23:59:60Z', 'createdTo'],
+      ['/api/v1/verify_logs?created_from=2026-12-31T23:59:60Z', 'created_from'],
+    ] as const) {
+      const body = await expectRefused({ method: 'GET', url }, 400, 'validation_failed');
+      expect(body).toEqual({
+        code: 'validation_failed',
+        message: `${name} is not a valid RFC 3339 timestamp.`,
+        details: [{ field: `querystring.${name}`, issue: 'format' }],
+      });
+    }
+  });
+
   it('an unknown route → 404 route_not_found', async () => {
     await expectRefused({ method: 'GET', url: '/v1/nothing-here' }, 404, 'route_not_found');
   });

@@ -5,6 +5,7 @@ import {
   isIdOf,
   KeyraError,
   listChallenges,
+  parseRfc3339Query,
   verifyChallenge,
   type Clock,
   type Storage,
@@ -41,17 +42,6 @@ function checkChallengeId(id: string): void {
       `"${id.slice(0, 80)}" is not a challenge id; challenge ids look like chl_9k2m.`,
     );
   }
-}
-
-function parseTime(field: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) {
-    throw new KeyraError('validation_failed', `${field} is not a valid RFC 3339 timestamp.`, {
-      details: [{ field: `querystring.${field}`, issue: 'format' }],
-    });
-  }
-  return ms;
 }
 
 /** `POST /v1/challenges`, `GET /v1/challenges/:id`, `GET /v1/challenges`, `POST /v1/challenges/:id/verify`. */
@@ -158,8 +148,8 @@ export async function challengeRoutes(
     },
     async (request) => {
       const query = request.query;
-      const createdFrom = parseTime('createdFrom', query.createdFrom);
-      const createdTo = parseTime('createdTo', query.createdTo);
+      const createdFrom = parseRfc3339Query('createdFrom', query.createdFrom);
+      const createdTo = parseRfc3339Query('createdTo', query.createdTo);
       // A status filter must agree with the statuses shown: settle overdue challenges first
       // (the same idempotent sweep the expiry job runs).
       if (query.status) await expireChallenges(storage, clock.now());

@@ -3,8 +3,8 @@ import {
   enrollVoice,
   formatTimestamp,
   issuePhrase,
-  KeyraError,
   listVerifyLogs,
+  parseRfc3339Query,
   systemRandom,
   verifyVoice,
   VOICE_LIMITS,
@@ -51,14 +51,6 @@ export interface VoiceRoutesOptions {
 const VOICE_BODY_LIMIT = 8 * 1024 * 1024;
 
 const errors = { ...ERROR_RESPONSES, 502: ERROR_RESPONSES[400] };
-
-function parseTime(field: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms))
-    throw new KeyraError('validation_failed', `${field} is not a valid RFC 3339 timestamp.`);
-  return ms;
-}
 
 /**
  * The Keywave API (seed 004): `POST /api/v1/phrase`, `POST /api/v1/enroll`, `POST /api/v1/verify`
@@ -196,8 +188,8 @@ export async function voiceRoutes(
     },
     async (request) => {
       const q = request.query;
-      const createdFrom = parseTime('created_from', q.created_from);
-      const createdTo = parseTime('created_to', q.created_to);
+      const createdFrom = parseRfc3339Query('created_from', q.created_from);
+      const createdTo = parseRfc3339Query('created_to', q.created_to);
       const page = await listVerifyLogs(
         storage.voice,
         scopeOf(request),
