@@ -1,4 +1,33 @@
 /**
+ * The codes of the Keywave voice API (`/api/v1/…`), the only ones not in lower_snake case. Seed 004
+ * (the Keywave API reference) fixes their spelling: its `/v1/verify` answers
+ * `400 MISSING_PHRASE | PHRASE_EXPIRED | PHRASE_ALREADY_USED`, and the rest of the voice API's
+ * refusals follow the same style so a Keywave client meets one family of codes. They are public:
+ * never rename one. Every other code is lower_snake.
+ */
+export const KEYWAVE_ERROR_CODES = [
+  'MISSING_PHRASE',
+  'PHRASE_EXPIRED',
+  'PHRASE_ALREADY_USED',
+  'VOICE_TEMPLATE_NOT_FOUND',
+  'PARAMS_VERSION_UNSUPPORTED',
+  'INVALID_AUDIO_URL',
+  'AUDIO_URL_BLOCKED',
+  'AUDIO_FETCH_FAILED',
+  'AUDIO_TOO_LARGE',
+  'INVALID_AUDIO_BASE64',
+  'UNSUPPORTED_AUDIO_FORMAT',
+  'INVALID_AUDIO',
+  'SAMPLE_RATE_OUT_OF_RANGE',
+  'AUDIO_TOO_SHORT',
+  'AUDIO_TOO_LONG',
+  'AUDIO_QUALITY_TOO_LOW',
+  'SPEECH_UNAVAILABLE',
+  'SPEECH_PROCESSING_FAILED',
+] as const;
+export type KeywaveErrorCode = (typeof KEYWAVE_ERROR_CODES)[number];
+
+/**
  * Every error code the API can return. The union is the single source: the HTTP status of each
  * code lives in {@link ERROR_STATUS}, and `docs/errors.md` is checked against that table by a test.
  */
@@ -34,25 +63,8 @@ export type ErrorCode =
   // Stamps and usage (seed 004)
   | 'stamp_not_found'
   | 'invalid_usage_range'
-  // Voice (seed 004)
-  | 'MISSING_PHRASE'
-  | 'PHRASE_EXPIRED'
-  | 'PHRASE_ALREADY_USED'
-  | 'VOICE_TEMPLATE_NOT_FOUND'
-  | 'PARAMS_VERSION_UNSUPPORTED'
-  | 'INVALID_AUDIO_URL'
-  | 'AUDIO_URL_BLOCKED'
-  | 'AUDIO_FETCH_FAILED'
-  | 'AUDIO_TOO_LARGE'
-  | 'INVALID_AUDIO_BASE64'
-  | 'UNSUPPORTED_AUDIO_FORMAT'
-  | 'INVALID_AUDIO'
-  | 'SAMPLE_RATE_OUT_OF_RANGE'
-  | 'AUDIO_TOO_SHORT'
-  | 'AUDIO_TOO_LONG'
-  | 'AUDIO_QUALITY_TOO_LOW'
-  | 'SPEECH_UNAVAILABLE'
-  | 'SPEECH_PROCESSING_FAILED'
+  // Voice (seed 004): UPPER_SNAKE, see KeywaveErrorCode
+  | KeywaveErrorCode
   // Server side
   | 'service_unavailable'
   | 'internal_error';
