@@ -1,10 +1,8 @@
-import {
-  verifyAuthenticationResponse,
-  type AuthenticationResponseJSON,
-} from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import type { DeviceRecord } from '../domain.js';
 import { KeyraError } from '../errors.js';
+import { checkAuthenticationResponse } from './checkAuthenticationResponse.js';
 import { readClientData } from './clientData.js';
 import { acceptedOrigin, type DeviceTrust, type RelyingParty } from './relyingParty.js';
 
@@ -40,20 +38,11 @@ export async function verifyAssertion(
   }
   let verification;
   try {
-    verification = await verifyAuthenticationResponse({
-      response: response as AuthenticationResponseJSON,
-      expectedChallenge,
-      expectedOrigin: origin,
-      expectedRPID: rp.id,
-      // Counter 0 here: the counter check below runs only once the signature is known to be good.
-      credential: {
-        id: device.credentialId,
-        publicKey: isoBase64URL.toBuffer(device.publicKey),
-        counter: 0,
-        transports: device.transports as AuthenticatorTransport[],
-      },
-      requireUserVerification: true,
-    });
+    verification = await checkAuthenticationResponse(
+      response as AuthenticationResponseJSON,
+      { challenge: expectedChallenge, origin, rpId: rp.id },
+      isoBase64URL.toBuffer(device.publicKey),
+    );
   } catch (error) {
     throw new KeyraError(
       'attestation_invalid',
@@ -63,13 +52,10 @@ export async function verifyAssertion(
   }
   if (!verification.verified)
     throw new KeyraError('attestation_invalid', 'The signature failed verification.');
-  const newCounter = verification.authenticationInfo.newCounter;
+  const newCounter = verification.newCounter;
   // Authenticators without a counter always send 0; any that counts must move forward.
   const counts = newCounter > 0 || device.signCount > 0;
   if (counts && newCounter <= device.signCount)
     return { outcome: 'counter_regression', newCounter };
   return { outcome: 'verified', newCounter };
 }
-
-type AuthenticatorTransport =
-  'ble' | 'cable' | 'hybrid' | 'internal' | 'nfc' | 'smart-card' | 'usb';
