@@ -141,17 +141,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks on every request: no promise per hook.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('Request-Id', request.id);
-    if (closing) {
-      throw new KeyraError(
+    if (!closing) return done();
+    done(
+      new KeyraError(
         'service_unavailable',
         'The server is shutting down; retry on another instance.',
         {
           headers: { Connection: 'close', 'Retry-After': '1' },
         },
-      );
-    }
+      ),
+    );
   });
   app.addHook('onResponse', (request, reply, done) => {
     request.log.info(

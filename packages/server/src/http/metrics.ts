@@ -36,10 +36,11 @@ export function registerMetrics(app: FastifyInstance): HttpMetrics {
       this.inc(logBytesDropped());
     },
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    done();
   });
   return { registry };
 }
