@@ -41,7 +41,8 @@ export async function startServer(
 ): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   await migrateToLatest(config.databaseUrl);
-  const storage = await openStorage(config.databaseUrl);
+  // SQLite: WAL checkpoints in a worker thread, off the request path (no effect on PostgreSQL).
+  const storage = await openStorage(config.databaseUrl, { backgroundCheckpointMs: 1000 });
   let rateLimitStore: RateLimitStore | undefined;
   let job: BackgroundJob | undefined;
   let worker: WebhookWorker | undefined;

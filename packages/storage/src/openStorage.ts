@@ -15,6 +15,11 @@ export interface OpenStorageOptions {
   poolSize?: number;
   /** SQLite: how long a write waits for a lock held by another process, in ms (default 5000). */
   busyTimeoutMs?: number;
+  /**
+   * SQLite files: checkpoint the write-ahead log from a worker thread every this many ms, so no
+   * commit on the request path pays for it (the server uses 1000; default 0, SQLite's own).
+   */
+  backgroundCheckpointMs?: number;
 }
 
 /** A {@link Storage} on SQLite or PostgreSQL, with its schema management. */

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { createSqliteDialect } from './createSqliteDialect.js';
+import { startCheckpointer, type Checkpointer } from './startCheckpointer.js';
 import type { Database, DatabaseKind } from './schema.js';
 
 export interface ConnectOptions {
@@ -11,6 +12,11 @@ export interface ConnectOptions {
   poolSize?: number;
   /** SQLite: how long a writer waits for the lock held by another connection or process. */
   busyTimeoutMs?: number;
+  /**
+   * SQLite file databases: checkpoint the write-ahead log from a worker thread every this many ms
+   * instead of inside commits on this connection (long-lived servers; 0 = SQLite's default).
+   */
+  backgroundCheckpointMs?: number;
 }
 
 export interface Connection {
@@ -71,9 +77,20 @@ export async function connectDatabase(
       database.close();
       throw error;
     }
+    const checkpointMs = options.backgroundCheckpointMs ?? 0;
+    let checkpointer: Checkpointer | null = null;
+    if (checkpointMs > 0 && file !== ':memory:') {
+      database.pragma('wal_autocheckpoint = 0');
+      checkpointer = startCheckpointer(path.resolve(file), checkpointMs, () => {
+        // Back to SQLite's own checkpoints rather than a WAL that only grows.
+        if (database.open) database.pragma('wal_autocheckpoint = 1000');
+      });
+    }
     return {
       kind: 'sqlite',
-      db: new Kysely<Database>({ dialect: createSqliteDialect(database, file) }),
+      db: new Kysely<Database>({
+        dialect: createSqliteDialect(database, file, () => checkpointer?.stop()),
+      }),
     };
   }
   if (isPostgresUrl(url)) {

@@ -85,13 +85,28 @@ class KeyraSqliteAdapter extends SqliteAdapter {
   }
 }
 
-/** The Kysely dialect for one better-sqlite3 connection to `file`, with its statements cached. */
-export function createSqliteDialect(database: SqliteDatabase, file: string): Dialect {
+/**
+ * The Kysely dialect for one better-sqlite3 connection to `file`, with its statements cached;
+ * `beforeClose` runs (and is awaited) before the connection closes.
+ */
+export function createSqliteDialect(
+  database: SqliteDatabase,
+  file: string,
+  beforeClose?: () => Promise<void> | undefined,
+): Dialect {
   const config: SqliteDialectConfig = { database: cacheStatements(database) };
   const fileLock = lockFor(file);
   return new (class extends SqliteDialect {
     override createDriver(): Driver {
-      return new KeyraSqliteDriver(config, fileLock);
+      const driver = new KeyraSqliteDriver(config, fileLock);
+      if (beforeClose) {
+        const destroy = driver.destroy.bind(driver);
+        driver.destroy = async () => {
+          await beforeClose();
+          await destroy();
+        };
+      }
+      return driver;
     }
     override createAdapter(): DialectAdapter {
       return new KeyraSqliteAdapter();

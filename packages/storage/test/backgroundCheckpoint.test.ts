@@ -1,0 +1,79 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { ensureTenant } from '@keyra/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStorage } from '../src/index.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function waitFor(predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Whether tenant `name` is in the database file itself (not only in its write-ahead log): a copy
+ * of the main file alone holds exactly what was checkpointed.
+ */
+function inMainFile(file: string, name: string): boolean {
+  const copy = `${file}.copy`;
+  copyFileSync(file, copy);
+  const probe = new BetterSqlite3(copy, { readonly: true });
+  try {
+    return probe.prepare('select 1 from tenants where name = ?').get(name) !== undefined;
+  } catch {
+    return false; // not even the schema is checkpointed yet
+  } finally {
+    probe.close();
+    rmSync(copy, { force: true });
+  }
+}
+
+describe('background WAL checkpoints (SQLite)', () => {
+  it('turns automatic checkpoints off on the connection and checkpoints from a worker thread', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'keyra-ckpt-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'db.sqlite');
+    const storage = await openStorage(`sqlite:${file}`, {
+      migrate: true,
+      backgroundCheckpointMs: 100,
+    });
+    try {
+      // A few rows: far below the 1,000 WAL pages at which SQLite would checkpoint by itself, so
+      // only the worker can copy them into the main file.
+      const { tenant } = await ensureTenant(storage.tenants, 'acme', Date.now());
+      expect(tenant.name).toBe('acme');
+      await waitFor(() => inMainFile(file, 'acme'));
+      await ensureTenant(storage.tenants, 'globex', Date.now());
+      await waitFor(() => inMainFile(file, 'globex'));
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('closes cleanly, stopping the worker, and the data is all there afterwards', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'keyra-ckpt-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'db.sqlite');
+    const storage = await openStorage(`sqlite:${file}`, {
+      migrate: true,
+      backgroundCheckpointMs: 50,
+    });
+    for (let i = 0; i < 50; i += 1) await ensureTenant(storage.tenants, `t-${i}`, Date.now());
+    await storage.close();
+    const again = await openStorage(`sqlite:${file}`);
+    try {
+      expect(await again.tenants.findByName('t-49')).not.toBeNull();
+    } finally {
+      await again.close();
+    }
+  });
+});
