@@ -11,7 +11,7 @@ import {
   type WebhookDeliveryRecord,
 } from '@keyra/core';
 import type { FastifyBaseLogger } from 'fastify';
-import { safeFetch, SafeFetchError } from '../net/safeFetch.js';
+import { createKeepAliveAgents, safeFetch, SafeFetchError } from '../net/safeFetch.js';
 import { signingSecrets } from './webhookSecrets.js';
 
 export interface WebhookWorkerOptions {
@@ -21,9 +21,17 @@ export interface WebhookWorkerOptions {
   log: FastifyBaseLogger;
   /** Allows http:// and loopback receivers (`--dev`). */
   dev: boolean;
-  /** How often an idle worker looks for due deliveries. */
+  /**
+   * How often an idle worker looks for due deliveries anyway (default 1 s): the fallback for
+   * missed wake-ups, for retries coming due and for leases running out.
+   */
   pollMs?: number;
-  /** Deliveries in flight at once per process. */
+  /**
+   * Wake up as soon as deliveries are committed (`storage.watchDeliveries`), default true. Tests
+   * that drive {@link WebhookWorker.runOnce} by hand turn it off.
+   */
+  wake?: boolean;
+  /** Deliveries in flight at once per process (default 16). */
   concurrency?: number;
   /** An endpoint failing without a single success for this long is disabled. */
   disableAfterMs?: number;
@@ -46,15 +54,21 @@ const EXCERPT_BYTES = 1024;
 /**
  * The delivery side of the outbox. Every server process runs one: it leases due deliveries (a
  * lease, plus `SKIP LOCKED` on PostgreSQL, gives each to one worker at a time across instances),
- * POSTs the signed event with a 10 s timeout through the SSRF guard, records the attempt, and
- * marks the delivery delivered (2xx) or schedules a retry with backoff and jitter. A process that
- * dies mid-delivery leaves a lease that expires, so another worker delivers it again: delivery is
- * at least once, never lost; receivers dedupe by event id.
+ * POSTs the signed event with a 10 s timeout through the SSRF guard (keeping connections alive
+ * per checked address), records the attempt, and marks the delivery delivered (2xx) or schedules
+ * a retry with backoff and jitter. A process that dies mid-delivery leaves a lease that expires,
+ * so another worker delivers it again: delivery is at least once, never lost; receivers dedupe by
+ * event id.
+ *
+ * The worker sleeps until the storage says deliveries were committed (in this process, or on
+ * PostgreSQL in any process through `LISTEN/NOTIFY`), with a slow poll behind it for whatever
+ * no signal announces: retries coming due, lapsed leases, other processes on a SQLite file.
  */
 export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker {
   const { storage, clock, box, log } = options;
-  const pollMs = options.pollMs ?? 200;
-  const concurrency = options.concurrency ?? 8;
+  const pollMs = options.pollMs ?? 1000;
+  const concurrency = options.concurrency ?? 16;
+  const agents = createKeepAliveAgents(concurrency);
   const disableAfterMs = options.disableAfterMs ?? 3 * 24 * 3600 * 1000;
   let stopped = false;
   let claiming: Promise<void> | null = null;
@@ -104,6 +118,7 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
         maxRedirects: 0,
         allowHttp: options.dev,
         allowLoopback: options.dev,
+        agents,
         ...(options.resolve ? { resolve: options.resolve } : {}),
       });
       statusCode = response.status;
@@ -118,42 +133,47 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
     const now = clock.now();
     const attempt = delivery.attempts + 1;
     const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
-    await storage.webhookDeliveries.recordAttempt({
-      id: newId('attempt'),
-      deliveryId: delivery.id,
-      tenantId: delivery.tenantId,
-      environment: delivery.environment,
-      endpointId: endpoint.id,
-      eventId: event.id,
-      attempt,
-      startedAt,
-      statusCode,
-      latencyMs,
-      responseExcerpt: excerpt,
-      error,
-    });
     const retryAt = ok ? null : attempt < MAX_ATTEMPTS ? nextAttemptAt(attempt, now) : null;
-    await storage.webhookDeliveries.complete(delivery.id, {
-      status: ok ? 'delivered' : retryAt === null ? 'failed' : 'pending',
-      nextAttemptAt: retryAt,
-      statusCode,
-      now,
-    });
-    const after = await storage.webhookEndpoints.recordOutcome(endpoint.id, ok, now);
-    if (!ok && after?.failingSince != null && now - after.failingSince >= disableAfterMs) {
-      await storage.transaction(async (tx) => {
-        if (await tx.webhookEndpoints.disable(endpoint.id, 'failing', now)) {
-          await recordEvent(
-            tx,
-            scope,
-            'webhook_endpoint.disabled',
-            { endpointId: endpoint.id, url: endpoint.url, reason: 'failing' },
-            now,
-          );
-          log.warn({ endpointId: endpoint.id }, 'webhook endpoint disabled after failing for days');
-        }
+    // One commit for the attempt, the delivery's state and the endpoint's.
+    const disabled = await storage.transaction(async (tx) => {
+      await tx.webhookDeliveries.recordAttempt({
+        id: newId('attempt'),
+        deliveryId: delivery.id,
+        tenantId: delivery.tenantId,
+        environment: delivery.environment,
+        endpointId: endpoint.id,
+        eventId: event.id,
+        attempt,
+        startedAt,
+        statusCode,
+        latencyMs,
+        responseExcerpt: excerpt,
+        error,
       });
-    }
+      await tx.webhookDeliveries.complete(delivery.id, {
+        status: ok ? 'delivered' : retryAt === null ? 'failed' : 'pending',
+        nextAttemptAt: retryAt,
+        statusCode,
+        now,
+      });
+      // A success on an endpoint that was not failing when read changes nothing: skip the write
+      // to the endpoint's row, which every delivery to it would otherwise queue on.
+      if (ok && endpoint.failingSince === null) return false;
+      const after = await tx.webhookEndpoints.recordOutcome(endpoint.id, ok, now);
+      if (ok || after?.failingSince == null || now - after.failingSince < disableAfterMs)
+        return false;
+      if (!(await tx.webhookEndpoints.disable(endpoint.id, 'failing', now))) return false;
+      await recordEvent(
+        tx,
+        scope,
+        'webhook_endpoint.disabled',
+        { endpointId: endpoint.id, url: endpoint.url, reason: 'failing' },
+        now,
+      );
+      return true;
+    });
+    if (disabled)
+      log.warn({ endpointId: endpoint.id }, 'webhook endpoint disabled after failing for days');
   }
 
   const deliverLogged = (delivery: WebhookDeliveryRecord): Promise<void> =>
@@ -200,21 +220,25 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
       .finally(() => {
         claiming = null;
         if (stopped) return;
-        // A finished delivery asked for a claim meanwhile: claim now; otherwise poll.
+        // A wake-up or a finished delivery asked for a claim meanwhile: claim now; otherwise
+        // sleep until the next one, or the fallback poll.
         if (claimAgain) {
           claimAgain = false;
           setImmediate(pump);
         } else timer = setTimeout(pump, pollMs);
       });
   };
+  const unwatch = options.wake === false ? null : storage.watchDeliveries(pump);
   timer = setTimeout(pump, 0);
 
   return {
     async stop() {
       stopped = true;
+      unwatch?.();
       if (timer) clearTimeout(timer);
       await claiming;
       await Promise.all(inFlight);
+      agents.destroy();
     },
     runOnce,
   };

@@ -3,7 +3,8 @@ import type {
   WebhookDeliveryRecord,
   WebhookDeliveryStore,
 } from '@keyra/core';
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { DELIVERIES_CHANNEL } from '../deliverySignals.js';
 import { inTransaction } from '../inTransaction.js';
 import type {
   Database,
@@ -50,6 +51,7 @@ function attemptFromRow(row: Selectable<WebhookAttemptsTable>): WebhookAttemptRe
 export function createWebhookDeliveryStore(
   db: Kysely<Database>,
   kind: DatabaseKind,
+  onQueued: () => void,
 ): WebhookDeliveryStore {
   return {
     async insertMany(deliveries) {
@@ -72,6 +74,11 @@ export function createWebhookDeliveryStore(
           })),
         )
         .execute();
+      // Wakes the workers of every instance. Inside a transaction PostgreSQL holds the
+      // notification until the commit (and drops it on rollback), which is the moment the rows
+      // become visible to them.
+      if (kind === 'postgres') await sql`notify ${sql.raw(DELIVERIES_CHANNEL)}`.execute(db);
+      onQueued();
     },
 
     async claimDue(now, limit, leaseMs) {
