@@ -29,6 +29,7 @@ export function createDeliverySignals(postgresUrl: string | null): DeliverySigna
     for (const listener of [...listeners]) listener();
   };
   let remote: { close(): Promise<void> } | null = null;
+  let stopping: Promise<void> = Promise.resolve();
 
   return {
     committed: signal,
@@ -38,7 +39,7 @@ export function createDeliverySignals(postgresUrl: string | null): DeliverySigna
       return () => {
         listeners.delete(listener);
         if (listeners.size === 0 && remote !== null) {
-          void remote.close();
+          stopping = Promise.all([stopping, remote.close()]).then(() => undefined);
           remote = null;
         }
       };
@@ -47,7 +48,7 @@ export function createDeliverySignals(postgresUrl: string | null): DeliverySigna
       listeners.clear();
       const closing = remote?.close();
       remote = null;
-      await closing;
+      await Promise.all([stopping, closing]);
     },
   };
 }
