@@ -32,7 +32,9 @@ export interface DatabaseStorage extends Storage {
  *
  * SQLite runs in WAL mode with foreign keys on and a busy timeout, so several processes can share
  * one file; the file's directory is created if missing. PostgreSQL uses a connection pool whose
- * int8 columns come back as numbers. Throws on an unsupported URL or an unreachable database.
+ * int8 columns come back as numbers; while someone watches for webhook deliveries
+ * (`watchDeliveries`), one more connection outside the pool LISTENs for other processes' commits.
+ * Throws on an unsupported URL or an unreachable database.
  *
  * @example
  * const storage = await openStorage('sqlite:.keyra/keyra.db', { migrate: true });
