@@ -128,7 +128,7 @@ export function deliverySignalsContract(
   });
 
   it.runIf(kind === 'postgres')(
-    'wakes other instances through NOTIFY, and listens again after losing its connection',
+    'PostgreSQL only: wakes other instances through NOTIFY, and listens again after losing its connection',
     async () => {
       const { url, storage: a } = await setup();
       await withEndpointAndEvent(a);
