@@ -338,6 +338,7 @@ async function main() {
 
     const fromEvent = [];
     const fromSend = [];
+    const fromAnswer = [];
     const seen = new Set();
     for (const arrival of receiver.arrivals) {
       const event = JSON.parse(arrival.body);
@@ -349,6 +350,7 @@ async function main() {
       const eventAt = events.eventTimeOf(event);
       if (Number.isFinite(eventAt)) fromEvent.push(arrival.at - eventAt);
       fromSend.push(arrival.at - request.sentAt);
+      fromAnswer.push(arrival.at - request.doneAt);
     }
     const requestRoundTrip = stats(results.map((r) => r.doneAt - r.sentAt));
 
@@ -380,6 +382,7 @@ async function main() {
       duplicates: receiver.arrivals.filter((a) => a.path === '/keyra').length - seen.size,
       eventToDelivery: stats(fromEvent),
       sendToDelivery: stats(fromSend),
+      answerToDelivery: stats(fromAnswer),
       requestRoundTrip,
       ceilingBarePostToArrival: stats(ceilingRuns.map((r) => r.toArrival)),
       ceilingBarePostRoundTrip: stats(ceilingRuns.map((r) => r.roundTrip)),
@@ -425,6 +428,12 @@ async function main() {
       row(`${sent} sent → delivered`, report.sendToDelivery, ratio(report.sendToDelivery)),
     );
     console.log(row(`${sent} round trip (for reference)`, report.requestRoundTrip));
+    console.log(
+      row(
+        `${sent} answered → delivered (the worker alone; < 0: before the answer)`,
+        report.answerToDelivery,
+      ),
+    );
     console.log(row('ceiling: bare POST → receiver', report.ceilingBarePostToArrival, '1'));
     console.log(row('ceiling: bare POST round trip', report.ceilingBarePostRoundTrip));
   } finally {
