@@ -193,7 +193,10 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
 
   // The loop keeps up to `concurrency` deliveries in flight and claims more as each one finishes,
   // rather than waiting for a whole batch: a receiver that hangs until the 10 s timeout then holds
-  // one slot, not every other endpoint's deliveries.
+  // one slot, not every other endpoint's deliveries. `backlog` says whether something may be due
+  // that no claim has taken yet (a wake-up, the poll, or a claim that filled every free slot), so
+  // a finished delivery claims again only then, not on every completion.
+  let backlog = true;
   const pump = (): void => {
     if (stopped) return;
     if (claiming) {
@@ -205,16 +208,20 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
     claiming = (async () => {
       const free = concurrency - inFlight.size;
       if (free <= 0) return;
+      // Cleared before the claim: a wake-up arriving while it runs sets it again.
+      backlog = false;
       const due = await storage.webhookDeliveries.claimDue(clock.now(), free, LEASE_MS);
+      if (due.length === free) backlog = true;
       for (const delivery of due) {
         const running: Promise<void> = deliverLogged(delivery).finally(() => {
           inFlight.delete(running);
-          pump();
+          if (backlog) pump();
         });
         inFlight.add(running);
       }
     })()
       .catch((error: unknown) => {
+        backlog = true;
         log.error({ reason: (error as Error).message }, 'webhook worker pass failed; will retry');
       })
       .finally(() => {
@@ -225,11 +232,15 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
         if (claimAgain) {
           claimAgain = false;
           setImmediate(pump);
-        } else timer = setTimeout(pump, pollMs);
+        } else timer = setTimeout(wake, pollMs);
       });
   };
-  const unwatch = options.wake === false ? null : storage.watchDeliveries(pump);
-  timer = setTimeout(pump, 0);
+  const wake = (): void => {
+    backlog = true;
+    pump();
+  };
+  const unwatch = options.wake === false ? null : storage.watchDeliveries(wake);
+  timer = setTimeout(wake, 0);
 
   return {
     async stop() {
