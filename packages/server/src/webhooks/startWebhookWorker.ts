@@ -31,6 +31,11 @@ export interface WebhookWorkerOptions {
    * that drive {@link WebhookWorker.runOnce} by hand turn it off.
    */
   wake?: boolean;
+  /**
+   * Whose commits wake the worker (default `storage`): the storage the API writes through, when
+   * the worker reads and writes through a storage of its own.
+   */
+  wakeSource?: Pick<Storage, 'watchDeliveries'>;
   /** Deliveries in flight at once per process (default 16). */
   concurrency?: number;
   /** An endpoint failing without a single success for this long is disabled. */
@@ -239,7 +244,8 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
     backlog = true;
     pump();
   };
-  const unwatch = options.wake === false ? null : storage.watchDeliveries(wake);
+  const unwatch =
+    options.wake === false ? null : (options.wakeSource ?? storage).watchDeliveries(wake);
   timer = setTimeout(wake, 0);
 
   return {
