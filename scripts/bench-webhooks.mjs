@@ -1,20 +1,37 @@
 #!/usr/bin/env node
 // npm run bench:webhooks [-- --database URL] [--rate EVENTS_PER_SECOND] [--duration SECONDS]
+//                          [--source approvals|redeliver] [--lanes N]
 //
 // Event-to-delivery latency of webhooks at a steady rate, beside a ceiling measured in the same run.
 //
-// Starts `keyra serve --dev` in its own process, a receiver (node:http on 127.0.0.1, answers 200
-// at once) and pairs simulated KEYRA ONE devices over the API. Events are produced the way users
-// produce them: at a fixed schedule the bench creates a challenge and approves it on a device
-// (POST /v1/challenges, GET, sign, POST …/verify), which writes a `challenge.approved` event in
-// the verify's transaction. Latency = the receiver's clock when the last body byte arrives minus
-// the event's own timestamp (`data.decidedAt`, the server's clock in ms when the verify committed;
-// same host, same clock). As a cross-check it is also measured from the moment the bench sent the
-// verify request (an upper bound that includes the verify itself).
+// Starts `keyra serve --dev` in its own process and a receiver (node:http on 127.0.0.1, answers
+// 200 at once). Events come from one of two sources, named in the output:
+//
+// - `approvals` (default): the way users produce them. Simulated KEYRA ONE devices are paired over
+//   the API; at a fixed schedule the bench creates a challenge and approves it on a device (POST
+//   /v1/challenges, GET, sign, POST …/verify), which writes a `challenge.approved` event and its
+//   delivery in the verify's transaction. Each device answers its challenges one after another
+//   (signature counters rise).
+//   Latency = the receiver's clock when the last body byte arrives minus the event's own timestamp
+//   (`data.decidedAt`, the server's clock in ms when the verify committed; same host, same
+//   clock); as a cross-check also from the moment the bench sent the verify request.
+// - `redeliver`: cheaper per event (one request instead of three), for rates the approval path
+//   itself cannot sustain on a small machine. Beforehand, rate × duration challenges are created
+//   with the shortest TTL and left to expire (the sweep writes one `challenge.expired` event
+//   each, with no endpoint subscribed yet); then the endpoint is created and each event is
+//   redelivered once on schedule (POST /v1/events/:id/redeliver, which queues the delivery in its
+//   own transaction, the same outbox write). Latency is measured from the moment the bench sent
+//   the redeliver request (an upper bound: it includes that request).
+//
+// Producers: `--lanes` (default 32) queues, each sending its events one after another (for
+// approvals, one simulated device per lane), so at most that many requests overlap. Each event is
+// timed from its own request; a server that falls behind shows as schedule lateness (how long
+// after its scheduled time an event's lane got to it).
 //
 // Ceiling: the same receiver, the same body size, POSTed directly by this process at the same
-// rate (what one HTTP hop on loopback costs). Writes bench-results/webhooks-<store>.json and
-// prints a Markdown section for docs/benchmarks.md.
+// rate (what one HTTP hop on loopback costs). The load average is printed before and after: the
+// figures mean little on a busy machine. Writes bench-results/webhooks-<store>.json and prints a
+// Markdown section for docs/benchmarks.md.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -38,13 +55,18 @@ const flag = (name, fallback) => {
 };
 if (args.includes('--help')) {
   console.log(
-    'Usage: npm run bench:webhooks -- [--database URL] [--rate EVENTS_PER_SECOND] [--duration SECONDS]',
+    'Usage: npm run bench:webhooks -- [--database URL] [--rate EVENTS_PER_SECOND] [--duration SECONDS] [--source approvals|redeliver] [--lanes N]',
   );
   process.exit(0);
 }
-const rate = Number(flag('rate', '20'));
+const rate = Number(flag('rate', '500'));
 const duration = Number(flag('duration', '20'));
-const DEVICES = 4;
+const source = flag('source', 'approvals');
+if (source !== 'approvals' && source !== 'redeliver') {
+  console.error(`--source must be approvals or redeliver, not ${source}`);
+  process.exit(2);
+}
+const LANES = Number(flag('lanes', '32'));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'keyra-bench-webhooks-'));
 const database = flag('database', `sqlite:${path.join(dir, 'bench.db')}`);
 const store = database.startsWith('sqlite:') ? 'sqlite' : 'postgres';
@@ -120,7 +142,130 @@ const stats = (values) => {
 };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Pairs `count` simulated KEYRA ONE devices; each approves challenges one after another. */
+async function pairDevices(api, count) {
+  const devices = [];
+  for (let d = 0; d < count; d++) {
+    let state = createAuthenticator({ aaguid: KEYRA_ONE_SIMULATOR_AAGUID });
+    const cert = await api('POST', '/v1/simulator/attestation-certificates', {
+      publicKey: getAttestationPublicKey(state),
+      aaguid: KEYRA_ONE_SIMULATOR_AAGUID,
+    });
+    state = provisionAttestationCertificate(state, cert.certificateChain);
+    const userId = `usr_bench_${d}`;
+    const options = await api('POST', '/v1/credentials/register', {
+      userId,
+      displayName: 'Bench',
+    });
+    const made = makeCredential(state, options, { origin: KEYRA_ONE_ORIGIN });
+    const paired = await api('POST', '/v1/credentials/register/verify', {
+      userId,
+      response: made.response,
+    });
+    devices.push({ userId, deviceId: paired.deviceId, state: made.state });
+  }
+  return devices;
+}
+
+/**
+ * The `approvals` source: each event is a challenge created and approved on a device. Returns
+ * `produce(i)` (resolves with the match key, when the bench sent the deciding request, and when
+ * it returned) and how to read an arrival's key and event time.
+ */
+async function approvalsSource(api, receiver) {
+  const endpoint = await api('POST', '/v1/webhook_endpoints', {
+    url: `${receiver.origin}/keyra`,
+    events: ['challenge.approved'],
+  });
+  process.stderr.write(`• pairing ${LANES} devices… `);
+  const devices = await pairDevices(api, LANES);
+  process.stderr.write('done\n');
+  const approve = async (device, i) => {
+    const challenge = await api('POST', '/v1/challenges', {
+      action: 'bench.webhook',
+      userId: device.userId,
+      payload: { i },
+    });
+    const full = await api('GET', `/v1/challenges/${challenge.id}`);
+    const signed = approveChallenge(device.state, { digestHex: full.digest, rpId: 'localhost' });
+    device.state = signed.state;
+    const sentAt = nowMs();
+    await api('POST', `/v1/challenges/${challenge.id}/verify`, {
+      deviceId: device.deviceId,
+      attestation: signed.response,
+    });
+    return { key: challenge.id, sentAt, doneAt: nowMs() };
+  };
+  // Warm-up (JIT, connection pools), not measured.
+  await Promise.all(devices.map((device, d) => approve(device, -1 - d)));
+  return {
+    endpoint,
+    produce: (i) => approve(devices[i % LANES], i),
+    description: `challenge approvals (create, read, sign on one of ${devices.length} simulated KEYRA ONE devices, verify)`,
+    keyOf: (event) => event.data.challengeId,
+    eventTimeOf: (event) => Date.parse(event.data.decidedAt),
+  };
+}
+
+/** The `redeliver` source: `total` expired-challenge events made beforehand, redelivered once each. */
+async function redeliverSource(api, receiver, total) {
+  process.stderr.write(`• creating ${total} challenges that expire in 10 s… `);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < total) {
+        const i = next++;
+        await api('POST', '/v1/challenges', {
+          action: 'bench.expire',
+          userId: `usr_bench_${i % 50}`,
+          payload: { i },
+          expiresIn: 10,
+        });
+      }
+    }),
+  );
+  const ids = [];
+  const deadline = nowMs() + 60_000;
+  while (ids.length < total) {
+    if (nowMs() > deadline) throw new Error(`only ${ids.length}/${total} challenges expired`);
+    await sleep(1000);
+    ids.length = 0;
+    let cursor = null;
+    do {
+      const page = await api(
+        'GET',
+        `/v1/events?type=challenge.expired&limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      for (const event of page.data) ids.push(event.id);
+      cursor = page.hasMore ? page.nextCursor : null;
+    } while (cursor);
+  }
+  process.stderr.write(`${ids.length} expired\n`);
+  // Subscribed only now: the expiries above queued no deliveries.
+  const endpoint = await api('POST', '/v1/webhook_endpoints', {
+    url: `${receiver.origin}/keyra`,
+    events: ['challenge.expired'],
+  });
+  const redeliver = async (id) => {
+    const sentAt = nowMs();
+    await api('POST', `/v1/events/${id}/redeliver`, {});
+    return { key: id, sentAt, doneAt: nowMs() };
+  };
+  // Warm-up with the 20 extra ones (not measured: the receiver's log is cleared afterwards).
+  const warm = ids.splice(0, 20);
+  await Promise.all(warm.map(redeliver));
+  return {
+    endpoint,
+    produce: (i) => redeliver(ids[i % ids.length]),
+    description:
+      'manual redeliveries of distinct challenge.expired events (POST /v1/events/:id/redeliver, one outbox transaction each)',
+    keyOf: (event) => event.id,
+    eventTimeOf: () => NaN,
+  };
+}
+
 async function main() {
+  const loadBefore = os.loadavg();
   const receiver = await startReceiver();
   const created = JSON.parse(
     await runCli([
@@ -151,98 +296,63 @@ async function main() {
     return json;
   };
   try {
-    const endpoint = await api('POST', '/v1/webhook_endpoints', {
-      url: `${receiver.origin}/keyra`,
-      events: ['challenge.approved'],
-    });
-
-    // A few devices, each answering its challenges one after another (signature counters rise).
-    const devices = [];
-    for (let d = 0; d < DEVICES; d++) {
-      let state = createAuthenticator({ aaguid: KEYRA_ONE_SIMULATOR_AAGUID });
-      const cert = await api('POST', '/v1/simulator/attestation-certificates', {
-        publicKey: getAttestationPublicKey(state),
-        aaguid: KEYRA_ONE_SIMULATOR_AAGUID,
-      });
-      state = provisionAttestationCertificate(state, cert.certificateChain);
-      const userId = `usr_bench_${d}`;
-      const options = await api('POST', '/v1/credentials/register', {
-        userId,
-        displayName: 'Bench',
-      });
-      const made = makeCredential(state, options, { origin: KEYRA_ONE_ORIGIN });
-      const paired = await api('POST', '/v1/credentials/register/verify', {
-        userId,
-        response: made.response,
-      });
-      devices.push({
-        userId,
-        deviceId: paired.deviceId,
-        state: made.state,
-        queue: Promise.resolve(),
-      });
-    }
-
-    const approve = async (device, i) => {
-      const challenge = await api('POST', '/v1/challenges', {
-        action: 'bench.webhook',
-        userId: device.userId,
-        payload: { i },
-      });
-      const full = await api('GET', `/v1/challenges/${challenge.id}`);
-      const signed = approveChallenge(device.state, { digestHex: full.digest, rpId: 'localhost' });
-      device.state = signed.state;
-      const sentAt = nowMs();
-      await api('POST', `/v1/challenges/${challenge.id}/verify`, {
-        deviceId: device.deviceId,
-        attestation: signed.response,
-      });
-      return { challengeId: challenge.id, sentAt, verifiedAt: nowMs() };
-    };
-
-    // Warm-up (JIT, connection pools), not measured.
-    for (let i = 0; i < 10; i++) await approve(devices[i % DEVICES], -1 - i);
+    const total = Math.round(rate * duration);
+    const events =
+      source === 'approvals'
+        ? await approvalsSource(api, receiver)
+        : await redeliverSource(api, receiver, total + 20);
     await sleep(1000);
     receiver.arrivals.length = 0;
 
-    const total = Math.round(rate * duration);
     const intervalMs = 1000 / rate;
-    process.stderr.write(`• ${total} approvals at ${rate}/s (${store})… `);
+    process.stderr.write(`• ${total} events at ${rate}/s from ${source} (${store})… `);
     const produced = [];
+    const lanes = Array.from({ length: LANES }, () => Promise.resolve());
     const lateness = [];
     const start = nowMs();
-    for (let i = 0; i < total; i++) {
-      const due = start + i * intervalMs;
-      const wait = due - nowMs();
-      if (wait > 0) await sleep(wait);
-      lateness.push(nowMs() - due);
-      const device = devices[i % DEVICES];
-      const job = device.queue.then(() => approve(device, i));
-      device.queue = job.then(
-        () => undefined,
-        () => undefined,
-      );
-      produced.push(job);
+    // Every event is issued at its scheduled time (or as soon after as the loop gets to it),
+    // without waiting for earlier ones: a slow server shows as latency, not as a lower rate.
+    for (let i = 0; i < total;) {
+      const now = nowMs();
+      while (i < total && start + i * intervalMs <= now) {
+        const index = i;
+        const due = start + i * intervalMs;
+        const job = lanes[i % LANES].then(() => {
+          lateness.push(nowMs() - due);
+          return events.produce(index);
+        });
+        lanes[i % LANES] = job.then(
+          () => undefined,
+          () => undefined,
+        );
+        produced.push(job);
+        i++;
+      }
+      if (i < total) await sleep(Math.max(0, start + i * intervalMs - nowMs()));
     }
     const results = await Promise.all(produced);
-    const byChallenge = new Map(results.map((r) => [r.challengeId, r]));
+    const byKey = new Map(results.map((r) => [r.key, r]));
     const deadline = nowMs() + 30_000;
     while (receiver.arrivals.length < total && nowMs() < deadline) await sleep(50);
     process.stderr.write(`${receiver.arrivals.length}/${total} delivered\n`);
 
     const fromEvent = [];
     const fromSend = [];
+    const fromAnswer = [];
     const seen = new Set();
     for (const arrival of receiver.arrivals) {
       const event = JSON.parse(arrival.body);
-      if (seen.has(event.id)) continue;
-      seen.add(event.id);
-      const produced = byChallenge.get(event.data.challengeId);
-      if (!produced) continue;
-      fromEvent.push(arrival.at - Date.parse(event.data.decidedAt));
-      fromSend.push(arrival.at - produced.sentAt);
+      const key = events.keyOf(event);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const request = byKey.get(key);
+      if (!request) continue;
+      const eventAt = events.eventTimeOf(event);
+      if (Number.isFinite(eventAt)) fromEvent.push(arrival.at - eventAt);
+      fromSend.push(arrival.at - request.sentAt);
+      fromAnswer.push(arrival.at - request.doneAt);
     }
-    const verifyRoundTrip = stats(results.map((r) => r.verifiedAt - r.sentAt));
+    const requestRoundTrip = stats(results.map((r) => r.doneAt - r.sentAt));
 
     // Ceiling: one bare POST of the same size from here to the same receiver, at the same rate.
     const sample = receiver.arrivals[0]?.body ?? '{}';
@@ -263,18 +373,23 @@ async function main() {
 
     const report = {
       store,
+      source,
+      sourceDescription: events.description,
       rate,
       duration,
       events: total,
       delivered: seen.size,
       duplicates: receiver.arrivals.filter((a) => a.path === '/keyra').length - seen.size,
       eventToDelivery: stats(fromEvent),
-      verifySendToDelivery: stats(fromSend),
-      verifyRoundTrip,
+      sendToDelivery: stats(fromSend),
+      answerToDelivery: stats(fromAnswer),
+      requestRoundTrip,
       ceilingBarePostToArrival: stats(ceilingRuns.map((r) => r.toArrival)),
       ceilingBarePostRoundTrip: stats(ceilingRuns.map((r) => r.roundTrip)),
       scheduleLatenessP99ms: stats(lateness).p99ms,
-      endpoint: endpoint.id,
+      loadAverageBefore: loadBefore,
+      loadAverageAfter: os.loadavg(),
+      endpoint: events.endpoint.id,
       node: process.version,
       cpus: os.cpus().length,
       cpu: os.cpus()[0]?.model ?? 'unknown',
@@ -287,27 +402,38 @@ async function main() {
     const row = (label, s, note = '') =>
       `| ${label} | ${s.count} | ${f(s.p50ms)} | ${f(s.p99ms)} | ${f(s.maxms)} | ${note} |`;
     const ratio = (s) =>
-      `p50 ×${(s.p50ms / report.ceilingBarePostToArrival.p50ms).toFixed(0)}, p99 ×${(s.p99ms / report.ceilingBarePostToArrival.p99ms).toFixed(0)} the ceiling`;
+      s.count === 0
+        ? ''
+        : `p50 ×${(s.p50ms / report.ceilingBarePostToArrival.p50ms).toFixed(0)}, p99 ×${(s.p99ms / report.ceilingBarePostToArrival.p99ms).toFixed(0)} the ceiling`;
+    const load = (l) => l.map((n) => n.toFixed(2)).join(' ');
+    const sent = source === 'approvals' ? 'verify' : 'redeliver';
     console.log(
-      `\nWebhooks, ${store}, ${rate} events/s for ${duration} s (${report.delivered}/${total} delivered, ${report.duplicates} duplicates), Node ${process.version}, ${report.cpus}× ${report.cpu}, ${report.date}\n`,
+      `\nWebhooks, ${store}, ${rate} events/s for ${duration} s (${report.delivered}/${total} delivered, ${report.duplicates} duplicates), Node ${process.version}, ${report.cpus}× ${report.cpu}, ${report.date}`,
+    );
+    console.log(`Events: ${events.description}.`);
+    console.log(
+      `Load average (1, 5, 15 min): ${load(report.loadAverageBefore)} before, ${load(report.loadAverageAfter)} after; schedule lateness p99 ${f(report.scheduleLatenessP99ms)} ms.\n`,
     );
     console.log('| measure | n | p50 ms | p99 ms | max ms | vs ceiling |');
     console.log('| --- | ---: | ---: | ---: | ---: | --- |');
+    if (source === 'approvals')
+      console.log(
+        row(
+          'event → delivered (`data.decidedAt` → receiver)',
+          report.eventToDelivery,
+          ratio(report.eventToDelivery),
+        ),
+      );
+    console.log(
+      row(`${sent} sent → delivered`, report.sendToDelivery, ratio(report.sendToDelivery)),
+    );
+    console.log(row(`${sent} round trip (for reference)`, report.requestRoundTrip));
     console.log(
       row(
-        'event → delivered (`data.decidedAt` → receiver)',
-        report.eventToDelivery,
-        ratio(report.eventToDelivery),
+        `${sent} answered → delivered (the worker alone; < 0: before the answer)`,
+        report.answerToDelivery,
       ),
     );
-    console.log(
-      row(
-        'verify sent → delivered',
-        report.verifySendToDelivery,
-        ratio(report.verifySendToDelivery),
-      ),
-    );
-    console.log(row('verify round trip (for reference)', report.verifyRoundTrip));
     console.log(row('ceiling: bare POST → receiver', report.ceilingBarePostToArrival, '1'));
     console.log(row('ceiling: bare POST round trip', report.ceilingBarePostRoundTrip));
   } finally {

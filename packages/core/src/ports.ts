@@ -352,8 +352,19 @@ export interface Storage {
   readonly usage: UsageStore;
   /** Runs `fn` in one database transaction; the stores passed to it write inside it. */
   transaction<T>(
-    fn: (tx: Omit<Storage, 'transaction' | 'close' | 'ping' | 'migrate'>) => Promise<T>,
+    fn: (
+      tx: Omit<Storage, 'transaction' | 'close' | 'ping' | 'migrate' | 'watchDeliveries'>,
+    ) => Promise<T>,
   ): Promise<T>;
+  /**
+   * The webhook worker's wake-up: calls `listener` each time webhook deliveries have been queued
+   * and COMMITTED — never before the commit, so a woken worker finds the rows — by this process
+   * and, on PostgreSQL, by any process on the same database (`NOTIFY keyra_webhooks`, sent inside
+   * the writing transaction, which PostgreSQL delivers only on commit). Signals are hints: one may
+   * be missed (a dropped LISTEN connection, another process on a SQLite file) or stand for several
+   * writes, so the worker keeps a slow poll as well. Returns the function that stops listening.
+   */
+  watchDeliveries(listener: () => void): () => void;
   /** Cheap round trip for readiness checks; throws when the database is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;

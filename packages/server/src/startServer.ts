@@ -15,6 +15,9 @@ import { loadEasAttester } from './stamps/createEasAttester.js';
 import { startChainMirror, type ChainMirror } from './stamps/startChainMirror.js';
 import { EAS_INSTALL_HINT } from './stamps/loadEas.js';
 
+/** PostgreSQL connections of the webhook worker's own pool (up to 16 deliveries in flight). */
+const WORKER_POOL_SIZE = 4;
+
 export interface RunningServer {
   app: FastifyInstance;
   storage: Storage;
@@ -47,6 +50,7 @@ export async function startServer(
   let job: BackgroundJob | undefined;
   let worker: WebhookWorker | undefined;
   let mirror: ChainMirror | undefined;
+  let deliveryStorage: Storage | undefined;
   try {
     const bootstrap = await bootstrapSandbox(storage, config.dataDir, clock);
     const secret = await loadServerSecret(config.dataDir);
@@ -85,8 +89,17 @@ export async function startServer(
       app.log,
     );
     const expiryJob = job;
+    // PostgreSQL: the webhook worker gets a small pool of its own, so under load its claims and
+    // attempt records do not wait behind API requests for the main pool's connections. It is
+    // still woken by the commits made through the main storage.
+    deliveryStorage =
+      storage.kind === 'postgres'
+        ? await openStorage(config.databaseUrl, { poolSize: WORKER_POOL_SIZE })
+        : storage;
+    const workerStorage = deliveryStorage;
     worker = startWebhookWorker({
-      storage,
+      storage: workerStorage,
+      wakeSource: storage,
       clock,
       box: createWebhookSecretBox(secret.value),
       log: app.log,
@@ -130,6 +143,7 @@ export async function startServer(
           await webhookWorker.stop();
           await chainMirror?.stop();
           await app.close();
+          if (workerStorage !== storage) await workerStorage.close();
           await storage.close();
         })();
         return closing;
@@ -140,6 +154,7 @@ export async function startServer(
     await worker?.stop();
     await mirror?.stop();
     await rateLimitStore?.close();
+    if (deliveryStorage && deliveryStorage !== storage) await deliveryStorage.close();
     await storage.close();
     throw error;
   }

@@ -178,7 +178,9 @@ describe('webhook delivery', () => {
       box: createWebhookSecretBox(t.serverSecret),
       log: t.app.log,
       dev: true,
+      // Deliveries happen only when a test calls runOnce.
       pollMs: 3_600_000,
+      wake: false,
       ...(disableAfterMs ? { disableAfterMs } : {}),
     });
     const created = await t.app.inject({

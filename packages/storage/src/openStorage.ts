@@ -1,6 +1,7 @@
 import type { Storage } from '@keyra/core';
 import { connectDatabase, pingDatabase } from './internal/connectDatabase.js';
 import { createStores } from './internal/createStores.js';
+import { createDeliverySignals } from './internal/deliverySignals.js';
 import {
   readMigrationStatus,
   runMigrations,
@@ -36,7 +37,9 @@ export interface DatabaseStorage extends Storage {
  *
  * SQLite runs in WAL mode with foreign keys on and a busy timeout, so several processes can share
  * one file; the file's directory is created if missing. PostgreSQL uses a connection pool whose
- * int8 columns come back as numbers. Throws on an unsupported URL or an unreachable database.
+ * int8 columns come back as numbers; while someone watches for webhook deliveries
+ * (`watchDeliveries`), one more connection outside the pool LISTENs for other processes' commits.
+ * Throws on an unsupported URL or an unreachable database.
  *
  * @example
  * const storage = await openStorage('sqlite:.keyra/keyra.db', { migrate: true });
@@ -54,13 +57,28 @@ export async function openStorage(
     await db.destroy();
     throw error;
   }
+  const signals = createDeliverySignals(kind === 'postgres' ? url : null);
   let closing: Promise<void> | null = null;
   return {
-    ...createStores(db, kind),
-    transaction: (fn) => db.transaction().execute((trx) => fn(createStores(trx, kind))),
+    // Outside a transaction each insert commits on its own: signal right after it.
+    ...createStores(db, kind, signals.committed),
+    async transaction(fn) {
+      let queued = false;
+      const result = await db.transaction().execute((trx) =>
+        fn(
+          createStores(trx, kind, () => {
+            queued = true;
+          }),
+        ),
+      );
+      // Only now are the rows visible to a woken worker; a rolled-back transaction never gets here.
+      if (queued) signals.committed();
+      return result;
+    },
+    watchDeliveries: (listener) => signals.watch(listener),
     ping: () => pingDatabase(db),
     close() {
-      closing ??= db.destroy();
+      closing ??= signals.close().then(() => db.destroy());
       return closing;
     },
     migrate: () => runMigrations(db),

@@ -22,6 +22,7 @@ import { MIGRATIONS } from '../src/internal/migrations/migrations.js';
 import { voiceContract } from './voiceContract.js';
 import { stampsUsageContract } from './stampsUsageContract.js';
 import { foreignScopeContract } from './foreignScopeContract.js';
+import { deliverySignalsContract } from './deliverySignalsContract.js';
 
 /** A database backend the contract runs against. */
 export interface StorageContractTarget {
@@ -1188,6 +1189,9 @@ export function storageContract(target: StorageContractTarget): void {
     describe('stamps and usage', () => stampsUsageContract(setup, open));
 
     describe('foreign scopes', () => foreignScopeContract(setup));
+
+    describe('delivery wake-up signals', () =>
+      deliverySignalsContract(setup, (url) => open(url), target.kind));
 
     describe('webhook endpoints and deliveries', () => {
       function endpoint(

@@ -22,7 +22,7 @@ const FOREIGN: readonly Scope[] = [
   { tenantId: 'tnt_a', environment: 'production' },
 ];
 
-type Stores = Omit<Storage, 'kind' | 'transaction' | 'ping' | 'close'>;
+type Stores = Omit<Storage, 'kind' | 'transaction' | 'ping' | 'close' | 'watchDeliveries'>;
 type MethodOf<S extends keyof Stores> = keyof Stores[S] & string;
 
 /** `store.method` for every method of the Storage port. */

@@ -2,7 +2,7 @@ import type { EpochMs, EventRecord, Scope } from '../domain.js';
 import { newId, systemRandom, type RandomBytes } from '../ids.js';
 import type { Storage } from '../ports.js';
 
-type Stores = Omit<Storage, 'transaction' | 'close' | 'ping'>;
+type Stores = Omit<Storage, 'transaction' | 'close' | 'ping' | 'watchDeliveries'>;
 
 /**
  * The transactional outbox: writes the event and one pending delivery per subscribed, enabled

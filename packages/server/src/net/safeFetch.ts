@@ -55,6 +55,43 @@ export interface SafeFetchOptions {
   headers?: Record<string, string>;
   body?: string | Uint8Array;
   resolve?: ResolveHost;
+  /** Keep-alive agents to reuse connections with (default: a new connection per request). */
+  agents?: KeepAliveAgents;
+}
+
+/** Connection pools for {@link safeFetch}, from {@link createKeepAliveAgents}. */
+export interface KeepAliveAgents {
+  readonly http: http.Agent;
+  readonly https: https.Agent;
+  /** Closes every pooled connection. */
+  destroy(): void;
+}
+
+/** An idle pooled connection is closed after this long (sooner if the server's Keep-Alive says so). */
+const IDLE_SOCKET_MS = 4000;
+
+/**
+ * Keep-alive agents for {@link safeFetch}, at most `maxSocketsPerHost` connections per target.
+ * Node pools connections by the address actually connected to (plus port and, for TLS, the server
+ * name and certificate options), and safeFetch always connects to the address it has just
+ * resolved and checked: a pooled connection is only reused for a request whose fresh check
+ * picked that same address, so pooling never skips the SSRF check or the TLS name check.
+ */
+export function createKeepAliveAgents(maxSocketsPerHost: number): KeepAliveAgents {
+  const options = {
+    keepAlive: true,
+    maxSockets: maxSocketsPerHost,
+    maxFreeSockets: maxSocketsPerHost,
+    timeout: IDLE_SOCKET_MS,
+  };
+  const agents = { http: new http.Agent(options), https: new https.Agent(options) };
+  return {
+    ...agents,
+    destroy() {
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
 }
 
 export interface SafeFetchResponse {
@@ -94,7 +131,14 @@ export async function safeFetch(
     const maxRedirects = options.maxRedirects ?? 3;
     for (let hop = 0; ; hop++) {
       const address = await resolveChecked(url, options, controller.signal);
-      const response = await request(url, address, method, body, options, controller.signal);
+      const response = await request(url, address, method, body, options, controller.signal).catch(
+        (error: unknown) => {
+          // A pooled connection the server closed while idle fails at once: send it again on a new
+          // one (Node's recommended handling of this race), to the same checked address.
+          if (!(error instanceof StaleConnectionError)) throw error;
+          return request(url, address, method, body, options, controller.signal);
+        },
+      );
       const location = response.headers.location;
       if (response.status >= 300 && response.status < 400 && location && maxRedirects > 0) {
         if (hop >= maxRedirects)
@@ -152,6 +196,13 @@ export async function checkOutboundUrl(
     return url;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** A reused keep-alive connection turned out closed before any answer came on it. */
+class StaleConnectionError extends SafeFetchError {
+  constructor(cause: unknown) {
+    super('network', 'a pooled connection was closed by the server', { cause });
   }
 }
 
@@ -239,12 +290,14 @@ function request(
     path: `${url.pathname}${url.search}`,
     method,
     headers,
-    agent: false,
+    agent: options.agents ? (secure ? options.agents.https : options.agents.http) : false,
     signal,
   };
   if (secure && isIP(hostname) === 0) requestOptions.servername = hostname;
   return new Promise((resolve, reject) => {
+    let responded = false;
     const req = (secure ? https : http).request(requestOptions, (res) => {
+      responded = true;
       const status = res.statusCode ?? 0;
       const declared = Number(res.headers['content-length'] ?? NaN);
       const isRedirect = status >= 300 && status < 400 && res.headers.location !== undefined;
@@ -276,6 +329,11 @@ function request(
       );
     });
     req.on('error', (cause) => {
+      const code = (cause as NodeJS.ErrnoException).code;
+      if (req.reusedSocket && !responded && (code === 'ECONNRESET' || code === 'EPIPE')) {
+        reject(new StaleConnectionError(cause));
+        return;
+      }
       reject(
         new SafeFetchError('network', `could not fetch ${url.host}: ${(cause as Error).message}`, {
           cause,

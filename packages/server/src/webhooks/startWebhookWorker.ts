@@ -11,7 +11,7 @@ import {
   type WebhookDeliveryRecord,
 } from '@keyra/core';
 import type { FastifyBaseLogger } from 'fastify';
-import { safeFetch, SafeFetchError } from '../net/safeFetch.js';
+import { createKeepAliveAgents, safeFetch, SafeFetchError } from '../net/safeFetch.js';
 import { signingSecrets } from './webhookSecrets.js';
 
 export interface WebhookWorkerOptions {
@@ -21,9 +21,22 @@ export interface WebhookWorkerOptions {
   log: FastifyBaseLogger;
   /** Allows http:// and loopback receivers (`--dev`). */
   dev: boolean;
-  /** How often an idle worker looks for due deliveries. */
+  /**
+   * How often an idle worker looks for due deliveries anyway (default 1 s): the fallback for
+   * missed wake-ups, for retries coming due and for leases running out.
+   */
   pollMs?: number;
-  /** Deliveries in flight at once per process. */
+  /**
+   * Wake up as soon as deliveries are committed (`storage.watchDeliveries`), default true. Tests
+   * that drive {@link WebhookWorker.runOnce} by hand turn it off.
+   */
+  wake?: boolean;
+  /**
+   * Whose commits wake the worker (default `storage`): the storage the API writes through, when
+   * the worker reads and writes through a storage of its own.
+   */
+  wakeSource?: Pick<Storage, 'watchDeliveries'>;
+  /** Deliveries in flight at once per process (default 16). */
   concurrency?: number;
   /** An endpoint failing without a single success for this long is disabled. */
   disableAfterMs?: number;
@@ -46,15 +59,21 @@ const EXCERPT_BYTES = 1024;
 /**
  * The delivery side of the outbox. Every server process runs one: it leases due deliveries (a
  * lease, plus `SKIP LOCKED` on PostgreSQL, gives each to one worker at a time across instances),
- * POSTs the signed event with a 10 s timeout through the SSRF guard, records the attempt, and
- * marks the delivery delivered (2xx) or schedules a retry with backoff and jitter. A process that
- * dies mid-delivery leaves a lease that expires, so another worker delivers it again: delivery is
- * at least once, never lost; receivers dedupe by event id.
+ * POSTs the signed event with a 10 s timeout through the SSRF guard (keeping connections alive
+ * per checked address), records the attempt, and marks the delivery delivered (2xx) or schedules
+ * a retry with backoff and jitter. A process that dies mid-delivery leaves a lease that expires,
+ * so another worker delivers it again: delivery is at least once, never lost; receivers dedupe by
+ * event id.
+ *
+ * The worker sleeps until the storage says deliveries were committed (in this process, or on
+ * PostgreSQL in any process through `LISTEN/NOTIFY`), with a slow poll behind it for whatever
+ * no signal announces: retries coming due, lapsed leases, other processes on a SQLite file.
  */
 export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker {
   const { storage, clock, box, log } = options;
-  const pollMs = options.pollMs ?? 200;
-  const concurrency = options.concurrency ?? 8;
+  const pollMs = options.pollMs ?? 1000;
+  const concurrency = options.concurrency ?? 16;
+  const agents = createKeepAliveAgents(concurrency);
   const disableAfterMs = options.disableAfterMs ?? 3 * 24 * 3600 * 1000;
   let stopped = false;
   let claiming: Promise<void> | null = null;
@@ -104,6 +123,7 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
         maxRedirects: 0,
         allowHttp: options.dev,
         allowLoopback: options.dev,
+        agents,
         ...(options.resolve ? { resolve: options.resolve } : {}),
       });
       statusCode = response.status;
@@ -118,42 +138,47 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
     const now = clock.now();
     const attempt = delivery.attempts + 1;
     const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
-    await storage.webhookDeliveries.recordAttempt({
-      id: newId('attempt'),
-      deliveryId: delivery.id,
-      tenantId: delivery.tenantId,
-      environment: delivery.environment,
-      endpointId: endpoint.id,
-      eventId: event.id,
-      attempt,
-      startedAt,
-      statusCode,
-      latencyMs,
-      responseExcerpt: excerpt,
-      error,
-    });
     const retryAt = ok ? null : attempt < MAX_ATTEMPTS ? nextAttemptAt(attempt, now) : null;
-    await storage.webhookDeliveries.complete(delivery.id, {
-      status: ok ? 'delivered' : retryAt === null ? 'failed' : 'pending',
-      nextAttemptAt: retryAt,
-      statusCode,
-      now,
-    });
-    const after = await storage.webhookEndpoints.recordOutcome(endpoint.id, ok, now);
-    if (!ok && after?.failingSince != null && now - after.failingSince >= disableAfterMs) {
-      await storage.transaction(async (tx) => {
-        if (await tx.webhookEndpoints.disable(endpoint.id, 'failing', now)) {
-          await recordEvent(
-            tx,
-            scope,
-            'webhook_endpoint.disabled',
-            { endpointId: endpoint.id, url: endpoint.url, reason: 'failing' },
-            now,
-          );
-          log.warn({ endpointId: endpoint.id }, 'webhook endpoint disabled after failing for days');
-        }
+    // One commit for the attempt, the delivery's state and the endpoint's.
+    const disabled = await storage.transaction(async (tx) => {
+      await tx.webhookDeliveries.recordAttempt({
+        id: newId('attempt'),
+        deliveryId: delivery.id,
+        tenantId: delivery.tenantId,
+        environment: delivery.environment,
+        endpointId: endpoint.id,
+        eventId: event.id,
+        attempt,
+        startedAt,
+        statusCode,
+        latencyMs,
+        responseExcerpt: excerpt,
+        error,
       });
-    }
+      await tx.webhookDeliveries.complete(delivery.id, {
+        status: ok ? 'delivered' : retryAt === null ? 'failed' : 'pending',
+        nextAttemptAt: retryAt,
+        statusCode,
+        now,
+      });
+      // A success on an endpoint that was not failing when read changes nothing: skip the write
+      // to the endpoint's row, which every delivery to it would otherwise queue on.
+      if (ok && endpoint.failingSince === null) return false;
+      const after = await tx.webhookEndpoints.recordOutcome(endpoint.id, ok, now);
+      if (ok || after?.failingSince == null || now - after.failingSince < disableAfterMs)
+        return false;
+      if (!(await tx.webhookEndpoints.disable(endpoint.id, 'failing', now))) return false;
+      await recordEvent(
+        tx,
+        scope,
+        'webhook_endpoint.disabled',
+        { endpointId: endpoint.id, url: endpoint.url, reason: 'failing' },
+        now,
+      );
+      return true;
+    });
+    if (disabled)
+      log.warn({ endpointId: endpoint.id }, 'webhook endpoint disabled after failing for days');
   }
 
   const deliverLogged = (delivery: WebhookDeliveryRecord): Promise<void> =>
@@ -173,7 +198,10 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
 
   // The loop keeps up to `concurrency` deliveries in flight and claims more as each one finishes,
   // rather than waiting for a whole batch: a receiver that hangs until the 10 s timeout then holds
-  // one slot, not every other endpoint's deliveries.
+  // one slot, not every other endpoint's deliveries. `backlog` says whether something may be due
+  // that no claim has taken yet (a wake-up, the poll, or a claim that filled every free slot), so
+  // a finished delivery claims again only then, not on every completion.
+  let backlog = true;
   const pump = (): void => {
     if (stopped) return;
     if (claiming) {
@@ -185,36 +213,49 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
     claiming = (async () => {
       const free = concurrency - inFlight.size;
       if (free <= 0) return;
+      // Cleared before the claim: a wake-up arriving while it runs sets it again.
+      backlog = false;
       const due = await storage.webhookDeliveries.claimDue(clock.now(), free, LEASE_MS);
+      if (due.length === free) backlog = true;
       for (const delivery of due) {
         const running: Promise<void> = deliverLogged(delivery).finally(() => {
           inFlight.delete(running);
-          pump();
+          if (backlog) pump();
         });
         inFlight.add(running);
       }
     })()
       .catch((error: unknown) => {
+        backlog = true;
         log.error({ reason: (error as Error).message }, 'webhook worker pass failed; will retry');
       })
       .finally(() => {
         claiming = null;
         if (stopped) return;
-        // A finished delivery asked for a claim meanwhile: claim now; otherwise poll.
+        // A wake-up or a finished delivery asked for a claim meanwhile: claim now; otherwise
+        // sleep until the next one, or the fallback poll.
         if (claimAgain) {
           claimAgain = false;
           setImmediate(pump);
-        } else timer = setTimeout(pump, pollMs);
+        } else timer = setTimeout(wake, pollMs);
       });
   };
-  timer = setTimeout(pump, 0);
+  const wake = (): void => {
+    backlog = true;
+    pump();
+  };
+  const unwatch =
+    options.wake === false ? null : (options.wakeSource ?? storage).watchDeliveries(wake);
+  timer = setTimeout(wake, 0);
 
   return {
     async stop() {
       stopped = true;
+      unwatch?.();
       if (timer) clearTimeout(timer);
       await claiming;
       await Promise.all(inFlight);
+      agents.destroy();
     },
     runOnce,
   };

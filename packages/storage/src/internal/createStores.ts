@@ -16,10 +16,17 @@ import { createVoiceStore } from './stores/createVoiceStore.js';
 import { createStampStore } from './stores/createStampStore.js';
 import { createUsageStore } from './stores/createUsageStore.js';
 
-export type Stores = Omit<Storage, 'transaction' | 'close' | 'ping'>;
+export type Stores = Omit<Storage, 'transaction' | 'close' | 'ping' | 'watchDeliveries'>;
 
-/** The stores bound to `db`: the root Kysely instance or one transaction. */
-export function createStores(db: Kysely<Database>, kind: DatabaseKind): Stores {
+/**
+ * The stores bound to `db`: the root Kysely instance or one transaction. `onDeliveriesQueued` runs
+ * after webhook deliveries were inserted through them (the caller decides when that is committed).
+ */
+export function createStores(
+  db: Kysely<Database>,
+  kind: DatabaseKind,
+  onDeliveriesQueued: () => void = () => {},
+): Stores {
   return {
     kind,
     tenants: createTenantStore(db),
@@ -30,7 +37,7 @@ export function createStores(db: Kysely<Database>, kind: DatabaseKind): Stores {
     ceremonies: createCeremonyStore(db),
     events: createEventStore(db),
     webhookEndpoints: createWebhookEndpointStore(db),
-    webhookDeliveries: createWebhookDeliveryStore(db, kind),
+    webhookDeliveries: createWebhookDeliveryStore(db, kind, onDeliveriesQueued),
     signingKeys: createSigningKeyStore(db),
     serverState: createServerStateStore(db),
     voice: createVoiceStore(db),

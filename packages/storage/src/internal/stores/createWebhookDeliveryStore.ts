@@ -3,7 +3,8 @@ import type {
   WebhookDeliveryRecord,
   WebhookDeliveryStore,
 } from '@keyra/core';
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { DELIVERIES_CHANNEL } from '../deliverySignals.js';
 import { inTransaction } from '../inTransaction.js';
 import type {
   Database,
@@ -50,6 +51,7 @@ function attemptFromRow(row: Selectable<WebhookAttemptsTable>): WebhookAttemptRe
 export function createWebhookDeliveryStore(
   db: Kysely<Database>,
   kind: DatabaseKind,
+  onQueued: () => void,
 ): WebhookDeliveryStore {
   return {
     async insertMany(deliveries) {
@@ -72,24 +74,51 @@ export function createWebhookDeliveryStore(
           })),
         )
         .execute();
+      // Wakes the workers of every instance. Inside a transaction PostgreSQL holds the
+      // notification until the commit (and drops it on rollback), which is the moment the rows
+      // become visible to them.
+      if (kind === 'postgres') await sql`notify ${sql.raw(DELIVERIES_CHANNEL)}`.execute(db);
+      onQueued();
     },
 
     async claimDue(now, limit, leaseMs) {
       const batch = Math.max(0, Math.trunc(limit));
       if (batch === 0) return [];
+      if (kind === 'postgres') {
+        // One statement, one round trip: the subquery locks the due rows, skipping those another
+        // worker holds (`SKIP LOCKED`), and the update leases exactly those.
+        const rows = await db
+          .updateTable('webhook_deliveries')
+          .set({ lease_until: now + leaseMs })
+          .where('id', 'in', (eb) =>
+            eb
+              .selectFrom('webhook_deliveries')
+              .select('id')
+              .where('status', '=', 'pending')
+              .where('next_attempt_at', '<=', now)
+              .where((inner) =>
+                inner.or([inner('lease_until', 'is', null), inner('lease_until', '<', now)]),
+              )
+              .orderBy('next_attempt_at')
+              .limit(batch)
+              .forUpdate()
+              .skipLocked(),
+          )
+          .returningAll()
+          .execute();
+        return rows.map(fromRow);
+      }
+      // SQLite serializes writers, so the conditional update is enough there.
       return inTransaction(db, async (trx) => {
-        let select = trx
+        const due = await trx
           .selectFrom('webhook_deliveries')
           .select('id')
           .where('status', '=', 'pending')
           .where('next_attempt_at', '<=', now)
           .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
           .orderBy('next_attempt_at')
-          .limit(batch);
-        // PostgreSQL: concurrent workers skip each other's rows instead of waiting on them.
-        // SQLite serializes writers, so the conditional update below is enough there.
-        if (kind === 'postgres') select = select.forUpdate().skipLocked();
-        const due = await select.execute();
+          .limit(batch)
+          .execute();
         if (due.length === 0) return [];
         const rows = await trx
           .updateTable('webhook_deliveries')
