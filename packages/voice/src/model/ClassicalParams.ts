@@ -21,8 +21,13 @@ export interface ClassicalParams {
     va: number[];
     relevance: number;
   };
-  /** Mean supervector of the training crops, removed before the cosine. */
-  supervector: { mean: number[] };
+  /**
+   * Mean supervector of the training crops, removed before the cosine, and the nuisance
+   * attribute projection: `napRank` orthonormal rows (`napRank x dim`, row-major) spanning the
+   * largest within-speaker variation of the training supervectors (channels, sessions), removed
+   * from every supervector.
+   */
+  supervector: { mean: number[]; napRank?: number; nap?: number[] };
   /** Score = weightA cos(a) + weightB cos(b); weights sum to 1. */
   fusion: { weightA: number; weightB: number };
   /**
@@ -43,6 +48,8 @@ export interface CompiledClassicalParams {
   ubm: { m: number; d: number; w: Float64Array; mu: Float64Array; va: Float64Array };
   relevance: number;
   svMean: Float64Array;
+  nap: Float64Array;
+  napRank: number;
   weightA: number;
   weightB: number;
   /** Row-major `count x dim`, dequantised. */
@@ -62,6 +69,9 @@ export function compileParams(p: ClassicalParams): CompiledClassicalParams {
     ubm: { m: p.ubm.components, d: p.ubm.dim, w: f(p.ubm.w), mu: f(p.ubm.mu), va: f(p.ubm.va) },
     relevance: p.ubm.relevance,
     svMean: f(p.supervector.mean),
+    // Model files from before the NAP have neither field.
+    nap: f(p.supervector.nap ?? []),
+    napRank: p.supervector.napRank ?? 0,
     weightA: p.fusion.weightA,
     weightB: p.fusion.weightB,
     cohort: dequantize(p.cohort),

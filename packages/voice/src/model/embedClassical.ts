@@ -1,6 +1,7 @@
 import { analyseUtterance } from '../internal/analyseUtterance.js';
 import type { UtteranceAnalysis } from '../internal/analyseUtterance.js';
 import { mapSupervector } from '../internal/gmm.js';
+import { removeNuisance } from '../internal/nap.js';
 import type { CompiledClassicalParams } from './ClassicalParams.js';
 import type { CohortStats } from '../SpeakerModel.js';
 
@@ -23,6 +24,7 @@ export function classicalParts(u: UtteranceAnalysis, p: CompiledClassicalParams)
   }
   const b = mapSupervector(p.ubm, u.frames, u.count, p.relevance);
   for (let k = 0; k < b.length; k++) b[k] = b[k]! - p.svMean[k]!;
+  removeNuisance(b, p.nap, p.napRank);
   return { a, b };
 }
 
