@@ -6,6 +6,9 @@
  *
  *   node packages/voice/dist/.scripts/scripts/tune.js ['{"napRank": 10}' ...]
  */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { thresholdAtFar } from '../src/evaluateEer.js';
 import { applyChannelChainBatch, parseChannelChain } from '../src/channel/applyChannelChain.js';
 import {
@@ -38,12 +41,34 @@ const items: TrialItem[] = data
     })),
   );
 
-/** A real-codec channel, computed once for all items with one ffmpeg run. */
+/**
+ * A real-codec channel, computed once for all items with one ffmpeg run (and kept in
+ * `$KEYRA_TUNE_CACHE`, when set, for the next run).
+ */
 async function codecChannel(spec: string): Promise<TrialChannel> {
-  const out = await applyChannelChainBatch(
-    items.map((i) => i.pcm),
-    parseChannelChain(spec),
-  );
+  const cacheDir = process.env['KEYRA_TUNE_CACHE'];
+  const cacheFile =
+    cacheDir && resolve(cacheDir, `${spec.replace(/[^a-z0-9]+/gi, '_')}-${items.length}.f32`);
+  let out: Float32Array[];
+  if (cacheFile && existsSync(cacheFile)) {
+    const all = new Float32Array((await readFile(cacheFile)).buffer.slice(0));
+    let at = 0;
+    out = items.map((i) => all.slice(at, (at += i.pcm.length)));
+  } else {
+    out = await applyChannelChainBatch(
+      items.map((i) => i.pcm),
+      parseChannelChain(spec),
+    );
+    if (cacheFile) {
+      const all = new Float32Array(out.reduce((n, o) => n + o.length, 0));
+      let at = 0;
+      for (const o of out) {
+        all.set(o, at);
+        at += o.length;
+      }
+      await writeFile(cacheFile, all);
+    }
+  }
   const byPcm = new Map(items.map((item, i) => [item.pcm, out[i]!]));
   return { name: spec, apply: (pcm) => byPcm.get(pcm)! };
 }

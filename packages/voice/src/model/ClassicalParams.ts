@@ -1,8 +1,12 @@
+import { FRONT_END_SPEC } from '../features/frontEnd.js';
+import type { MelBand } from '../features/frontEnd.js';
 /**
  * The fitted numbers of the classical back end, as stored in the model JSON (plain arrays so the
  * file diffs and hashes cleanly). Matrices are row-major.
  */
 export interface ClassicalParams {
+  /** The mel filter range of the front end; absent in older files (the spec's 20-7600 Hz). */
+  melBand?: MelBand;
   /** System A: z-normalised MFCC mean/std statistics projected by LDA. */
   stats: {
     zMu: number[];
@@ -40,6 +44,7 @@ export interface ClassicalParams {
 
 /** `ClassicalParams` as typed arrays, ready to compute with. */
 export interface CompiledClassicalParams {
+  melBand: MelBand;
   zMu: Float64Array;
   zSd: Float64Array;
   ldaMean: Float64Array;
@@ -61,6 +66,7 @@ export interface CompiledClassicalParams {
 export function compileParams(p: ClassicalParams): CompiledClassicalParams {
   const f = (a: number[]): Float64Array => Float64Array.from(a);
   return {
+    melBand: p.melBand ?? { lowHz: FRONT_END_SPEC.lowHz, highHz: FRONT_END_SPEC.highHz },
     zMu: f(p.stats.zMu),
     zSd: f(p.stats.zSd),
     ldaMean: f(p.stats.ldaMean),

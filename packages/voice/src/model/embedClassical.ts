@@ -48,7 +48,7 @@ export function fuseParts(parts: ClassicalParts, p: CompiledClassicalParams): Fl
 
 /** The classical embedding of 16 kHz mono audio. */
 export function embedClassical(pcm: Float32Array, p: CompiledClassicalParams): Float32Array {
-  return fuseParts(classicalParts(analyseUtterance(pcm), p), p);
+  return fuseParts(classicalParts(analyseUtterance(pcm, p.melBand), p), p);
 }
 
 /** Mean and standard deviation of the embedding's top-N cosine scores against the cohort. */

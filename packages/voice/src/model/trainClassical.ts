@@ -36,6 +36,9 @@ export interface ClassicalConfig {
   /** Every n-th training speaker joins the s-norm cohort, clean and through one channel. */
   cohortStride: number;
   cohortTopN: number;
+  /** Mel filter range of the front end, Hz. */
+  melLowHz: number;
+  melHighHz: number;
   /** False-accept rate the recommended threshold keeps in every held-out condition. */
   targetFar: number;
 }
@@ -57,6 +60,8 @@ export const DEFAULT_CLASSICAL_CONFIG: ClassicalConfig = {
   cohortStride: 2,
   cohortTopN: 50,
   targetFar: 0.005,
+  melLowHz: 20,
+  melHighHz: 7600,
 };
 
 /** One training utterance. */
@@ -136,6 +141,7 @@ export function trainClassical(
   onProgress: TrainProgress = () => undefined,
 ): ClassicalParams {
   const prng = createPrng(seed);
+  const band = { lowHz: config.melLowHz, highHz: config.melHighHz };
   const augment = createPrng(seed + 7919);
   const items: TrainingItem[] = [];
   const excerpt = (pcm: Float32Array): Float32Array => {
@@ -153,7 +159,11 @@ export function trainClassical(
   };
   utterances.forEach((utt, i) => {
     cropsOf(utt.pcm, config.cropSec, config.cropHopSec).forEach((pcm, k) => {
-      items.push({ speaker: utt.speaker, forUbm: k === 0, u: compact(analyseUtterance(pcm)) });
+      items.push({
+        speaker: utt.speaker,
+        forUbm: k === 0,
+        u: compact(analyseUtterance(pcm, band)),
+      });
     });
     for (let c = 0; c < config.augmentCopies; c++) {
       const pcm = excerpt(utt.pcm);
@@ -161,7 +171,7 @@ export function trainClassical(
       items.push({
         speaker: utt.speaker,
         forUbm: true,
-        u: compact(analyseUtterance(simulateChannel(pcm, steps))),
+        u: compact(analyseUtterance(simulateChannel(pcm, steps), band)),
       });
     }
     if ((i + 1) % 100 === 0 || i + 1 === utterances.length) {
@@ -210,6 +220,7 @@ export function trainClassical(
 
   const svDim = gmm.m * dim;
   const partial: ClassicalParams = {
+    melBand: band,
     stats: { zMu: r(zMu), zSd: r(zSd), ldaMean: r(lda.mean), P: r(lda.P), outDim: config.ldaDim },
     ubm: {
       components: gmm.m,
@@ -244,7 +255,7 @@ export function trainClassical(
     const crop = cohortCrop(first.pcm);
     const channel = COHORT_CHANNELS[(k / config.cohortStride) % COHORT_CHANNELS.length]!;
     for (const pcm of [crop, simulateChannel(crop, channel)]) {
-      cohort.push(fuseParts(classicalParts(analyseUtterance(pcm), final), final));
+      cohort.push(fuseParts(classicalParts(analyseUtterance(pcm, band), final), final));
     }
   });
   onProgress('cohort', `${cohort.length} cohort embeddings`);
