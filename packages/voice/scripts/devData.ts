@@ -1,5 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { applyChannelChainBatch, parseChannelChain } from '../src/channel/applyChannelChain.js';
+import type { TrialChannel } from '../src/internal/channelTrials.js';
 import { listCorpus, loadCorpus } from '../src/internal/corpus.js';
 import type { CorpusEntry } from '../src/internal/corpus.js';
 import { listTrainExtra } from '../src/internal/trainExtra.js';
@@ -60,4 +63,41 @@ export async function loadFinalCheckData(): Promise<LabelledUtterance[]> {
     )),
     ...(await load(await listTrainExtra(resolve(VOICE_DATA, 'train-extra'), 'held-out'), '')),
   ];
+}
+
+/**
+ * A channel chain (`parseChannelChain`) applied to every item with one ffmpeg run per codec,
+ * kept in `$KEYRA_TUNE_CACHE` (when set) so the next run of a script skips the codecs.
+ */
+export async function cachedChannel(
+  spec: string,
+  items: ReadonlyArray<{ pcm: Float32Array }>,
+): Promise<TrialChannel> {
+  const cacheDir = process.env['KEYRA_TUNE_CACHE'];
+  const total = items.reduce((n, i) => n + i.pcm.length, 0);
+  const cacheFile =
+    cacheDir &&
+    resolve(cacheDir, `${spec.replace(/[^a-z0-9]+/gi, '_')}-${items.length}-${total}.f32`);
+  let out: Float32Array[];
+  if (cacheFile && existsSync(cacheFile)) {
+    const all = new Float32Array((await readFile(cacheFile)).buffer.slice(0));
+    let at = 0;
+    out = items.map((i) => all.slice(at, (at += i.pcm.length)));
+  } else {
+    out = await applyChannelChainBatch(
+      items.map((i) => i.pcm),
+      parseChannelChain(spec),
+    );
+    if (cacheFile) {
+      const all = new Float32Array(total);
+      let at = 0;
+      for (const o of out) {
+        all.set(o, at);
+        at += o.length;
+      }
+      await writeFile(cacheFile, all);
+    }
+  }
+  const byPcm = new Map(items.map((item, i) => [item.pcm, out[i]!]));
+  return { name: spec, apply: (pcm) => byPcm.get(pcm)! };
 }

@@ -6,11 +6,7 @@
  *
  *   node packages/voice/dist/.scripts/scripts/tune.js ['{"napRank": 10}' ...]
  */
-import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { thresholdAtFar } from '../src/evaluateEer.js';
-import { applyChannelChainBatch, parseChannelChain } from '../src/channel/applyChannelChain.js';
 import {
   evaluationCrops,
   scoreConditions,
@@ -19,10 +15,14 @@ import {
 import type { TrialCondition, TrialItem, TrialChannel } from '../src/internal/channelTrials.js';
 import { ClassicalSpeakerModel } from '../src/model/ClassicalSpeakerModel.js';
 import type { ModelFile } from '../src/model/ModelFile.js';
-import { DEFAULT_CLASSICAL_CONFIG, trainClassical } from '../src/model/trainClassical.js';
+import {
+  codecCopies,
+  DEFAULT_CLASSICAL_CONFIG,
+  trainClassical,
+} from '../src/model/trainClassical.js';
 import type { ClassicalConfig } from '../src/model/trainClassical.js';
 import { THRESHOLD_CONDITIONS } from '../src/trainModel.js';
-import { loadTrainingData } from './devData.js';
+import { cachedChannel, loadTrainingData } from './devData.js';
 
 const t0 = Date.now();
 const data = await loadTrainingData();
@@ -41,37 +41,7 @@ const items: TrialItem[] = data
     })),
   );
 
-/**
- * A real-codec channel, computed once for all items with one ffmpeg run (and kept in
- * `$KEYRA_TUNE_CACHE`, when set, for the next run).
- */
-async function codecChannel(spec: string): Promise<TrialChannel> {
-  const cacheDir = process.env['KEYRA_TUNE_CACHE'];
-  const cacheFile =
-    cacheDir && resolve(cacheDir, `${spec.replace(/[^a-z0-9]+/gi, '_')}-${items.length}.f32`);
-  let out: Float32Array[];
-  if (cacheFile && existsSync(cacheFile)) {
-    const all = new Float32Array((await readFile(cacheFile)).buffer.slice(0));
-    let at = 0;
-    out = items.map((i) => all.slice(at, (at += i.pcm.length)));
-  } else {
-    out = await applyChannelChainBatch(
-      items.map((i) => i.pcm),
-      parseChannelChain(spec),
-    );
-    if (cacheFile) {
-      const all = new Float32Array(out.reduce((n, o) => n + o.length, 0));
-      let at = 0;
-      for (const o of out) {
-        all.set(o, at);
-        at += o.length;
-      }
-      await writeFile(cacheFile, all);
-    }
-  }
-  const byPcm = new Map(items.map((item, i) => [item.pcm, out[i]!]));
-  return { name: spec, apply: (pcm) => byPcm.get(pcm)! };
-}
+const codecChannel = (spec: string): Promise<TrialChannel> => cachedChannel(spec, items);
 const opus = await codecChannel('band:300-3400,opus:12');
 const gsm = await codecChannel('8k,gsm');
 const mp3 = await codecChannel('mp3:16');
@@ -93,35 +63,45 @@ for (const arg of process.argv.slice(2).length ? process.argv.slice(2) : ['{}'])
     ...(JSON.parse(arg) as Partial<ClassicalConfig>),
   };
   const t1 = Date.now();
-  const params = trainClassical(fit, config, 1, (stage, detail) =>
-    process.stderr.write(`[${((Date.now() - t1) / 1000).toFixed(0)}s] ${stage}: ${detail}\n`),
+  const params = trainClassical(
+    fit,
+    config,
+    1,
+    (stage, detail) =>
+      process.stderr.write(`[${((Date.now() - t1) / 1000).toFixed(0)}s] ${stage}: ${detail}\n`),
+    await codecCopies(fit, config, 1),
   );
-  const model = new ClassicalSpeakerModel({
-    paramsVersion: 'tune',
-    params,
-    thresholds: { eer: 0, recommended: 0, rawEer: 0, rawRecommended: 0, basis: 'tune' },
-  } as unknown as ModelFile);
-  const scored = await scoreConditions(model, items, conditions);
-  const threshold = Math.max(
-    ...scored
-      .slice(0, THRESHOLD_CONDITIONS.length)
-      .map((s) => thresholdAtFar(s.nontarget, config.targetFar)),
-  );
-  const pct = (x: number): string => (100 * x).toFixed(2);
-  console.log(
-    JSON.stringify({
-      arg,
-      threshold: Number(threshold.toFixed(3)),
-      ms: Date.now() - t1,
-      ...Object.fromEntries(
-        scored.map((s) => {
-          const c = summarizeCondition(s, threshold);
-          return [
-            c.name,
-            `EER ${pct(c.eer)} FAR ${pct(c.far)} sameSexFAR ${pct(c.sameSexFar)} FRR ${pct(c.frr)} t1% ${c.thresholdAtFar1.toFixed(2)}`,
-          ];
-        }),
-      ),
-    }),
-  );
+  const embeddings = new Map<string, Float32Array[]>();
+  const topNs = (process.env['TOPN'] ?? String(config.cohortTopN)).split(',').map(Number);
+  for (const topN of topNs) {
+    const model = new ClassicalSpeakerModel({
+      paramsVersion: 'tune',
+      params: { ...params, cohort: { ...params.cohort, topN } },
+      thresholds: { eer: 0, recommended: 0, rawEer: 0, rawRecommended: 0, basis: 'tune' },
+    } as unknown as ModelFile);
+    const scored = await scoreConditions(model, items, conditions, embeddings);
+    const threshold = Math.max(
+      ...scored
+        .slice(0, THRESHOLD_CONDITIONS.length)
+        .map((s) => thresholdAtFar(s.nontarget, config.targetFar)),
+    );
+    const pct = (x: number): string => (100 * x).toFixed(2);
+    console.log(
+      JSON.stringify({
+        arg,
+        topN,
+        threshold: Number(threshold.toFixed(3)),
+        ms: Date.now() - t1,
+        ...Object.fromEntries(
+          scored.map((s) => {
+            const c = summarizeCondition(s, threshold);
+            return [
+              c.name,
+              `EER ${pct(c.eer)} FAR ${pct(c.far)} sameSexFAR ${pct(c.sameSexFar)} FRR ${pct(c.frr)} t1% ${c.thresholdAtFar1.toFixed(2)}`,
+            ];
+          }),
+        ),
+      }),
+    );
+  }
 }

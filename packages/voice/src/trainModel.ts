@@ -12,7 +12,12 @@ import { scoreEmbeddings } from './scoreEmbeddings.js';
 import type { ClassicalParams } from './model/ClassicalParams.js';
 import { ClassicalSpeakerModel } from './model/ClassicalSpeakerModel.js';
 import type { ModelFile } from './model/ModelFile.js';
-import { DEFAULT_CLASSICAL_CONFIG, roundSig, trainClassical } from './model/trainClassical.js';
+import {
+  codecCopies,
+  DEFAULT_CLASSICAL_CONFIG,
+  roundSig,
+  trainClassical,
+} from './model/trainClassical.js';
 import type { ClassicalConfig, TrainProgress, TrainingUtterance } from './model/trainClassical.js';
 
 /** Options for `trainModel`. */
@@ -121,7 +126,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainedMod
     onProgress('held-out', `fitting on ${fit.length} utterances, scoring ${test.length}`);
     const model = new ClassicalSpeakerModel(
       buildFile(
-        trainClassical(fit, config, seed, onProgress),
+        trainClassical(fit, config, seed, onProgress, await codecCopies(fit, config, seed)),
         config,
         seed,
         fit,
@@ -178,7 +183,13 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainedMod
     }
   }
   onProgress('final', `fitting on all ${utterances.length} utterances`);
-  const params = trainClassical(utterances, config, seed, onProgress);
+  const params = trainClassical(
+    utterances,
+    config,
+    seed,
+    onProgress,
+    await codecCopies(utterances, config, seed),
+  );
   const file = buildFile(params, config, seed, utterances, thresholds, heldOut);
   return { file, json: serializeModel(file) };
 }

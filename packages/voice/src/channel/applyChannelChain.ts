@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
 import { AudioError } from '../audio/AudioError.js';
 import { FFMPEG_INSTALL_HINT } from '../audio/decodeAudio.js';
+import { resample } from '../audio/toMono16k.js';
 import { simulateChannel, type ChannelStep } from './simulateChannel.js';
 
 /** A lossy codec run through ffmpeg (encode, then decode back to 16 kHz). */
 export type CodecName = 'opus' | 'mp3' | 'aac' | 'gsm' | 'speex';
+
+type FfmpegCodec = Exclude<CodecName, 'gsm'>;
 
 /** A parsed `--channel` chain: in-process steps and ffmpeg codecs, in order. */
 export type ChainStep = ChannelStep | { kind: 'codec'; codec: CodecName; kbps: number };
@@ -112,7 +115,7 @@ export async function applyChannelChain(
   return pending.length > 0 ? simulateChannel(x, pending) : x;
 }
 
-const ENCODE: Record<CodecName, (kbps: number) => { args: string[]; format: string[] }> = {
+const ENCODE: Record<FfmpegCodec, (kbps: number) => { args: string[]; format: string[] }> = {
   opus: (kbps) => ({
     args: ['-c:a', 'libopus', '-b:a', `${kbps}k`, '-f', 'ogg'],
     format: ['-f', 'ogg'],
@@ -124,10 +127,6 @@ const ENCODE: Record<CodecName, (kbps: number) => { args: string[]; format: stri
   aac: (kbps) => ({
     args: ['-c:a', 'aac', '-b:a', `${kbps}k`, '-f', 'adts'],
     format: ['-f', 'aac'],
-  }),
-  gsm: () => ({
-    args: ['-ar', '8000', '-c:a', 'libgsm', '-f', 'gsm'],
-    format: ['-f', 'gsm', '-ar', '8000', '-ac', '1'],
   }),
   speex: (kbps) => ({
     args: ['-c:a', 'libspeex', '-b:a', `${kbps}k`, '-f', 'ogg'],
@@ -141,6 +140,7 @@ async function runCodec(
   kbps: number,
   ffmpegPath?: string,
 ): Promise<Float32Array> {
+  if (codec === 'gsm') return runGsm(pcm, ffmpegPath);
   const { args, format } = ENCODE[codec](kbps);
   const input = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
   const encoded = await runFfmpeg(
@@ -159,6 +159,38 @@ async function runCodec(
   );
   // Codecs add a little delay or padding: keep the input's length.
   out.set(samples.subarray(0, Math.min(samples.length, out.length)));
+  return out;
+}
+
+/**
+ * GSM 06.10 full rate with every conversion in process: ffmpeg only sees 8 kHz 16-bit integers
+ * and libgsm is a bit-exact standard, so the output is the same on every machine (training uses
+ * it). Resampling through ffmpeg would not be: its float resampler differs between builds.
+ */
+async function runGsm(pcm: Float32Array, ffmpegPath?: string): Promise<Float32Array> {
+  const low = resample(pcm, 16_000, 8_000);
+  const ints = new Int16Array(low.length);
+  for (let i = 0; i < low.length; i++) {
+    ints[i] = Math.max(-32768, Math.min(32767, Math.round(low[i]! * 32768)));
+  }
+  const raw = ['-f', 's16le', '-ar', '8000', '-ac', '1'];
+  const encoded = await runFfmpeg(
+    [...raw, '-i', 'pipe:0', '-c:a', 'libgsm', '-f', 'gsm', 'pipe:1'],
+    Buffer.from(ints.buffer, ints.byteOffset, ints.byteLength),
+    ffmpegPath,
+  );
+  const decoded = await runFfmpeg(
+    ['-f', 'gsm', '-ar', '8000', '-ac', '1', '-i', 'pipe:0', ...raw, 'pipe:1'],
+    encoded,
+    ffmpegPath,
+  );
+  const back = new Int16Array(
+    decoded.buffer.slice(decoded.byteOffset, decoded.byteOffset + (decoded.byteLength & ~1)),
+  );
+  const float = Float32Array.from(back, (v) => v / 32768);
+  const out = new Float32Array(pcm.length);
+  const up = resample(float, 8_000, 16_000);
+  out.set(up.subarray(0, Math.min(up.length, out.length)));
   return out;
 }
 

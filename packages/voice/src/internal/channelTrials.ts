@@ -49,18 +49,23 @@ export async function scoreConditions(
   model: Embedder,
   items: readonly TrialItem[],
   conditions: readonly TrialCondition[],
+  /** Embeddings per channel name, to share between models that embed alike (tuning the cohort). */
+  embeddings: Map<string, Float32Array[]> = new Map(),
 ): Promise<ConditionScores[]> {
   const cache = new Map<string, Embedded[]>();
   const embedAll = async (channel: TrialChannel | null): Promise<Embedded[]> => {
     const key = channel?.name ?? 'clean';
     let out = cache.get(key);
     if (!out) {
-      out = [];
-      for (const item of items) {
-        const pcm = channel ? await channel.apply(item.pcm) : item.pcm;
-        const e = model.embedSync(pcm);
-        out.push({ e, n: model.cohortStats(e) ?? { mean: 0, sd: 1 } });
+      let raw = embeddings.get(key);
+      if (!raw) {
+        raw = [];
+        for (const item of items) {
+          raw.push(model.embedSync(channel ? await channel.apply(item.pcm) : item.pcm));
+        }
+        embeddings.set(key, raw);
       }
+      out = raw.map((e) => ({ e, n: model.cohortStats(e) ?? { mean: 0, sd: 1 } }));
       cache.set(key, out);
     }
     return out;

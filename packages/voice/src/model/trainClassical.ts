@@ -5,6 +5,7 @@ import { fitLda } from '../internal/lda.js';
 import { createPrng } from '../internal/prng.js';
 import { fitNap } from '../internal/nap.js';
 import { randomChannel, simulateChannel } from '../channel/simulateChannel.js';
+import { applyChannelChainBatch, parseChannelChain } from '../channel/applyChannelChain.js';
 import type { ChannelStep } from '../channel/simulateChannel.js';
 import type { ClassicalParams } from './ClassicalParams.js';
 import { compileParams, quantizeCohort } from './ClassicalParams.js';
@@ -36,6 +37,11 @@ export interface ClassicalConfig {
   /** Every n-th training speaker joins the s-norm cohort, clean and through one channel. */
   cohortStride: number;
   cohortTopN: number;
+  /**
+   * Copies of every n-th training utterance through a real GSM 06.10 line (ffmpeg's libgsm, a
+   * bit-exact standard codec, so training stays reproducible); 0 for none.
+   */
+  gsmStride: number;
   /** Mel filter range of the front end, Hz. */
   melLowHz: number;
   melHighHz: number;
@@ -60,6 +66,7 @@ export const DEFAULT_CLASSICAL_CONFIG: ClassicalConfig = {
   cohortStride: 2,
   cohortTopN: 50,
   targetFar: 0.005,
+  gsmStride: 0,
   melLowHz: 20,
   melHighHz: 7600,
 };
@@ -139,6 +146,8 @@ export function trainClassical(
   config: ClassicalConfig,
   seed: number,
   onProgress: TrainProgress = () => undefined,
+  /** Copies of training utterances through real codecs (`codecCopies`), for the UBM, LDA, NAP and cohort. */
+  coded: TrainingUtterance[] = [],
 ): ClassicalParams {
   const prng = createPrng(seed);
   const band = { lowHz: config.melLowHz, highHz: config.melHighHz };
@@ -178,6 +187,11 @@ export function trainClassical(
       onProgress('features', `${i + 1}/${utterances.length} utterances, ${items.length} items`);
     }
   });
+
+  for (const utt of coded) {
+    items.push({ speaker: utt.speaker, forUbm: true, u: compact(analyseUtterance(utt.pcm, band)) });
+  }
+  onProgress('features', `${coded.length} codec copies`);
 
   const dim = 40;
   let total = 0;
@@ -254,7 +268,13 @@ export function trainClassical(
     const first = utterances.find((u) => u.speaker === speaker)!;
     const crop = cohortCrop(first.pcm);
     const channel = COHORT_CHANNELS[(k / config.cohortStride) % COHORT_CHANNELS.length]!;
-    for (const pcm of [crop, simulateChannel(crop, channel)]) {
+    const viaCodec = coded.find((u) => u.speaker === speaker);
+    const copies = [
+      crop,
+      simulateChannel(crop, channel),
+      ...(viaCodec ? [cohortCrop(viaCodec.pcm)] : []),
+    ];
+    for (const pcm of copies) {
       cohort.push(fuseParts(classicalParts(analyseUtterance(pcm, band), final), final));
     }
   });
@@ -268,4 +288,25 @@ function compact(u: UtteranceAnalysis): CompactAnalysis {
 
 function expand(u: CompactAnalysis): UtteranceAnalysis {
   return { ...u, frames: Float64Array.from(u.frames32) };
+}
+
+/**
+ * The `gsmStride` codec copies: a seeded excerpt (at most `augmentSec`) of every n-th utterance
+ * through a 300-3400 Hz band, an 8 kHz line and GSM 06.10 full rate, in one ffmpeg run.
+ */
+export async function codecCopies(
+  utterances: TrainingUtterance[],
+  config: ClassicalConfig,
+  seed: number,
+): Promise<TrainingUtterance[]> {
+  if (config.gsmStride <= 0) return [];
+  const prng = createPrng(seed + 104729);
+  const chosen = utterances.filter((_, i) => i % config.gsmStride === 0);
+  const excerpts = chosen.map((u) => {
+    const len = Math.min(u.pcm.length, Math.round(config.augmentSec * 16000));
+    const start = prng.int(u.pcm.length - len + 1);
+    return u.pcm.subarray(start, start + len);
+  });
+  const out = await applyChannelChainBatch(excerpts, parseChannelChain('band:300-3400,8k,gsm'));
+  return chosen.map((u, i) => ({ speaker: u.speaker, pcm: out[i]! }));
 }
