@@ -21,7 +21,7 @@ import {
   trainClassical,
 } from '../src/model/trainClassical.js';
 import type { ClassicalConfig } from '../src/model/trainClassical.js';
-import { THRESHOLD_CONDITIONS } from '../src/trainModel.js';
+import { thresholdConditions } from '../src/trainModel.js';
 import { cachedChannel, loadTrainingData } from './devData.js';
 
 const t0 = Date.now();
@@ -43,14 +43,12 @@ const items: TrialItem[] = data
 
 const codecChannel = (spec: string): Promise<TrialChannel> => cachedChannel(spec, items);
 const opus = await codecChannel('band:300-3400,opus:12');
-const gsm = await codecChannel('8k,gsm');
 const mp3 = await codecChannel('mp3:16');
+const thresholdSet = await thresholdConditions(items);
 const conditions: TrialCondition[] = [
-  ...THRESHOLD_CONDITIONS,
+  ...thresholdSet,
   { name: 'probe 300-3400 + opus 12k', enroll: null, probe: opus },
   { name: 'both 300-3400 + opus 12k', enroll: opus, probe: opus },
-  { name: 'probe 8k gsm', enroll: null, probe: gsm },
-  { name: 'both 8k gsm', enroll: gsm, probe: gsm },
   { name: 'probe mp3 16k', enroll: null, probe: mp3 },
 ];
 console.error(
@@ -82,7 +80,7 @@ for (const arg of process.argv.slice(2).length ? process.argv.slice(2) : ['{}'])
     const scored = await scoreConditions(model, items, conditions, embeddings);
     const threshold = Math.max(
       ...scored
-        .slice(0, THRESHOLD_CONDITIONS.length)
+        .slice(0, thresholdSet.length)
         .map((s) => thresholdAtFar(s.nontarget, config.targetFar)),
     );
     const pct = (x: number): string => (100 * x).toFixed(2);

@@ -7,6 +7,7 @@ import { listTrainExtra } from './internal/trainExtra.js';
 import { evaluationCrops, scoreConditions } from './internal/channelTrials.js';
 import type { TrialChannel, TrialCondition, TrialItem } from './internal/channelTrials.js';
 import { simulateChannel } from './channel/simulateChannel.js';
+import { applyChannelChainBatch, parseChannelChain } from './channel/applyChannelChain.js';
 import type { ChannelStep } from './channel/simulateChannel.js';
 import { scoreEmbeddings } from './scoreEmbeddings.js';
 import type { ClassicalParams } from './model/ClassicalParams.js';
@@ -72,7 +73,7 @@ const channel = (name: string, steps: ChannelStep[]): TrialChannel => ({
 /**
  * The held-out conditions the thresholds must hold on (simulated in process, so training stays
  * deterministic): matched clean, verification through a telephone band, an 8 kHz line or noise,
- * and both sides through the same narrow band.
+ * and both sides through the same narrow band. `thresholdConditions` adds GSM lines.
  */
 export const THRESHOLD_CONDITIONS: readonly TrialCondition[] = [
   { name: 'clean', enroll: null, probe: null },
@@ -84,13 +85,33 @@ export const THRESHOLD_CONDITIONS: readonly TrialCondition[] = [
 ];
 
 /**
+ * `THRESHOLD_CONDITIONS` plus verification through a GSM 06.10 line and both sides through it
+ * (the codec runs once over all `items` through ffmpeg's integer-only, reproducible path).
+ */
+export async function thresholdConditions(
+  items: ReadonlyArray<{ pcm: Float32Array }>,
+): Promise<TrialCondition[]> {
+  const coded = await applyChannelChainBatch(
+    items.map((i) => i.pcm),
+    parseChannelChain('band:300-3400,8k,gsm'),
+  );
+  const byPcm = new Map(items.map((item, i) => [item.pcm, coded[i]!]));
+  const gsm: TrialChannel = { name: 'gsm', apply: (pcm) => byPcm.get(pcm)! };
+  return [
+    ...THRESHOLD_CONDITIONS,
+    { name: 'probe GSM line', enroll: null, probe: gsm },
+    { name: 'both GSM line', enroll: gsm, probe: gsm },
+  ];
+}
+
+/**
  * Trains the classical back end, deterministically: the same files, seed and config give a
  * byte-identical `json`. Fits the UBM (k-means + EM), the z-norm statistics, LDA, the mean
  * supervector and the NAP on crops and channel-augmented copies of every utterance; with
  * `heldOut` it first repeats the fit without every fifth speaker and sets the thresholds from
  * 3 s trials of those held-out speakers in every `THRESHOLD_CONDITIONS` condition (the
  * recommended threshold is the highest of the per-condition thresholds at `targetFar` false
- * accepts), never from evaluation data.
+ * accepts, GSM lines included: `thresholdConditions`), never from evaluation data.
  */
 export async function trainModel(options: TrainModelOptions): Promise<TrainedModel> {
   const onProgress = options.onProgress ?? (() => undefined);
@@ -142,7 +163,8 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainedMod
         pcm,
       })),
     );
-    const scored = await scoreConditions(model, items, THRESHOLD_CONDITIONS);
+    const conditions = await thresholdConditions(items);
+    const scored = await scoreConditions(model, items, conditions);
     const perCondition = scored.map((sc) => ({
       name: sc.name,
       eer: computeEer(sc.target, sc.nontarget),
@@ -170,7 +192,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainedMod
         `3 s crops of ${held.size} held-out training speakers (every 5th), model fit on the other ` +
         `${chosen.size - held.size}: the clean EER point, and for the recommended value the highest ` +
         `threshold with at most ${100 * config.targetFar} % false accepts in any of: ` +
-        THRESHOLD_CONDITIONS.map((c) => c.name).join('; '),
+        conditions.map((c) => c.name).join('; '),
     };
     heldOut = { speakers: held.size, crops: items.length };
     for (const c of perCondition) {

@@ -18,6 +18,8 @@ export interface ClassicalConfig {
   emIterations: number;
   /** Use every n-th speech frame (of whole clean utterances and augmented copies) for the UBM. */
   ubmFrameStride: number;
+  /** Whether augmented and codec copies feed the UBM (otherwise only LDA, NAP and cohort). */
+  ubmOnAugmented: boolean;
   relevance: number;
   ldaDim: number;
   ldaRidge: number;
@@ -54,19 +56,20 @@ export const DEFAULT_CLASSICAL_CONFIG: ClassicalConfig = {
   kmeansIterations: 8,
   emIterations: 10,
   ubmFrameStride: 4,
+  ubmOnAugmented: true,
   relevance: 4,
   ldaDim: 20,
   ldaRidge: 1e-3,
   cropSec: 3,
   cropHopSec: 1.5,
   weightA: 0.5,
-  augmentCopies: 2,
+  augmentCopies: 1,
   augmentSec: 4,
-  napRank: 20,
+  napRank: 10,
   cohortStride: 2,
   cohortTopN: 50,
-  targetFar: 0.005,
-  gsmStride: 0,
+  targetFar: 0.01,
+  gsmStride: 4,
   melLowHz: 20,
   melHighHz: 7600,
 };
@@ -179,7 +182,7 @@ export function trainClassical(
       const steps = randomChannel(augment, babble(utt.speaker));
       items.push({
         speaker: utt.speaker,
-        forUbm: true,
+        forUbm: config.ubmOnAugmented,
         u: compact(analyseUtterance(simulateChannel(pcm, steps), band)),
       });
     }
@@ -189,7 +192,11 @@ export function trainClassical(
   });
 
   for (const utt of coded) {
-    items.push({ speaker: utt.speaker, forUbm: true, u: compact(analyseUtterance(utt.pcm, band)) });
+    items.push({
+      speaker: utt.speaker,
+      forUbm: config.ubmOnAugmented,
+      u: compact(analyseUtterance(utt.pcm, band)),
+    });
   }
   onProgress('features', `${coded.length} codec copies`);
 
