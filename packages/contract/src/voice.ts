@@ -105,8 +105,22 @@ const QualityGate = Type.Object(
     max_clipping_ratio: Type.Number(),
     level_dbfs: Type.Number(),
     min_level_dbfs: Type.Number(),
+    bandwidth_hz: Type.Optional(
+      Type.Number({
+        description:
+          'Measured audio bandwidth: highest frequency of the speech within 50 dB of its spectral peak.',
+      }),
+    ),
+    min_bandwidth_hz: Type.Number(),
+    snr_db: Type.Optional(
+      Type.Number({ description: 'Speech power over the quietest tenth of the recording, dB.' }),
+    ),
+    min_snr_db: Type.Number(),
     issues: Type.Array(Type.String(), {
-      description: '`too_little_speech`, `clipping`, `too_quiet`.',
+      description: '`too_little_speech`, `clipping`, `too_quiet`, `narrow_band`, `noisy`.',
+    }),
+    advice: Type.Array(Type.String(), {
+      description: 'What to do about each issue, in the same order.',
     }),
     checked: Type.Optional(Type.Boolean()),
   },

@@ -1,30 +1,58 @@
 /**
- * Design choices on a held-out split of train-clean (never on test-other): fit on 200 speakers,
- * score 3 s crops of the other 51. Usage: node dist/.scripts/scripts/tune.js [json overrides...]
+ * Design choices on a held-out split of the training data, never on the final check: the model
+ * is fit on 4/5 of the training speakers (the split `trainModel` uses for its thresholds) and
+ * scored on 3 s crops of the other 1/5 in every condition, simulated ones and real codecs
+ * through ffmpeg. One line of JSON per configuration.
+ *
+ *   node packages/voice/dist/.scripts/scripts/tune.js ['{"napRank": 10}' ...]
  */
-import { resolve } from 'node:path';
-import { listCorpus, loadCorpus } from '../src/internal/corpus.js';
-import { DEFAULT_CLASSICAL_CONFIG, trainClassical } from '../src/model/trainClassical.js';
+import { thresholdAtFar } from '../src/evaluateEer.js';
+import {
+  evaluationCrops,
+  scoreConditions,
+  summarizeCondition,
+} from '../src/internal/channelTrials.js';
+import type { TrialCondition, TrialItem, TrialChannel } from '../src/internal/channelTrials.js';
+import { ClassicalSpeakerModel } from '../src/model/ClassicalSpeakerModel.js';
+import type { ModelFile } from '../src/model/ModelFile.js';
+import {
+  codecCopies,
+  DEFAULT_CLASSICAL_CONFIG,
+  trainClassical,
+} from '../src/model/trainClassical.js';
 import type { ClassicalConfig } from '../src/model/trainClassical.js';
-import { compileParams } from '../src/model/ClassicalParams.js';
-import { classicalParts, fuseParts } from '../src/model/embedClassical.js';
-import { analyseUtterance } from '../src/internal/analyseUtterance.js';
-import { computeEer } from '../src/evaluateEer.js';
+import { thresholdConditions } from '../src/trainModel.js';
+import { cachedChannel, loadTrainingData } from './devData.js';
 
-const dataRoot = resolve(
-  process.env['KEYRA_VOICE_DATA'] ?? resolve(import.meta.dirname, '../../../../../../shared/voice'),
-);
-const entries = await listCorpus(resolve(dataRoot, 'librispeech_train-clean-100'));
 const t0 = Date.now();
-const pcms = await loadCorpus(entries);
-console.error(`decoded ${entries.length} files in ${Date.now() - t0} ms`);
-const speakers = [...new Set(entries.map((e) => e.speaker))].sort();
+const data = await loadTrainingData();
+console.error(`decoded ${data.length} files in ${Date.now() - t0} ms`);
+const speakers = [...new Set(data.map((u) => u.speaker))].sort();
 const dev = new Set(speakers.filter((_, i) => i % 5 === 0));
-const fit = entries.flatMap((e, i) =>
-  dev.has(e.speaker) ? [] : [{ speaker: e.speaker, pcm: pcms[i]! }],
-);
-const held = entries.flatMap((e, i) =>
-  dev.has(e.speaker) ? [{ speaker: e.speaker, pcm: pcms[i]! }] : [],
+const fit = data.filter((u) => !dev.has(u.speaker));
+const items: TrialItem[] = data
+  .filter((u) => dev.has(u.speaker))
+  .flatMap((u, f) =>
+    evaluationCrops(u.pcm, 3).map((pcm, k) => ({
+      speaker: u.speaker,
+      sex: u.sex,
+      group: `${f}/${k}`,
+      pcm,
+    })),
+  );
+
+const codecChannel = (spec: string): Promise<TrialChannel> => cachedChannel(spec, items);
+const opus = await codecChannel('band:300-3400,opus:12');
+const mp3 = await codecChannel('mp3:16');
+const thresholdSet = await thresholdConditions(items);
+const conditions: TrialCondition[] = [
+  ...thresholdSet,
+  { name: 'probe 300-3400 + opus 12k', enroll: null, probe: opus },
+  { name: 'both 300-3400 + opus 12k', enroll: opus, probe: opus },
+  { name: 'probe mp3 16k', enroll: null, probe: mp3 },
+];
+console.error(
+  `${items.length} dev crops of ${dev.size} speakers; codecs ready at ${Date.now() - t0} ms`,
 );
 
 for (const arg of process.argv.slice(2).length ? process.argv.slice(2) : ['{}']) {
@@ -33,81 +61,45 @@ for (const arg of process.argv.slice(2).length ? process.argv.slice(2) : ['{}'])
     ...(JSON.parse(arg) as Partial<ClassicalConfig>),
   };
   const t1 = Date.now();
-  const params = trainClassical(fit, config, 1);
-  const p = compileParams(params);
-  const items: Array<{ speaker: string; utt: number; a: Float64Array; b: Float64Array }> = [];
-  held.forEach((h, utt) => {
-    for (let start = 8000; start + 48000 <= h.pcm.length; start += 48000) {
-      const parts = classicalParts(analyseUtterance(h.pcm.subarray(start, start + 48000)), p);
-      items.push({ speaker: h.speaker, utt, ...parts });
-    }
-  });
-  // Cohort: one 3 s crop (from 0.5 s) of every fit speaker.
-  const cohort = fit.map((f) =>
-    fuseParts(classicalParts(analyseUtterance(f.pcm.subarray(8000, 56000)), p), p),
+  const params = trainClassical(
+    fit,
+    config,
+    1,
+    (stage, detail) =>
+      process.stderr.write(`[${((Date.now() - t1) / 1000).toFixed(0)}s] ${stage}: ${detail}\n`),
+    await codecCopies(fit, config, 1),
   );
-  const fusedItems = items.map((x) => fuseParts(x, p));
-  const dot = (x: Float32Array, y: Float32Array): number => {
-    let d = 0;
-    for (let q = 0; q < x.length; q++) d += x[q]! * y[q]!;
-    return d;
-  };
-  const topN = Number(process.env['TOPN'] ?? 50);
-  const norms = fusedItems.map((x) => {
-    const sc = cohort
-      .map((c) => dot(x, c))
-      .sort((u, v) => v - u)
-      .slice(0, topN);
-    const m = sc.reduce((u, v) => u + v, 0) / sc.length;
-    const sd = Math.sqrt(sc.reduce((u, v) => u + (v - m) ** 2, 0) / sc.length);
-    return { m, sd };
-  });
-  const snorm: number[][] = [[], []];
-  const cos = (x: Float64Array, y: Float64Array): number => {
-    let d = 0,
-      nx = 0,
-      ny = 0;
-    for (let i = 0; i < x.length; i++) {
-      d += x[i]! * y[i]!;
-      nx += x[i]! * x[i]!;
-      ny += y[i]! * y[i]!;
-    }
-    return d / Math.sqrt(nx * ny);
-  };
-  const sets = {
-    a: [[], []] as number[][],
-    b: [[], []] as number[][],
-    fused: [[], []] as number[][],
-    snorm,
-  };
-  for (let i = 0; i < items.length; i++)
-    for (let j = i + 1; j < items.length; j++) {
-      const x = items[i]!,
-        y = items[j]!;
-      const k = x.speaker === y.speaker ? 0 : 1;
-      const sa = cos(x.a, y.a),
-        sb = cos(x.b, y.b);
-      sets.a[k]!.push(sa);
-      sets.b[k]!.push(sb);
-      const d = dot(fusedItems[i]!, fusedItems[j]!);
-      sets.fused[k]!.push(d);
-      const ni = norms[i]!,
-        nj = norms[j]!;
-      snorm[k]!.push(0.5 * ((d - ni.m) / ni.sd + (d - nj.m) / nj.sd));
-    }
-  const out = Object.fromEntries(
-    Object.entries(sets).map(([name, [t, n]]) => {
-      const e = computeEer(t!, n!);
-      return [name, `${(100 * e.eer).toFixed(2)}% @${e.threshold.toFixed(3)}`];
-    }),
-  );
-  console.log(
-    JSON.stringify({
-      arg,
-      items: items.length,
-      trials: sets.a[0]!.length,
-      ...out,
-      ms: Date.now() - t1,
-    }),
-  );
+  const embeddings = new Map<string, Float32Array[]>();
+  const topNs = (process.env['TOPN'] ?? String(config.cohortTopN)).split(',').map(Number);
+  for (const topN of topNs) {
+    const model = new ClassicalSpeakerModel({
+      paramsVersion: 'tune',
+      params: { ...params, cohort: { ...params.cohort, topN } },
+      thresholds: { eer: 0, recommended: 0, rawEer: 0, rawRecommended: 0, basis: 'tune' },
+    } as unknown as ModelFile);
+    const scored = await scoreConditions(model, items, conditions, embeddings);
+    const threshold = Math.max(
+      ...scored
+        .slice(0, thresholdSet.length)
+        .map((s) => thresholdAtFar(s.nontarget, config.targetFar)),
+    );
+    const pct = (x: number): string => (100 * x).toFixed(2);
+    console.log(
+      JSON.stringify({
+        arg,
+        topN,
+        threshold: Number(threshold.toFixed(3)),
+        ms: Date.now() - t1,
+        ...Object.fromEntries(
+          scored.map((s) => {
+            const c = summarizeCondition(s, threshold);
+            return [
+              c.name,
+              `EER ${pct(c.eer)} FAR ${pct(c.far)} sameSexFAR ${pct(c.sameSexFar)} FRR ${pct(c.frr)} t1% ${c.thresholdAtFar1.toFixed(2)}`,
+            ];
+          }),
+        ),
+      }),
+    );
+  }
 }

@@ -13,6 +13,7 @@ const started = Date.now();
 const committed = await readFile(MODEL_FILE, 'utf8');
 const { json } = await trainModel({
   dataDir: resolve(VOICE_DATA, 'librispeech_train-clean-100'),
+  extraDir: resolve(VOICE_DATA, 'train-extra'),
   seed: 1,
 });
 const seconds = ((Date.now() - started) / 1000).toFixed(1);

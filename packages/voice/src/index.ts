@@ -25,6 +25,20 @@ export {
   type EerResult,
   type EerItem,
 } from './evaluateEer.js';
+export {
+  evaluateFolder,
+  type EvaluateFolderOptions,
+  type FolderEvaluation,
+} from './evaluateFolder.js';
+export {
+  applyChannelChain,
+  applyChannelChainBatch,
+  parseChannelChain,
+  CHANNEL_CHAIN_SYNTAX,
+  type ChainStep,
+  type CodecName,
+} from './channel/applyChannelChain.js';
+export { simulateChannel, type ChannelStep } from './channel/simulateChannel.js';
 export { audioFingerprint } from './analysis/audioFingerprint.js';
 export { measureQuality, type QualityMeasurements } from './analysis/measureQuality.js';
 export { analyzeRecordingSync, type RecordingAnalysis } from './analysis/analyzeRecording.js';

@@ -33,6 +33,17 @@ export const QUALITY_THRESHOLDS = {
   maxClippingRatio: 0.01,
   /** Speech frames quieter than this (RMS, dBFS) are too faint to score reliably. */
   minLevelDbfs: -45,
+  /**
+   * Audio bandwidth (Hz) below which a recording is refused: telephone lines and low-rate codecs
+   * measure 3,700-4,000 Hz, wideband microphones 7,000-8,000; of 204 real 3 s training-corpus
+   * crops the lowest measured 2,375 Hz. Below 2 kHz too little of the voice is left to compare.
+   */
+  minBandwidthHz: 2000,
+  /**
+   * Speech-to-background ratio (dB) below which the noise, not the voice, dominates: 0 dB pink
+   * noise measures ~5 dB; of 204 real 3 s crops the lowest measured 11 dB (docs/voice-model.md).
+   */
+  minSnrDb: 6,
 } as const;
 
 /** The `params_version` values this server accepts: each pins a model and its feature spec. */

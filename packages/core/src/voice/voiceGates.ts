@@ -33,6 +33,10 @@ export interface QualityMeasures {
   speechSec: number;
   clippingRatio: number;
   levelDbfs: number;
+  /** Highest frequency of the speech within 50 dB of its spectral peak (absent: not measured). */
+  bandwidthHz?: number;
+  /** Speech power over the quietest tenth of the recording, dB (absent: not measured). */
+  snrDb?: number;
 }
 
 export interface QualityGate {
@@ -43,9 +47,25 @@ export interface QualityGate {
   max_clipping_ratio: number;
   level_dbfs: number;
   min_level_dbfs: number;
-  /** What failed: `too_little_speech`, `clipping`, `too_quiet`. */
+  bandwidth_hz?: number;
+  min_bandwidth_hz: number;
+  snr_db?: number;
+  min_snr_db: number;
+  /** What failed: `too_little_speech`, `clipping`, `too_quiet`, `narrow_band`, `noisy`. */
   issues: string[];
+  /** One thing to do about each issue, in the same order. */
+  advice: string[];
 }
+
+/** What a user can do about each quality issue. */
+export const QUALITY_ADVICE: Record<string, string> = {
+  too_little_speech: 'Speak the whole phrase, closer to the microphone.',
+  clipping: 'The recording is distorted: speak less loudly or lower the microphone gain.',
+  too_quiet: 'Speak louder or closer to the microphone, or raise its gain.',
+  narrow_band:
+    'The audio is muffled or band-limited: record with a regular microphone, not a low-rate voice codec.',
+  noisy: 'Too much background noise: record in a quieter place.',
+};
 
 /** Every gate of `POST /api/v1/verify`. `verified` is true only when all of them pass. */
 export interface VoiceGates {
@@ -66,6 +86,9 @@ export function qualityGate(
   if (m.speechSec < minSpeechSec) issues.push('too_little_speech');
   if (m.clippingRatio > QUALITY_THRESHOLDS.maxClippingRatio) issues.push('clipping');
   if (!(m.levelDbfs >= QUALITY_THRESHOLDS.minLevelDbfs)) issues.push('too_quiet');
+  if (m.bandwidthHz !== undefined && m.bandwidthHz < QUALITY_THRESHOLDS.minBandwidthHz)
+    issues.push('narrow_band');
+  if (m.snrDb !== undefined && m.snrDb < QUALITY_THRESHOLDS.minSnrDb) issues.push('noisy');
   return {
     passed: issues.length === 0,
     speech_seconds: round(m.speechSec, 2),
@@ -74,7 +97,12 @@ export function qualityGate(
     max_clipping_ratio: QUALITY_THRESHOLDS.maxClippingRatio,
     level_dbfs: Number.isFinite(m.levelDbfs) ? round(m.levelDbfs, 1) : -120,
     min_level_dbfs: QUALITY_THRESHOLDS.minLevelDbfs,
+    ...(m.bandwidthHz !== undefined ? { bandwidth_hz: Math.round(m.bandwidthHz) } : {}),
+    min_bandwidth_hz: QUALITY_THRESHOLDS.minBandwidthHz,
+    ...(m.snrDb !== undefined ? { snr_db: round(m.snrDb, 1) } : {}),
+    min_snr_db: QUALITY_THRESHOLDS.minSnrDb,
     issues,
+    advice: issues.map((issue) => QUALITY_ADVICE[issue]!),
   };
 }
 

@@ -38,33 +38,60 @@ export interface FrontEndFeatures {
 const S = FRONT_END_SPEC;
 const BINS = S.fftSize / 2 + 1;
 const fft = createRealFft(S.fftSize);
-const mel = melFilterbank(S.melFilters, S.fftSize, S.sampleRate, S.lowHz, S.highHz);
 const dct = dctMatrix(S.ceps, S.melFilters);
 const hamming = Float64Array.from(
   { length: S.frameLength },
   (_, i) => 0.54 - 0.46 * Math.cos((2 * Math.PI * i) / (S.frameLength - 1)),
 );
-// Sparse view of the filterbank: each triangle covers a few bins only.
-const melRanges = Array.from({ length: S.melFilters }, (_, m) => {
-  let first = -1;
-  let last = -1;
-  for (let k = 0; k < BINS; k++) {
-    if (mel[m * BINS + k]! > 0) {
-      if (first < 0) first = k;
-      last = k;
-    }
+/** The band the mel filters cover; a model may narrow it (e.g. to what a telephone passes). */
+export interface MelBand {
+  lowHz: number;
+  highHz: number;
+}
+
+interface Filterbank {
+  weights: Float64Array;
+  /** Sparse view: each triangle covers a few bins only. */
+  ranges: Array<readonly [number, number]>;
+}
+
+const filterbanks = new Map<string, Filterbank>();
+
+function filterbankFor(band: MelBand): Filterbank {
+  const key = `${band.lowHz}-${band.highHz}`;
+  let bank = filterbanks.get(key);
+  if (!bank) {
+    const weights = melFilterbank(S.melFilters, S.fftSize, S.sampleRate, band.lowHz, band.highHz);
+    const ranges = Array.from({ length: S.melFilters }, (_, m) => {
+      let first = -1;
+      let last = -1;
+      for (let k = 0; k < BINS; k++) {
+        if (weights[m * BINS + k]! > 0) {
+          if (first < 0) first = k;
+          last = k;
+        }
+      }
+      return [first, last] as const;
+    });
+    bank = { weights, ranges };
+    filterbanks.set(key, bank);
   }
-  return [first, last] as const;
-});
+  return bank;
+}
 
 /**
  * Computes MFCC c0..c19 and the energy-VAD mask of 16 kHz mono audio, exactly as
  * `FRONT_END_SPEC` (and the yardstick's MODEL.md) describes: 400/160 framing, per-frame DC
  * removal, pre-emphasis 0.97, Hamming window, 512-point power spectrum, 40 HTK-mel filters
  * 20-7600 Hz, natural log, orthonormal DCT-II; VAD keeps frames above (98th percentile - 30 dB)
- * with 3-of-5 majority smoothing. Audio shorter than one frame yields zero frames.
+ * with 3-of-5 majority smoothing. Audio shorter than one frame yields zero frames. `band`
+ * replaces the spec's 20-7600 Hz filter range (the model file records the one it was fit with).
  */
-export function frontEnd(pcm: Float32Array): FrontEndFeatures {
+export function frontEnd(
+  pcm: Float32Array,
+  band: MelBand = { lowHz: S.lowHz, highHz: S.highHz },
+): FrontEndFeatures {
+  const { weights: mel, ranges: melRanges } = filterbankFor(band);
   const frames =
     pcm.length < S.frameLength ? 0 : 1 + Math.floor((pcm.length - S.frameLength) / S.frameShift);
   const mfcc = new Float64Array(frames * S.ceps);

@@ -1,4 +1,5 @@
 import { deltas, frontEnd } from '../features/frontEnd.js';
+import type { MelBand } from '../features/frontEnd.js';
 
 /** What both classical subsystems need from one utterance. */
 export interface UtteranceAnalysis {
@@ -17,8 +18,8 @@ const DIM = 2 * CEPS;
 const MIN_SPEECH_FRAMES = 25;
 
 /** Runs the front end and gathers the VAD-selected statistics of one 16 kHz mono utterance. */
-export function analyseUtterance(pcm: Float32Array): UtteranceAnalysis {
-  const fe = frontEnd(pcm);
+export function analyseUtterance(pcm: Float32Array, band?: MelBand): UtteranceAnalysis {
+  const fe = frontEnd(pcm, band);
   if (fe.frames === 0) throw new RangeError('audio is shorter than one 25 ms frame');
   const d = deltas(fe.mfcc, fe.frames, CEPS);
   let kept = 0;

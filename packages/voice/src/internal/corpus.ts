@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { decodeAudio } from '../audio/decodeAudio.js';
 import { toMono16k } from '../audio/toMono16k.js';
+import { decodeFlac } from './decodeFlac.js';
 
 /** One audio file of a LibriSpeech-style folder; the speaker is the file name up to its first '-'. */
 export interface CorpusEntry {
@@ -26,7 +27,10 @@ export async function listCorpus(dir: string): Promise<CorpusEntry[]> {
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** Decodes corpus files to 16 kHz mono, two ffmpeg processes at a time, keeping input order. */
+/**
+ * Decodes corpus files to 16 kHz mono, keeping input order: FLAC in process, anything else with
+ * two ffmpeg processes at a time.
+ */
 export async function loadCorpus(
   entries: CorpusEntry[],
   onLoaded?: (done: number, total: number) => void,
@@ -38,7 +42,9 @@ export async function loadCorpus(
   const worker = async (): Promise<void> => {
     while (next < entries.length) {
       const i = next++;
-      out[i] = toMono16k(await decodeAudio(await readFile(entries[i]!.path)));
+      const bytes = await readFile(entries[i]!.path);
+      const flac = /\.flac$/i.test(entries[i]!.path);
+      out[i] = toMono16k(flac ? decodeFlac(bytes) : await decodeAudio(bytes));
       onLoaded?.(++done, entries.length);
     }
   };

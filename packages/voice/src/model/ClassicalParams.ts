@@ -1,8 +1,12 @@
+import { FRONT_END_SPEC } from '../features/frontEnd.js';
+import type { MelBand } from '../features/frontEnd.js';
 /**
  * The fitted numbers of the classical back end, as stored in the model JSON (plain arrays so the
  * file diffs and hashes cleanly). Matrices are row-major.
  */
 export interface ClassicalParams {
+  /** The mel filter range of the front end; absent in older files (the spec's 20-7600 Hz). */
+  melBand?: MelBand;
   /** System A: z-normalised MFCC mean/std statistics projected by LDA. */
   stats: {
     zMu: number[];
@@ -21,8 +25,13 @@ export interface ClassicalParams {
     va: number[];
     relevance: number;
   };
-  /** Mean supervector of the training crops, removed before the cosine. */
-  supervector: { mean: number[] };
+  /**
+   * Mean supervector of the training crops, removed before the cosine, and the nuisance
+   * attribute projection: `napRank` orthonormal rows (`napRank x dim`, row-major) spanning the
+   * largest within-speaker variation of the training supervectors (channels, sessions), removed
+   * from every supervector.
+   */
+  supervector: { mean: number[]; napRank?: number; nap?: number[] };
   /** Score = weightA cos(a) + weightB cos(b); weights sum to 1. */
   fusion: { weightA: number; weightB: number };
   /**
@@ -35,6 +44,7 @@ export interface ClassicalParams {
 
 /** `ClassicalParams` as typed arrays, ready to compute with. */
 export interface CompiledClassicalParams {
+  melBand: MelBand;
   zMu: Float64Array;
   zSd: Float64Array;
   ldaMean: Float64Array;
@@ -43,6 +53,8 @@ export interface CompiledClassicalParams {
   ubm: { m: number; d: number; w: Float64Array; mu: Float64Array; va: Float64Array };
   relevance: number;
   svMean: Float64Array;
+  nap: Float64Array;
+  napRank: number;
   weightA: number;
   weightB: number;
   /** Row-major `count x dim`, dequantised. */
@@ -54,6 +66,7 @@ export interface CompiledClassicalParams {
 export function compileParams(p: ClassicalParams): CompiledClassicalParams {
   const f = (a: number[]): Float64Array => Float64Array.from(a);
   return {
+    melBand: p.melBand ?? { lowHz: FRONT_END_SPEC.lowHz, highHz: FRONT_END_SPEC.highHz },
     zMu: f(p.stats.zMu),
     zSd: f(p.stats.zSd),
     ldaMean: f(p.stats.ldaMean),
@@ -62,6 +75,9 @@ export function compileParams(p: ClassicalParams): CompiledClassicalParams {
     ubm: { m: p.ubm.components, d: p.ubm.dim, w: f(p.ubm.w), mu: f(p.ubm.mu), va: f(p.ubm.va) },
     relevance: p.ubm.relevance,
     svMean: f(p.supervector.mean),
+    // Model files from before the NAP have neither field.
+    nap: f(p.supervector.nap ?? []),
+    napRank: p.supervector.napRank ?? 0,
     weightA: p.fusion.weightA,
     weightB: p.fusion.weightB,
     cohort: dequantize(p.cohort),

@@ -1,6 +1,7 @@
 import { analyseUtterance } from '../internal/analyseUtterance.js';
 import type { UtteranceAnalysis } from '../internal/analyseUtterance.js';
 import { mapSupervector } from '../internal/gmm.js';
+import { removeNuisance } from '../internal/nap.js';
 import type { CompiledClassicalParams } from './ClassicalParams.js';
 import type { CohortStats } from '../SpeakerModel.js';
 
@@ -23,6 +24,7 @@ export function classicalParts(u: UtteranceAnalysis, p: CompiledClassicalParams)
   }
   const b = mapSupervector(p.ubm, u.frames, u.count, p.relevance);
   for (let k = 0; k < b.length; k++) b[k] = b[k]! - p.svMean[k]!;
+  removeNuisance(b, p.nap, p.napRank);
   return { a, b };
 }
 
@@ -46,7 +48,7 @@ export function fuseParts(parts: ClassicalParts, p: CompiledClassicalParams): Fl
 
 /** The classical embedding of 16 kHz mono audio. */
 export function embedClassical(pcm: Float32Array, p: CompiledClassicalParams): Float32Array {
-  return fuseParts(classicalParts(analyseUtterance(pcm), p), p);
+  return fuseParts(classicalParts(analyseUtterance(pcm, p.melBand), p), p);
 }
 
 /** Mean and standard deviation of the embedding's top-N cosine scores against the cohort. */
