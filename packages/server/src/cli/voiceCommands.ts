@@ -60,8 +60,8 @@ export function registerVoiceCommands(program: Command): void {
     )
     .option('--model <file>', 'model file (default: the committed classical model)')
     .action(async (flags: { pairs: string; model?: string }) => {
-      const { decodeAudio, createVoiceAnalyzer, scoreEmbeddings, AudioError } =
-        await import('@keyra/voice');
+      const { decodeAudio, createVoiceAnalyzer, AudioError } = await import('@keyra/voice');
+      const { scoreSpeaker } = await import('../voice/scoreSpeaker.js');
       let text: string;
       try {
         text = await readFile(flags.pairs, 'utf8');
@@ -116,14 +116,8 @@ export function registerVoiceCommands(program: Command): void {
       for (const [enroll, probe] of pairs) {
         const a = await embed(enroll);
         const b = await embed(probe);
-        // As the route: the s-norm score against `recommended` when the model has a cohort.
-        const threshold = b.cohort
-          ? analyzer.thresholds.recommended
-          : analyzer.thresholds.rawRecommended;
-        const score = scoreEmbeddings(a.embedding, b.embedding, {
-          a: a.cohort ?? { mean: 0, sd: 1 },
-          b: b.cohort ?? { mean: 0, sd: 1 },
-        });
+        // The verify route's own speaker-gate function: s-norm score and the threshold it uses.
+        const { score, threshold } = scoreSpeaker(analyzer.thresholds, a, b);
         process.stdout.write(
           `${JSON.stringify({ enroll, probe, score: Number(score.toFixed(4)), threshold, accepted: score >= threshold })}\n`,
         );
