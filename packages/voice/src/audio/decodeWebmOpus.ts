@@ -76,7 +76,9 @@ async function demuxOpus(
 }
 
 /** RFC 7845 §5.1 identification header, as Matroska's CodecPrivate carries it. */
-function parseOpusHead(description: ArrayBufferLike | ArrayBufferView | undefined): OpusHead | null {
+function parseOpusHead(
+  description: ArrayBufferLike | ArrayBufferView | undefined,
+): OpusHead | null {
   if (!description) return null;
   const bytes = ArrayBuffer.isView(description)
     ? new Uint8Array(description.buffer, description.byteOffset, description.byteLength)
