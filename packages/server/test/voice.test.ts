@@ -498,7 +498,7 @@ describe('speech unavailable', () => {
       expect(verify.json().message).toMatch(/apt-get install -y .*pocketsphinx/);
       const enroll = await send('/api/v1/enroll', {
         wallet: 'w',
-        audioBase64: b64(phraseFile('flite_slt', 6, 'mp3').bytes),
+        audioBase64: b64(phraseFile('flite_slt', 6, 'm4a').bytes),
         ...AUDIO,
       });
       expect(enroll.statusCode).toBe(502);

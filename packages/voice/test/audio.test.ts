@@ -144,8 +144,8 @@ describe('decodeAudio', () => {
     expect(flac.durationSec).toBeCloseTo(2.835, 2);
   });
 
-  it('reports a missing ffmpeg with the apt package name', async () => {
-    const bytes = await readFile(resolve(VOICE_DATA, 'phrases/mp3/flite_slt_01.mp3'));
+  it('reports a missing ffmpeg with the apt package name (AAC still needs it)', async () => {
+    const bytes = await readFile(resolve(VOICE_DATA, 'phrases/m4a/flite_slt_01.m4a'));
     await expect(decodeAudio(bytes, { ffmpegPath: '/nonexistent/ffmpeg' })).rejects.toMatchObject({
       code: 'FFMPEG_MISSING',
       message: expect.stringContaining('apt-get install -y ffmpeg'),
