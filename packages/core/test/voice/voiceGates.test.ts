@@ -146,6 +146,8 @@ describe('qualityGate', () => {
         speechSec: QUALITY_THRESHOLDS.minSpeechSec,
         clippingRatio: QUALITY_THRESHOLDS.maxClippingRatio,
         levelDbfs: QUALITY_THRESHOLDS.minLevelDbfs,
+        bandwidthHz: QUALITY_THRESHOLDS.minBandwidthHz,
+        snrDb: QUALITY_THRESHOLDS.minSnrDb,
       }),
     ).toEqual({
       passed: true,
@@ -155,8 +157,20 @@ describe('qualityGate', () => {
       max_clipping_ratio: 0.01,
       level_dbfs: -45,
       min_level_dbfs: -45,
+      bandwidth_hz: 2000,
+      min_bandwidth_hz: 2000,
+      snr_db: 6,
+      min_snr_db: 6,
       issues: [],
+      advice: [],
     });
+  });
+
+  it('refuses narrow-band and noisy audio below the floors, with advice', () => {
+    const gate = qualityGate({ ...good, bandwidthHz: 1999, snrDb: 5.9 });
+    expect(gate.passed).toBe(false);
+    expect(gate.issues).toEqual(['narrow_band', 'noisy']);
+    expect(gate.advice).toHaveLength(2);
   });
 
   it.each([
