@@ -4,7 +4,7 @@ import { randomBase62, systemRandom, type RandomBytes } from '../ids.js';
 import type { Storage } from '../ports.js';
 import { recordEvent } from '../webhooks/recordEvent.js';
 import { QUALITY_THRESHOLDS } from './limits.js';
-import { deriveProjection } from './projectEmbedding.js';
+import { walletProjection } from './projectEmbedding.js';
 import { requireAudioFields } from './requireAudioFields.js';
 import type { AudioLoader, AudioSource, SpeechEngine } from './speechEngine.js';
 import { qualityGate, type QualityGate } from './voiceGates.js';
@@ -64,14 +64,11 @@ export async function enrollVoice(
     );
   }
   const model = await speech.model();
-  const projection = deriveProjection(
+  const projection = walletProjection(
     deps.serverSecret,
-    {
-      tenantId: scope.tenantId,
-      environment: scope.environment,
-      wallet: input.wallet,
-      projectionId,
-    },
+    scope,
+    input.wallet,
+    projectionId,
     model.dimension,
   );
   const cohort = analysis.cohort ?? { mean: 0, sd: 1 };

@@ -122,3 +122,18 @@ export function decodeTemplate(text: string): Float32Array {
   for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4);
   return out;
 }
+
+/** The projection of a wallet's templates under `projectionId` in `scope`, for a model of `dimension`. */
+export function walletProjection(
+  serverSecret: Uint8Array,
+  scope: Pick<ProjectionContext, 'tenantId' | 'environment'>,
+  wallet: string,
+  projectionId: string,
+  dimension: number,
+): VoiceProjection {
+  return deriveProjection(
+    serverSecret,
+    { tenantId: scope.tenantId, environment: scope.environment, wallet, projectionId },
+    dimension,
+  );
+}

@@ -9,7 +9,7 @@ import { recordEvent } from '../webhooks/recordEvent.js';
 import { beginPhraseAttempt } from './issuePhrase.js';
 import { VOICE_LIMITS } from './limits.js';
 import { logVerifyAttempt, type Logged, type VerifyLogDeps } from './logVerifyAttempt.js';
-import { deriveProjection } from './projectEmbedding.js';
+import { walletProjection } from './projectEmbedding.js';
 import { requireAudioFields } from './requireAudioFields.js';
 import type { AudioLoader, AudioSource, SpeechEngine } from './speechEngine.js';
 import { qualityGate, replayGate, speakerGate, type VoiceGates } from './voiceGates.js';
@@ -88,14 +88,11 @@ export async function verifyVoice(
       );
     }
     const model = await speech.model();
-    const projection = deriveProjection(
+    const projection = walletProjection(
       deps.serverSecret,
-      {
-        tenantId: scope.tenantId,
-        environment: scope.environment,
-        wallet: input.wallet,
-        projectionId,
-      },
+      scope,
+      input.wallet,
+      projectionId,
       model.dimension,
     );
     if (template.paramsVersion !== paramsVersion || template.modelVersion !== model.version) {

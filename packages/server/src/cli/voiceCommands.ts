@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import type { DecodeAudioOptions, VoiceAnalyzer } from '@keyra/voice';
 import { CliError } from './CliError.js';
 
 /** `keyra voice embed`, `score`, `eval` and `train`. */
@@ -20,30 +21,18 @@ export function registerVoiceCommands(program: Command): void {
     .option('--json', 'print [{"file", "embedding": [numbers…]}] (the only output format)')
     .option('--model <file>', 'model file (default: the committed classical model)')
     .action(async (files: string[], flags: { json?: boolean; model?: string }) => {
-      const { decodeAudio, createVoiceAnalyzer, AudioError } = await import('@keyra/voice');
+      const { createVoiceAnalyzer } = await import('@keyra/voice');
       const analyzer = await createVoiceAnalyzer({
         inline: true,
         ...(flags.model ? { modelPath: path.resolve(flags.model) } : {}),
       });
       const out: Array<{ file: string; embedding: number[] }> = [];
       for (const file of files) {
-        let bytes: Buffer;
-        try {
-          bytes = await readFile(file);
-        } catch (error) {
-          throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
-        }
-        try {
-          const analysis = await analyzer.analyze(await decodeAudio(bytes));
-          out.push({
-            file,
-            embedding: Array.from(analysis.embedding, (x) => Number(x.toPrecision(7))),
-          });
-        } catch (error) {
-          if (error instanceof AudioError || error instanceof RangeError)
-            throw new CliError(`${file}: ${error.message}`);
-          throw error;
-        }
+        const analysis = await analyseFile(analyzer, file);
+        out.push({
+          file,
+          embedding: Array.from(analysis.embedding, (x) => Number(x.toPrecision(7))),
+        });
       }
       process.stdout.write(`${JSON.stringify(out)}\n`);
     });
@@ -60,7 +49,7 @@ export function registerVoiceCommands(program: Command): void {
     )
     .option('--model <file>', 'model file (default: the committed classical model)')
     .action(async (flags: { pairs: string; model?: string }) => {
-      const { decodeAudio, createVoiceAnalyzer, AudioError } = await import('@keyra/voice');
+      const { createVoiceAnalyzer } = await import('@keyra/voice');
       const { scoreSpeaker } = await import('../voice/scoreSpeaker.js');
       let text: string;
       try {
@@ -88,26 +77,12 @@ export function registerVoiceCommands(program: Command): void {
         string,
         Promise<{ embedding: Float32Array; cohort: { mean: number; sd: number } | null }>
       >();
-      // The verify route's decoding limits (createVoiceEngine: 10 s ffmpeg timeout, 60 s audio).
       const embed = (file: string) => {
         let job = cache.get(file);
         if (!job) {
           job = (async () => {
-            let bytes: Buffer;
-            try {
-              bytes = await readFile(file);
-            } catch (error) {
-              throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
-            }
-            try {
-              return await analyzer.analyze(
-                await decodeAudio(bytes, { timeoutMs: 10_000, maxDurationSec: 60 }),
-              );
-            } catch (error) {
-              if (error instanceof AudioError || error instanceof RangeError)
-                throw new CliError(`${file}: ${error.message}`);
-              throw error;
-            }
+            // The verify route's decoding limits (createVoiceEngine: 10 s ffmpeg timeout, 60 s audio).
+            return analyseFile(analyzer, file, { timeoutMs: 10_000, maxDurationSec: 60 });
           })();
           cache.set(file, job);
         }
@@ -212,4 +187,26 @@ export function registerVoiceCommands(program: Command): void {
         }
       },
     );
+}
+
+/** Reads, decodes and analyses one audio file; a file that cannot be read or decoded is a CliError. */
+async function analyseFile(
+  analyzer: VoiceAnalyzer,
+  file: string,
+  options: DecodeAudioOptions = {},
+): Promise<Awaited<ReturnType<VoiceAnalyzer['analyze']>>> {
+  const { decodeAudio, AudioError } = await import('@keyra/voice');
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return await analyzer.analyze(await decodeAudio(bytes, options));
+  } catch (error) {
+    if (error instanceof AudioError || error instanceof RangeError)
+      throw new CliError(`${file}: ${error.message}`);
+    throw error;
+  }
 }
