@@ -16,7 +16,7 @@ import { listCorpus, loadCorpus } from '../src/internal/corpus.js';
 import { loadModel } from '../src/loadModel.js';
 import { cohortCrop } from '../src/model/trainClassical.js';
 import { scoreEmbeddings } from '../src/scoreEmbeddings.js';
-import type { CohortStats } from '../src/SpeakerModel.js';
+import type { CohortStats } from '../src/speakerModel.js';
 import { MODEL_FILE, VOICE_DATA } from './paths.js';
 
 /** One trial set (all pairs) scored with the raw cosine and with s-norm. */

@@ -13,8 +13,8 @@ import {
   summarizeCondition,
 } from '../src/internal/channelTrials.js';
 import type { TrialCondition, TrialItem, TrialChannel } from '../src/internal/channelTrials.js';
-import { ClassicalSpeakerModel } from '../src/model/ClassicalSpeakerModel.js';
-import type { ModelFile } from '../src/model/ModelFile.js';
+import { ClassicalSpeakerModel } from '../src/model/classicalSpeakerModel.js';
+import type { ModelFile } from '../src/model/modelFile.js';
 import {
   codecCopies,
   DEFAULT_CLASSICAL_CONFIG,

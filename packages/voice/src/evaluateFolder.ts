@@ -6,7 +6,7 @@ import { applyChannelChainBatch, parseChannelChain } from './channel/applyChanne
 import { computeEer } from './evaluateEer.js';
 import { scoreConditions, summarizeCondition } from './internal/channelTrials.js';
 import type { TrialChannel, TrialItem } from './internal/channelTrials.js';
-import type { SpeakerModel } from './SpeakerModel.js';
+import type { SpeakerModel } from './speakerModel.js';
 
 /** Options for {@link evaluateFolder}. */
 export interface EvaluateFolderOptions {

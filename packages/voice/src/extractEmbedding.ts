@@ -1,4 +1,4 @@
-import type { SpeakerModel } from './SpeakerModel.js';
+import type { SpeakerModel } from './speakerModel.js';
 
 /**
  * Computes the speaker embedding of 16 kHz mono audio (see `toMono16k`) with `model`. The result

@@ -1,16 +1,16 @@
-export { AudioError, type AudioErrorCode } from './audio/AudioError.js';
-export type { DecodedAudio } from './audio/DecodedAudio.js';
+export { AudioError, type AudioErrorCode } from './audio/audioError.js';
+export type { DecodedAudio } from './audio/decodedAudio.js';
 export { detectContainer, type AudioContainer } from './audio/detectContainer.js';
 export { decodeWav } from './audio/decodeWav.js';
 export { decodeAudio, FFMPEG_INSTALL_HINT, type DecodeAudioOptions } from './audio/decodeAudio.js';
 export { toMono16k, resample, MODEL_SAMPLE_RATE } from './audio/toMono16k.js';
 export { FRONT_END_SPEC } from './features/frontEnd.js';
-export type { SpeakerModel, SpeakerThresholds, CohortStats } from './SpeakerModel.js';
+export type { SpeakerModel, SpeakerThresholds, CohortStats } from './speakerModel.js';
 export { extractEmbedding } from './extractEmbedding.js';
 export { scoreEmbeddings, type ScoreNormalization } from './scoreEmbeddings.js';
 export { loadModel, parseModel, DEFAULT_MODEL_PATH } from './loadModel.js';
-export { ClassicalSpeakerModel } from './model/ClassicalSpeakerModel.js';
-export type { ModelFile } from './model/ModelFile.js';
+export { ClassicalSpeakerModel } from './model/classicalSpeakerModel.js';
+export type { ModelFile } from './model/modelFile.js';
 export type { ClassicalConfig, TrainProgress } from './model/trainClassical.js';
 export {
   trainModel,
@@ -54,8 +54,8 @@ export {
   type Fbank,
   type FbankWindow,
 } from './neural/computeFbank.js';
-export { NeuralModelError, type NeuralModelErrorCode } from './neural/NeuralModelError.js';
-export { NeuralSpeakerModel, NEURAL_PARAMS_VERSION } from './neural/NeuralSpeakerModel.js';
+export { NeuralModelError, type NeuralModelErrorCode } from './neural/neuralModelError.js';
+export { NeuralSpeakerModel, NEURAL_PARAMS_VERSION } from './neural/neuralSpeakerModel.js';
 export {
   loadNeuralModel,
   NEURAL_MODEL_RELEASE_URL,

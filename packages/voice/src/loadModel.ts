@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { ClassicalSpeakerModel } from './model/ClassicalSpeakerModel.js';
-import type { ModelFile } from './model/ModelFile.js';
+import { ClassicalSpeakerModel } from './model/classicalSpeakerModel.js';
+import type { ModelFile } from './model/modelFile.js';
 
 /** The committed classical model, trained on LibriSpeech train-clean-100 (CC BY 4.0). */
 export const DEFAULT_MODEL_PATH: string = fileURLToPath(

@@ -1,4 +1,4 @@
-import type { CohortStats } from './SpeakerModel.js';
+import type { CohortStats } from './speakerModel.js';
 
 /** Cohort statistics of both sides, for the normalised score. */
 export interface ScoreNormalization {

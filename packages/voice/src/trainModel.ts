@@ -10,9 +10,9 @@ import { simulateChannel } from './channel/simulateChannel.js';
 import { applyChannelChainBatch, parseChannelChain } from './channel/applyChannelChain.js';
 import type { ChannelStep } from './channel/simulateChannel.js';
 import { scoreEmbeddings } from './scoreEmbeddings.js';
-import type { ClassicalParams } from './model/ClassicalParams.js';
-import { ClassicalSpeakerModel } from './model/ClassicalSpeakerModel.js';
-import type { ModelFile } from './model/ModelFile.js';
+import type { ClassicalParams } from './model/classicalParams.js';
+import { ClassicalSpeakerModel } from './model/classicalSpeakerModel.js';
+import type { ModelFile } from './model/modelFile.js';
 import {
   codecCopies,
   DEFAULT_CLASSICAL_CONFIG,

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeWithFfmpeg } from '../src/audio/decodeWithFfmpeg.js';
-import type { DecodedAudio } from '../src/audio/DecodedAudio.js';
+import type { DecodedAudio } from '../src/audio/decodedAudio.js';
 import { decodeAudio, extractEmbedding, loadModel, toMono16k } from '../src/index.js';
 import { VOICE_DATA } from './voiceData.js';
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
 import { redactUrl } from '../config.js';
-import { CliError } from './CliError.js';
+import { CliError } from './cliError.js';
 import { DATABASE_OPTION_HELP, resolveDatabaseUrl } from './databaseOption.js';
 
 interface Check {

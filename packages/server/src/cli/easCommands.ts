@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError } from './CliError.js';
+import { CliError } from './cliError.js';
 import { stampSchemaUid } from '../stamps/createEasAttester.js';
 import {
   EAS_INSTALL_HINT,

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { KeyraError } from '@keyra/core';
 import { ConfigError } from '../config.js';
-import { CliError } from './CliError.js';
+import { CliError } from './cliError.js';
 import { registerKeysCommands } from './keysCommands.js';
 import { registerMigrateCommand } from './migrateCommand.js';
 import { registerServeCommand } from './serveCommand.js';

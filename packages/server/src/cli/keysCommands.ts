@@ -9,7 +9,7 @@ import {
   type Environment,
 } from '@keyra/core';
 import { DEFAULT_TENANT } from '../bootstrap.js';
-import { CliError } from './CliError.js';
+import { CliError } from './cliError.js';
 import { DATABASE_OPTION_HELP, withStorage } from './databaseOption.js';
 
 /** A fresh option each time: commander options are mutable (makeOptionMandatory). */

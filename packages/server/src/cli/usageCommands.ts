@@ -14,7 +14,7 @@ import {
   type UsageReportData,
 } from '@keyra/core';
 import { DEFAULT_TENANT } from '../bootstrap.js';
-import { CliError } from './CliError.js';
+import { CliError } from './cliError.js';
 import { DATABASE_OPTION_HELP, withStorage } from './databaseOption.js';
 
 async function findTenant(storage: Storage, name: string): Promise<Tenant> {

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { DecodeAudioOptions, VoiceAnalyzer } from '@keyra/voice';
-import { CliError } from './CliError.js';
+import { CliError } from './cliError.js';
 
 /** `keyra voice embed`, `score`, `eval` and `train`. */
 export function registerVoiceCommands(program: Command): void {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { DecodedAudio } from '../audio/DecodedAudio.js';
+import type { DecodedAudio } from '../audio/decodedAudio.js';
 import { toMono16k } from '../audio/toMono16k.js';
-import type { CohortStats, SpeakerModel } from '../SpeakerModel.js';
+import type { CohortStats, SpeakerModel } from '../speakerModel.js';
 import { audioFingerprint } from './audioFingerprint.js';
 import { measureQuality, type QualityMeasurements } from './measureQuality.js';
 

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { DecodedAudio } from '../audio/DecodedAudio.js';
+import type { DecodedAudio } from '../audio/decodedAudio.js';
 import { DEFAULT_MODEL_PATH, loadModel } from '../loadModel.js';
-import type { SpeakerThresholds } from '../SpeakerModel.js';
+import type { SpeakerThresholds } from '../speakerModel.js';
 import { analyzeRecordingSync, type RecordingAnalysis } from './analyzeRecording.js';
 
 /** Options for {@link createVoiceAnalyzer}. */

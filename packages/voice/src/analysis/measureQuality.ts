@@ -1,4 +1,4 @@
-import type { DecodedAudio } from '../audio/DecodedAudio.js';
+import type { DecodedAudio } from '../audio/decodedAudio.js';
 import { frontEnd, FRONT_END_SPEC } from '../features/frontEnd.js';
 import { createRealFft } from '../internal/fft.js';
 

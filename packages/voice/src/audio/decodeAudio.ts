@@ -1,5 +1,5 @@
-import { AudioError } from './AudioError.js';
-import type { DecodedAudio } from './DecodedAudio.js';
+import { AudioError } from './audioError.js';
+import type { DecodedAudio } from './decodedAudio.js';
 import { decodeFlac } from './decodeFlac.js';
 import { decodeMp3 } from './decodeMp3.js';
 import { decodeWav } from './decodeWav.js';

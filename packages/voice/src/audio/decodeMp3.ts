@@ -1,6 +1,6 @@
 import { MPEGDecoder } from 'mpg123-decoder';
-import { AudioError } from './AudioError.js';
-import type { DecodedAudio } from './DecodedAudio.js';
+import { AudioError } from './audioError.js';
+import type { DecodedAudio } from './decodedAudio.js';
 import { toDecodedAudio } from './toDecodedAudio.js';
 
 /**

@@ -1,5 +1,5 @@
-import { AudioError } from './AudioError.js';
-import type { DecodedAudio } from './DecodedAudio.js';
+import { AudioError } from './audioError.js';
+import type { DecodedAudio } from './decodedAudio.js';
 
 const FORMAT_PCM = 1;
 const FORMAT_FLOAT = 3;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { AudioError } from './AudioError.js';
-import type { DecodedAudio } from './DecodedAudio.js';
+import { AudioError } from './audioError.js';
+import type { DecodedAudio } from './decodedAudio.js';
 import type { DecodeAudioOptions } from './decodeAudio.js';
 
 /** The Debian package that provides the decoder, named in every "missing" error. */

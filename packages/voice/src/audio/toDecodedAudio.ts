@@ -1,5 +1,5 @@
-import { AudioError } from './AudioError.js';
-import type { DecodedAudio } from './DecodedAudio.js';
+import { AudioError } from './audioError.js';
+import type { DecodedAudio } from './decodedAudio.js';
 
 /**
  * Interleaves the planar output of the WASM decoders into a `DecodedAudio`, refusing empty audio

@@ -1,4 +1,4 @@
-import type { DecodedAudio } from './DecodedAudio.js';
+import type { DecodedAudio } from './decodedAudio.js';
 
 /** The sample rate every speaker model in this package consumes. */
 export const MODEL_SAMPLE_RATE = 16_000;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { AudioError } from '../audio/AudioError.js';
+import { AudioError } from '../audio/audioError.js';
 import { FFMPEG_INSTALL_HINT } from '../audio/decodeAudio.js';
 import { resample } from '../audio/toMono16k.js';
 import { simulateChannel, type ChannelStep } from './simulateChannel.js';

@@ -1,6 +1,6 @@
 import { computeEer, thresholdAtFar } from '../evaluateEer.js';
 import { scoreEmbeddings } from '../scoreEmbeddings.js';
-import type { CohortStats, SpeakerModel } from '../SpeakerModel.js';
+import type { CohortStats, SpeakerModel } from '../speakerModel.js';
 
 /** A recording channel for trials: a name (the cache key) and what it does to 16 kHz audio. */
 export interface TrialChannel {

@@ -1,4 +1,4 @@
-import type { DecodedAudio } from '../audio/DecodedAudio.js';
+import type { DecodedAudio } from '../audio/decodedAudio.js';
 
 /**
  * A FLAC decoder in process, for the training and evaluation corpora: spawning ffmpeg for each of

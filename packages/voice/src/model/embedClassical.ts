@@ -2,8 +2,8 @@ import { analyseUtterance } from '../internal/analyseUtterance.js';
 import type { UtteranceAnalysis } from '../internal/analyseUtterance.js';
 import { mapSupervector } from '../internal/gmm.js';
 import { removeNuisance } from '../internal/nap.js';
-import type { CompiledClassicalParams } from './ClassicalParams.js';
-import type { CohortStats } from '../SpeakerModel.js';
+import type { CompiledClassicalParams } from './classicalParams.js';
+import type { CohortStats } from '../speakerModel.js';
 
 /** The two subsystem vectors before fusion (training and diagnostics use them). */
 export interface ClassicalParts {

@@ -7,8 +7,8 @@ import { fitNap } from '../internal/nap.js';
 import { randomChannel, simulateChannel } from '../channel/simulateChannel.js';
 import { applyChannelChainBatch, parseChannelChain } from '../channel/applyChannelChain.js';
 import type { ChannelStep } from '../channel/simulateChannel.js';
-import type { ClassicalParams } from './ClassicalParams.js';
-import { compileParams, quantizeCohort } from './ClassicalParams.js';
+import type { ClassicalParams } from './classicalParams.js';
+import { compileParams, quantizeCohort } from './classicalParams.js';
 import { classicalParts, fuseParts } from './embedClassical.js';
 
 /** Hyper-parameters of the classical back end (chosen on a held-out split, see docs/voice-model.md). */

@@ -4,10 +4,10 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { SpeakerThresholds } from '../SpeakerModel.js';
+import type { SpeakerThresholds } from '../speakerModel.js';
 import type { FbankWindow } from './computeFbank.js';
-import { NeuralModelError } from './NeuralModelError.js';
-import { NeuralSpeakerModel } from './NeuralSpeakerModel.js';
+import { NeuralModelError } from './neuralModelError.js';
+import { NeuralSpeakerModel } from './neuralSpeakerModel.js';
 import type { NeuralWorkerFailed, NeuralWorkerReady } from './neuralWorker.js';
 
 /** Where the supported model is published (sherpa-onnx's release; the tag's spelling is theirs). */

@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import type { CohortStats, SpeakerModel, SpeakerThresholds } from '../SpeakerModel.js';
+import type { CohortStats, SpeakerModel, SpeakerThresholds } from '../speakerModel.js';
 import type { NeuralWorkerJob, NeuralWorkerResult } from './neuralWorker.js';
 
 /**

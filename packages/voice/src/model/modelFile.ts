@@ -1,5 +1,5 @@
-import type { SpeakerThresholds } from '../SpeakerModel.js';
-import type { ClassicalParams } from './ClassicalParams.js';
+import type { SpeakerThresholds } from '../speakerModel.js';
+import type { ClassicalParams } from './classicalParams.js';
 import type { ClassicalConfig } from './trainClassical.js';
 
 /** The committed model JSON (`packages/voice/model/classical-mfcc-gmm-v1.json`). */

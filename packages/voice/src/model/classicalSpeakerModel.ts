@@ -1,8 +1,8 @@
-import type { CohortStats, SpeakerModel, SpeakerThresholds } from '../SpeakerModel.js';
-import type { CompiledClassicalParams } from './ClassicalParams.js';
-import { compileParams } from './ClassicalParams.js';
+import type { CohortStats, SpeakerModel, SpeakerThresholds } from '../speakerModel.js';
+import type { CompiledClassicalParams } from './classicalParams.js';
+import { compileParams } from './classicalParams.js';
 import { classicalCohortStats, embedClassical } from './embedClassical.js';
-import type { ModelFile } from './ModelFile.js';
+import type { ModelFile } from './modelFile.js';
 
 /**
  * The classical back end behind the `SpeakerModel` interface: MFCC statistics + LDA fused with
