@@ -39,6 +39,30 @@ const Payload = Type.Record(Type.String(), Type.Unknown(), {
   examples: [{ amount: 12500, currency: 'USD' }],
 });
 
+const Audience = Type.String({
+  minLength: 1,
+  maxLength: CHALLENGE_LIMITS.audienceMaxLength,
+  pattern: CHALLENGE_LIMITS.audiencePattern,
+  description:
+    "Who the proof is for: the proof's `aud` claim, checked by `proofs.verify(proof, { audience })`. Defaults to the API key's audience (its tenant's name unless set with `keyra keys create --audience`).",
+  examples: ['payments-api'],
+});
+
+const Metadata = Type.Record(
+  Type.String(),
+  Type.String({ maxLength: CHALLENGE_LIMITS.metadataValueMaxLength }),
+  {
+    maxProperties: CHALLENGE_LIMITS.metadataMaxKeys,
+    propertyNames: {
+      minLength: 1,
+      maxLength: CHALLENGE_LIMITS.metadataKeyMaxLength,
+      pattern: CHALLENGE_LIMITS.metadataKeyPattern,
+    },
+    description: `Your own string labels (at most ${CHALLENGE_LIMITS.metadataMaxKeys} keys of ${CHALLENGE_LIMITS.metadataKeyMaxLength} characters [A-Za-z0-9_.-], values up to ${CHALLENGE_LIMITS.metadataValueMaxLength} characters): echoed back and in webhooks, never shown to the human and not covered by the signature.`,
+    examples: [{ orderId: 'ord_1042' }],
+  },
+);
+
 export const CreateChallengeBody = Type.Object(
   {
     action: Action,
@@ -59,6 +83,8 @@ export const CreateChallengeBody = Type.Object(
           'Issue a stamp (a public, minimal receipt, with an EAS attestation) when the challenge is approved.',
       }),
     ),
+    audience: Type.Optional(Audience),
+    metadata: Type.Optional(Metadata),
   },
   { additionalProperties: false },
 );
@@ -100,6 +126,8 @@ export const Challenge = Type.Object(
     stampId: Type.Union([Type.String(), Type.Null()], {
       description: 'The stamp issued with the approval (`GET /v1/stamps/:id`).',
     }),
+    audience: Audience,
+    metadata: Metadata,
   },
   { additionalProperties: false },
 );

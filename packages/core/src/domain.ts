@@ -46,6 +46,11 @@ export interface ApiKeyRecord {
   revokedAt: EpochMs | null;
   /** The key that replaced this one on rotation, if any. */
   replacedBy: string | null;
+  /**
+   * The relying party's name: the `aud` of proofs for challenges this key creates (unless the
+   * challenge names its own). Defaults to the tenant's name; a rotation keeps it.
+   */
+  audience: string;
 }
 
 export type ChallengeStatus = 'pending' | 'approved' | 'rejected' | 'expired';
@@ -74,6 +79,10 @@ export interface ChallengeRecord {
   stampRequested: boolean;
   /** The stamp issued with the approval, when one was asked for. */
   stampId: string | null;
+  /** Who the proof is for: its `aud` claim (the challenge's own, else the creating key's). */
+  audience: string;
+  /** The caller's own string labels: echoed back and in webhooks, never shown to the human. */
+  metadata: Record<string, string>;
 }
 
 /** How a human approved: a KEYRA ONE (or its simulator) or a browser passkey. */

@@ -66,6 +66,7 @@ export {
 } from './proofs/signingKeys.js';
 export {
   signProof,
+  PROOF_TTL_DEFAULT_SECONDS,
   signCompactJws,
   payloadDigest,
   PROOF_TYPE,

@@ -1,5 +1,26 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../src/internal/canonicalJson.js';
+
+interface Vector {
+  name: string;
+  input: string;
+  canonical: string;
+  sha256: string;
+}
+const shared = JSON.parse(
+  readFileSync(new URL('../../../fixtures/canonical-json/vectors.json', import.meta.url), 'utf8'),
+) as { vectors: Vector[] };
+
+// The vectors every SDK reproduces too (fixtures/canonical-json/README.md).
+describe('canonicalJson: the shared vectors', () => {
+  it.each(shared.vectors)('$name', (vector) => {
+    const canonical = canonicalJson(JSON.parse(vector.input));
+    expect(canonical).toBe(vector.canonical);
+    expect(createHash('sha256').update(canonical, 'utf8').digest('hex')).toBe(vector.sha256);
+  });
+});
 
 // Vectors from RFC 8785 (JSON Canonicalization Scheme), §3.2.2, §3.2.3 and Appendix B.
 describe('canonicalJson (RFC 8785)', () => {

@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, calculateJwkThumbprint, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Keyra, ProofVerificationError } from '../src/index.js';
+import { Keyra, payloadDigest, ProofVerificationError } from '../src/index.js';
+import { canonicalJson } from '../src/internal/canonicalJson.js';
 
 /*
  * proofs.verify against proofs signed here with jose and a local JWKS server that counts its
@@ -21,24 +24,31 @@ async function pair(): Promise<Pair> {
   return { ...keys, kid: await calculateJwkThumbprint(await exportJWK(keys.publicKey)) };
 }
 
+const PAYLOAD = { amount: 12500, currency: 'USD' };
 const claims = {
   sub: 'usr_8f2a',
   jti: 'prf_abcd',
+  aud: 'payments-api',
   challengeId: 'chl_abcd',
   action: 'transfer.approve',
-  payloadDigest: 'a'.repeat(64),
+  payloadDigest: createHash('sha256').update('{"amount":12500,"currency":"USD"}').digest('hex'),
   challengeDigest: 'b'.repeat(64),
   method: 'device',
   deviceId: 'dev_abcd',
   env: 'sandbox',
 };
 
-function signProof(key: Pair, overrides: { typ?: string; iss?: string } = {}): Promise<string> {
-  return new SignJWT(claims)
+function signProof(
+  key: Pair,
+  overrides: { typ?: string; iss?: string; iat?: number; exp?: number | null } = {},
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: overrides.typ ?? 'keyra-proof+jwt' })
     .setIssuer(overrides.iss ?? baseUrl)
-    .setIssuedAt()
-    .sign(key.privateKey);
+    .setIssuedAt(overrides.iat ?? now);
+  if (overrides.exp !== null) jwt.setExpirationTime(overrides.exp ?? now + 3600);
+  return jwt.sign(key.privateKey);
 }
 
 beforeAll(async () => {
@@ -115,5 +125,71 @@ describe('proofs.verify', () => {
       .setProtectedHeader({ alg: 'ES256', kid: first.kid, typ: 'keyra-proof+jwt' })
       .sign(second.privateKey);
     await expect(keyra.proofs.verify(forged)).rejects.toThrow(/does not verify/);
+  });
+
+  it('checks what the caller acts on: action, payload (RFC 8785 digest) and audience', async () => {
+    published = [first];
+    const keyra = new Keyra({ baseUrl });
+    const proof = await signProof(first);
+    const bound = { action: 'transfer.approve', payload: PAYLOAD, audience: 'payments-api' };
+    await expect(keyra.proofs.verify(proof, bound)).resolves.toMatchObject({ aud: 'payments-api' });
+    // Key order does not matter: the digest is of the canonical form.
+    await expect(
+      keyra.proofs.verify(proof, { ...bound, payload: { currency: 'USD', amount: 12500 } }),
+    ).resolves.toBeTruthy();
+    await expect(keyra.proofs.verify(proof, { ...bound, action: 'wire.send' })).rejects.toThrow(
+      /approves "transfer.approve", not "wire.send"/,
+    );
+    await expect(
+      keyra.proofs.verify(proof, { ...bound, payload: { ...PAYLOAD, amount: 12501 } }),
+    ).rejects.toThrow(/different payload/);
+    await expect(
+      keyra.proofs.verify(proof, { ...bound, payload: { ...PAYLOAD, memo: 'x' } }),
+    ).rejects.toThrow(/different payload/);
+    await expect(keyra.proofs.verify(proof, { ...bound, audience: 'other-app' })).rejects.toThrow(
+      /is for "payments-api", not "other-app"/,
+    );
+  });
+
+  it('refuses an expired proof, one without exp, and one issued in the future', async () => {
+    published = [first];
+    const keyra = new Keyra({ baseUrl });
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await signProof(first, { iat: now - 7200, exp: now - 3600 });
+    await expect(keyra.proofs.verify(expired)).rejects.toThrow(/expired at/);
+    // Re-checking an archived proof as of when it was valid.
+    await expect(
+      keyra.proofs.verify(expired, { currentDate: new Date((now - 5000) * 1000) }),
+    ).resolves.toBeTruthy();
+    // Within the default 60 s tolerance, then past it.
+    await expect(
+      keyra.proofs.verify(await signProof(first, { exp: now - 30 })),
+    ).resolves.toBeTruthy();
+    await expect(
+      keyra.proofs.verify(await signProof(first, { exp: now - 30 }), { clockToleranceSeconds: 0 }),
+    ).rejects.toThrow(/expired/);
+    await expect(keyra.proofs.verify(await signProof(first, { exp: null }))).rejects.toThrow(
+      /no exp/,
+    );
+    await expect(keyra.proofs.verify(await signProof(first, { iat: now + 600 }))).rejects.toThrow(
+      /future/,
+    );
+  });
+});
+
+describe('payloadDigest and the shared canonical JSON vectors', () => {
+  const shared = JSON.parse(
+    readFileSync(new URL('../../../fixtures/canonical-json/vectors.json', import.meta.url), 'utf8'),
+  ) as { vectors: { name: string; input: string; canonical: string; sha256: string }[] };
+
+  it.each(shared.vectors)('$name', async (vector) => {
+    const value = JSON.parse(vector.input) as Record<string, unknown>;
+    expect(canonicalJson(value)).toBe(vector.canonical);
+    expect(await payloadDigest(value)).toBe(vector.sha256);
+  });
+
+  it('refuses a payload that has no canonical form', async () => {
+    await expect(payloadDigest({ s: '\ud800' })).rejects.toThrow(ProofVerificationError);
+    await expect(payloadDigest({ n: Number.NaN })).rejects.toThrow(/non-finite/);
   });
 });

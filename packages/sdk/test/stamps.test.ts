@@ -28,11 +28,15 @@ async function pair(): Promise<Pair> {
 const sha256 = (text: string): string => createHash('sha256').update(text, 'ascii').digest('hex');
 
 function signProof(signer: Pair): Promise<string> {
-  return new SignJWT({ sub: 'usr_8f2a', jti: 'prf_abcd', method: 'device', env: 'sandbox' })
-    .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: 'keyra-proof+jwt' })
-    .setIssuer(baseUrl)
-    .setIssuedAt(1_795_341_871)
-    .sign(signer.privateKey);
+  return (
+    new SignJWT({ sub: 'usr_8f2a', jti: 'prf_abcd', method: 'device', env: 'sandbox' })
+      .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: 'keyra-proof+jwt' })
+      .setIssuer(baseUrl)
+      .setIssuedAt(1_795_341_871)
+      // proofs.verify checks exp against the real clock: far enough ahead for this fixture.
+      .setExpirationTime(1_795_341_871 + 10 * 365 * 86_400)
+      .sign(signer.privateKey)
+  );
 }
 
 /** A stamp as the server returns it; `claims` and `typ` override what gets signed. */

@@ -29,6 +29,7 @@ export async function bootstrapSandbox(
   const issued = await createApiKey(storage.apiKeys, {
     tenantId: tenant.id,
     environment: 'sandbox',
+    audience: tenant.name,
     now: clock.now(),
   });
   const file = sandboxKeyFile(dataDir);

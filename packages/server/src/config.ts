@@ -38,6 +38,8 @@ export interface ServerConfig {
   trustedRootFiles: string[];
   /** The `iss` of proofs: this server's public URL. */
   publicUrl: string;
+  /** How long a proof is valid after the approval (its `exp` minus its `iat`). */
+  proofTtlSeconds: number;
   webhooks: {
     /** How long a rotated endpoint secret keeps signing beside the new one. */
     rotationOverlapMs: number;
@@ -378,6 +380,13 @@ export function loadConfig(
       .filter(Boolean)
       .map((file) => path.resolve(cwd, file)),
     publicUrl,
+    proofTtlSeconds: integer(
+      'KEYRA_PROOF_TTL_SECONDS',
+      env.KEYRA_PROOF_TTL_SECONDS,
+      86_400,
+      60,
+      30 * 86_400,
+    ),
     webhooks: {
       rotationOverlapMs:
         integer(

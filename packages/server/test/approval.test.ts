@@ -90,6 +90,8 @@ describe('human approval with a KEYRA ONE simulator', () => {
     const jwks = (await t.app.inject('/.well-known/jwks.json')).json();
     const { payload, protectedHeader } = await jwtVerify(body.proof, createLocalJWKSet(jwks), {
       algorithms: ['ES256'],
+      audience: 'acme',
+      currentDate: new Date(t.clock.now()),
     });
     expect(protectedHeader).toMatchObject({ alg: 'ES256', typ: 'keyra-proof+jwt' });
     expect(payload).toMatchObject({
@@ -102,6 +104,10 @@ describe('human approval with a KEYRA ONE simulator', () => {
       method: 'device',
       deviceId: device.deviceId,
       env: 'sandbox',
+      // The key's audience defaults to its tenant's name; a proof lives a day by default.
+      aud: 'acme',
+      iat: t.clock.now() / 1000,
+      exp: t.clock.now() / 1000 + 86_400,
     });
     expect(payload.jti).toMatch(/^prf_/);
     const after = (
@@ -122,6 +128,33 @@ describe('human approval with a KEYRA ONE simulator', () => {
       type: 'challenge.approved',
       data: { challengeId: id, deviceId: device.deviceId },
     });
+  });
+
+  it("binds the proof to the challenge's own audience and echoes metadata, never signing it", async () => {
+    const metadata = { orderId: 'ord_1042', 'team.name': 'payments' };
+    const { id, digest, full } = await newChallenge({ audience: 'https://bank.example', metadata });
+    expect(full).toMatchObject({ audience: 'https://bank.example', metadata });
+    // Metadata is not part of what the human signs.
+    const plain = await newChallenge();
+    expect(plain.full).toMatchObject({ audience: 'acme', metadata: {} });
+    const signed = approve(device.state, digest);
+    const body = (
+      await verify(id, { deviceId: device.deviceId, attestation: signed.response })
+    ).json();
+    const jwks = (await t.app.inject('/.well-known/jwks.json')).json();
+    const at = { currentDate: new Date(t.clock.now()) };
+    await expect(
+      jwtVerify(body.proof, createLocalJWKSet(jwks), { ...at, audience: 'https://bank.example' }),
+    ).resolves.toBeTruthy();
+    await expect(
+      jwtVerify(body.proof, createLocalJWKSet(jwks), { ...at, audience: 'acme' }),
+    ).rejects.toThrow(/aud/);
+    const tenant = await t.storage.tenants.findByName('acme');
+    const events = await t.storage.events.list(
+      { tenantId: tenant!.id, environment: 'sandbox' },
+      10,
+    );
+    expect(events.find((e) => e.type === 'challenge.approved')?.data).toMatchObject({ metadata });
   });
 
   it('records an explicit signed rejection as rejected, without a proof', async () => {

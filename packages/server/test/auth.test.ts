@@ -44,6 +44,7 @@ describe('authentication', () => {
     const issued = await createApiKey(t.storage.apiKeys, {
       tenantId: tenant!.id,
       environment: 'sandbox',
+      audience: 'acme',
       now: t.clock.now(),
     });
     expect((await list(bearer(issued.secret))).statusCode).toBe(200);
@@ -64,6 +65,7 @@ describe('authentication', () => {
     const issued = await createApiKey(t.storage.apiKeys, {
       tenantId: tenant!.id,
       environment: 'sandbox',
+      audience: 'acme',
       now: t.clock.now(),
     });
     expect((await list(bearer(issued.secret))).statusCode).toBe(200);
@@ -77,6 +79,7 @@ describe('authentication', () => {
     const issued = await createApiKey(t.storage.apiKeys, {
       tenantId: tenant!.id,
       environment: 'sandbox',
+      audience: 'acme',
       now: t.clock.now(),
     });
     expect((await list(bearer(issued.secret))).statusCode).toBe(200);
@@ -87,6 +90,7 @@ describe('authentication', () => {
     const issued = await createApiKey(t.storage.apiKeys, {
       tenantId: tenant!.id,
       environment: 'sandbox',
+      audience: 'acme',
       now: t.clock.now(),
     });
     const rotated = await rotateApiKey(t.storage.apiKeys, {

@@ -66,6 +66,40 @@ describe('challenges API', () => {
     );
   });
 
+  it('refuses an audience or metadata outside their limits, naming the field, and stores nothing', async () => {
+    const base = { action: 'transfer.approve', userId: 'usr_1' };
+    const bad: [string, unknown][] = [
+      ['audience', ''],
+      ['audience', 'a'.repeat(201)],
+      ['audience', 'line\nbreak'],
+      ['metadata', { 'bad key': 'x' }],
+      ['metadata', { k: 'v'.repeat(501) }],
+      ['metadata', { k: 1 }],
+      ['metadata', Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v']))],
+      ['metadata', { ['k'.repeat(41)]: 'v' }],
+    ];
+    for (const [field, value] of bad) {
+      const res = await create({ ...base, [field]: value });
+      expect(res.statusCode, `${field}=${JSON.stringify(value).slice(0, 40)}`).toBe(400);
+      expect(res.json().code).toBe('validation_failed');
+      expect(res.body).toContain(field);
+    }
+    const listed = await t.app.inject({
+      method: 'GET',
+      url: '/v1/challenges',
+      headers: bearer(key),
+    });
+    expect(listed.json().data).toEqual([]);
+    const good = await create({
+      ...base,
+      audience: 'https://bank.example/payments',
+      metadata: Object.fromEntries(
+        Array.from({ length: 20 }, (_, i) => [`k${i}`, 'v'.repeat(500)]),
+      ),
+    });
+    expect(good.statusCode).toBe(201);
+  });
+
   it('defaults expiresIn to 120 s and the payload to {}', async () => {
     const created = (await create({ action: 'agent.tool_call', userId: 'u' })).json();
     const body = (

@@ -15,12 +15,12 @@ describe('maintenance jobs', () => {
     const scope = { tenantId: tenant.id, environment: 'sandbox' as const };
     const due = await createChallenge(
       scope,
-      { action: 'a.b', userId: 'u', expiresIn: 10 },
+      { action: 'a.b', userId: 'u', expiresIn: 10, audience: 'acme' },
       { store: t.storage.challenges, now: t.clock.now() },
     );
     const live = await createChallenge(
       scope,
-      { action: 'a.b', userId: 'u', expiresIn: 600 },
+      { action: 'a.b', userId: 'u', expiresIn: 600, audience: 'acme' },
       { store: t.storage.challenges, now: t.clock.now() },
     );
     const claim = {

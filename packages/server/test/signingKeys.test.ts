@@ -18,6 +18,7 @@ const subject = {
   environment: 'sandbox' as const,
   method: 'device' as const,
   deviceId: 'dev_abc12345',
+  audience: 'acme',
 };
 
 describe('proof signing keys', () => {
@@ -46,6 +47,7 @@ describe('proof signing keys', () => {
     for (const proof of [oldProof, newProof]) {
       const { payload } = await jwtVerify(proof, createLocalJWKSet(jwks), {
         issuer: 'https://keyra.test',
+        currentDate: new Date(5),
       });
       expect(payload.challengeId).toBe(subject.challengeId);
     }

@@ -110,6 +110,7 @@ describe('usage metering and GET /v1/usage', () => {
       await createApiKey(t.storage.apiKeys, {
         tenantId: 'ten_small',
         environment: 'sandbox',
+        audience: 'small',
         now: t.clock.now(),
       })
     ).secret;

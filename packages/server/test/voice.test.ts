@@ -152,7 +152,11 @@ describe('POST /api/v1/verify (voice)', () => {
     const jwks = createLocalJWKSet(
       (await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json(),
     );
-    const { payload } = await jwtVerify(body.proof, jwks, { typ: 'keyra-proof+jwt' });
+    const { payload } = await jwtVerify(body.proof, jwks, {
+      typ: 'keyra-proof+jwt',
+      audience: 'acme',
+      currentDate: new Date(t.clock.now()),
+    });
     expect(payload).toMatchObject({
       method: 'voice',
       sub: wallet,

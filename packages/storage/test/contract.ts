@@ -18,7 +18,10 @@ import {
   type DatabaseStorage,
   type OpenStorageOptions,
 } from '../src/index.js';
-import { MIGRATIONS } from '../src/internal/migrations/migrations.js';
+import { Migrator } from 'kysely';
+import { connectDatabase } from '../src/internal/connectDatabase.js';
+import { apiKeyToRow, challengeToRow } from '../src/internal/rows.js';
+import { MIGRATIONS, migrationProvider } from '../src/internal/migrations/migrations.js';
 import { voiceContract } from './voiceContract.js';
 import { stampsUsageContract } from './stampsUsageContract.js';
 import { foreignScopeContract } from './foreignScopeContract.js';
@@ -58,6 +61,8 @@ function challenge(overrides: Partial<ChallengeRecord> & { id: string }): Challe
     decidedAt: null,
     stampRequested: false,
     stampId: null,
+    audience: 'payments-api',
+    metadata: { orderId: 'ord_1042' },
     ...overrides,
   };
 }
@@ -76,6 +81,7 @@ function apiKey(overrides: Partial<ApiKeyRecord> & { id: string }): ApiKeyRecord
     expiresAt: null,
     revokedAt: null,
     replacedBy: null,
+    audience: 'payments-api',
     ...overrides,
   };
 }
@@ -179,6 +185,45 @@ export function storageContract(target: StorageContractTarget): void {
           current: ALL_MIGRATIONS.at(-1),
         });
         expect(await storage.tenants.count()).toBe(0);
+      });
+
+      it('0006 gives existing keys and challenges their tenant name as audience', async () => {
+        const url = await target.emptyDatabase();
+        const { db } = await connectDatabase(url);
+        try {
+          const migrated = await new Migrator({ db, provider: migrationProvider }).migrateTo(
+            '0005_stamps_usage',
+          );
+          expect(migrated.error).toBeUndefined();
+          await db
+            .insertInto('tenants')
+            .values({ id: 'tnt_old', name: 'Old Bank', created_at: T0 } as never)
+            .execute();
+          const { audience: _key, ...oldKey } = apiKeyToRow(
+            apiKey({ id: 'key_old', tenantId: 'tnt_old' }),
+          );
+          await db
+            .insertInto('api_keys')
+            .values(oldKey as never)
+            .execute();
+          const {
+            audience: _ch,
+            metadata: _md,
+            ...oldChallenge
+          } = challengeToRow(challenge({ id: 'chl_old', tenantId: 'tnt_old' }));
+          await db
+            .insertInto('challenges')
+            .values(oldChallenge as never)
+            .execute();
+        } finally {
+          await db.destroy();
+        }
+        expect((await migrateToLatest(url)).applied).toContain('0006_proof_binding');
+        const storage = await open(url);
+        expect((await storage.apiKeys.findById('key_old'))?.audience).toBe('Old Bank');
+        expect(
+          await storage.challenges.find({ tenantId: 'tnt_old', environment: 'sandbox' }, 'chl_old'),
+        ).toMatchObject({ audience: 'Old Bank', metadata: {} });
       });
 
       it('openStorage({ migrate: true }) brings an empty database to the latest schema', async () => {

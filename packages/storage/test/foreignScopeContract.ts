@@ -74,6 +74,8 @@ function challenge(): ChallengeRecord {
     proof: null,
     stampRequested: false,
     stampId: null,
+    audience: 'payments-api',
+    metadata: {},
   };
 }
 

@@ -79,6 +79,7 @@ describe('sqlite specifics', () => {
           expiresAt: null,
           revokedAt: null,
           replacedBy: null,
+          audience: 'x',
         }),
       ).rejects.toThrow(/FOREIGN KEY/);
     } finally {

@@ -83,6 +83,8 @@ export function stampsUsageContract(setup: Setup, open: Open): void {
       proof: null,
       stampRequested: true,
       stampId: null,
+      audience: 'payments-api',
+      metadata: {},
     });
     expect(await storage.challenges.find(A, 'chl_s')).toMatchObject({
       stampRequested: true,

@@ -13,6 +13,10 @@ export interface CreateChallengeInput {
   expiresIn?: number;
   /** Issue a stamp when the challenge is approved. */
   stamp?: boolean;
+  /** The proof's `aud`: the caller's own, else the creating key's (see `ApiKeyRecord.audience`). */
+  audience: string;
+  /** String labels echoed back and in webhooks, never shown to the human. */
+  metadata?: Record<string, string>;
 }
 
 export interface CreateChallengeDeps {
@@ -96,6 +100,8 @@ export async function createChallenge(
     proof: null,
     stampRequested: input.stamp ?? false,
     stampId: null,
+    audience: input.audience,
+    metadata: input.metadata ?? {},
   };
   await deps.store.insert(record);
   return record;

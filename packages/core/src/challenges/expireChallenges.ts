@@ -28,6 +28,7 @@ export async function expireChallenges(
             action: challenge.action,
             userId: challenge.userId,
             expiredAt: formatTimestamp(challenge.expiresAt),
+            metadata: challenge.metadata,
           },
           now,
         );

@@ -10,4 +10,12 @@ export const CHALLENGE_LIMITS = {
   expiresInMin: 10,
   expiresInMax: 600,
   expiresInDefault: 120,
+  /** A relying party's name, e.g. `payments-api` or `https://bank.example`; no control characters. */
+  audienceMaxLength: 200,
+  audiencePattern: '^[^\\u0000-\\u001f\\u007f]+$',
+  /** Stripe-like metadata: a few short string labels, never shown to the human. */
+  metadataMaxKeys: 20,
+  metadataKeyMaxLength: 40,
+  metadataKeyPattern: '^[A-Za-z0-9_.-]+$',
+  metadataValueMaxLength: 500,
 } as const;

@@ -114,6 +114,7 @@ export async function verifyChallenge(
             environment: scope.environment,
             method,
             deviceId: device.id,
+            audience: challenge.audience,
           },
           now,
         )
@@ -166,6 +167,7 @@ export async function verifyChallenge(
         method,
         decidedAt: formatTimestamp(now),
         ...(stamp ? { stampId: stamp.id } : {}),
+        metadata: challenge.metadata,
       },
       now,
       random,

@@ -5,6 +5,8 @@ import { hashApiKey, hashesEqual, parseApiKeyEnvironment } from './apiKeys.js';
 
 export interface AuthenticatedKey extends Scope {
   keyId: string;
+  /** The key's relying-party name, the default `aud` of the proofs it asks for. */
+  audience: string;
 }
 
 /** Why a key was refused. Goes to the log and the error's cause, never to the client. */
@@ -33,5 +35,10 @@ export async function authenticateApiKey(
   if (record.revokedAt !== null && record.revokedAt <= now) return refuse('revoked');
   if (record.expiresAt !== null && record.expiresAt <= now) return refuse('expired');
   if (record.environment !== environment) return refuse('environment_mismatch');
-  return { tenantId: record.tenantId, environment: record.environment, keyId: record.id };
+  return {
+    tenantId: record.tenantId,
+    environment: record.environment,
+    keyId: record.id,
+    audience: record.audience,
+  };
 }

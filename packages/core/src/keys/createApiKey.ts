@@ -12,6 +12,8 @@ export interface IssuedApiKey {
 export interface CreateApiKeyOptions {
   tenantId: string;
   environment: Environment;
+  /** The `aud` of this key's proofs, usually the tenant's name (see `ApiKeyRecord.audience`). */
+  audience: string;
   now: EpochMs;
   random?: RandomBytes;
 }
@@ -32,6 +34,7 @@ export function buildApiKey(options: CreateApiKeyOptions): IssuedApiKey {
       expiresAt: null,
       revokedAt: null,
       replacedBy: null,
+      audience: options.audience,
     },
   };
 }

@@ -29,6 +29,7 @@ export async function rotateApiKey(
   const replacement = buildApiKey({
     tenantId: old.tenantId,
     environment: old.environment,
+    audience: old.audience,
     now: options.now,
     ...(options.random ? { random: options.random } : {}),
   });

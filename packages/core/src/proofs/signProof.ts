@@ -21,14 +21,23 @@ export interface ProofSubject {
   environment: Environment;
   method: ProofMethod;
   deviceId: string | null;
+  /** The relying party the proof is for: its `aud` claim. */
+  audience: string;
 }
+
+/** How long a proof is valid by default: a day, enough for a webhook retried for hours. */
+export const PROOF_TTL_DEFAULT_SECONDS = 86_400;
 
 /** The claims of a proof JWS, as the SDKs read them. */
 export interface ProofClaims {
   iss: string;
   sub: string;
   jti: string;
+  /** The relying party the proof is for (the challenge's audience). */
+  aud: string;
   iat: number;
+  /** After this (Unix seconds) the proof no longer authorizes anything. */
+  exp: number;
   challengeId: string;
   action: string;
   /** Hex SHA-256 of the RFC 8785 canonical payload. */
@@ -55,12 +64,16 @@ export async function signProof(
   subject: ProofSubject,
   now: EpochMs,
   random: RandomBytes = systemRandom,
+  ttlSeconds: number = PROOF_TTL_DEFAULT_SECONDS,
 ): Promise<{ jws: string; claims: ProofClaims }> {
+  const iat = Math.floor(now / 1000);
   const claims: ProofClaims = {
     iss: issuer,
     sub: subject.userId,
     jti: newId('proof', random),
-    iat: Math.floor(now / 1000),
+    aud: subject.audience,
+    iat,
+    exp: iat + ttlSeconds,
     challengeId: subject.challengeId,
     action: subject.action,
     payloadDigest: payloadDigest(subject.payload),

@@ -17,6 +17,8 @@ import { VOICE_PROOF_ACTION, voicePhraseDigest } from './voiceProof.js';
 
 export interface VerifyVoiceInput extends AudioSource {
   wallet: string;
+  /** The `aud` of the proof: the authenticated key's audience. */
+  audience: string;
   phraseId?: string | undefined;
   projectionId?: string | undefined;
   paramsVersion?: string | undefined;
@@ -155,6 +157,7 @@ export async function verifyVoice(
             environment: scope.environment,
             method: 'voice',
             deviceId: null,
+            audience: input.audience,
           },
           now,
         )

@@ -37,7 +37,7 @@ function create(
 ): Promise<ChallengeRecord> {
   return createChallenge(
     at,
-    { action: 'transfer.approve', userId: 'usr_alice', ...fields },
+    { action: 'transfer.approve', userId: 'usr_alice', audience: 'acme', ...fields },
     { store: storage.challenges, now: clock.now() },
   );
 }

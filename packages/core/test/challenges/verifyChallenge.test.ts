@@ -77,6 +77,7 @@ function newChallenge(
       action: 'transfer.approve',
       userId: fields.userId ?? 'usr_alice',
       payload: { amount: 12500, currency: 'USD' },
+      audience: 'acme',
       ...(fields.stamp === undefined ? {} : { stamp: fields.stamp }),
       ...(fields.expiresIn === undefined ? {} : { expiresIn: fields.expiresIn }),
     },
@@ -590,6 +591,7 @@ describe('verifyChallenge: decisions', () => {
         deviceId: alice.record.id,
         method: 'device',
         decidedAt: '2027-01-15T09:00:02Z',
+        metadata: {},
       },
     ]);
     expect(await storage.usage.findBySubject(scope, challenge.id)).toMatchObject({
@@ -724,7 +726,7 @@ describe('verifyChallenge: concurrent verifies', () => {
       const device = await pairDevice(main, at, 'usr_alice', clock.now());
       const challenge = await createChallenge(
         at,
-        { action: 'deploy.production', userId: 'usr_alice' },
+        { action: 'deploy.production', userId: 'usr_alice', audience: 'acme' },
         { store: main.challenges, now: clock.now() },
       );
       const second = await openStorage(file.url);

@@ -130,7 +130,7 @@ describe('startAuthentication for a challenge', () => {
   it("uses the challenge digest, so the browser's assertion approves it", async () => {
     const challenge = await createChallenge(
       scope,
-      { action: 'transfer.approve', userId: 'usr_alice' },
+      { action: 'transfer.approve', userId: 'usr_alice', audience: 'acme' },
       { store: storage.challenges, now: clock.now() },
     );
     const options = await start('usr_alice', challenge.id);
@@ -148,7 +148,7 @@ describe('startAuthentication for a challenge', () => {
   it('refuses another user’s, an unknown or an expired challenge', async () => {
     const challenge = await createChallenge(
       scope,
-      { action: 'transfer.approve', userId: 'usr_alice', expiresIn: 10 },
+      { action: 'transfer.approve', userId: 'usr_alice', expiresIn: 10, audience: 'acme' },
       { store: storage.challenges, now: clock.now() },
     );
     const error = await expectKeyraError(start('usr_bob', challenge.id), 'validation_failed');

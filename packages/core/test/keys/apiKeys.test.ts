@@ -29,7 +29,12 @@ afterEach(async () => db.close());
 const HOUR = 3_600_000;
 
 const issue = (environment: Scope['environment'] = 'sandbox') =>
-  createApiKey(storage.apiKeys, { tenantId: scope.tenantId, environment, now: clock.now() });
+  createApiKey(storage.apiKeys, {
+    tenantId: scope.tenantId,
+    environment,
+    audience: 'acme',
+    now: clock.now(),
+  });
 
 const authenticate = (secret: string | undefined) =>
   authenticateApiKey(storage.apiKeys, secret, clock.now());
@@ -55,15 +60,37 @@ describe('createApiKey and authenticateApiKey', () => {
     expect(JSON.stringify(stored)).not.toContain(sandbox.secret.slice(8));
   });
 
-  it('resolves a key to its tenant, environment and id', async () => {
+  it('resolves a key to its tenant, environment, id and audience', async () => {
     const sandbox = await issue();
     const live = await issue('production');
-    expect(await authenticate(sandbox.secret)).toEqual({ ...scope, keyId: sandbox.record.id });
+    expect(await authenticate(sandbox.secret)).toEqual({
+      ...scope,
+      keyId: sandbox.record.id,
+      audience: 'acme',
+    });
     expect(await authenticate(live.secret)).toEqual({
       tenantId: scope.tenantId,
       environment: 'production',
       keyId: live.record.id,
+      audience: 'acme',
     });
+  });
+
+  it('a rotation keeps the audience', async () => {
+    const old = await createApiKey(storage.apiKeys, {
+      tenantId: scope.tenantId,
+      environment: 'sandbox',
+      audience: 'https://bank.example',
+      now: clock.now(),
+    });
+    const rotated = await rotateApiKey(storage.apiKeys, {
+      keyId: old.record.id,
+      now: clock.now(),
+      graceMs: 0,
+    });
+    if (rotated.outcome !== 'rotated') throw new Error(rotated.outcome);
+    expect(rotated.replacement.record.audience).toBe('https://bank.example');
+    expect((await authenticate(rotated.replacement.secret)).audience).toBe('https://bank.example');
   });
 
   it('refuses every bad key with the same error, the reason only in cause', async () => {
@@ -86,7 +113,12 @@ describe('createApiKey and authenticateApiKey', () => {
 
   it('refuses a stored key whose environment disagrees with its prefix', async () => {
     // Only a corrupted or hand-edited row can look like this; the key must not cross environments.
-    const live = buildApiKey({ tenantId: scope.tenantId, environment: 'production', now: 0 });
+    const live = buildApiKey({
+      tenantId: scope.tenantId,
+      environment: 'production',
+      audience: 'acme',
+      now: 0,
+    });
     await storage.apiKeys.insert({ ...live.record, environment: 'sandbox' });
     expect(await refusal(live.secret)).toBe('environment_mismatch');
   });

@@ -6,6 +6,7 @@ import {
   generateSigningKey,
   jwksDocument,
   payloadDigest,
+  PROOF_TTL_DEFAULT_SECONDS,
   PROOF_TYPE,
   signProof,
   type ProofSubject,
@@ -23,6 +24,7 @@ const subject: ProofSubject = {
   environment: 'sandbox',
   method: 'device',
   deviceId: 'dev_proof000000000000000000',
+  audience: 'payments-api',
 };
 
 describe('signProof', () => {
@@ -50,6 +52,8 @@ describe('signProof', () => {
     expect(claims).toMatchObject({
       sub: 'usr_alice',
       iat: CLOCK_START / 1000,
+      exp: CLOCK_START / 1000 + PROOF_TTL_DEFAULT_SECONDS,
+      aud: 'payments-api',
       challengeId: subject.challengeId,
       challengeDigest: subject.challengeDigest,
       method: 'device',
@@ -57,6 +61,26 @@ describe('signProof', () => {
       env: 'sandbox',
       jti: expect.stringMatching(/^prf_/),
     });
+  });
+
+  it('carries the audience and expires after the TTL it is given', async () => {
+    const key = await generateSigningKey(box, CLOCK_START);
+    const { jws } = await signProof(
+      key,
+      box,
+      'https://keyra.example.com',
+      subject,
+      CLOCK_START,
+      undefined,
+      600,
+    );
+    const jwks = createLocalJWKSet(jwksDocument([key]));
+    const at = (ms: number) => ({ currentDate: new Date(ms), audience: 'payments-api' });
+    await expect(jwtVerify(jws, jwks, at(CLOCK_START + 599_000))).resolves.toBeTruthy();
+    await expect(jwtVerify(jws, jwks, at(CLOCK_START + 600_000))).rejects.toThrow(/exp/);
+    await expect(
+      jwtVerify(jws, jwks, { currentDate: new Date(CLOCK_START), audience: 'other-app' }),
+    ).rejects.toThrow(/aud/);
   });
 
   it('binds the payload by the SHA-256 of its canonical JSON, whatever the key order', () => {

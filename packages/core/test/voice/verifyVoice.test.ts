@@ -44,7 +44,14 @@ function verify(
 ) {
   return verifyVoice(
     w.scope,
-    { wallet: 'w1', projectionId: 'p0', paramsVersion: 'v1', ...audio(take), ...input },
+    {
+      wallet: 'w1',
+      audience: 'acme',
+      projectionId: 'p0',
+      paramsVersion: 'v1',
+      ...audio(take),
+      ...input,
+    },
     {
       storage: w.storage,
       speech: w.speech,
@@ -93,7 +100,10 @@ describe('verifyVoice: all gates pass', () => {
     expect(result.gates.speaker.score).toBeCloseTo(1, 3);
 
     const key = await importJWK(w.publicJwk, 'ES256');
-    const { payload } = await jwtVerify(result.proof!, key);
+    const { payload } = await jwtVerify(result.proof!, key, {
+      audience: 'acme',
+      currentDate: new Date(T0 + 1000),
+    });
     expect(payload).toMatchObject({
       action: VOICE_PROOF_ACTION,
       sub: 'w1',
@@ -303,7 +313,14 @@ describe('verifyVoice: errors before the gates', () => {
     const seen: unknown[] = [];
     const result = await verifyVoice(
       w.scope,
-      { wallet: 'w1', phraseId, projectionId: 'p0', paramsVersion: 'v1', ...audio(SAID) },
+      {
+        wallet: 'w1',
+        audience: 'acme',
+        phraseId,
+        projectionId: 'p0',
+        paramsVersion: 'v1',
+        ...audio(SAID),
+      },
       {
         storage,
         speech: w.speech,

@@ -3,6 +3,7 @@ import {
   jwksDocument,
   signCompactJws,
   signProof,
+  PROOF_TTL_DEFAULT_SECONDS,
   STAMP_TYPE,
   type StampClaims,
   type ProofSigner,
@@ -53,6 +54,7 @@ export function createProofSigner(
   store: SigningKeyStore,
   box: SecretBox,
   issuer: string | (() => string),
+  proofTtlSeconds: number = PROOF_TTL_DEFAULT_SECONDS,
 ): ServerProofSigner {
   let cache: { at: number; keys: SigningKeyRecord[] } | null = null;
   const keys = async (): Promise<SigningKeyRecord[]> => {
@@ -70,7 +72,8 @@ export function createProofSigner(
   return {
     issuer: issuerUrl,
     async sign(subject, now) {
-      return (await signProof(await activeKey(now), box, issuerUrl(), subject, now)).jws;
+      const key = await activeKey(now);
+      return (await signProof(key, box, issuerUrl(), subject, now, undefined, proofTtlSeconds)).jws;
     },
     async signStamp(claims, now) {
       return signCompactJws(await activeKey(now), box, { ...claims }, STAMP_TYPE);

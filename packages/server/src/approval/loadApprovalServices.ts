@@ -52,7 +52,12 @@ export async function loadApprovalServices(
     );
   }
   // Read at signing time: with --port 0 the real port is known only after listening.
-  const signer = createProofSigner(storage.signingKeys, keysBox, () => config.publicUrl);
+  const signer = createProofSigner(
+    storage.signingKeys,
+    keysBox,
+    () => config.publicUrl,
+    config.proofTtlSeconds,
+  );
   const attester = await loadEasAttester(config.eas, storage.serverState, serverSecret);
   return {
     rp: {

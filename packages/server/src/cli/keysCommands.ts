@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import {
+  CHALLENGE_LIMITS,
   createApiKey,
   ensureTenant,
   formatTimestamp,
@@ -34,7 +35,22 @@ function keyJson(key: ApiKeyRecord, tenant: string, now: number): Record<string,
     expiresAt: key.expiresAt === null ? null : formatTimestamp(key.expiresAt),
     revokedAt: key.revokedAt === null ? null : formatTimestamp(key.revokedAt),
     replacedBy: key.replacedBy,
+    audience: key.audience,
   };
+}
+
+/** The audience rules of challenges (length, no control characters), for `--audience`. */
+function parseAudience(value: string): string {
+  if (
+    value.length === 0 ||
+    value.length > CHALLENGE_LIMITS.audienceMaxLength ||
+    !new RegExp(CHALLENGE_LIMITS.audiencePattern, 'u').test(value)
+  ) {
+    throw new CliError(
+      `--audience must be 1–${CHALLENGE_LIMITS.audienceMaxLength} characters without control characters.`,
+    );
+  }
+  return value;
 }
 
 export function registerKeysCommands(program: Command): void {
@@ -47,16 +63,27 @@ export function registerKeysCommands(program: Command): void {
     )
     .addOption(envOption().makeOptionMandatory())
     .option('--tenant <name>', 'tenant name', DEFAULT_TENANT)
+    .option(
+      '--audience <name>',
+      "the relying party's name: the aud of proofs for this key's challenges (default: the tenant name)",
+    )
     .option('--database <url>', DATABASE_OPTION_HELP)
-    .option('--json', 'print {"id","key","env","tenant"} as JSON')
+    .option('--json', 'print {"id","key","env","tenant","audience"} as JSON')
     .action(
-      async (flags: { env: Environment; tenant: string; database?: string; json?: boolean }) => {
+      async (flags: {
+        env: Environment;
+        tenant: string;
+        audience?: string;
+        database?: string;
+        json?: boolean;
+      }) => {
         await withStorage(flags.database, async (storage) => {
           const now = systemClock.now();
           const { tenant } = await ensureTenant(storage.tenants, flags.tenant, now);
           const issued = await createApiKey(storage.apiKeys, {
             tenantId: tenant.id,
             environment: flags.env,
+            audience: parseAudience(flags.audience ?? tenant.name),
             now,
           });
           if (flags.json) {
@@ -67,6 +94,7 @@ export function registerKeysCommands(program: Command): void {
                 env: flags.env,
                 tenant: tenant.name,
                 tenantId: tenant.id,
+                audience: issued.record.audience,
               }),
             );
           } else {

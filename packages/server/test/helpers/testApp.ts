@@ -83,6 +83,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       const issued = await createApiKey(storage.apiKeys, {
         tenantId: record.id,
         environment,
+        audience: record.name,
         now: clock.now(),
       });
       return issued.secret;

@@ -130,6 +130,7 @@ export async function createVoiceTestApp(
         await createApiKey(storage.apiKeys, {
           tenantId: record.id,
           environment: 'sandbox',
+          audience: record.name,
           now: clock.now(),
         })
       ).secret;

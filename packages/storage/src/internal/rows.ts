@@ -54,6 +54,7 @@ export function apiKeyFromRow(row: ApiKeysTable): ApiKeyRecord {
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
     replacedBy: row.replaced_by,
+    audience: row.audience,
   };
 }
 
@@ -67,6 +68,7 @@ export function apiKeyToRow(key: ApiKeyRecord): ApiKeysTable {
     expires_at: key.expiresAt,
     revoked_at: key.revokedAt,
     replaced_by: key.replacedBy,
+    audience: key.audience,
   };
 }
 
@@ -88,6 +90,8 @@ export function challengeFromRow(row: ChallengesTable): ChallengeRecord {
     proof: row.proof,
     stampRequested: Number(row.stamp_requested) === 1,
     stampId: row.stamp_id,
+    audience: row.audience,
+    metadata: JSON.parse(row.metadata) as Record<string, string>,
   };
 }
 
@@ -108,6 +112,8 @@ export function challengeToRow(challenge: ChallengeRecord): ChallengesTable {
     proof: challenge.proof,
     stamp_requested: challenge.stampRequested ? 1 : 0,
     stamp_id: challenge.stampId,
+    audience: challenge.audience,
+    metadata: JSON.stringify(challenge.metadata),
   };
 }
 

@@ -32,6 +32,7 @@ export interface ApiKeysTable {
   expires_at: number | null;
   revoked_at: number | null;
   replaced_by: string | null;
+  audience: string;
 }
 
 export interface ChallengesTable {
@@ -53,6 +54,9 @@ export interface ChallengesTable {
   /** 0 or 1. */
   stamp_requested: number;
   stamp_id: string | null;
+  audience: string;
+  /** JSON text of the caller's string labels. */
+  metadata: string;
 }
 
 export interface StampsTable {

@@ -23,5 +23,7 @@ export function challengeJson(record: ChallengeRecord, now: EpochMs): Challenge 
     proof: record.proof,
     stampRequested: record.stampRequested,
     stampId: record.stampId,
+    audience: record.audience,
+    metadata: record.metadata,
   };
 }

@@ -105,10 +105,15 @@ export async function challengeRoutes(
       },
     },
     async (request, reply) => {
-      const record = await createChallenge(scopeOf(request), request.body, {
-        store: storage.challenges,
-        now: clock.now(),
-      });
+      const scope = scopeOf(request);
+      const record = await createChallenge(
+        scope,
+        { ...request.body, audience: request.body.audience ?? scope.audience },
+        {
+          store: storage.challenges,
+          now: clock.now(),
+        },
+      );
       notifier.notify(record.tenantId, record.environment, record.userId);
       return reply
         .status(201)

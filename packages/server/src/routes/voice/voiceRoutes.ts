@@ -156,6 +156,7 @@ export async function voiceRoutes(
         scope,
         {
           wallet: body.wallet,
+          audience: scope.audience,
           phraseId: body.phrase_id,
           audioUrl: body.audioUrl,
           audioBase64: body.audioBase64,
