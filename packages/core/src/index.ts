@@ -159,6 +159,7 @@ export {
   type RedeliverEventInput,
   type RedeliveredEvent,
 } from './webhooks/redeliverEvent.js';
+export { sendTestEvent, type SendTestEventDeps } from './webhooks/sendTestEvent.js';
 export { revokeDevice, type RevokeDeviceDeps } from './devices/revokeDevice.js';
 export {
   renameDevice,

@@ -97,7 +97,9 @@ export type EventType =
   | 'challenge.expired'
   | 'webhook_endpoint.disabled'
   | 'voice.enrolled'
-  | 'voice.verified';
+  | 'voice.verified'
+  | 'stamp.mirrored'
+  | 'ping';
 
 /** An event, as delivered to webhooks and returned by `GET /v1/events/:id`. */
 export interface KeyraEvent<Data extends Record<string, unknown> = Record<string, unknown>> {

@@ -8,6 +8,7 @@ import { bearer, createTestApp, type TestApp } from './helpers/testApp.js';
 import { approve, pairSimulator } from './helpers/simulator.js';
 
 interface Received {
+  url: string;
   headers: http.IncomingHttpHeaders;
   body: string;
 }
@@ -19,7 +20,7 @@ async function startReceiver(statuses: number[] = []) {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
-      received.push({ headers: req.headers, body });
+      received.push({ url: req.url ?? '', headers: req.headers, body });
       const status = statuses.shift() ?? 200;
       res.writeHead(status, { 'content-type': 'text/plain' });
       res.end(status === 200 ? 'ok' : `failure ${'x'.repeat(2000)}`);
@@ -320,6 +321,59 @@ describe('webhook delivery', () => {
     expect(
       new Webhook(rotated.secret).verify(body, headers as Record<string, string>),
     ).toBeTruthy();
+  });
+
+  it('sends a signed ping to one endpoint only, and refuses a disabled, unknown or foreign one', async () => {
+    const endpoint = await setup();
+    const other = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/webhook_endpoints',
+        headers: bearer(key),
+        payload: { url: `${receiver.url}?other`, events: ['*'] },
+      })
+    ).json();
+    const test = (id: string, apiKey = key) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/v1/webhook_endpoints/${id}/test`,
+        headers: bearer(apiKey),
+      });
+    const res = await test(endpoint.id);
+    expect(res.statusCode, res.body).toBe(202);
+    const event = res.json();
+    expect(event).toMatchObject({ type: 'ping', data: { endpointId: endpoint.id } });
+    expect(await worker.runOnce()).toBe(1);
+    expect(receiver.received).toHaveLength(1);
+    const { headers, body } = receiver.received[0]!;
+    expect(receiver.received[0]!.url).not.toContain('other');
+    expect(
+      new Webhook(endpoint.secret).verify(body, headers as Record<string, string>),
+    ).toMatchObject({ id: event.id, type: 'ping' });
+    const log = (
+      await t.app.inject({
+        method: 'GET',
+        url: `/v1/webhook_endpoints/${endpoint.id}/deliveries`,
+        headers: bearer(key),
+      })
+    ).json();
+    expect(log.data).toHaveLength(1);
+    expect(log.data[0]).toMatchObject({ eventId: event.id, statusCode: 200 });
+
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/webhook_endpoints/${other.id}`,
+      headers: bearer(key),
+      payload: { enabled: false },
+    });
+    const disabled = await test(other.id);
+    expect(disabled.statusCode).toBe(400);
+    expect(disabled.json().message).toMatch(/enable it/);
+    expect((await test('we_doesnotexist')).json().code).toBe('webhook_endpoint_not_found');
+    expect((await test('nope')).statusCode).toBe(400);
+    const stranger = await t.key('globex');
+    expect((await test(endpoint.id, stranger)).json().code).toBe('webhook_endpoint_not_found');
+    expect(await worker.runOnce()).toBe(0);
   });
 
   it('redelivers an event on request', async () => {

@@ -11,6 +11,8 @@ export const EVENT_TYPES = [
   'voice.verified',
   'stamp.mirrored',
   'webhook_endpoint.disabled',
+  /** Sent only by `POST /v1/webhook_endpoints/:id/test`, to that endpoint alone. */
+  'ping',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,6 +1,7 @@
 import type { RequestOptions, Transport } from '../client.js';
 import type {
   CreateWebhookEndpointParams,
+  KeyraEvent,
   ListAttemptsParams,
   UpdateWebhookEndpointParams,
   WebhookAttemptList,
@@ -64,6 +65,18 @@ export class WebhookEndpoints {
       method: 'POST',
       path: `/v1/webhook_endpoints/${enc(id)}/rotate_secret`,
       body: {},
+      options,
+    });
+  }
+
+  /**
+   * Sends a signed `ping` event to this endpoint only (queued like any event, same retries): the
+   * quickest check that your receiver verifies signatures and answers 2xx. See `deliveries(id)`.
+   */
+  sendTestEvent(id: string, options?: RequestOptions): Promise<KeyraEvent> {
+    return this.transport.request({
+      method: 'POST',
+      path: `/v1/webhook_endpoints/${enc(id)}/test`,
       options,
     });
   }

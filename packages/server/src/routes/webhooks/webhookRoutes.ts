@@ -3,6 +3,7 @@ import {
   deleteWebhookEndpoint,
   findWebhookEndpoint,
   rotateWebhookSecret,
+  sendTestEvent,
   updateWebhookEndpoint,
   type Clock,
   type SecretBox,
@@ -10,6 +11,7 @@ import {
 } from '@keyra/core';
 import {
   CreateWebhookEndpointBody,
+  Event,
   ListAttemptsQuery,
   UpdateWebhookEndpointBody,
   WebhookAttemptList,
@@ -21,7 +23,7 @@ import type { FastifyInstance } from 'fastify';
 import { createWebhookUrlGuard } from '../../webhooks/webhookUrlGuard.js';
 import { ERROR_RESPONSES } from '../errorResponses.js';
 import { scopeOf } from '../scopeOf.js';
-import { attemptJson, endpointJson } from './webhookJson.js';
+import { attemptJson, endpointJson, eventJson } from './webhookJson.js';
 
 export interface WebhookRoutesOptions {
   storage: Storage;
@@ -150,6 +152,27 @@ export async function webhookRoutes(
         now: clock.now(),
       });
       return endpointJson(endpoint, secret);
+    },
+  );
+
+  app.post<{ Params: WebhookEndpointParams }>(
+    '/v1/webhook_endpoints/:id/test',
+    {
+      schema: {
+        tags,
+        summary: 'Send a signed `ping` event to this endpoint only, to check a receiver.',
+        description:
+          'Queues a `ping` event for this endpoint alone; the worker signs and sends it like any event (same retries). Its attempts appear in `GET /v1/webhook_endpoints/:id/deliveries`.',
+        params: WebhookEndpointParams,
+        response: { 202: Event, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const event = await sendTestEvent(scopeOf(request), request.params.id, {
+        storage,
+        now: clock.now(),
+      });
+      return reply.status(202).send(eventJson(event));
     },
   );
 
