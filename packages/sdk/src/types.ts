@@ -113,4 +113,7 @@ export interface KeyraEvent<Data extends Record<string, unknown> = Record<string
 
 export interface EventList {
   data: KeyraEvent[];
+  hasMore: boolean;
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
 }

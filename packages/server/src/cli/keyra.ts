@@ -10,6 +10,7 @@ import { registerVoiceCommands } from './voiceCommands.js';
 import { registerDoctorCommand } from './doctorCommand.js';
 import { registerUsageCommands } from './usageCommands.js';
 import { registerEasCommands } from './easCommands.js';
+import { registerListenCommand } from './listenCommand.js';
 
 /** The `keyra` program: serve, migrate and key management, each with `--help`. */
 export function createProgram(): Command {
@@ -25,6 +26,7 @@ export function createProgram(): Command {
   registerVoiceCommands(program);
   registerUsageCommands(program);
   registerEasCommands(program);
+  registerListenCommand(program);
   registerDoctorCommand(program);
   return program;
 }
