@@ -278,4 +278,17 @@ describe.skipIf(needs.skip)('console usage and stamps in headless Chromium', () 
     expect(ui.requested.filter((url) => !url.startsWith(`${ui.origin}/`))).toEqual([]);
     expect(await page.evaluate<number>('window.localStorage.length')).toBe(0);
   }, 30_000);
+
+  it('on an IP address, points to the same page on localhost (passkeys need a domain)', async () => {
+    await page.goto(`${ui.origin}/console/#usage`);
+    await page.waitForSelector('html[data-ready="true"]');
+    expect(await page.isVisible('#ip-host-notice')).toBe(false);
+    const onIp = ui.origin.replace('//localhost:', '//127.0.0.1:');
+    expect(onIp).not.toBe(ui.origin);
+    await page.goto(`${onIp}/console/#usage`);
+    await page.waitForSelector('html[data-ready="true"]');
+    expect(await page.isVisible('#ip-host-notice')).toBe(true);
+    expect(await page.getAttribute('#ip-host-link', 'href')).toBe(`${ui.origin}/console/#usage`);
+    await shoot('console-ip-host-notice', '#ip-host-notice', true);
+  }, 30_000);
 });

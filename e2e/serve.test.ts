@@ -27,6 +27,10 @@ describe('keyra serve', () => {
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(statSync(path.join(dir, '.keyra', 'keyra.db')).isFile()).toBe(true);
     await waitFor(() => server.stderr().includes(keyFile));
+    // Passkeys refuse IP addresses: the banner gives the console on localhost.
+    expect(server.stderr()).toContain(
+      `Console: http://localhost:${new URL(server.url).port}/console`,
+    );
 
     const created = await fetch(`${server.url}/v1/challenges`, {
       method: 'POST',

@@ -26,6 +26,17 @@ const fields = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Passkeys need a domain name: on an IP address, point to the same page on localhost.
+
+const isIpHost = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\])$/i.test(location.hostname);
+if (isIpHost) {
+  const onLocalhost = new URL(location.href);
+  onLocalhost.hostname = 'localhost';
+  /** @type {HTMLAnchorElement} */ ($('ip-host-link')).href = onLocalhost.href;
+  $('ip-host-notice').hidden = false;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Key and user
 
 /** The key from the form; only sandbox keys are used. */

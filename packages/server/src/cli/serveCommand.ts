@@ -56,7 +56,7 @@ export function registerServeCommand(program: Command): void {
           (existsSync(sandboxKeyFile(config.dataDir)) ? sandboxKeyFile(config.dataDir) : null);
         // Human-facing lines go to stderr so stdout stays pure JSON logs.
         process.stderr.write(
-          `\nKEYRA is running at ${server.url}  (API docs: ${server.url}/docs)\n`,
+          `\nKEYRA is running at ${server.url}  (API docs: ${server.url}/docs)\nConsole: ${consoleUrl(server.url)}\n`,
         );
         if (server.sandboxKeyFile) {
           process.stderr.write(
@@ -90,4 +90,14 @@ export function registerServeCommand(program: Command): void {
         });
       },
     );
+}
+
+/**
+ * The console's URL for the banner. Browsers refuse passkeys on an IP address, so a loopback or
+ * wildcard bind is shown as `localhost`; another host is shown as it is.
+ */
+export function consoleUrl(serverUrl: string): string {
+  const url = new URL('/console', serverUrl);
+  if (['127.0.0.1', '0.0.0.0', '[::1]', '[::]'].includes(url.hostname)) url.hostname = 'localhost';
+  return url.href;
 }
