@@ -80,6 +80,25 @@ describe('bad input', () => {
     expect(fields).toEqual(['expiresIn', 'userId']);
   });
 
+  it('a value outside a list names the allowed values once, not once per branch', async () => {
+    const body = await expectRefused(
+      { method: 'GET', url: '/v1/challenges?status=done' },
+      400,
+      'validation_failed',
+    );
+    expect(body.message).toBe(
+      'Invalid request: querystring.status must be one of: pending, approved, rejected, expired.',
+    );
+    expect(body.details).toEqual([
+      {
+        field: 'querystring.status',
+        issue: 'enum',
+        message: 'must be one of: pending, approved, rejected, expired',
+        allowed: ['pending', 'approved', 'rejected', 'expired'],
+      },
+    ]);
+  });
+
   it('a missing required field → 400 validation_failed', async () => {
     const body = await expectRefused({ payload: { action: 'a.b' } }, 400, 'validation_failed');
     expect(body.details).toEqual([expect.objectContaining({ field: 'userId', issue: 'required' })]);

@@ -17,6 +17,40 @@ function fieldName(part: string | undefined, issue: ValidationIssue): string {
   return part === 'body' ? field || '(body)' : `${part ?? 'request'}${field ? `.${field}` : ''}`;
 }
 
+/**
+ * A union of literals fails once per branch (`must be equal to constant`, n times): say it once,
+ * naming the values allowed, as `enum` does (`must be one of: pending, approved, …`).
+ */
+function allowedValues(issues: ValidationIssue[]): ValidationIssue[] {
+  const merged: ValidationIssue[] = [];
+  const byPath = new Map<string, ValidationIssue>();
+  for (const issue of issues) {
+    if (issue.keyword !== 'const' && issue.keyword !== 'enum') {
+      merged.push(issue);
+      continue;
+    }
+    const values =
+      issue.keyword === 'const'
+        ? [issue.params.allowedValue]
+        : ((issue.params.allowedValues as unknown[] | undefined) ?? []);
+    const existing = byPath.get(issue.instancePath);
+    const allowed = [
+      ...((existing?.params.allowedValues as unknown[] | undefined) ?? []),
+      ...values,
+    ];
+    const combined: ValidationIssue = {
+      keyword: 'enum',
+      instancePath: issue.instancePath,
+      params: { allowedValues: allowed },
+      message: `must be one of: ${allowed.map((value) => (typeof value === 'string' ? value : JSON.stringify(value))).join(', ')}`,
+    };
+    if (existing) merged[merged.indexOf(existing)] = combined;
+    else merged.push(combined);
+    byPath.set(issue.instancePath, combined);
+  }
+  return merged;
+}
+
 /** Maps a schema failure to `unknown_field` or `validation_failed`, listing every failing field. */
 function fromValidation(error: FastifyError): KeyraError {
   const part = error.validationContext;
@@ -34,10 +68,11 @@ function fromValidation(error: FastifyError): KeyraError {
   }
   // `anyOf`/`if` wrappers repeat what their branches already said.
   const useful = issues.filter((issue) => !['anyOf', 'oneOf', 'if'].includes(issue.keyword));
-  const details = (useful.length > 0 ? useful : issues).map((issue) => ({
+  const details = allowedValues(useful.length > 0 ? useful : issues).map((issue) => ({
     field: fieldName(part, issue),
     issue: issue.keyword,
     message: issue.message ?? 'is invalid',
+    ...(issue.keyword === 'enum' ? { allowed: issue.params.allowedValues } : {}),
   }));
   const first = details[0];
   return new KeyraError(
