@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meterVerification } from '@keyra/core';
 import { openStorage } from '@keyra/storage';
-import { runKeyra } from './helpers/keyraProcess.js';
+import { createKey, runKeyra, startKeyra, type KeyraServer } from './helpers/keyraProcess.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'keyra-cli-'));
 const database = `sqlite:${path.join(dir, 'cli.db')}`;
@@ -25,6 +25,12 @@ describe('keyra CLI', () => {
     [['tenants', 'plan']],
     [['eas', 'schema']],
     [['eas', 'register-schema']],
+    [['challenges', 'create']],
+    [['challenges', 'get']],
+    [['challenges', 'list']],
+    [['events', 'list']],
+    [['webhooks', 'list']],
+    [['listen']],
   ])('%j --help prints usage', async (args) => {
     const res = await runKeyra([...args, '--help']);
     expect(res.code).toBe(0);
@@ -217,4 +223,112 @@ describe('keyra CLI', () => {
     expect(badPort.code).toBe(2);
     expect(badPort.stderr).toContain('--port / KEYRA_PORT must be an integer');
   });
+});
+
+describe('keyra challenges, events and webhooks (through the API of a running server)', () => {
+  const apiDir = mkdtempSync(path.join(os.tmpdir(), 'keyra-cli-api-'));
+  const database = `sqlite:${path.join(apiDir, 'api.db')}`;
+  let server: KeyraServer;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    server = await startKeyra(['--database', database]);
+    env = { KEYRA_API_KEY: await createKey(database), KEYRA_BASE_URL: server.url };
+  }, 90_000);
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(apiDir, { recursive: true, force: true });
+  });
+  const keyra = (...args: string[]) => runKeyra(args, { env });
+
+  it('creates, gets and lists challenges as JSON, with payload, audience and metadata', async () => {
+    const created = await keyra(
+      'challenges',
+      'create',
+      '--action',
+      'transfer.approve',
+      '--user-id',
+      'usr_cli',
+      '--payload',
+      '{"amount":12500,"currency":"USD"}',
+      '--expires-in',
+      '300',
+      '--audience',
+      'payments-api',
+      '--metadata',
+      'orderId=ord_1',
+      'team=payments',
+      '--json',
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const { id, status } = JSON.parse(created.stdout);
+    expect([id, status]).toEqual([expect.stringMatching(/^chl_/), 'pending']);
+    const got = await keyra('challenges', 'get', id, '--json');
+    expect(JSON.parse(got.stdout)).toMatchObject({
+      id,
+      action: 'transfer.approve',
+      userId: 'usr_cli',
+      payload: { amount: 12500, currency: 'USD' },
+      audience: 'payments-api',
+      metadata: { orderId: 'ord_1', team: 'payments' },
+    });
+    const human = await keyra('challenges', 'get', id);
+    expect(human.stdout).toContain(`${id}  pending`);
+    const listed = JSON.parse(
+      (await keyra('challenges', 'list', '--status', 'pending', '--json')).stdout,
+    );
+    expect(listed.data.map((c: { id: string }) => c.id)).toContain(id);
+    const events = await keyra('events', 'list', '--json');
+    expect(JSON.parse(events.stdout)).toMatchObject({ data: [], hasMore: false });
+    const webhooks = await keyra('webhooks', 'list', '--json');
+    expect(JSON.parse(webhooks.stdout)).toEqual({ data: [] });
+  });
+
+  it('fails with one readable line and exit 2: no key, bad input, unknown id, server down', async () => {
+    const noKey = await runKeyra(['challenges', 'list'], { env: { KEYRA_API_KEY: '' } });
+    expect([noKey.code, noKey.stderr]).toEqual([
+      2,
+      expect.stringMatching(/KEYRA_API_KEY is not set/),
+    ]);
+    const badPayload = await keyra(
+      'challenges',
+      'create',
+      '--action',
+      'a.b',
+      '--user-id',
+      'u',
+      '--payload',
+      '[1]',
+    );
+    expect([badPayload.code, badPayload.stderr]).toEqual([2, expect.stringMatching(/JSON object/)]);
+    const badAction = await keyra(
+      'challenges',
+      'create',
+      '--action',
+      'Bad Action',
+      '--user-id',
+      'u',
+    );
+    expect([badAction.code, badAction.stderr]).toEqual([
+      2,
+      expect.stringMatching(/action must match/),
+    ]);
+    const missing = await keyra('challenges', 'get', 'chl_doesnotexist0000');
+    expect([missing.code, missing.stderr]).toEqual([
+      2,
+      expect.stringMatching(/challenge_not_found/),
+    ]);
+    const badStatus = await keyra('challenges', 'list', '--status', 'done');
+    expect(badStatus.stderr).toMatch(/Allowed choices are pending, approved, rejected, expired/);
+    const wrongKey = await runKeyra(['events', 'list'], {
+      env: { ...env, KEYRA_API_KEY: 'sk_test_00000000000000000000000000000000' },
+    });
+    expect([wrongKey.code, wrongKey.stderr]).toEqual([
+      2,
+      expect.stringMatching(/refused KEYRA_API_KEY/),
+    ]);
+    const down = await runKeyra(['webhooks', 'list'], {
+      env: { ...env, KEYRA_BASE_URL: 'http://127.0.0.1:9' },
+    });
+    expect([down.code, down.stderr]).toEqual([2, expect.stringMatching(/Is keyra serve running/)]);
+  }, 60_000);
 });

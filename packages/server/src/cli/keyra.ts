@@ -11,6 +11,8 @@ import { registerDoctorCommand } from './doctorCommand.js';
 import { registerUsageCommands } from './usageCommands.js';
 import { registerEasCommands } from './easCommands.js';
 import { registerListenCommand } from './listenCommand.js';
+import { registerChallengesCommands } from './challengesCommands.js';
+import { registerEventsCommands } from './eventsCommands.js';
 
 /** The `keyra` program: serve, migrate and key management, each with `--help`. */
 export function createProgram(): Command {
@@ -26,6 +28,8 @@ export function createProgram(): Command {
   registerVoiceCommands(program);
   registerUsageCommands(program);
   registerEasCommands(program);
+  registerChallengesCommands(program);
+  registerEventsCommands(program);
   registerListenCommand(program);
   registerDoctorCommand(program);
   return program;

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { generateWebhookSecret, signWebhook } from '@keyra/core';
-import { AuthenticationError, Keyra, type KeyraEvent } from '@keyra/sdk';
+import { AuthenticationError, type KeyraEvent } from '@keyra/sdk';
+import { API_ENV_HELP, apiClient } from './apiClient.js';
 import { followEvents } from '../listen/followEvents.js';
 import { CliError } from './cliError.js';
 
@@ -88,16 +89,10 @@ export function registerListenCommand(program: Command): void {
     .option('--json', 'print one JSON object per line')
     .addHelpText(
       'after',
-      '\nEnvironment: KEYRA_API_KEY (required), KEYRA_BASE_URL (default http://127.0.0.1:8787).\nOnly events created after it starts are forwarded. Stop with Ctrl-C.',
+      `${API_ENV_HELP}\nOnly events created after it starts are forwarded. Stop with Ctrl-C.`,
     )
     .action(async (flags: ListenFlags) => {
       const url = parseForwardTo(flags.forwardTo);
-      const apiKey = process.env.KEYRA_API_KEY;
-      if (!apiKey) {
-        throw new CliError(
-          'KEYRA_API_KEY is not set: export the sk_test_… key of the tenant to listen to (keyra keys create --env sandbox).',
-        );
-      }
       if (flags.secret !== undefined && !WEBHOOK_SECRET.test(flags.secret)) {
         throw new CliError(
           '--secret must be a whsec_ secret (whsec_ + base64 of at least 24 bytes).',
@@ -112,11 +107,7 @@ export function registerListenCommand(program: Command): void {
         .map((type) => type.trim())
         .filter(Boolean);
       const secret = flags.secret ?? generateWebhookSecret();
-      const keyra = new Keyra({
-        apiKey,
-        ...(process.env.KEYRA_BASE_URL ? { baseUrl: process.env.KEYRA_BASE_URL } : {}),
-        maxRetries: 0,
-      });
+      const keyra = apiClient({ maxRetries: 0 });
       const follower = followEvents({
         since: Math.floor(Date.now() / 1000),
         listPage: (cursor) => keyra.events.list({ limit: 100, ...(cursor ? { cursor } : {}) }),
