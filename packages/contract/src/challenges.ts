@@ -129,7 +129,7 @@ export const Challenge = Type.Object(
     audience: Audience,
     metadata: Metadata,
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: 'Challenge' },
 );
 export type Challenge = Static<typeof Challenge>;
 

@@ -62,7 +62,7 @@ export const WebhookEndpoint = Type.Object(
       description: 'During a rotation, when the previous secret stops signing.',
     }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: 'WebhookEndpoint' },
 );
 export type WebhookEndpoint = Static<typeof WebhookEndpoint>;
 
@@ -109,7 +109,7 @@ export const Event = Type.Object(
     created: Type.Integer({ description: 'Unix seconds.' }),
     data: Type.Record(Type.String(), Type.Unknown()),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: 'Event' },
 );
 export const EventList = Type.Object(
   {

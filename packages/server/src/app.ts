@@ -18,6 +18,8 @@ import { beginIdempotentRequest, finishIdempotentRequest } from './http/idempote
 import { registerMetrics } from './http/metrics.js';
 import { enforceRateLimit } from './http/rateLimit.js';
 import { createValidatorCompiler } from './http/validation.js';
+import { KEYRA_ICON_SVG, KEYRA_LOGO_SVG } from './http/keyraLogo.js';
+import { refineOpenApi } from './http/refineOpenApi.js';
 import './http/requestContext.js';
 import { KeyraError } from '@keyra/core';
 import type { RateLimitStore } from './ratelimit/rateLimitStore.js';
@@ -196,8 +198,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         version: API_VERSION,
         description:
           'Hardware-rooted human authorization: challenges, verification and signed proofs. Authenticate with `Authorization: Bearer sk_…` or `x-api-key: sk_…`.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
-      servers: [{ url: `http://${config.host}:${config.port}` }],
+      // Relative: the Swagger UI and generated clients call whichever host served the document.
+      servers: [{ url: '/', description: 'This server' }],
       components: {
         securitySchemes: {
           bearerAuth: {
@@ -210,8 +214,26 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       },
       security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
     },
+    transformObject: (documentObject) =>
+      refineOpenApi((documentObject as { openapiObject: unknown }).openapiObject),
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    logo: { type: 'image/svg+xml', content: KEYRA_LOGO_SVG, href: '/docs', target: '_self' },
+    theme: {
+      title: 'KEYRA API reference',
+      favicon: [
+        {
+          filename: 'favicon.svg',
+          rel: 'icon',
+          sizes: 'any',
+          type: 'image/svg+xml',
+          content: KEYRA_ICON_SVG,
+        },
+      ],
+    },
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(systemRoutes, { storage, rateLimitStore, registry });

@@ -45,12 +45,45 @@ describe('system routes, OpenAPI and docs', () => {
     expect(documented).toEqual(real);
     expect(real).toContain('POST /v1/challenges');
     const create = doc.paths['/v1/challenges'].post;
-    expect(create.requestBody.content['application/json'].schema.required).toEqual([
+    const ref = (schema: { $ref: string }) =>
+      doc.components.schemas[schema.$ref.replace('#/components/schemas/', '')];
+    expect(ref(create.requestBody.content['application/json'].schema).required).toEqual([
       'action',
       'userId',
     ]);
     expect(create.responses['201']).toBeDefined();
-    expect(create.responses['409']).toBeDefined();
+    expect(create.responses['409']).toEqual({ $ref: '#/components/responses/Conflict' });
+  });
+
+  interface Operation {
+    operationId: string;
+    responses: Record<string, { $ref?: string }>;
+    requestBody?: { content?: Record<string, { schema?: { $ref?: string } }> };
+  }
+
+  it('names every operation, and keeps bodies and errors in components (one Error schema)', async () => {
+    const doc = (await t.app.inject('/openapi.json')).json();
+    const operations = Object.values(
+      doc.paths as Record<string, Record<string, Operation>>,
+    ).flatMap((ops) => Object.values(ops));
+    const ids = operations.map((op) => op.operationId);
+    expect(ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const op of operations) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (status.startsWith('4'))
+          expect(response.$ref, `${op.operationId} ${status}`).toBeDefined();
+      }
+      const body = op.requestBody?.content?.['application/json']?.schema;
+      if (body) expect(body.$ref, op.operationId).toMatch(/^#\/components\/schemas\//);
+    }
+    // The error codes are listed once, as an enum, not once per response.
+    const text = JSON.stringify(doc);
+    expect(text.split('"challenge_already_used"').length - 1).toBe(1);
+    expect(doc.components.schemas.Error.properties.code.enum).toContain('invalid_api_key');
+    expect(doc.servers).toEqual([{ url: '/', description: 'This server' }]);
+    expect(Object.keys(doc.webhooks)).toContain('challenge.approved');
+    expect(doc.tags.map((tag: { name: string }) => tag.name)[0]).toBe('Challenges');
   });
 
   it('serves the docs page and its assets locally (no CDN)', async () => {

@@ -55,6 +55,7 @@ export async function challengeRoutes(
     '/v1/challenges/:id/verify',
     {
       schema: {
+        operationId: 'verifyChallenge',
         tags: ['Challenges'],
         summary:
           'Verify the signed answer from KEYRA ONE (or a passkey) and consume the challenge.',
@@ -96,6 +97,7 @@ export async function challengeRoutes(
     '/v1/challenges',
     {
       schema: {
+        operationId: 'createChallenge',
         tags: ['Challenges'],
         summary: 'Create a single-use authorization challenge.',
         description:
@@ -125,6 +127,7 @@ export async function challengeRoutes(
     '/v1/challenges/:id',
     {
       schema: {
+        operationId: 'getChallenge',
         tags: ['Challenges'],
         summary: 'Retrieve challenge status and metadata.',
         params: ChallengeParams,
@@ -145,6 +148,7 @@ export async function challengeRoutes(
     '/v1/challenges',
     {
       schema: {
+        operationId: 'listChallenges',
         tags: ['Challenges'],
         summary: 'List challenges, newest first, with filters and cursor pagination.',
         querystring: ListChallengesQuery,

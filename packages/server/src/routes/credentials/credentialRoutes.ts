@@ -40,6 +40,7 @@ export async function credentialRoutes(
     '/v1/credentials/register',
     {
       schema: {
+        operationId: 'startRegistration',
         tags,
         summary: 'Begin WebAuthn / passkey registration (or KEYRA ONE pairing).',
         description:
@@ -56,6 +57,7 @@ export async function credentialRoutes(
     '/v1/credentials/register/verify',
     {
       schema: {
+        operationId: 'finishRegistration',
         tags,
         summary: 'Finish registration: verify the attestation and pair the device.',
         description:
@@ -85,6 +87,7 @@ export async function credentialRoutes(
     '/v1/credentials/authenticate',
     {
       schema: {
+        operationId: 'startAuthentication',
         tags,
         summary: 'Begin a WebAuthn authentication ceremony.',
         description:
@@ -101,6 +104,7 @@ export async function credentialRoutes(
     '/v1/credentials/authenticate/verify',
     {
       schema: {
+        operationId: 'finishAuthentication',
         tags,
         summary: 'Finish a sign-in ceremony started without a challenge id.',
         body: VerifyAuthenticationBody,

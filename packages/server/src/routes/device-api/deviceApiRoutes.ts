@@ -92,6 +92,7 @@ export async function deviceApiRoutes(
     '/v1/device-api/sessions/options',
     {
       schema: {
+        operationId: 'startDeviceSession',
         tags,
         summary: 'Device sign-in, step 1: WebAuthn request options for this device.',
         security: [],
@@ -115,6 +116,7 @@ export async function deviceApiRoutes(
     '/v1/device-api/sessions',
     {
       schema: {
+        operationId: 'createDeviceSession',
         tags,
         summary: 'Device sign-in, step 2: trade the signed assertion for a session token.',
         security: [],
@@ -176,6 +178,7 @@ export async function deviceApiRoutes(
       '/v1/device-api/challenges',
       {
         schema: {
+          operationId: 'listDeviceChallenges',
           tags,
           summary: 'Pending challenges for this device’s user, with optional long-polling.',
           security: [{ bearerAuth: [] }],
@@ -211,6 +214,7 @@ export async function deviceApiRoutes(
       '/v1/device-api/challenges/:id',
       {
         schema: {
+          operationId: 'getDeviceChallenge',
           tags,
           summary: 'One challenge of this device’s user, as the device shows it.',
           security: [{ bearerAuth: [] }],
@@ -237,6 +241,7 @@ export async function deviceApiRoutes(
       '/v1/device-api/challenges/:id/respond',
       {
         schema: {
+          operationId: 'respondToDeviceChallenge',
           tags,
           summary: 'Approve or reject directly from the device (same checks as verify).',
           security: [{ bearerAuth: [] }],

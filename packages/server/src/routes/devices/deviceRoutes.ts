@@ -47,6 +47,7 @@ export async function deviceRoutes(
     '/v1/devices',
     {
       schema: {
+        operationId: 'listDevices',
         tags,
         summary: 'List paired devices and passkeys, newest first.',
         querystring: ListDevicesQuery,
@@ -66,6 +67,7 @@ export async function deviceRoutes(
     '/v1/devices/:id',
     {
       schema: {
+        operationId: 'getDevice',
         tags,
         summary: 'Retrieve a device.',
         params: DeviceParams,
@@ -88,6 +90,7 @@ export async function deviceRoutes(
     '/v1/devices/:id',
     {
       schema: {
+        operationId: 'updateDevice',
         tags,
         summary: 'Rename a device.',
         params: DeviceParams,
@@ -108,6 +111,7 @@ export async function deviceRoutes(
     '/v1/devices/:id',
     {
       schema: {
+        operationId: 'revokeDevice',
         tags,
         summary: 'Revoke a device: it can never approve again. Emits `device.revoked`.',
         params: DeviceParams,
@@ -128,6 +132,7 @@ export async function deviceRoutes(
     '/v1/simulator/attestation-certificates',
     {
       schema: {
+        operationId: 'issueSimulatorCertificate',
         tags,
         summary:
           'Sandbox only: certify a KEYRA ONE simulator’s attestation key with the simulator root.',

@@ -28,6 +28,7 @@ export async function stampRoutes(
     '/v1/stamps/:id',
     {
       schema: {
+        operationId: 'getStamp',
         tags: ['Stamps'],
         summary: 'Retrieve a stamp (public, no API key).',
         description:
@@ -60,6 +61,7 @@ export async function stampRoutes(
     '/.well-known/keyra-stamps.json',
     {
       schema: {
+        operationId: 'getStampsDocument',
         tags: ['Stamps'],
         summary: 'What verifiers of stamps need: issuer, JWKS, EAS schema, attester and domain.',
         security: [],

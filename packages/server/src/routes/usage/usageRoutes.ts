@@ -14,6 +14,7 @@ export async function usageRoutes(
     '/v1/usage',
     {
       schema: {
+        operationId: 'getUsage',
         tags: ['Usage'],
         summary: 'Metered verifications per day, free credits left and overage.',
         description:

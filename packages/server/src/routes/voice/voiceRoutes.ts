@@ -73,6 +73,7 @@ export async function voiceRoutes(
     '/api/v1/phrase',
     {
       schema: {
+        operationId: 'createVoicePhrase',
         tags: ['Voice'],
         summary: 'Get a one-time phrase to speak.',
         description: `Single-use, expires after ${VOICE_LIMITS.phraseTtlSec} s; a prompt is never issued twice to one wallet within a day.`,
@@ -100,6 +101,7 @@ export async function voiceRoutes(
     {
       bodyLimit: VOICE_BODY_LIMIT,
       schema: {
+        operationId: 'enrollVoice',
         tags: ['Voice'],
         summary: 'Create or replace a protected voice template.',
         description:
@@ -132,6 +134,7 @@ export async function voiceRoutes(
     {
       bodyLimit: VOICE_BODY_LIMIT,
       schema: {
+        operationId: 'verifyVoice',
         tags: ['Voice'],
         summary: 'Verify a fresh recording of the prompted phrase.',
         description:
@@ -181,6 +184,7 @@ export async function voiceRoutes(
     '/api/v1/verify_logs',
     {
       schema: {
+        operationId: 'listVoiceVerifyLogs',
         tags: ['Voice'],
         summary: 'List verification attempts, newest first (ids, gate outcomes, scores, latency).',
         querystring: ListVerifyLogsQuery,

@@ -29,6 +29,7 @@ export async function eventRoutes(
     '/v1/events',
     {
       schema: {
+        operationId: 'listEvents',
         tags,
         summary: 'List events, newest first, optionally of one type, with cursor pagination.',
         querystring: ListEventsQuery,
@@ -52,6 +53,7 @@ export async function eventRoutes(
     '/v1/events/:id',
     {
       schema: {
+        operationId: 'getEvent',
         tags,
         summary: 'Retrieve an event.',
         params: EventParams,
@@ -66,6 +68,7 @@ export async function eventRoutes(
     '/v1/events/:id/redeliver',
     {
       schema: {
+        operationId: 'redeliverEvent',
         tags,
         summary: 'Queue the event again for its subscribed endpoints (or one endpoint).',
         params: EventParams,

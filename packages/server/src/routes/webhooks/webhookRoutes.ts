@@ -48,6 +48,7 @@ export async function webhookRoutes(
     '/v1/webhook_endpoints',
     {
       schema: {
+        operationId: 'createWebhookEndpoint',
         tags,
         summary: 'Create a webhook endpoint; its secret `whsec_…` is returned once.',
         body: CreateWebhookEndpointBody,
@@ -69,6 +70,7 @@ export async function webhookRoutes(
     '/v1/webhook_endpoints',
     {
       schema: {
+        operationId: 'listWebhookEndpoints',
         tags,
         summary: 'List webhook endpoints.',
         response: { 200: WebhookEndpointList, ...ERROR_RESPONSES },
@@ -83,6 +85,7 @@ export async function webhookRoutes(
     '/v1/webhook_endpoints/:id',
     {
       schema: {
+        operationId: 'getWebhookEndpoint',
         tags,
         summary: 'Retrieve a webhook endpoint.',
         params: WebhookEndpointParams,
@@ -97,6 +100,7 @@ export async function webhookRoutes(
     '/v1/webhook_endpoints/:id',
     {
       schema: {
+        operationId: 'updateWebhookEndpoint',
         tags,
         summary: 'Update url, events, description or enabled (enabling clears a failure state).',
         params: WebhookEndpointParams,
@@ -118,6 +122,7 @@ export async function webhookRoutes(
     '/v1/webhook_endpoints/:id',
     {
       schema: {
+        operationId: 'deleteWebhookEndpoint',
         tags,
         summary: 'Delete a webhook endpoint (pending deliveries to it are dropped).',
         params: WebhookEndpointParams,
@@ -137,6 +142,7 @@ export async function webhookRoutes(
     '/v1/webhook_endpoints/:id/rotate_secret',
     {
       schema: {
+        operationId: 'rotateWebhookSecret',
         tags,
         summary:
           'Rotate the signing secret; for 24 h deliveries carry signatures with both secrets.',
@@ -159,6 +165,7 @@ export async function webhookRoutes(
     '/v1/webhook_endpoints/:id/test',
     {
       schema: {
+        operationId: 'sendTestEvent',
         tags,
         summary: 'Send a signed `ping` event to this endpoint only, to check a receiver.',
         description:
@@ -180,6 +187,7 @@ export async function webhookRoutes(
     '/v1/webhook_endpoints/:id/deliveries',
     {
       schema: {
+        operationId: 'listWebhookDeliveries',
         tags,
         summary:
           'The delivery log: every attempt, newest first (status code, latency, first 1 KiB of the response).',

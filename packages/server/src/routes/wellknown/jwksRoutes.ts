@@ -11,6 +11,7 @@ export async function jwksRoutes(
     '/.well-known/jwks.json',
     {
       schema: {
+        operationId: 'getJwks',
         tags: ['Proofs'],
         summary: 'Public keys for verifying proofs offline (retired keys included).',
         security: [],
