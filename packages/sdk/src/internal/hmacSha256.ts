@@ -17,10 +17,17 @@ interface NodeCrypto {
 /** `require` where the module is CommonJS (the SDK's `require` build); absent in ES modules. */
 declare const require: ((id: string) => unknown) | undefined;
 
+interface NodeLikeProcess {
+  versions?: { node?: string };
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+const nodeProcess = (globalThis as { process?: NodeLikeProcess }).process;
 let nodeCrypto: NodeCrypto | undefined = findNodeCrypto();
-if (nodeCrypto === undefined) {
-  // ES modules on runtimes without process.getBuiltinModule (Node < 20.16): load it once, now.
-  // The specifier is a variable so that bundlers for edge runtimes leave it alone.
+if (nodeCrypto === undefined && typeof nodeProcess?.versions?.node === 'string') {
+  // ES modules on Node-compatible runtimes without process.getBuiltinModule (Node < 20.16): load
+  // it once, now. Never in a browser, where the specifier would become a request. The specifier
+  // is a variable so that bundlers leave it alone.
   const specifier = 'node:crypto';
   import(/* webpackIgnore: true */ specifier).then(
     (module: NodeCrypto) => (nodeCrypto = module),
@@ -30,10 +37,7 @@ if (nodeCrypto === undefined) {
 
 function findNodeCrypto(): NodeCrypto | undefined {
   try {
-    const process = (
-      globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
-    ).process;
-    const builtin = process?.getBuiltinModule?.('node:crypto');
+    const builtin = nodeProcess?.getBuiltinModule?.('node:crypto');
     if (builtin !== undefined) return builtin as NodeCrypto;
     if (typeof require === 'function') return require('node:crypto') as NodeCrypto;
   } catch {
