@@ -35,12 +35,16 @@ assertSelfContained(path.join(root, 'dist'));
  * imports of @keyra/contract and TypeBox removed. Comments and hand-written types stay as written.
  */
 function expandTypes(file) {
-  const config = ts.getParsedCommandLineOfConfigFile(path.join(root, 'tsconfig.json'), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-      throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+  const config = ts.getParsedCommandLineOfConfigFile(
+    path.join(root, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+        throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+      },
     },
-  });
+  );
   const program = ts.createProgram({
     rootNames: [file],
     options: { ...config.options, noEmit: true, composite: false, customConditions: ['source'] },
@@ -71,8 +75,12 @@ function print(checker, type, depth) {
   if (type.isUnion()) {
     // `boolean` is the union `true | false`: keep it whole.
     const members = type.types;
-    const hasTrue = members.some((t) => t.flags & ts.TypeFlags.BooleanLiteral && checker.typeToString(t) === 'true');
-    const hasFalse = members.some((t) => t.flags & ts.TypeFlags.BooleanLiteral && checker.typeToString(t) === 'false');
+    const hasTrue = members.some(
+      (t) => t.flags & ts.TypeFlags.BooleanLiteral && checker.typeToString(t) === 'true',
+    );
+    const hasFalse = members.some(
+      (t) => t.flags & ts.TypeFlags.BooleanLiteral && checker.typeToString(t) === 'false',
+    );
     const parts = members
       .filter((t) => !(hasTrue && hasFalse && t.flags & ts.TypeFlags.BooleanLiteral))
       .map((t) => wrap(next(t)));
@@ -99,14 +107,20 @@ function print(checker, type, depth) {
     return `{ ${members.join(' ')} }`;
   }
   const text = checker.typeToString(type, undefined, ts.TypeFormatFlags.NoTruncation);
-  if (!/^(string|number|bigint|boolean|null|undefined|unknown|any|never|true|false|"[^"]*"|-?[\d.]+)$/.test(text)) {
+  if (
+    !/^(string|number|bigint|boolean|null|undefined|unknown|any|never|true|false|"[^"]*"|-?[\d.]+)$/.test(
+      text,
+    )
+  ) {
     throw new Error(`Cannot spell out the type ${text}`);
   }
   return text;
 }
 
 function wrap(text) {
-  return /^[\w$."-]+$|^\{.*\}$|^\[.*\]$|\[\]$/s.test(text) && !text.includes(' | ') ? text : `(${text})`;
+  return /^[\w$."-]+$|^\{.*\}$|^\[.*\]$|\[\]$/s.test(text) && !text.includes(' | ')
+    ? text
+    : `(${text})`;
 }
 
 async function format(text) {
@@ -119,7 +133,9 @@ function assertSelfContained(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile() || !entry.name.endsWith('.d.ts')) continue;
     const file = path.join(entry.parentPath ?? entry.path, entry.name);
-    const found = readFileSync(file, 'utf8').match(/from ['"](@keyra\/contract|@sinclair\/typebox|@keyra\/core)['"]|import\(["'][^"']*["']\)/);
+    const found = readFileSync(file, 'utf8').match(
+      /from ['"](@keyra\/contract|@sinclair\/typebox|@keyra\/core)['"]|import\(["'][^"']*["']\)/,
+    );
     if (found) throw new Error(`${path.relative(root, file)} still refers to ${found[0]}`);
   }
 }

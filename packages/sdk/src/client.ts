@@ -1,4 +1,9 @@
-import { APIConnectionError, AuthenticationError, errorFromResponse, KeyraError } from './errors.js';
+import {
+  APIConnectionError,
+  AuthenticationError,
+  errorFromResponse,
+  KeyraError,
+} from './errors.js';
 import { readEnv } from './internal/env.js';
 import { withRetries } from './retry.js';
 
