@@ -240,17 +240,59 @@ describe.skipIf(!goAvailable)('Go SDK (sdks/go) against keyra serve', () => {
       '{"Version":"v1.0.0","Time":"2026-12-01T00:00:00Z"}',
     );
     cpSync(path.join(SDK_DIR, 'go.mod'), path.join(proxy, 'v1.0.0.mod'));
-    // Files only, paths `keyra.dev/sdk@v1.0.0/…`: the module zip format (no directory entries).
-    const zipFiles =
-      'import os, sys, zipfile\n' +
-      "with zipfile.ZipFile(sys.argv[1], 'w') as z:\n" +
-      "    for root, _, files in os.walk('keyra.dev'):\n" +
-      '        for name in files:\n' +
-      '            z.write(os.path.join(root, name))\n';
+    // Files only, paths `keyra.dev/sdk@v1.0.0/…`: the module zip format (no directory entries),
+    // written with Go's archive/zip so that this test needs nothing but go.
+    const zipper = path.join(dir, 'zipper.go');
+    writeFileSync(
+      zipper,
+      `package main
+
+import (
+	"archive/zip"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+func main() {
+	out, err := os.Create(os.Args[1])
+	if err != nil {
+		panic(err)
+	}
+	z := zip.NewWriter(out)
+	err = filepath.WalkDir("keyra.dev", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		w, err := z.Create(filepath.ToSlash(name))
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = io.Copy(w, f)
+		return err
+	})
+	if err != nil {
+		panic(err)
+	}
+	if err := z.Close(); err != nil {
+		panic(err)
+	}
+	if err := out.Close(); err != nil {
+		panic(err)
+	}
+}
+`,
+    );
     const zipped = await run(
-      'python3',
-      ['-c', zipFiles, path.join(proxy, 'v1.0.0.zip')],
-      goEnv(),
+      'go',
+      ['run', zipper, path.join(proxy, 'v1.0.0.zip')],
+      goEnv({ GOFLAGS: '' }),
       staging,
     );
     expect(zipped.code, zipped.output).toBe(0);
