@@ -175,11 +175,32 @@ describe('@keyra/sdk packed and installed in a fresh project', () => {
     expect(checked.stdout, 'tsc output').toBe('');
   }, 120_000);
 
+  it('type-checks in a Node project too: @types/node and no DOM library', async () => {
+    writeFileSync(
+      path.join(project, 'tsconfig.node.json'),
+      JSON.stringify({
+        extends: './tsconfig.json',
+        compilerOptions: {
+          lib: ['ES2022'],
+          types: ['node'],
+          typeRoots: [path.join(ROOT, 'node_modules', '@types')],
+          noEmit: true,
+        },
+      }),
+    );
+    const checked = await run(process.execPath, [
+      TSC,
+      '-p',
+      path.join(project, 'tsconfig.node.json'),
+    ]).catch((error: { stdout: string }) => error);
+    expect(checked.stdout, 'tsc output').toBe('');
+  }, 120_000);
+
   it.each([
-    ['ES module', 'seed.mjs'],
+    ['an ES module', 'seed.mjs'],
     ['CommonJS', 'seed.cjs'],
   ])(
-    'runs the seed samples as an %s',
+    'runs the seed samples as %s',
     async (_system, file) => {
       const userId = `usr_pack_${file.replace('.', '_')}`;
       const device = await pairDevice(api, userId);
