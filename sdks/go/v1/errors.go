@@ -136,7 +136,12 @@ func (e *ConnectionError) Unwrap() error { return e.Err }
 // Is matches ErrAPIConnection.
 func (e *ConnectionError) Is(target error) bool { return target == ErrAPIConnection }
 
-// IsRetryable reports whether err is one the client retries (network error, 429, 5xx).
+// IsRetryable reports whether err is one the client retries: a network error, 429, 5xx, or an
+// error answer that carried Retry-After (e.g. 409 idempotency_key_in_use); see retryDelay.
 func IsRetryable(err error) bool {
+	var kerr *Error
+	if errors.As(err, &kerr) && kerr.RetryAfter > 0 {
+		return true
+	}
 	return errors.Is(err, ErrAPIConnection) || errors.Is(err, ErrRateLimit) || errors.Is(err, ErrAPI)
 }

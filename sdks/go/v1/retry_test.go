@@ -87,6 +87,9 @@ func TestSentinelNamesMatchTheOtherSDKs(t *testing.T) {
 	if ErrServer != ErrAPI || ErrConnection != ErrAPIConnection || ErrInvalidSignature != ErrWebhookSignature || ErrInvalidProof != ErrProofVerification {
 		t.Fatal("deprecated aliases differ")
 	}
+	if !IsRetryable(&Error{Status: 409, RetryAfter: time.Second}) || IsRetryable(&Error{Status: 409}) {
+		t.Fatal("IsRetryable follows the policy: Retry-After makes an answer retryable")
+	}
 	if !errors.Is(&ConnectionError{Err: errors.New("x")}, ErrAPIConnection) || !errors.Is(&Error{Status: 502}, ErrServer) {
 		t.Fatal("aliases match")
 	}
