@@ -93,3 +93,32 @@ export async function decideChallenge(
   });
   return { challengeId, status: verified.status, body: verified.body };
 }
+
+/**
+ * Creates the seed's challenge for the device's user and has the device sign its approval,
+ * without verifying it: what an SDK under test receives from its client (`{deviceId,
+ * attestation}`) to pass to `challenges.verify` itself.
+ */
+export async function signedApproval(
+  api: Api,
+  device: PairedDevice,
+  userId: string,
+  extra: Record<string, unknown> = {},
+): Promise<{ challengeId: string; verifyBody: { deviceId: string; attestation: unknown } }> {
+  const created = await api('POST', '/v1/challenges', {
+    action: 'transfer.approve',
+    userId,
+    payload: { amount: 12500, currency: 'USD', memo: 'Wire to Acme Corp' },
+    expiresIn: 300,
+    ...extra,
+  });
+  if (created.status !== 201) throw new Error(`challenge: ${JSON.stringify(created.body)}`);
+  const challengeId = String(created.body.id);
+  const full = await api('GET', `/v1/challenges/${challengeId}`);
+  const answer = approveChallenge(device.state, {
+    digestHex: String(full.body.digest),
+    rpId: 'localhost',
+  });
+  device.state = answer.state;
+  return { challengeId, verifyBody: { deviceId: device.deviceId, attestation: answer.response } };
+}

@@ -1,3 +1,3 @@
-module keyra.dev/sdk/v1
+module keyra.dev/sdk
 
 go 1.19

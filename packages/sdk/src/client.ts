@@ -1,4 +1,9 @@
-import { AuthenticationError, ConnectionError, errorFromResponse, KeyraError } from './errors.js';
+import {
+  APIConnectionError,
+  AuthenticationError,
+  errorFromResponse,
+  KeyraError,
+} from './errors.js';
 import { readEnv } from './internal/env.js';
 import { withRetries } from './retry.js';
 
@@ -108,7 +113,7 @@ export class Transport {
     } catch (error) {
       if (signal?.aborted) throw error;
       const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
-      throw new ConnectionError(
+      throw new APIConnectionError(
         timedOut
           ? `No response from ${this.baseUrl} within ${timeout} ms.`
           : `Could not reach KEYRA at ${this.baseUrl}: ${(error as Error)?.message ?? error}`,

@@ -1,7 +1,9 @@
 /**
  * Errors thrown by the SDK. Every failed API call throws a `KeyraError` subclass chosen from the
  * HTTP status (and, for `attestation_invalid`, the code), carrying the server's `code`,
- * `message` and `details` and the `Request-Id` to quote in a support request.
+ * `message` and `details` and the `Request-Id` to quote in a support request. The class names
+ * are the same in the Python SDK, and the Go SDK's sentinels are `Err` + the name without
+ * `Error` (`NotFoundError` → `ErrNotFound`); docs/sdks.md has the table.
  */
 
 /** Where an error came from: the server's body and headers, or the SDK itself. */
@@ -45,7 +47,11 @@ export class AttestationInvalidError extends InvalidRequestError {}
 /** 401 `invalid_api_key`. */
 export class AuthenticationError extends KeyraError {}
 /** 403: the key may not do this in its environment. */
-export class PermissionError extends KeyraError {}
+export class PermissionDeniedError extends KeyraError {}
+/** @deprecated The former name of `PermissionDeniedError` (the same class). */
+export const PermissionError = PermissionDeniedError;
+/** @deprecated The former name of `PermissionDeniedError`. */
+export type PermissionError = PermissionDeniedError;
 /** 404: no such object in this tenant and environment (or no such route). */
 export class NotFoundError extends KeyraError {}
 /** 409: e.g. `challenge_already_used`, `credential_already_registered`. */
@@ -62,23 +68,29 @@ export class RateLimitError extends KeyraError {
 }
 /** 5xx, after the SDK's own retries ran out. */
 export class APIError extends KeyraError {}
-/** Options of a `ConnectionError`: the `KeyraErrorOptions` and the address that did not answer. */
-export interface ConnectionErrorOptions extends KeyraErrorOptions {
+/** Options of an `APIConnectionError`: the `KeyraErrorOptions` and the address that did not answer. */
+export interface APIConnectionErrorOptions extends KeyraErrorOptions {
   baseUrl?: string | undefined;
 }
+/** @deprecated The former name of `APIConnectionErrorOptions`. */
+export type ConnectionErrorOptions = APIConnectionErrorOptions;
 /**
  * No response: DNS, refused connection, reset, or the `timeout` elapsed. The `cause` is the
  * error `fetch` threw (on Node its own `cause` carries the system code, e.g. `ECONNREFUSED`).
  */
-export class ConnectionError extends KeyraError {
+export class APIConnectionError extends KeyraError {
   /** The server address the SDK could not reach. */
   readonly baseUrl: string | undefined;
 
-  constructor(message: string, options: ConnectionErrorOptions) {
+  constructor(message: string, options: APIConnectionErrorOptions) {
     super(message, options);
     this.baseUrl = options.baseUrl;
   }
 }
+/** @deprecated The former name of `APIConnectionError` (the same class). */
+export const ConnectionError = APIConnectionError;
+/** @deprecated The former name of `APIConnectionError`. */
+export type ConnectionError = APIConnectionError;
 /** A webhook signature did not verify (thrown by `webhooks.constructEvent`). */
 export class WebhookSignatureError extends KeyraError {}
 /** A proof did not verify (thrown by `proofs.verify`). */
@@ -99,7 +111,7 @@ export function errorFromResponse(status: number, body: unknown, headers: Header
   };
   if (code === 'attestation_invalid') return new AttestationInvalidError(message, options);
   if (status === 401) return new AuthenticationError(message, options);
-  if (status === 403) return new PermissionError(message, options);
+  if (status === 403) return new PermissionDeniedError(message, options);
   if (status === 404) return new NotFoundError(message, options);
   if (status === 409) return new ConflictError(message, options);
   if (status === 410) return new GoneError(message, options);

@@ -5,6 +5,7 @@
 export { Keyra } from './keyra.js';
 export { DEFAULT_BASE_URL, type KeyraOptions, type RequestOptions } from './client.js';
 export {
+  APIConnectionError,
   APIError,
   AttestationInvalidError,
   AuthenticationError,
@@ -14,10 +15,12 @@ export {
   InvalidRequestError,
   KeyraError,
   NotFoundError,
+  PermissionDeniedError,
   PermissionError,
   ProofVerificationError,
   RateLimitError,
   WebhookSignatureError,
+  type APIConnectionErrorOptions,
   type ConnectionErrorOptions,
   type KeyraErrorOptions,
 } from './errors.js';

@@ -16,13 +16,16 @@ const defaultSleep = (ms: number): Promise<void> =>
 
 /**
  * Runs `attempt` until it yields a response worth returning, retrying only what may succeed
- * on a second try: network errors (no response at all), 429 and 5xx. Any other status,
- * including every 4xx, is the caller's to handle: resending the same request cannot fix it.
+ * on a second try: network errors (no response at all), 429, 5xx, and any answer that carries
+ * `Retry-After` (the server saying "try again then", e.g. `409 idempotency_key_in_use` while the
+ * first attempt of the same key is still running). Any other status, including the other 4xx,
+ * is the caller's to handle: resending the same request cannot fix it.
  *
  * The wait before retry n (1-based) is the server's `Retry-After` when it sent one (it knows
  * when its rate window reopens), otherwise `initialDelayMs * 2^(n-1)` with "full jitter"
  * (a random point in the upper half), so that many clients failing together do not retry in
- * lockstep. Both are capped by `maxDelayMs`.
+ * lockstep. Backoff is capped by `maxDelayMs`; a `Retry-After` longer than `maxDelayMs` is not
+ * waited for: the answer is returned at once (e.g. a `RateLimitError` with its `retryAfter`).
  *
  * `attempt` must resend the same request each time, idempotency key included: that is what
  * makes retrying a POST safe (the server replays the stored answer of a first attempt that
@@ -42,15 +45,19 @@ export async function withRetries(
     } catch (error) {
       if (retry >= policy.maxRetries) throw error;
     }
+    const retryAfter = parseRetryAfter(response?.headers.get('retry-after') ?? null);
     if (response !== undefined) {
-      const retryable = response.status === 429 || response.status >= 500;
+      // A success is final even with Retry-After (a 202 may carry one as a polling hint).
+      const retryable =
+        response.status >= 400 &&
+        (retryAfter !== undefined || response.status === 429 || response.status >= 500);
       if (!retryable || retry >= policy.maxRetries) return response;
+      if (retryAfter !== undefined && retryAfter > maxDelayMs) return response;
       // Free the connection before waiting; the body of a retried answer is not needed.
       await response.body?.cancel().catch(() => undefined);
     }
-    const retryAfter = parseRetryAfter(response?.headers.get('retry-after') ?? null);
     const backoff = initialDelayMs * 2 ** retry * (0.5 + random() / 2);
-    await sleep(Math.min(retryAfter ?? backoff, maxDelayMs));
+    await sleep(retryAfter ?? Math.min(backoff, maxDelayMs));
   }
 }
 

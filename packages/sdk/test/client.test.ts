@@ -109,7 +109,41 @@ describe('retries', () => {
     expect(seen[0]!.headers['idempotency-key']).toBeUndefined(); // GET needs none
   });
 
-  it('never retries a 4xx', async () => {
+  it('retries any answer with Retry-After: 409 idempotency_key_in_use, same key and body', async () => {
+    script = [
+      {
+        status: 409,
+        headers: { 'retry-after': '0' },
+        body: errorBody('idempotency_key_in_use'),
+      },
+      { status: 201, body: { id: 'chl_abcd', status: 'pending', expiresAt: 'x' } },
+    ];
+    const created = await client().challenges.create({ action: 'a.b', userId: 'u' });
+    expect(created.id).toBe('chl_abcd');
+    expect(seen).toHaveLength(2);
+    expect(seen[1]!.headers['idempotency-key']).toBe(seen[0]!.headers['idempotency-key']);
+    expect(seen[1]!.body).toBe(seen[0]!.body);
+  });
+
+  it('does not wait for a Retry-After beyond the cap: the error comes at once', async () => {
+    script = [
+      {
+        status: 429,
+        headers: { 'retry-after': '3600' },
+        body: errorBody('rate_limit_exceeded'),
+      },
+    ];
+    const started = Date.now();
+    const error = await client()
+      .challenges.list()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect((error as RateLimitError).retryAfter).toBe(3600);
+    expect(seen).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('never retries a 4xx without Retry-After', async () => {
     for (const status of [400, 401, 404, 409, 410, 422]) {
       seen = [];
       script = [{ status, body: errorBody('x') }];

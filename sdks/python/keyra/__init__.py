@@ -1,6 +1,6 @@
 """KEYRA Python SDK: ``from keyra import Keyra``."""
 
-from ._client import DEFAULT_BASE_URL, Keyra
+from ._client import DEFAULT_BASE_URL, AsyncKeyra, Keyra
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -15,6 +15,7 @@ from ._errors import (
     ProofVerificationError,
     RateLimitError,
     SignatureVerificationError,
+    WebhookSignatureError,
 )
 from ._http import VERSION as __version__
 from ._object import KeyraObject
@@ -24,6 +25,7 @@ from ._webhooks import Webhooks
 
 __all__ = [
     "Keyra",
+    "AsyncKeyra",
     "DEFAULT_BASE_URL",
     "KeyraObject",
     "Webhooks",
@@ -38,6 +40,7 @@ __all__ = [
     "AttestationInvalidError",
     "APIError",
     "APIConnectionError",
+    "WebhookSignatureError",
     "SignatureVerificationError",
     "ProofVerificationError",
     "payload_digest",

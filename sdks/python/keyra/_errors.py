@@ -1,4 +1,7 @@
-"""Typed exceptions. Every API error carries code, status, message, details and request id."""
+"""Typed exceptions. Every API error carries code, status, message, details and request id.
+
+The class names are the TypeScript SDK's, and the Go SDK's sentinels are ``Err`` + the name
+without ``Error`` (``NotFoundError`` → ``ErrNotFound``); docs/sdks.md has the table."""
 
 from typing import Any, Optional
 
@@ -51,7 +54,8 @@ class PermissionDeniedError(KeyraError):
 
 
 class InvalidRequestError(KeyraError):
-    """400, 413, 415 and 422 (other than attestation_invalid): the request itself is wrong."""
+    """400, 405, 413, 415, 422 and other 4xx without a class of their own: the request itself is
+    wrong."""
 
 
 class NotFoundError(KeyraError):
@@ -66,7 +70,7 @@ class GoneError(KeyraError):
     """410: e.g. challenge_expired."""
 
 
-class AttestationInvalidError(KeyraError):
+class AttestationInvalidError(InvalidRequestError):
     """422 attestation_invalid: the signature or device certificate failed verification."""
 
 
@@ -86,8 +90,12 @@ class APIConnectionError(KeyraError):
     """The request never got an HTTP answer: DNS, refused connection, reset, timeout."""
 
 
-class SignatureVerificationError(KeyraError):
+class WebhookSignatureError(KeyraError):
     """A webhook's keyra-signature did not verify (bad signature, stale timestamp, no header)."""
+
+
+#: The former name of :class:`WebhookSignatureError` (the same class).
+SignatureVerificationError = WebhookSignatureError
 
 
 class ProofVerificationError(KeyraError):

@@ -1,15 +1,16 @@
-"""HTTP transport: urllib, JSON, retries with capped exponential backoff and jitter."""
+"""HTTP transport on httpx (sync and asyncio): JSON, retries with capped exponential backoff and
+jitter that honour Retry-After, one Idempotency-Key per POST reused by its retries."""
 
+import asyncio
 import email.utils
 import json
 import random
-import socket
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Tuple
+
+import httpx
 
 from ._errors import (
     APIConnectionError,
@@ -58,23 +59,52 @@ def backoff_delay(attempt: int, retry_after: Optional[float] = None) -> float:
     return base * (0.5 + random.random() / 2)
 
 
-class Transport:
-    def __init__(
-        self,
-        api_key: Optional[str],
-        base_url: str,
-        timeout: float,
-        max_retries: int,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
+def retry_delay(
+    attempt: int, retries: int, status: Optional[int], headers: Mapping[str, str]
+) -> Optional[float]:
+    """The retry policy, shared by the sync and async clients: seconds to wait before retrying
+    attempt number ``attempt`` (0-based), or None to give up and surface the answer.
+
+    Retried: no answer at all (``status`` None: refused, reset, timeout), 429, 5xx, and any error
+    that carries ``Retry-After`` (the server saying "try again then", e.g. ``409
+    idempotency_key_in_use`` while the first attempt of the same key still runs). Never a success
+    nor another 4xx: resending the same request cannot fix it. The wait is the server's
+    ``Retry-After`` when it sent one, unless that exceeds ``MAX_RETRY_AFTER`` (then the error is
+    raised at once, with ``retry_after`` on it), else capped exponential backoff with jitter.
+    """
+    if attempt >= retries:
+        return None
+    if status is None:
+        return backoff_delay(attempt)
+    retry_after = parse_retry_after(headers.get("retry-after"))
+    if status < 400 or not (retry_after is not None or status == 429 or status >= 500):
+        return None
+    if retry_after is not None and retry_after > MAX_RETRY_AFTER:
+        return None
+    return backoff_delay(attempt, retry_after)
+
+
+class _Request:
+    """One logical call, built once and resent unchanged (idempotency key included) by retries."""
+
+    __slots__ = ("method", "url", "headers", "data", "timeout")
+
+    def __init__(self, method: str, url: str, headers: Dict[str, str], data: Optional[bytes], timeout: float) -> None:
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.data = data
+        self.timeout = timeout
+
+
+class _BaseTransport:
+    def __init__(self, api_key: Optional[str], base_url: str, timeout: float, max_retries: int) -> None:
         self.api_key = api_key
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.max_retries = max(0, int(max_retries))
-        self._sleep = sleep
 
-    # -- public -------------------------------------------------------------------------
-    def request(
+    def _prepare(
         self,
         method: str,
         path: str,
@@ -85,7 +115,7 @@ class Transport:
         authenticated: bool = True,
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
-    ) -> Any:
+    ) -> Tuple[_Request, int]:
         method = method.upper()
         url = self.base_url + path
         if query:
@@ -110,66 +140,125 @@ class Transport:
             # One key per logical POST, reused by every retry so the server runs it at most once.
             headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
         retries = self.max_retries if max_retries is None else max(0, int(max_retries))
+        request = _Request(method, url, headers, data, self.timeout if timeout is None else timeout)
+        return request, retries
+
+
+class Transport(_BaseTransport):
+    """The synchronous transport: one ``httpx.Client`` (connection pool) per ``Keyra``."""
+
+    def __init__(
+        self,
+        api_key: Optional[str],
+        base_url: str,
+        timeout: float,
+        max_retries: int,
+        sleep: Callable[[float], None] = time.sleep,
+        http_client: Optional[httpx.Client] = None,
+    ) -> None:
+        super().__init__(api_key, base_url, timeout, max_retries)
+        self._sleep = sleep
+        self._client = http_client or httpx.Client(follow_redirects=False)
+
+    def request(self, method: str, path: str, **options: Any) -> Any:
+        request, retries = self._prepare(method, path, **options)
         attempt = 0
         while True:
             try:
-                status, resp_headers, raw = self._send(method, url, headers, data, timeout)
+                status, headers, raw = self._send(request)
             except APIConnectionError:
-                if attempt >= retries:
+                delay = retry_delay(attempt, retries, None, {})
+                if delay is None:
                     raise
-                self._sleep(backoff_delay(attempt))
-                attempt += 1
-                continue
-            if 200 <= status < 300:
-                return _decode_success(raw, status, resp_headers)
-            error = _make_error(status, resp_headers, raw)
-            if (status == 429 or status >= 500) and attempt < retries:
-                retry_after = parse_retry_after(resp_headers.get("retry-after"))
-                self._sleep(backoff_delay(attempt, retry_after))
-                attempt += 1
-                continue
-            raise error
+            else:
+                if 200 <= status < 300:
+                    return _decode_success(raw, status, headers)
+                delay = retry_delay(attempt, retries, status, headers)
+                if delay is None:
+                    raise _make_error(status, headers, raw)
+            self._sleep(delay)
+            attempt += 1
 
-    # -- internals ------------------------------------------------------------------------
-    def _send(
-        self,
-        method: str,
-        url: str,
-        headers: Dict[str, str],
-        data: Optional[bytes],
-        timeout: Optional[float],
-    ) -> Tuple[int, Dict[str, str], bytes]:
-        req = urllib.request.Request(url, data=data, headers=headers, method=method)
+    def close(self) -> None:
+        self._client.close()
+
+    def __del__(self) -> None:
+        # A client dropped without close() still releases its pooled sockets.
         try:
-            with _OPENER.open(req, timeout=self.timeout if timeout is None else timeout) as resp:
-                return resp.status, _lower(resp.headers), resp.read()
-        except urllib.error.HTTPError as err:
+            self._client.close()
+        except Exception:  # pragma: no cover - interpreter shutdown
+            pass
+
+    def _send(self, request: _Request) -> Tuple[int, Dict[str, str], bytes]:
+        try:
+            response = self._client.request(
+                request.method,
+                request.url,
+                content=request.data,
+                headers=request.headers,
+                timeout=request.timeout,
+            )
+        except httpx.TransportError as err:
+            raise _connection_error(request.url, err) from err
+        return response.status_code, _lower(response.headers), response.content
+
+
+class AsyncTransport(_BaseTransport):
+    """The asyncio transport: one ``httpx.AsyncClient`` per ``AsyncKeyra``; the same policy."""
+
+    def __init__(
+        self,
+        api_key: Optional[str],
+        base_url: str,
+        timeout: float,
+        max_retries: int,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        http_client: Optional[httpx.AsyncClient] = None,
+    ) -> None:
+        super().__init__(api_key, base_url, timeout, max_retries)
+        self._sleep = sleep
+        self._client = http_client or httpx.AsyncClient(follow_redirects=False)
+
+    async def request(self, method: str, path: str, **options: Any) -> Any:
+        request, retries = self._prepare(method, path, **options)
+        attempt = 0
+        while True:
             try:
-                raw = err.read()
-            except Exception:  # pragma: no cover - a body that breaks mid-read
-                raw = b""
-            finally:
-                err.close()
-            return err.code, _lower(err.headers), raw
-        except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as err:
-            reason = getattr(err, "reason", err)
-            raise APIConnectionError(
-                f"Could not reach KEYRA at {url}: {reason}", code="connection_error"
-            ) from err
-        except Exception as err:  # http.client.HTTPException and friends
-            raise APIConnectionError(
-                f"Could not reach KEYRA at {url}: {err}", code="connection_error"
-            ) from err
+                status, headers, raw = await self._send(request)
+            except APIConnectionError:
+                delay = retry_delay(attempt, retries, None, {})
+                if delay is None:
+                    raise
+            else:
+                if 200 <= status < 300:
+                    return _decode_success(raw, status, headers)
+                delay = retry_delay(attempt, retries, status, headers)
+                if delay is None:
+                    raise _make_error(status, headers, raw)
+            await self._sleep(delay)
+            attempt += 1
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def _send(self, request: _Request) -> Tuple[int, Dict[str, str], bytes]:
+        try:
+            response = await self._client.request(
+                request.method,
+                request.url,
+                content=request.data,
+                headers=request.headers,
+                timeout=request.timeout,
+            )
+        except httpx.TransportError as err:
+            raise _connection_error(request.url, err) from err
+        return response.status_code, _lower(response.headers), response.content
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """The API never redirects; following one would resend the key elsewhere."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
+def _connection_error(url: str, err: Exception) -> APIConnectionError:
+    reason = str(err) or type(err).__name__
+    code = "timeout" if isinstance(err, httpx.TimeoutException) else "connection_error"
+    return APIConnectionError(f"Could not reach KEYRA at {url}: {reason}", code=code)
 
 
 def _query_value(value: Any) -> str:
@@ -231,4 +320,11 @@ def _make_error(status: int, headers: Dict[str, str], raw: bytes) -> KeyraError:
     return cls(message, **kwargs)
 
 
-__all__ = ["Transport", "KeyraObject", "parse_retry_after", "backoff_delay"]
+__all__ = [
+    "Transport",
+    "AsyncTransport",
+    "KeyraObject",
+    "parse_retry_after",
+    "backoff_delay",
+    "retry_delay",
+]

@@ -1,13 +1,16 @@
 """Compact ES256 JWS checked against the server's JWKS, shared by proofs and stamps."""
 
 import base64
-import hashlib
 import json
 import threading
 import time
 from typing import Any, Dict, Optional
 
-from . import _p256
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
 from ._errors import KeyraError, ProofVerificationError
 
 JWKS_PATH = "/.well-known/jwks.json"
@@ -68,17 +71,28 @@ def verify_es256_jws(token: str, jwks: Dict[str, Any], typ: str = PROOF_TYP) -> 
     ]
     if not candidates:
         raise fail(f"No P-256 key with kid {kid!r} in the JWKS.", reason="key_not_found")
-    digest = hashlib.sha256(f"{parts[0]}.{parts[1]}".encode("ascii")).digest()
-    r = int.from_bytes(signature[:32], "big")
-    s = int.from_bytes(signature[32:], "big")
+    signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
+    # JWS carries r || s (RFC 7518 §3.4); the cryptography package takes the DER form.
+    der = encode_dss_signature(
+        int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+    )
     for key in candidates:
         try:
-            x = int.from_bytes(_b64url_decode(key["x"]), "big")
-            y = int.from_bytes(_b64url_decode(key["y"]), "big")
-        except (KeyError, ValueError):
+            x = _b64url_decode(key["x"])
+            y = _b64url_decode(key["y"])
+            if len(x) != 32 or len(y) != 32:
+                continue
+            # Rejects a point that is not on P-256 (an invalid-curve key) with ValueError.
+            public_key = ec.EllipticCurvePublicKey.from_encoded_point(
+                ec.SECP256R1(), b"\x04" + x + y
+            )
+        except (KeyError, TypeError, ValueError):
             continue
-        if _p256.verify(x, y, digest, r, s):
-            return {"header": header, "payload": payload}
+        try:
+            public_key.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
+        except InvalidSignature:
+            continue
+        return {"header": header, "payload": payload}
     raise fail(f"The {noun} signature does not verify.")
 
 

@@ -12,7 +12,7 @@ import os
 import time
 from typing import Any, Callable, List, Optional, Tuple, Union
 
-from ._errors import SignatureVerificationError
+from ._errors import WebhookSignatureError
 from ._object import to_object
 
 DEFAULT_TOLERANCE = 300
@@ -120,17 +120,17 @@ class Webhooks:
         tolerance: float = DEFAULT_TOLERANCE,
         now: Optional[float] = None,
     ) -> Any:
-        """Verifies, then parses the event. Raises :class:`SignatureVerificationError`."""
+        """Verifies, then parses the event. Raises :class:`WebhookSignatureError`."""
         reason = check_signature(raw_body, header, self._secret(secret) or "", tolerance, now)
         if reason is not None:
-            raise SignatureVerificationError(
+            raise WebhookSignatureError(
                 f"Webhook signature verification failed: {reason}.",
                 code="signature_verification_failed",
             )
         try:
             return to_object(json.loads(_raw_bytes(raw_body).decode("utf-8")))
         except (UnicodeDecodeError, ValueError) as err:
-            raise SignatureVerificationError(
+            raise WebhookSignatureError(
                 "The webhook body is not valid JSON.", code="invalid_payload"
             ) from err
 

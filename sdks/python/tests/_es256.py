@@ -1,28 +1,25 @@
-"""A throwaway ES256 signer for the tests (the SDK itself only verifies): a P-256 key generated
-here with the SDK's curve arithmetic, and RFC 7515 compact JWS signing with a random nonce."""
+"""A throwaway ES256 signer for the tests (the SDK itself only verifies): a P-256 key from the
+``cryptography`` package and RFC 7515 compact JWS signing."""
 
 import base64
-import hashlib
 import json
-import secrets
 from typing import Any, Dict
 
-from keyra import _p256
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
 
 
-def _mul_g(k: int):
-    return _p256._to_affine(_p256._mul_add(k, (_p256.GX, _p256.GY, 1), 0, _p256.INFINITY))
-
-
 class Es256Key:
     def __init__(self, kid: str) -> None:
         self.kid = kid
-        self._d = secrets.randbelow(_p256.N - 1) + 1
-        self.x, self.y = _mul_g(self._d)
+        self._key = ec.generate_private_key(ec.SECP256R1())
+        numbers = self._key.public_key().public_numbers()
+        self.x, self.y = numbers.x, numbers.y
 
     def jwk(self) -> Dict[str, str]:
         return {
@@ -39,11 +36,6 @@ class Es256Key:
         signing_input = (
             b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())
         )
-        e = int.from_bytes(hashlib.sha256(signing_input.encode("ascii")).digest(), "big")
-        while True:
-            k = secrets.randbelow(_p256.N - 1) + 1
-            r = _mul_g(k)[0] % _p256.N
-            s = pow(k, _p256.N - 2, _p256.N) * (e + r * self._d) % _p256.N
-            if r and s:
-                break
+        der = self._key.sign(signing_input.encode("ascii"), ec.ECDSA(hashes.SHA256()))
+        r, s = decode_dss_signature(der)
         return signing_input + "." + b64url(r.to_bytes(32, "big") + s.to_bytes(32, "big"))

@@ -7,7 +7,6 @@ import unittest
 import _support  # noqa: F401
 
 import keyra
-from keyra import _p256
 
 JWK = {
     "kty": "EC",
@@ -74,14 +73,6 @@ class ProofTests(unittest.TestCase):
             with self.subTest(token=token[:40]):
                 with self.assertRaises(keyra.ProofVerificationError):
                     self.client.proofs.verify(token, jwks=jwks, now=NOW)
-
-    def test_curve_arithmetic(self) -> None:
-        self.assertTrue(_p256.is_on_curve(_p256.GX, _p256.GY))
-        # n * G is the point at infinity; (n - 1) * G is -G.
-        inf = _p256._mul_add(_p256.N, (_p256.GX, _p256.GY, 1), 0, _p256.INFINITY)
-        self.assertIsNone(_p256._to_affine(inf))
-        neg = _p256._to_affine(_p256._mul_add(_p256.N - 1, (_p256.GX, _p256.GY, 1), 0, _p256.INFINITY))
-        self.assertEqual(neg, (_p256.GX, _p256.P - _p256.GY))
 
     def test_payload_digest(self) -> None:
         self.assertEqual(

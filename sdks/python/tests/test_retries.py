@@ -1,5 +1,6 @@
 """Retries and error mapping against a local http.server that counts attempts."""
 
+import asyncio
 import http.server
 import json
 import threading
@@ -67,6 +68,7 @@ class ServerCase(unittest.TestCase):
         self.client = keyra.Keyra(api_key="sk_test_x", base_url=self.server.url, timeout=5)
 
     def tearDown(self) -> None:
+        self.client.close()
         self.server.shutdown()
         self.server.server_close()
 
@@ -109,6 +111,33 @@ class RetryTests(ServerCase):
         self.assertEqual(len(bodies), 1)
         self.assertEqual(len(self.sleeps), 2)
         self.assertTrue(all(0 < s <= 8 for s in self.sleeps), self.sleeps)
+
+    def test_any_retry_after_is_honoured_409_idempotency_key_in_use(self) -> None:
+        self.fast()
+        in_use = {"code": "idempotency_key_in_use", "message": "still running"}
+        self.server.script = [(409, {"retry-after": "1"}, in_use), CREATED]
+        result = self.client.challenges.create(action="a.b", user_id="usr_1", payload={})
+        self.assertEqual(result["id"], "chl_abcd1234")
+        self.assertEqual(len(self.server.requests), 2)
+        self.assertEqual(self.sleeps, [1.0])
+        first, second = self.server.requests
+        self.assertEqual(first[2]["idempotency-key"], second[2]["idempotency-key"])
+        self.assertEqual(first[3], second[3])
+
+    def test_409_without_retry_after_is_not_retried(self) -> None:
+        self.fast()
+        self.server.script = [(409, {}, {"code": "challenge_already_used", "message": "used"})]
+        with self.assertRaises(keyra.ConflictError):
+            self.client.challenges.create(action="a.b", user_id="usr_1", payload={})
+        self.assertEqual(len(self.server.requests), 1)
+
+    def test_retry_after_beyond_the_cap_is_raised_at_once(self) -> None:
+        self.fast()
+        self.server.script = [(429, {"retry-after": "3600"}, {"code": "rate_limit_exceeded", "message": "x"})]
+        with self.assertRaises(keyra.RateLimitError) as ctx:
+            self.client.challenges.list()
+        self.assertEqual(ctx.exception.retry_after, 3600)
+        self.assertEqual((len(self.server.requests), self.sleeps), (1, []))
 
     def test_each_post_gets_its_own_key(self) -> None:
         self.server.script = [CREATED]
@@ -202,6 +231,68 @@ class RetryTests(ServerCase):
         self.assertNotIn("authorization", headers)
 
 
+class AsyncClientTests(ServerCase):
+    """AsyncKeyra on the same local server: the same requests, policy and errors, awaited."""
+
+    def run_async(self, body):
+        async def main():
+            sleeps = []
+
+            async def record(delay: float) -> None:
+                sleeps.append(delay)
+
+            async with keyra.AsyncKeyra(api_key="sk_test_x", base_url=self.server.url) as client:
+                client._transport._sleep = record
+                return await body(client), sleeps
+
+        return asyncio.run(main())
+
+    def test_retries_409_with_retry_after_with_the_same_key(self) -> None:
+        in_use = {"code": "idempotency_key_in_use", "message": "still running"}
+        self.server.script = [(409, {"retry-after": "1"}, in_use), (503, {}, {"code": "x", "message": "y"}), CREATED]
+
+        async def body(client):
+            return await client.challenges.create(action="a.b", user_id="usr_1", payload={"n": 1})
+
+        created, sleeps = self.run_async(body)
+        self.assertEqual(created.id, "chl_abcd1234")
+        self.assertEqual(len(self.server.requests), 3)
+        self.assertEqual(len({r[2]["idempotency-key"] for r in self.server.requests}), 1)
+        self.assertEqual(sleeps[0], 1.0)
+        self.assertEqual(json.loads(self.server.requests[0][3]), {"action": "a.b", "userId": "usr_1", "payload": {"n": 1}})
+
+    def test_errors_and_paging(self) -> None:
+        self.server.script = [
+            (200, {}, {"data": [{"id": "chl_1"}], "hasMore": True, "nextCursor": "c2"}),
+            (200, {}, {"data": [{"id": "chl_2"}], "hasMore": False, "nextCursor": None}),
+            (404, {}, {"code": "challenge_not_found", "message": "no"}),
+        ]
+
+        async def body(client):
+            ids = [c["id"] async for c in client.challenges.list_auto_paging(user_id="u")]
+            try:
+                await client.challenges.retrieve("chl_x")
+            except keyra.NotFoundError as err:
+                return ids, err.code
+
+        (ids, code), _ = self.run_async(body)
+        self.assertEqual((ids, code), (["chl_1", "chl_2"], "challenge_not_found"))
+        self.assertTrue(self.server.requests[1][1].endswith("cursor=c2"))
+
+    def test_connection_error(self) -> None:
+        async def body(client):
+            offline = keyra.AsyncKeyra(api_key="k", base_url="http://127.0.0.1:9", max_retries=0)
+            try:
+                await offline.challenges.list()
+            except keyra.APIConnectionError as err:
+                return err.code
+            finally:
+                await offline.close()
+
+        code, _ = self.run_async(body)
+        self.assertEqual(code, "connection_error")
+
+
 class ErrorMappingTests(ServerCase):
     CASES = [
         (401, "invalid_api_key", keyra.AuthenticationError),
@@ -274,6 +365,15 @@ class ConfigTests(unittest.TestCase):
             self.assertGreaterEqual(delay, min(8, 0.5 * 2**attempt) / 2)
         self.assertEqual(_http.backoff_delay(0, 2.5), 2.5)
         self.assertEqual(_http.backoff_delay(0, 3600), 60)
+        # The one policy: what is retried, after how long.
+        self.assertEqual(_http.retry_delay(0, 2, 409, {"retry-after": "2"}), 2)
+        self.assertIsNone(_http.retry_delay(0, 2, 409, {}))
+        self.assertIsNone(_http.retry_delay(0, 2, 404, {}))
+        self.assertIsNone(_http.retry_delay(0, 2, 202, {"retry-after": "2"}))
+        self.assertIsNone(_http.retry_delay(2, 2, 503, {}))
+        self.assertIsNone(_http.retry_delay(0, 2, 429, {"retry-after": "3600"}))
+        self.assertIsNotNone(_http.retry_delay(0, 2, None, {}))
+        self.assertIsNotNone(_http.retry_delay(1, 2, 500, {}))
 
 
 if __name__ == "__main__":

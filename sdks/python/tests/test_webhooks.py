@@ -46,7 +46,7 @@ class WebhookVerifyTests(unittest.TestCase):
         # Re-serialised JSON is not the raw body either.
         reserialised = json.dumps(json.loads(BODY))
         self.assertFalse(self.client.webhooks.verify(reserialised, header, SECRET))
-        with self.assertRaises(keyra.SignatureVerificationError):
+        with self.assertRaises(keyra.WebhookSignatureError):
             self.client.webhooks.construct_event(tampered, header, SECRET)
         # Wrong secret, a flipped signature, another timestamp with the same signature.
         self.assertFalse(self.client.webhooks.verify(BODY, header, OLD_SECRET))

@@ -1,95 +1,57 @@
 /*
- * A synchronous HMAC-SHA256 (FIPS 180-4, RFC 2104). WebCrypto only offers an async HMAC, and
- * `keyra.webhooks.verify(rawBody, sig)` is synchronous in the documented samples
- * (`if (!keyra.webhooks.verify(...))`), so the SDK carries these few lines instead of a
- * runtime dependency or a `node:crypto` import. Tested against node:crypto.
+ * HMAC-SHA256 from the platform, synchronously. `keyra.webhooks.verify(rawBody, sig)` is
+ * synchronous in the documented samples (`if (!keyra.webhooks.verify(...))`) and WebCrypto only
+ * offers an async HMAC, so this takes `createHmac` from `node:crypto`, which Node, Bun and Deno
+ * all provide. It is looked up at run time rather than imported at the top of a module, so that
+ * importing the SDK never fails where there is no `node:crypto` (browsers, edge runtimes without
+ * Node compatibility): only a synchronous webhook verification does, with a clear error.
  */
 
-const K = new Uint32Array([
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-]);
-
-export function sha256(data: Uint8Array): Uint8Array {
-  const h = new Uint32Array([
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-  ]);
-  // Padding: 0x80, zeros, then the bit length as a 64-bit big-endian integer.
-  const blocks = Math.ceil((data.length + 9) / 64);
-  const padded = new Uint8Array(blocks * 64);
-  padded.set(data);
-  padded[data.length] = 0x80;
-  const view = new DataView(padded.buffer);
-  const bits = data.length * 8;
-  view.setUint32(padded.length - 8, Math.floor(bits / 2 ** 32));
-  view.setUint32(padded.length - 4, bits >>> 0);
-  const w = new Uint32Array(64);
-  for (let offset = 0; offset < padded.length; offset += 64) {
-    for (let i = 0; i < 16; i += 1) w[i] = view.getUint32(offset + i * 4);
-    for (let i = 16; i < 64; i += 1) {
-      const a = w[i - 15]!;
-      const b = w[i - 2]!;
-      const s0 = rotr(a, 7) ^ rotr(a, 18) ^ (a >>> 3);
-      const s1 = rotr(b, 17) ^ rotr(b, 19) ^ (b >>> 10);
-      w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) >>> 0;
-    }
-    let a = h[0]!;
-    let b = h[1]!;
-    let c = h[2]!;
-    let d = h[3]!;
-    let e = h[4]!;
-    let f = h[5]!;
-    let g = h[6]!;
-    let hh = h[7]!;
-    for (let i = 0; i < 64; i += 1) {
-      const t1 =
-        (hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[i]! + w[i]!) >>>
-        0;
-      const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) >>> 0;
-      hh = g;
-      g = f;
-      f = e;
-      e = (d + t1) >>> 0;
-      d = c;
-      c = b;
-      b = a;
-      a = (t1 + t2) >>> 0;
-    }
-    h[0] = (h[0]! + a) >>> 0;
-    h[1] = (h[1]! + b) >>> 0;
-    h[2] = (h[2]! + c) >>> 0;
-    h[3] = (h[3]! + d) >>> 0;
-    h[4] = (h[4]! + e) >>> 0;
-    h[5] = (h[5]! + f) >>> 0;
-    h[6] = (h[6]! + g) >>> 0;
-    h[7] = (h[7]! + hh) >>> 0;
-  }
-  const out = new Uint8Array(32);
-  const outView = new DataView(out.buffer);
-  for (let i = 0; i < 8; i += 1) outView.setUint32(i * 4, h[i]!);
-  return out;
+interface NodeCrypto {
+  createHmac(
+    algorithm: 'sha256',
+    key: Uint8Array,
+  ): { update(data: Uint8Array): { digest(): Uint8Array } };
 }
 
+/** `require` where the module is CommonJS (the SDK's `require` build); absent in ES modules. */
+declare const require: ((id: string) => unknown) | undefined;
+
+interface NodeLikeProcess {
+  versions?: { node?: string };
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+const nodeProcess = (globalThis as { process?: NodeLikeProcess }).process;
+let nodeCrypto: NodeCrypto | undefined = findNodeCrypto();
+if (nodeCrypto === undefined && typeof nodeProcess?.versions?.node === 'string') {
+  // ES modules on Node-compatible runtimes without process.getBuiltinModule (Node < 20.16): load
+  // it once, now. Never in a browser, where the specifier would become a request. The specifier
+  // is a variable so that bundlers leave it alone.
+  const specifier = 'node:crypto';
+  import(/* webpackIgnore: true */ specifier).then(
+    (module: NodeCrypto) => (nodeCrypto = module),
+    () => undefined,
+  );
+}
+
+function findNodeCrypto(): NodeCrypto | undefined {
+  try {
+    const builtin = nodeProcess?.getBuiltinModule?.('node:crypto');
+    if (builtin !== undefined) return builtin as NodeCrypto;
+    if (typeof require === 'function') return require('node:crypto') as NodeCrypto;
+  } catch {
+    // No Node compatibility: fall through.
+  }
+  return undefined;
+}
+
+/** HMAC-SHA256(key, message), or a TypeError on a platform without `node:crypto`. */
 export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
-  const block = new Uint8Array(64);
-  block.set(key.length > 64 ? sha256(key) : key);
-  const inner = new Uint8Array(64 + message.length);
-  const outer = new Uint8Array(64 + 32);
-  for (let i = 0; i < 64; i += 1) {
-    inner[i] = block[i]! ^ 0x36;
-    outer[i] = block[i]! ^ 0x5c;
+  if (nodeCrypto === undefined) {
+    throw new TypeError(
+      'Synchronous HMAC-SHA256 needs node:crypto (Node, Bun, Deno, or an edge runtime with Node compatibility).',
+    );
   }
-  inner.set(message, 64);
-  outer.set(sha256(inner), 64);
-  return sha256(outer);
-}
-
-function rotr(x: number, n: number): number {
-  return (x >>> n) | (x << (32 - n));
+  return new Uint8Array(nodeCrypto.createHmac('sha256', key).update(message).digest());
 }

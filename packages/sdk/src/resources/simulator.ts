@@ -8,7 +8,7 @@ export class Simulator {
   /**
    * Certifies a simulator's attestation public key (SPKI PEM) with the simulator root, which
    * only sandbox trusts: `{certificateChain: [leaf, root]}`. A production key gets
-   * `PermissionError` (`forbidden_environment`).
+   * `PermissionDeniedError` (`forbidden_environment`).
    */
   createAttestationCertificate(
     params: CreateAttestationCertificateParams,

@@ -26,9 +26,13 @@ function defaultWebAuthnBundle(): string {
   return path.join(root, 'dist', 'bundle', 'index.umd.min.js');
 }
 
-/** The SDK's `dist` folder: the folder of the file its package entry point resolves to. */
+/**
+ * The SDK's ES module build, `dist/` (its `exports.import`). Located from its package.json:
+ * `require.resolve('@keyra/sdk')` would pick the CommonJS build, which a browser cannot load.
+ */
 function defaultSdkDir(): string {
-  return path.dirname(createRequire(import.meta.url).resolve('@keyra/sdk'));
+  const manifest = createRequire(import.meta.url).resolve('@keyra/sdk/package.json');
+  return path.join(path.dirname(manifest), 'dist');
 }
 
 const CONTENT_TYPES: Record<string, string> = {

@@ -34,10 +34,15 @@ func (e *Error) Error() string {
 	return msg
 }
 
-// Sentinels for errors.Is. An *Error matches the sentinel of its HTTP status class.
+// Sentinels for errors.Is. An *Error matches the sentinel of its HTTP status class. Their names
+// are the error classes of the TypeScript and Python SDKs without "Error", after "Err"
+// (NotFoundError → ErrNotFound); docs/sdks.md has the table.
 var (
-	// ErrInvalidRequest: 400, 413 and 415 (validation_failed, unknown_field, invalid_json, …).
+	// ErrInvalidRequest: 400, 405, 413, 415, 422 and any other 4xx without a sentinel of its own
+	// (validation_failed, unknown_field, invalid_json, idempotency_key_reused, …).
 	ErrInvalidRequest = errors.New("keyra: invalid request")
+	// ErrAttestationInvalid: 422 attestation_invalid (also matches ErrInvalidRequest).
+	ErrAttestationInvalid error = &narrowerError{msg: "keyra: attestation invalid", broader: ErrInvalidRequest}
 	// ErrAuthentication: 401 invalid_api_key.
 	ErrAuthentication = errors.New("keyra: authentication failed")
 	// ErrPermissionDenied: 403 forbidden_environment.
@@ -48,22 +53,35 @@ var (
 	ErrConflict = errors.New("keyra: conflict")
 	// ErrGone: 410 challenge_expired.
 	ErrGone = errors.New("keyra: gone")
-	// ErrUnprocessable: 422 (attestation_invalid, idempotency_key_reused).
+	// ErrUnprocessable: 422 (attestation_invalid, idempotency_key_reused); a finer view of
+	// ErrInvalidRequest.
 	ErrUnprocessable = errors.New("keyra: unprocessable")
 	// ErrRateLimit: 429 rate_limit_exceeded (after the retries were used up).
 	ErrRateLimit = errors.New("keyra: rate limit exceeded")
-	// ErrServer: any 5xx (after the retries were used up).
-	ErrServer = errors.New("keyra: server error")
-	// ErrConnection: the request never got an HTTP answer (after the retries were used up).
-	ErrConnection = errors.New("keyra: connection error")
-	// ErrInvalidSignature: a webhook whose keyra-signature does not verify (ConstructEvent).
-	ErrInvalidSignature = errors.New("keyra: invalid webhook signature")
-	// ErrInvalidProof: a proof that is malformed, not ES256, or whose signature does not verify.
-	ErrInvalidProof = errors.New("keyra: invalid proof")
+	// ErrAPI: any 5xx (after the retries were used up).
+	ErrAPI = errors.New("keyra: server error")
+	// ErrAPIConnection: the request never got an HTTP answer (after the retries were used up).
+	ErrAPIConnection = errors.New("keyra: connection error")
+	// ErrWebhookSignature: a webhook whose keyra-signature does not verify (ConstructEvent).
+	ErrWebhookSignature = errors.New("keyra: invalid webhook signature")
+	// ErrProofVerification: a proof that is malformed, not ES256, or whose signature does not verify.
+	ErrProofVerification = errors.New("keyra: invalid proof")
 	// ErrInvalidStamp: a stamp whose signature does not verify, whose fields differ from what
 	// was signed, or that commits to another proof (Stamps.Verify). It also matches
-	// ErrInvalidProof, the one sentinel of failed offline verifications.
-	ErrInvalidStamp error = &narrowerError{msg: "keyra: invalid stamp", broader: ErrInvalidProof}
+	// ErrProofVerification, the one sentinel of failed offline verifications.
+	ErrInvalidStamp error = &narrowerError{msg: "keyra: invalid stamp", broader: ErrProofVerification}
+)
+
+// Former names of the sentinels, kept so that existing code compiles: the same values.
+var (
+	// Deprecated: use ErrAPI.
+	ErrServer = ErrAPI
+	// Deprecated: use ErrAPIConnection.
+	ErrConnection = ErrAPIConnection
+	// Deprecated: use ErrWebhookSignature.
+	ErrInvalidSignature = ErrWebhookSignature
+	// Deprecated: use ErrProofVerification.
+	ErrInvalidProof = ErrProofVerification
 )
 
 // narrowerError is a sentinel that errors.Is also matches against a broader one.
@@ -80,7 +98,13 @@ func (e *narrowerError) Unwrap() error { return e.broader }
 func (e *Error) Is(target error) bool {
 	switch target {
 	case ErrInvalidRequest:
-		return e.Status == 400 || e.Status == 413 || e.Status == 415
+		switch e.Status {
+		case 401, 403, 404, 409, 410, 429:
+			return false
+		}
+		return e.Status >= 400 && e.Status < 500
+	case ErrAttestationInvalid:
+		return e.Code == "attestation_invalid"
 	case ErrAuthentication:
 		return e.Status == 401
 	case ErrPermissionDenied:
@@ -95,7 +119,7 @@ func (e *Error) Is(target error) bool {
 		return e.Status == 422
 	case ErrRateLimit:
 		return e.Status == 429
-	case ErrServer:
+	case ErrAPI:
 		return e.Status >= 500
 	}
 	return false
@@ -109,10 +133,15 @@ func (e *ConnectionError) Error() string { return "keyra: connection error: " + 
 // Unwrap returns the transport error.
 func (e *ConnectionError) Unwrap() error { return e.Err }
 
-// Is matches ErrConnection.
-func (e *ConnectionError) Is(target error) bool { return target == ErrConnection }
+// Is matches ErrAPIConnection.
+func (e *ConnectionError) Is(target error) bool { return target == ErrAPIConnection }
 
-// IsRetryable reports whether err is one the client retries (network error, 429, 5xx).
+// IsRetryable reports whether err is one the client retries: a network error, 429, 5xx, or an
+// error answer that carried Retry-After (e.g. 409 idempotency_key_in_use); see retryDelay.
 func IsRetryable(err error) bool {
-	return errors.Is(err, ErrConnection) || errors.Is(err, ErrRateLimit) || errors.Is(err, ErrServer)
+	var kerr *Error
+	if errors.As(err, &kerr) && kerr.RetryAfter > 0 {
+		return true
+	}
+	return errors.Is(err, ErrAPIConnection) || errors.Is(err, ErrRateLimit) || errors.Is(err, ErrAPI)
 }

@@ -37,7 +37,7 @@ const (
 
 // Backoff parameters: attempt n (0-based) waits a random duration in [d/2, d] with
 // d = min(retryBaseDelay * 2^n, retryMaxDelay), unless the server sent Retry-After, which is
-// honoured (capped at retryAfterCap).
+// honoured up to retryAfterCap (see retryDelay).
 var (
 	retryBaseDelay = 500 * time.Millisecond
 	retryMaxDelay  = 8 * time.Second
@@ -198,8 +198,8 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return ctxErr
 			}
-			if attempt < c.maxRetries {
-				if werr := c.wait(ctx, attempt, 0); werr != nil {
+			if d, retry := c.retryDelay(attempt, 0, nil); retry {
+				if werr := sleep(ctx, d); werr != nil {
 					return werr
 				}
 				continue
@@ -215,14 +215,13 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 			}
 			return nil
 		}
-		apiErr := parseError(status, header, body)
-		if (status == 429 || status >= 500) && attempt < c.maxRetries {
-			if werr := c.wait(ctx, attempt, apiErr.RetryAfter); werr != nil {
+		if d, retry := c.retryDelay(attempt, status, header); retry {
+			if werr := sleep(ctx, d); werr != nil {
 				return werr
 			}
 			continue
 		}
-		return apiErr
+		return parseError(status, header, body)
 	}
 }
 
@@ -267,13 +266,34 @@ func (c *Client) send(ctx context.Context, req request, target string, payload [
 	return res.StatusCode, res.Header, data, nil
 }
 
-func (c *Client) wait(ctx context.Context, attempt int, retryAfter time.Duration) error {
-	d := retryAfter
-	if d <= 0 {
-		d = c.backoff(attempt)
-	} else if d > retryAfterCap {
-		d = retryAfterCap
+// retryDelay is the retry policy: how long to wait before retrying attempt number attempt
+// (0-based), or false to give up and return the answer. status is 0 when no answer came.
+//
+// Retried: no answer at all (refused, reset, timeout), 429, 5xx, and any error answer that
+// carries Retry-After (the server saying "try again then", e.g. 409 idempotency_key_in_use while
+// the first attempt with the same key still runs). Never a success nor another 4xx: resending
+// the same request cannot fix it. The wait is the server's Retry-After when it sent one, unless
+// that exceeds retryAfterCap (then the error is returned at once, with its RetryAfter), else
+// capped exponential backoff with jitter.
+func (c *Client) retryDelay(attempt, status int, header http.Header) (time.Duration, bool) {
+	if attempt >= c.maxRetries {
+		return 0, false
 	}
+	if status == 0 {
+		return c.backoff(attempt), true
+	}
+	retryAfter, hasRetryAfter := retryAfterOf(header)
+	if status < 400 || !(hasRetryAfter || status == 429 || status >= 500) {
+		return 0, false
+	}
+	if hasRetryAfter {
+		return retryAfter, retryAfter <= retryAfterCap
+	}
+	return c.backoff(attempt), true
+}
+
+// sleep waits d, or less if ctx ends first.
+func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -302,23 +322,39 @@ func (c *Client) backoff(attempt int) time.Duration {
 	return time.Duration(half + j)
 }
 
+// parseRetryAfter is a Retry-After value (delta-seconds or an HTTP date) as a duration, 0 when
+// absent or invalid.
 func parseRetryAfter(v string) time.Duration {
+	d, _ := parseRetryAfterValue(v)
+	return d
+}
+
+// retryAfterOf reports the Retry-After of an answer and whether it sent a valid one.
+func retryAfterOf(header http.Header) (time.Duration, bool) {
+	if header == nil {
+		return 0, false
+	}
+	return parseRetryAfterValue(header.Get("Retry-After"))
+}
+
+func parseRetryAfterValue(v string) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
-		return 0
+		return 0, false
 	}
 	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs < 0 {
-			return 0
+		if secs < 0 || secs != secs {
+			return 0, true
 		}
-		return time.Duration(secs * float64(time.Second))
+		return time.Duration(secs * float64(time.Second)), true
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := time.Until(t); d > 0 {
-			return d
+			return d, true
 		}
+		return 0, true
 	}
-	return 0
+	return 0, false
 }
 
 func parseError(status int, header http.Header, body []byte) *Error {
