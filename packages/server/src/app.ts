@@ -65,6 +65,8 @@ export interface RouteEntry {
 declare module 'fastify' {
   interface FastifyInstance {
     routeTable: RouteEntry[];
+    /** Aborted when the app starts closing: long waits (device long-polls) answer at once. */
+    closingSignal: AbortSignal;
   }
 }
 
@@ -140,8 +142,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.decorateRequest('auth', null);
   app.decorateRequest('idempotencyClaim', null);
   let closing = false;
+  const shutdown = new AbortController();
+  app.decorate('closingSignal', shutdown.signal);
   app.addHook('preClose', async () => {
     closing = true;
+    shutdown.abort();
   });
   // Callback-style hooks on every request: no promise per hook.
   app.addHook('onRequest', (request, reply, done) => {

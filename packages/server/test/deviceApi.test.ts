@@ -100,6 +100,22 @@ describe('device API', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('answers a waiting long-poll at once when the server shuts down', async () => {
+    const { token } = await signIn(device.state);
+    const poll = t.app.inject({
+      method: 'GET',
+      url: '/v1/device-api/challenges?wait=25',
+      headers: bearer(token),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = Date.now();
+    await t.app.close();
+    const res = await poll;
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ data: [] });
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
   it('returns an empty list when the wait elapses', async () => {
     const { token } = await signIn(device.state);
     const res = await t.app.inject({
