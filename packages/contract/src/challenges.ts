@@ -8,8 +8,9 @@ export const ChallengeStatus = Type.Union(
     Type.Literal('approved'),
     Type.Literal('rejected'),
     Type.Literal('expired'),
+    Type.Literal('canceled'),
   ],
-  { description: 'pending → approved | rejected | expired' },
+  { description: 'pending → approved | rejected | expired | canceled' },
 );
 
 export const ChallengeId = Type.String({

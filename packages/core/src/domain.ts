@@ -48,7 +48,7 @@ export interface ApiKeyRecord {
   replacedBy: string | null;
 }
 
-export type ChallengeStatus = 'pending' | 'approved' | 'rejected' | 'expired';
+export type ChallengeStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'canceled';
 
 export interface ChallengeRecord {
   id: string;

@@ -651,6 +651,53 @@ export function storageContract(target: StorageContractTarget): void {
         expect(await other.challenges.find(SANDBOX_A, 'ch_race')).toEqual(winners[0]);
       });
 
+      it('cancel: only a pending, unexpired challenge, once; a decided one stays decided', async () => {
+        const { storage } = await setup();
+        await storage.challenges.insert(challenge({ id: 'ch_1', expiresAt: T0 + MINUTE }));
+        await storage.challenges.insert(challenge({ id: 'ch_2' }));
+        await storage.challenges.insert(challenge({ id: 'ch_late', expiresAt: T0 + MINUTE }));
+        const canceled = await storage.challenges.cancel(SANDBOX_A, 'ch_1', T0 + 5);
+        expect(canceled).toEqual(
+          challenge({ id: 'ch_1', expiresAt: T0 + MINUTE, status: 'canceled', decidedAt: T0 + 5 }),
+        );
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_1')).toEqual(canceled);
+        expect(await storage.challenges.cancel(SANDBOX_A, 'ch_1', T0 + 6)).toBeNull();
+        expect(await storage.challenges.decide(SANDBOX_A, 'ch_1', 'approved', T0 + 6)).toBeNull();
+
+        await storage.challenges.decide(SANDBOX_A, 'ch_2', 'rejected', T0 + 7);
+        expect(await storage.challenges.cancel(SANDBOX_A, 'ch_2', T0 + 8)).toBeNull();
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_2')).toMatchObject({
+          status: 'rejected',
+          decidedAt: T0 + 7,
+        });
+        // expiresAt is exclusive, as for decide.
+        expect(await storage.challenges.cancel(SANDBOX_A, 'ch_late', T0 + MINUTE)).toBeNull();
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_late')).toMatchObject({
+          status: 'pending',
+        });
+        expect(await storage.challenges.cancel(SANDBOX_A, 'ch_missing', T0)).toBeNull();
+      });
+
+      it('cancel racing verifies on two storage instances: exactly one winner', async () => {
+        const { url, storage } = await setup();
+        const other = await open(url);
+        for (let round = 0; round < 5; round++) {
+          const id = `ch_race_${round}`;
+          await storage.challenges.insert(challenge({ id }));
+          const results = await Promise.all(
+            Array.from({ length: 10 }, (_, i) => {
+              const store = (i % 2 ? storage : other).challenges;
+              return i % 3 === round % 3
+                ? store.cancel(SANDBOX_A, id, T0 + 1 + i)
+                : store.decide(SANDBOX_A, id, 'approved', T0 + 1 + i);
+            }),
+          );
+          const winners = results.filter((r) => r !== null);
+          expect(winners).toHaveLength(1);
+          expect(await other.challenges.find(SANDBOX_A, id)).toEqual(winners[0]);
+        }
+      });
+
       it('expireDue: expires only overdue pending rows, decidedAt = expiresAt, returns exactly those', async () => {
         const { storage } = await setup();
         const now = T0 + 10 * MINUTE;
