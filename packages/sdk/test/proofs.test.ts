@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, calculateJwkThumbprint, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { Keyra, ProofVerificationError } from '../src/index.js';
 
 /*
@@ -26,7 +27,10 @@ const claims = {
   jti: 'prf_abcd',
   challengeId: 'chl_abcd',
   action: 'transfer.approve',
-  payloadDigest: 'a'.repeat(64),
+  // The RFC 8785 text of { n: [1.5, -0], note: 'é 🙂', currency: 'USD', amount: 12500 }, written out.
+  payloadDigest: createHash('sha256')
+    .update('{"amount":12500,"currency":"USD","n":[1.5,0],"note":"é 🙂"}')
+    .digest('hex'),
   challengeDigest: 'b'.repeat(64),
   method: 'device',
   deviceId: 'dev_abcd',
@@ -115,5 +119,24 @@ describe('proofs.verify', () => {
       .setProtectedHeader({ alg: 'ES256', kid: first.kid, typ: 'keyra-proof+jwt' })
       .sign(second.privateKey);
     await expect(keyra.proofs.verify(forged)).rejects.toThrow(/does not verify/);
+  });
+
+  it('checks action and payload against the RFC 8785 digest', async () => {
+    published = [first];
+    const keyra = new Keyra({ baseUrl });
+    const proof = await signProof(first);
+    const payload = { n: [1.5, -0], note: 'é 🙂', currency: 'USD', amount: 12500 };
+    await expect(
+      keyra.proofs.verify(proof, { action: 'transfer.approve', payload }),
+    ).resolves.toMatchObject({ challengeId: 'chl_abcd' });
+    await expect(keyra.proofs.verify(proof, { action: 'wire.send' })).rejects.toMatchObject({
+      code: 'proof_claim_mismatch',
+    });
+    await expect(
+      keyra.proofs.verify(proof, { payload: { ...payload, amount: 12501 } }),
+    ).rejects.toMatchObject({ code: 'proof_claim_mismatch', message: /another payload/ });
+    await expect(keyra.proofs.verify(proof, { payload: { amount: NaN } })).rejects.toMatchObject({
+      code: 'proof_claim_mismatch',
+    });
   });
 });
