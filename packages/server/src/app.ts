@@ -38,6 +38,7 @@ import { systemRoutes } from './routes/system/systemRoutes.js';
 import { voiceRoutes } from './routes/voice/voiceRoutes.js';
 import { stampRoutes } from './routes/stamps/stampRoutes.js';
 import { usageRoutes } from './routes/usage/usageRoutes.js';
+import { mcpRoutes } from './routes/mcp/mcpRoutes.js';
 import type { VoiceEngine } from './voice/createVoiceEngine.js';
 
 export interface BuildAppOptions {
@@ -306,6 +307,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     });
     await api.register(eventRoutes, { storage, clock });
     await api.register(usageRoutes, { storage, clock });
+    await api.register(mcpRoutes, { storage, clock, approval, notifier, version: API_VERSION });
     await api.register(voiceRoutes, {
       storage,
       clock,

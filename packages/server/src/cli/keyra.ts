@@ -10,6 +10,7 @@ import { registerVoiceCommands } from './voiceCommands.js';
 import { registerDoctorCommand } from './doctorCommand.js';
 import { registerUsageCommands } from './usageCommands.js';
 import { registerEasCommands } from './easCommands.js';
+import { registerMcpCommand } from './mcpCommand.js';
 
 /** The `keyra` program: serve, migrate and key management, each with `--help`. */
 export function createProgram(): Command {
@@ -26,6 +27,7 @@ export function createProgram(): Command {
   registerUsageCommands(program);
   registerEasCommands(program);
   registerDoctorCommand(program);
+  registerMcpCommand(program);
   return program;
 }
 
