@@ -309,3 +309,100 @@ describe('MCP tools (in process)', () => {
     expect((await call).structuredContent).toMatchObject({ status: 'approved' });
   });
 });
+
+describe('POST /mcp', () => {
+  let t: TestApp;
+  let key: string;
+  beforeEach(async () => {
+    t = await createTestApp();
+    key = await t.key();
+  });
+  afterEach(async () => t.close());
+
+  const headers = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': '2025-06-18',
+  };
+  const post = (body: string, extra: Record<string, string> = {}) =>
+    t.app.inject({ method: 'POST', url: '/mcp', headers: { ...headers, ...extra }, payload: body });
+  /** The JSON-RPC messages of an SSE answer. */
+  const events = (body: string): unknown[] =>
+    body
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice(6)));
+
+  it('needs the API key, like /v1', async () => {
+    const res = await post('{"jsonrpc":"2.0","id":1,"method":"tools/list"}');
+    expect(res.statusCode).toBe(401);
+    expect(res.json().code).toBe('invalid_api_key');
+    const wrong = await post(
+      '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+      bearer('sk_test_nope'),
+    );
+    expect(wrong.statusCode).toBe(401);
+  });
+
+  it('initializes with a session name and lists the tools, statelessly', async () => {
+    const init = await post(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 't', version: '1' },
+        },
+      }),
+      bearer(key),
+    );
+    expect(init.statusCode, init.body).toBe(200);
+    expect(init.headers['mcp-session-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(events(init.body)).toMatchObject([{ id: 0, result: { serverInfo: { name: 'keyra' } } }]);
+    // No session state: a request without the header works too.
+    const list = await post('{"jsonrpc":"2.0","id":1,"method":"tools/list"}', bearer(key));
+    expect(list.statusCode).toBe(200);
+    expect(events(list.body)).toMatchObject([{ id: 1, result: { tools: [{}, {}, {}] } }]);
+  });
+
+  it('answers bad JSON-RPC with JSON-RPC errors, never a 500', async () => {
+    const notJson = await post('{"jsonrpc":', bearer(key));
+    expect(notJson.statusCode).toBe(400);
+    expect(notJson.json()).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32700 } });
+    const notRpc = await post('{"hello":"world"}', bearer(key));
+    expect(notRpc.statusCode).toBe(400);
+    expect(notRpc.json().error.code).toBe(-32700);
+    const unknownMethod = await post('{"jsonrpc":"2.0","id":7,"method":"sudo/rm"}', bearer(key));
+    expect(events(unknownMethod.body)).toMatchObject([{ id: 7, error: { code: -32601 } }]);
+    const badParams = await post(
+      '{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":42}}',
+      bearer(key),
+    );
+    expect(events(badParams.body)).toMatchObject([{ id: 8, error: { code: -32602 } }]);
+    const textPlain = await post('{"jsonrpc":"2.0","id":1,"method":"tools/list"}', {
+      ...bearer(key),
+      'content-type': 'text/plain',
+    });
+    expect(textPlain.statusCode).toBe(415);
+    const noSse = await post('{"jsonrpc":"2.0","id":1,"method":"tools/list"}', {
+      ...bearer(key),
+      accept: 'application/json',
+    });
+    expect(noSse.statusCode).toBe(406);
+  });
+
+  it('GET and DELETE /mcp are 405 (no server stream, no session to end)', async () => {
+    for (const method of ['GET', 'DELETE'] as const) {
+      const res = await t.app.inject({ method, url: '/mcp', headers: bearer(key) });
+      expect(res.statusCode).toBe(405);
+      expect(res.headers.allow).toBe('POST');
+    }
+  });
+
+  it('is in the OpenAPI document', async () => {
+    const doc = (await t.app.inject('/openapi.json')).json();
+    expect(doc.paths['/mcp'].post.summary).toMatch(/Model Context Protocol/);
+  });
+});

@@ -4,6 +4,7 @@ import {
   ErrorCode,
   ListToolsRequestSchema,
   McpError,
+  RequestSchema,
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ErrorObject } from 'ajv';
@@ -48,6 +49,12 @@ const validators = new Map<string, Validate>(
     }) as Validate,
   ]),
 );
+/**
+ * `tools/call` with any params: the SDK then checks them itself and answers a malformed call with
+ * JSON-RPC invalid params (-32602); registered with its strict schema, it would answer -32603.
+ */
+const AnyCallToolRequest = CallToolRequestSchema.extend({ params: RequestSchema.shape.params });
+
 const listing = MCP_TOOLS.map((tool) => ({
   name: tool.name,
   title: tool.annotations.title,
@@ -81,7 +88,9 @@ export function createMcpServer(options: McpServerOptions): KeyraMcpServer {
     },
   );
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+  server.setRequestHandler(AnyCallToolRequest, async (loose, extra) => {
+    // The SDK has validated the params against CallToolRequestSchema before calling us.
+    const request = CallToolRequestSchema.parse(loose);
     const { name } = request.params;
     const tool = MCP_TOOLS.find((candidate) => candidate.name === name);
     if (!tool) {
