@@ -18,6 +18,8 @@ import {
   type DatabaseStorage,
   type OpenStorageOptions,
 } from '../src/index.js';
+import { Migrator, sql } from 'kysely';
+import { connectDatabase } from '../src/internal/connectDatabase.js';
 import { MIGRATIONS } from '../src/internal/migrations/migrations.js';
 import { voiceContract } from './voiceContract.js';
 import { stampsUsageContract } from './stampsUsageContract.js';
@@ -184,6 +186,88 @@ export function storageContract(target: StorageContractTarget): void {
       it('openStorage({ migrate: true }) brings an empty database to the latest schema', async () => {
         const storage = await open(await target.emptyDatabase(), { migrate: true });
         expect(await getMigrationStatus(storage)).toEqual({ applied: ALL_MIGRATIONS, pending: [] });
+      });
+
+      it('0006_challenge_cancel keeps every challenge row and index, and only then allows canceled', async () => {
+        const url = await target.emptyDatabase();
+        const { db } = await connectDatabase(url);
+        try {
+          const before = Object.fromEntries(
+            Object.entries(MIGRATIONS).filter(([name]) => name < '0006_challenge_cancel'),
+          );
+          const to0005 = new Migrator({ db, provider: { getMigrations: async () => before } });
+          expect((await to0005.migrateToLatest()).error).toBeUndefined();
+          const row = {
+            id: 'ch_old',
+            tenant_id: 'tnt_a',
+            environment: 'sandbox' as const,
+            action: 'wire.send',
+            user_id: 'u_1',
+            payload: '{"amount":1}',
+            digest: 'd'.repeat(64),
+            status: 'approved' as ChallengeRecord['status'],
+            created_at: T0,
+            expires_at: T0 + MINUTE,
+            decided_at: T0 + 1,
+            device_id: 'dev_1',
+            method: 'device' as const,
+            proof: 'eyJ.proof',
+            stamp_requested: 1,
+            stamp_id: 'stp_1',
+          };
+          await sql`insert into tenants (id, name, created_at) values ('tnt_a', 'A', ${T0})`.execute(
+            db,
+          );
+          await db.insertInto('challenges').values(row).execute();
+          const refused = db
+            .insertInto('challenges')
+            .values({ ...row, id: 'ch_new', status: 'canceled' as ChallengeRecord['status'] })
+            .execute();
+          await expect(refused).rejects.toThrow(/check/i);
+        } finally {
+          await db.destroy();
+        }
+        await migrateToLatest(url);
+        const storage = await open(url);
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_old')).toMatchObject({
+          id: 'ch_old',
+          status: 'approved',
+          payload: { amount: 1 },
+          decidedAt: T0 + 1,
+          deviceId: 'dev_1',
+          proof: 'eyJ.proof',
+          stampRequested: true,
+          stampId: 'stp_1',
+        });
+        await storage.challenges.insert(challenge({ id: 'ch_pending' }));
+        expect(await storage.challenges.cancel(SANDBOX_A, 'ch_pending', T0 + 1)).toMatchObject({
+          status: 'canceled',
+        });
+        // Another status is still refused, and the indexes survived the SQLite table rebuild.
+        const { db: after } = await connectDatabase(url);
+        try {
+          await expect(
+            sql`update challenges set status = 'deleted' where id = 'ch_old'`.execute(after),
+          ).rejects.toThrow(/check/i);
+          const indexes =
+            target.kind === 'sqlite'
+              ? await sql<{
+                  name: string;
+                }>`select name from sqlite_master where type = 'index' and tbl_name = 'challenges' and sql is not null`.execute(
+                  after,
+                )
+              : await sql<{
+                  name: string;
+                }>`select indexname as name from pg_indexes where tablename = 'challenges' and indexname <> 'challenges_pkey'`.execute(
+                  after,
+                );
+          expect(indexes.rows.map((r) => r.name).sort()).toEqual([
+            'challenges_scope_created_idx',
+            'challenges_status_expires_idx',
+          ]);
+        } finally {
+          await after.destroy();
+        }
       });
 
       it('concurrent migrations apply each migration exactly once', async () => {
