@@ -390,7 +390,9 @@ describe('human approval with a KEYRA ONE simulator', () => {
     expect(refused.statusCode).toBe(409);
     expect(refused.json()).toMatchObject({ code: 'challenge_canceled' });
     expect(
-      (await t.app.inject({ method: 'GET', url: `/v1/challenges/${id}`, headers: bearer(key) })).json(),
+      (
+        await t.app.inject({ method: 'GET', url: `/v1/challenges/${id}`, headers: bearer(key) })
+      ).json(),
     ).toMatchObject({ status: 'canceled' });
     const listed = await t.app.inject({
       method: 'GET',

@@ -9,7 +9,13 @@ import {
   type Scope,
   type Storage,
 } from '../../src/index.js';
-import { fixtureTrust, pairDevice, proofDeps, RP, type PairedDevice } from '../support/approvalDeps.js';
+import {
+  fixtureTrust,
+  pairDevice,
+  proofDeps,
+  RP,
+  type PairedDevice,
+} from '../support/approvalDeps.js';
 import { expectKeyraError } from '../support/expectKeyraError.js';
 import { manualClock, type ManualClock } from '../support/manualClock.js';
 import { openTestStorage, tenantScope, type TestStorage } from '../support/testStorage.js';
@@ -67,7 +73,11 @@ describe('cancelChallenge', () => {
     const challenge = await newChallenge();
     clock.advance(2_000);
     const canceled = await cancel(scope, challenge.id);
-    expect(canceled).toMatchObject({ id: challenge.id, status: 'canceled', decidedAt: clock.now() });
+    expect(canceled).toMatchObject({
+      id: challenge.id,
+      status: 'canceled',
+      decidedAt: clock.now(),
+    });
     expect(await storage.challenges.find(scope, challenge.id)).toEqual(canceled);
     const events = await storage.events.list(scope, 100, { type: 'challenge.canceled' });
     expect(events.map((event) => event.data)).toEqual([

@@ -64,13 +64,11 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
       try {
         parsed = JSON.parse(raw);
       } catch {
-        return reply
-          .status(400)
-          .send({
-            jsonrpc: '2.0',
-            id: null,
-            error: { code: -32700, message: 'Parse error: the body is not JSON.' },
-          });
+        return reply.status(400).send({
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: -32700, message: 'Parse error: the body is not JSON.' },
+        });
       }
       const auth = scopeOf(request);
       const messages = (Array.isArray(parsed) ? parsed : [parsed]) as JsonRpcMessage[];
@@ -120,15 +118,13 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
       } catch (error) {
         request.log.error({ err: error }, 'mcp request failed');
         if (!reply.raw.headersSent) {
-          reply.raw
-            .writeHead(500, { 'content-type': 'application/json' })
-            .end(
-              JSON.stringify({
-                jsonrpc: '2.0',
-                id: null,
-                error: { code: -32603, message: 'Internal error' },
-              }),
-            );
+          reply.raw.writeHead(500, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              jsonrpc: '2.0',
+              id: null,
+              error: { code: -32603, message: 'Internal error' },
+            }),
+          );
         }
       }
     },
