@@ -393,6 +393,32 @@ describe('POST /mcp', () => {
     expect(noSse.statusCode).toBe(406);
   });
 
+  it('shares the per-key rate limit with /v1', async () => {
+    const limited = await createTestApp({ env: { KEYRA_RATE_LIMIT_PER_KEY: '2' } });
+    try {
+      const limitedKey = await limited.key();
+      const list = () =>
+        limited.app.inject({
+          method: 'POST',
+          url: '/mcp',
+          headers: { ...headers, ...bearer(limitedKey) },
+          payload: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+        });
+      expect((await list()).statusCode).toBe(200);
+      const v1 = await limited.app.inject({
+        method: 'GET',
+        url: '/v1/challenges',
+        headers: bearer(limitedKey),
+      });
+      expect(v1.statusCode).toBe(200);
+      const third = await list();
+      expect(third.statusCode).toBe(429);
+      expect(third.json().code).toBe('rate_limit_exceeded');
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('GET and DELETE /mcp are 405 (no server stream, no session to end)', async () => {
     for (const method of ['GET', 'DELETE'] as const) {
       const res = await t.app.inject({ method, url: '/mcp', headers: bearer(key) });
