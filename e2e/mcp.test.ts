@@ -302,6 +302,46 @@ describe.each(databases)('MCP end to end on $name', ({ name, skip }) => {
     await eventually(async () => (await status(challenge.id)) === 'canceled');
   });
 
+  it("over http: another key cannot cancel a wait with the session's cancel notification", async () => {
+    const transport = new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${keyA}` } },
+    });
+    const agent = new Client({ name: 'e2e-agent', version: '1.0.0' });
+    clients.push(agent);
+    await agent.connect(transport);
+    const session = transport.sessionId;
+    expect(session).toMatch(/^[0-9a-f-]{36}$/);
+    const call = agent.callTool({
+      name: 'request_approval',
+      arguments: { userId: USER, action: 'secrets.rotate' },
+    });
+    const challenge = await pending();
+    const cancelAs = (key: string) =>
+      fetch(`${server.url}/mcp`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-session-id': session!,
+          'mcp-protocol-version': '2025-06-18',
+        },
+        // Every plausible request id of that session.
+        body: JSON.stringify(
+          Array.from({ length: 10 }, (_, id) => ({
+            jsonrpc: '2.0',
+            method: 'notifications/cancelled',
+            params: { requestId: id, reason: 'attack' },
+          })),
+        ),
+      });
+    expect((await cancelAs(keyB)).status).toBe(202);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await status(challenge.id)).toBe('pending');
+    await answer(challenge, 'approve');
+    expect((await call).structuredContent).toMatchObject({ status: 'approved' });
+  });
+
   it('over stdio: the wait survives a KEYRA server restart', async () => {
     const agent = await connect('stdio', keyA);
     const call = agent.callTool(

@@ -69,7 +69,24 @@ async function written(at: Scope, id: string) {
 }
 
 describe('cancelChallenge', () => {
-  it('cancels a pending challenge once, with one challenge.canceled event', async () => {
+  it('cancels a pending challenge once, with one challenge.canceled event for the webhooks', async () => {
+    await storage.webhookEndpoints.insert({
+      id: 'we_0000000000000000000001',
+      tenantId: scope.tenantId,
+      environment: scope.environment,
+      url: 'https://hooks.example.com/',
+      description: null,
+      events: ['challenge.canceled'],
+      enabled: true,
+      sealedSecret: 'v1.x.y',
+      sealedPreviousSecret: null,
+      previousSecretExpiresAt: null,
+      createdAt: clock.now(),
+      updatedAt: clock.now(),
+      failingSince: null,
+      disabledReason: null,
+      deletedAt: null,
+    });
     const challenge = await newChallenge();
     clock.advance(2_000);
     const canceled = await cancel(scope, challenge.id);
@@ -87,6 +104,12 @@ describe('cancelChallenge', () => {
         userId: 'usr_alice',
         canceledAt: '2027-01-15T09:00:02Z',
       },
+    ]);
+
+    // The outbox holds one delivery of it for the subscribed endpoint.
+    const due = await storage.webhookDeliveries.claimDue(clock.now(), 10, 60_000);
+    expect(due.map((d) => [d.eventId, d.endpointId])).toEqual([
+      [events[0]!.id, 'we_0000000000000000000001'],
     ]);
 
     // A retried cancel answers the same record and writes nothing.
