@@ -25,6 +25,7 @@ describe('keyra CLI', () => {
     [['tenants', 'plan']],
     [['eas', 'schema']],
     [['eas', 'register-schema']],
+    [['mcp']],
   ])('%j --help prints usage', async (args) => {
     const res = await runKeyra([...args, '--help']);
     expect(res.code).toBe(0);

@@ -16,7 +16,13 @@ import {
   type TestPostgresDatabase,
 } from '../packages/storage/test/postgresTestDatabase.js';
 import { keyraApi, pairDevice, type Api, type PairedDevice } from './helpers/keyraApi.js';
-import { createKey, KEYRA_BIN, startKeyra, type KeyraServer } from './helpers/keyraProcess.js';
+import {
+  createKey,
+  KEYRA_BIN,
+  runKeyra,
+  startKeyra,
+  type KeyraServer,
+} from './helpers/keyraProcess.js';
 
 /*
  * KEYRA's MCP server as an agent host meets it: the MCP SDK's own Client, over stdio (spawning
@@ -31,6 +37,17 @@ const text = (result: object): string =>
   (((result as { content?: unknown }).content ?? []) as { text?: string }[])
     .map((c) => c.text ?? '')
     .join('\n');
+
+describe('keyra mcp without a usable key', () => {
+  it('says so on stderr, prints nothing on stdout, and exits 2', async () => {
+    for (const key of ['', 'pk_not_a_secret_key']) {
+      const res = await runKeyra(['mcp'], { env: { KEYRA_API_KEY: key } });
+      expect(res.code).toBe(2);
+      expect(res.stdout).toBe('');
+      expect(res.stderr).toMatch(/^keyra: KEYRA_API_KEY (is not set|must be a secret key)/);
+    }
+  });
+});
 
 const postgresSkip = await shouldSkipPostgres();
 const databases: { name: string; skip: boolean }[] = [
