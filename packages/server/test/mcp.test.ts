@@ -28,10 +28,12 @@ describe('MCP tools (in process)', () => {
   let device: Awaited<ReturnType<typeof pairSimulator>>;
   let client: Client;
   let idle: () => Promise<void>;
+  let received: { method?: string }[] = [];
 
-  async function connect(at: Scope): Promise<Client> {
+  async function connect(at: Scope, shutdown?: AbortSignal): Promise<Client> {
     const approval = await loadApprovalServices(t.storage, t.serverSecret, t.config, t.clock.now());
     const mcp = createMcpServer({
+      ...(shutdown ? { shutdown } : {}),
       port: createInProcessApprovalPort({
         scope: at,
         storage: t.storage,
@@ -48,6 +50,12 @@ describe('MCP tools (in process)', () => {
     await mcp.server.connect(serverSide);
     const connected = new Client({ name: 'test-agent', version: '1.0.0' });
     await connected.connect(clientSide);
+    // Every message the server sends, as the client transport receives it.
+    const deliver = clientSide.onmessage!;
+    clientSide.onmessage = (message, extra) => {
+      received.push(message as { method?: string });
+      deliver(message, extra);
+    };
     return connected;
   }
 
@@ -224,6 +232,39 @@ describe('MCP tools (in process)', () => {
     expect(late.json()).toMatchObject({ code: 'challenge_canceled' });
     const events = await t.storage.events.list(scope, 10, { type: 'challenge.canceled' });
     expect(events.map((e) => e.data.challengeId)).toEqual([challenge.id]);
+  });
+
+  it('sends progress only to a client that asked for it (a progressToken)', async () => {
+    received = [];
+    const call = client.callTool({
+      name: 'request_approval',
+      arguments: { userId: 'usr_8f2a', action: 'transfer.approve' },
+    });
+    // Long enough for a poll or two of the 20 ms interval after the challenge appeared.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await answer(await pendingChallenge(), approve);
+    expect((await call).structuredContent).toMatchObject({ status: 'approved' });
+    expect(received.map((message) => message.method ?? 'response')).toEqual(['response']);
+  });
+
+  it('a server shutting down ends the wait with an error naming the challenge, which stays pending', async () => {
+    const shutdown = new AbortController();
+    const agent = await connect(scope, shutdown.signal);
+    const call = agent.callTool({
+      name: 'request_approval',
+      arguments: { userId: 'usr_8f2a', action: 'transfer.approve' },
+    });
+    const challenge = await pendingChallenge();
+    shutdown.abort();
+    const result = await call;
+    expect(result.isError).toBe(true);
+    expect((result.content as { text: string }[])[0]!.text).toContain(
+      `challenge ${challenge.id} is still pending`,
+    );
+    expect(await t.storage.challenges.find(scope, challenge.id)).toMatchObject({
+      status: 'pending',
+    });
+    await agent.close();
   });
 
   it('signs the reason with the payload, so the human sees it', async () => {
