@@ -31,6 +31,8 @@ describe('keyra CLI', () => {
     [['events', 'list']],
     [['webhooks', 'list']],
     [['listen']],
+    [['challenges', 'cancel']],
+    [['mcp']],
   ])('%j --help prints usage', async (args) => {
     const res = await runKeyra([...args, '--help']);
     expect(res.code).toBe(0);

@@ -8,8 +8,9 @@ export const ChallengeStatus = Type.Union(
     Type.Literal('approved'),
     Type.Literal('rejected'),
     Type.Literal('expired'),
+    Type.Literal('canceled'),
   ],
-  { description: 'pending → approved | rejected | expired' },
+  { description: 'pending → approved | rejected | expired | canceled' },
 );
 
 export const ChallengeId = Type.String({
@@ -18,7 +19,7 @@ export const ChallengeId = Type.String({
   examples: ['chl_9k2m'],
 });
 
-const Action = Type.String({
+export const Action = Type.String({
   minLength: 1,
   maxLength: CHALLENGE_LIMITS.actionMaxLength,
   pattern: CHALLENGE_LIMITS.actionPattern,
@@ -26,7 +27,7 @@ const Action = Type.String({
   examples: ['transfer.approve'],
 });
 
-const UserId = Type.String({
+export const UserId = Type.String({
   minLength: 1,
   maxLength: CHALLENGE_LIMITS.userIdMaxLength,
   pattern: CHALLENGE_LIMITS.userIdPattern,
@@ -34,7 +35,7 @@ const UserId = Type.String({
   examples: ['usr_8f2a'],
 });
 
-const Payload = Type.Record(Type.String(), Type.Unknown(), {
+export const Payload = Type.Record(Type.String(), Type.Unknown(), {
   description: `The exact data the human sees and signs: a JSON object of at most ${CHALLENGE_LIMITS.payloadMaxBytes} bytes (canonical JSON) and depth ${CHALLENGE_LIMITS.payloadMaxDepth}.`,
   examples: [{ amount: 12500, currency: 'USD' }],
 });

@@ -82,3 +82,11 @@ export {
   UsageQuery,
   UsageReport,
 } from './stamps.js';
+export {
+  ApprovalResult,
+  ApprovalState,
+  GetApprovalInput,
+  ProofCheck,
+  RequestApprovalInput,
+  VerifyProofInput,
+} from './mcp.js';

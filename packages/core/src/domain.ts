@@ -53,7 +53,7 @@ export interface ApiKeyRecord {
   audience: string;
 }
 
-export type ChallengeStatus = 'pending' | 'approved' | 'rejected' | 'expired';
+export type ChallengeStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'canceled';
 
 export interface ChallengeRecord {
   id: string;

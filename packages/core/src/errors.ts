@@ -54,6 +54,8 @@ export type ErrorCode =
   | 'challenge_not_found'
   | 'challenge_expired'
   | 'challenge_already_used'
+  | 'challenge_canceled'
+  | 'challenge_not_cancelable'
   | 'attestation_invalid'
   | 'device_not_found'
   | 'credential_already_registered'
@@ -89,6 +91,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   challenge_not_found: 404,
   challenge_expired: 410,
   challenge_already_used: 409,
+  challenge_canceled: 409,
+  challenge_not_cancelable: 409,
   attestation_invalid: 422,
   device_not_found: 404,
   credential_already_registered: 409,
@@ -141,6 +145,10 @@ export const ERROR_DESCRIPTION: Readonly<Record<ErrorCode, string>> = {
   challenge_not_found: 'No challenge with this id in this tenant and environment.',
   challenge_expired: 'Challenge TTL elapsed.',
   challenge_already_used: 'Challenge was already consumed.',
+  challenge_canceled:
+    'The challenge was canceled by the app (`POST /v1/challenges/:id/cancel`); it can no longer be approved or rejected.',
+  challenge_not_cancelable:
+    'Only a pending challenge can be canceled; this one was already approved, rejected or expired (`details.status` says which).',
   attestation_invalid: 'Signature or device certificate failed verification.',
   device_not_found: 'No paired KEYRA device for this user.',
   credential_already_registered: 'This credential is already paired in this environment.',

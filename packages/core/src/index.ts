@@ -76,6 +76,7 @@ export {
 } from './proofs/signProof.js';
 export type { ProofSigner } from './proofs/proofSigner.js';
 export { assertDecidable } from './challenges/assertDecidable.js';
+export { cancelChallenge, type CancelChallengeDeps } from './challenges/cancelChallenge.js';
 export {
   verifyChallenge,
   type VerifyChallengeDeps,

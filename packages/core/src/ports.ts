@@ -130,6 +130,13 @@ export interface ChallengeStore {
     details?: ChallengeDecisionDetails,
   ): Promise<ChallengeRecord | null>;
   /**
+   * The single conditional write that cancels a challenge: pending and `expiresAt > now` →
+   * `canceled`, `decidedAt = now`. It races `decide` on the same condition, so of a cancel and any
+   * number of verifies exactly one wins; returns the canceled record, or null when it lost (or the
+   * challenge is not in `scope`).
+   */
+  cancel(scope: Scope, id: string, now: EpochMs): Promise<ChallengeRecord | null>;
+  /**
    * Marks up to `limit` pending challenges with `expiresAt <= now` as expired (decidedAt = expiresAt)
    * and returns exactly the rows this call changed. Safe to run concurrently from several instances:
    * a row is returned by at most one caller.

@@ -79,7 +79,7 @@ export class Proofs {
       throw invalid('The proof has no exp or iat claim (it predates proof expiry).');
     }
     if (now > claims.exp + tolerance) {
-      throw invalid(
+      throw expired(
         `The proof expired at ${new Date(claims.exp * 1000).toISOString()}; ask the human again.`,
       );
     }
@@ -87,28 +87,30 @@ export class Proofs {
       throw invalid("The proof was issued in the future: check this machine's clock.");
     }
     if (options.action !== undefined && claims.action !== options.action) {
-      throw invalid(
+      throw mismatch(
         `The proof approves ${JSON.stringify(claims.action)}, not ${JSON.stringify(options.action)}.`,
       );
     }
     if (options.payload !== undefined) {
-      const digest = await payloadDigest(options.payload);
+      const digest = await payloadDigest(options.payload).catch((error: Error) => {
+        throw mismatch(`${error.message}: it cannot be the payload the human approved.`);
+      });
       if (claims.payloadDigest !== digest) {
-        throw invalid(
+        throw mismatch(
           'The proof approves a different payload: its payloadDigest does not match the RFC 8785 digest of the payload you passed.',
         );
       }
     }
     if (options.audience !== undefined && claims.aud !== options.audience) {
-      throw invalid(
+      throw mismatch(
         `The proof is for ${JSON.stringify(claims.aud)}, not ${JSON.stringify(options.audience)}.`,
       );
     }
     if (options.issuer !== undefined && claims.iss !== options.issuer) {
-      throw invalid(`The proof was issued by ${String(claims.iss)}, not ${options.issuer}.`);
+      throw mismatch(`The proof was issued by ${String(claims.iss)}, not ${options.issuer}.`);
     }
     if (options.env !== undefined && claims.env !== options.env) {
-      throw invalid(`The proof is from ${String(claims.env)}, not ${options.env}.`);
+      throw mismatch(`The proof is from ${String(claims.env)}, not ${options.env}.`);
     }
     return claims;
   }
@@ -127,6 +129,15 @@ export async function payloadDigest(payload: Record<string, unknown>): Promise<s
     toBytes(canonical) as Uint8Array<ArrayBuffer>,
   );
   return toHex(new Uint8Array(digest));
+}
+
+/** A valid proof, but not for what the caller is about to do. */
+function mismatch(message: string): ProofVerificationError {
+  return new ProofVerificationError(message, { code: 'proof_claim_mismatch' });
+}
+
+function expired(message: string): ProofVerificationError {
+  return new ProofVerificationError(message, { code: 'proof_expired' });
 }
 
 function invalid(message: string): ProofVerificationError {

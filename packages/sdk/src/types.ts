@@ -95,6 +95,7 @@ export type EventType =
   | 'challenge.approved'
   | 'challenge.rejected'
   | 'challenge.expired'
+  | 'challenge.canceled'
   | 'webhook_endpoint.disabled'
   | 'voice.enrolled'
   | 'voice.verified'

@@ -210,6 +210,24 @@ describe('requests', () => {
     expect(seen[2]!.url).toBe('/v1/devices?userId=u&includeRevoked=true');
   });
 
+  it('cancels a challenge with an idempotent POST, and maps challenge_not_cancelable', async () => {
+    script = [
+      { status: 503 },
+      { status: 200, body: { id: 'chl_abcd', status: 'canceled' } },
+      { status: 409, body: errorBody('challenge_not_cancelable') },
+    ];
+    const keyra = client();
+    await expect(keyra.challenges.cancel('chl_abcd')).resolves.toMatchObject({
+      status: 'canceled',
+    });
+    expect(seen.map((s) => [s.method, s.url, s.body])).toEqual([
+      ['POST', '/v1/challenges/chl_abcd/cancel', '{}'],
+      ['POST', '/v1/challenges/chl_abcd/cancel', '{}'],
+    ]);
+    expect(seen[1]!.headers['idempotency-key']).toBe(seen[0]!.headers['idempotency-key']);
+    await expect(keyra.challenges.cancel('chl_abcd')).rejects.toBeInstanceOf(ConflictError);
+  });
+
   it('retrieves usage with the from/to query, and maps invalid_usage_range', async () => {
     const keyra = client();
     await keyra.usage.retrieve();

@@ -149,6 +149,16 @@ describe('proofs.verify', () => {
     await expect(keyra.proofs.verify(proof, { ...bound, audience: 'other-app' })).rejects.toThrow(
       /is for "payments-api", not "other-app"/,
     );
+    // A valid proof for something else is a claim mismatch, not an invalid proof.
+    for (const wrong of [
+      { action: 'wire.send' },
+      { payload: { amount: Number.NaN } },
+      { audience: 'x' },
+    ]) {
+      await expect(keyra.proofs.verify(proof, wrong)).rejects.toMatchObject({
+        code: 'proof_claim_mismatch',
+      });
+    }
   });
 
   it('refuses an expired proof, one without exp, and one issued in the future', async () => {
@@ -156,7 +166,10 @@ describe('proofs.verify', () => {
     const keyra = new Keyra({ baseUrl });
     const now = Math.floor(Date.now() / 1000);
     const expired = await signProof(first, { iat: now - 7200, exp: now - 3600 });
-    await expect(keyra.proofs.verify(expired)).rejects.toThrow(/expired at/);
+    await expect(keyra.proofs.verify(expired)).rejects.toMatchObject({
+      code: 'proof_expired',
+      message: expect.stringMatching(/expired at/),
+    });
     // Re-checking an archived proof as of when it was valid.
     await expect(
       keyra.proofs.verify(expired, { currentDate: new Date((now - 5000) * 1000) }),

@@ -40,6 +40,7 @@ import { systemRoutes } from './routes/system/systemRoutes.js';
 import { voiceRoutes } from './routes/voice/voiceRoutes.js';
 import { stampRoutes } from './routes/stamps/stampRoutes.js';
 import { usageRoutes } from './routes/usage/usageRoutes.js';
+import { mcpRoutes } from './routes/mcp/mcpRoutes.js';
 import type { VoiceEngine } from './voice/createVoiceEngine.js';
 
 export interface BuildAppOptions {
@@ -278,28 +279,36 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     });
   });
 
-  // Everything below needs a key: per-IP shield, authentication, per-key limit, idempotency.
+  // Everything below needs a key: per-IP shield, authentication, per-key limit (and idempotency on /v1).
   const apiKeys = cacheApiKeys(storage.apiKeys, { ttlMs: config.apiKeyCacheMs, clock });
+  /** The per-IP shield, then the API key, then the per-key limit. */
+  const authenticateApi = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const now = clock.now();
+    const { windowMs, perIp, perKey } = config.rateLimit;
+    await enforceRateLimit(
+      rateLimitStore,
+      { key: `ip:${request.ip}`, limit: perIp, windowMs },
+      now,
+      reply,
+      request.log,
+    );
+    request.auth = await authenticateRequest(request, apiKeys, clock);
+    await enforceRateLimit(
+      rateLimitStore,
+      { key: `key:${request.auth.keyId}`, limit: perKey, windowMs },
+      now,
+      reply,
+      request.log,
+    );
+  };
+  // MCP (Streamable HTTP) for agents: the same authentication and limits, but JSON-RPC bodies and
+  // no Idempotency-Key handling (a tool call streams its answer; there is no response to replay).
+  await app.register(async (agents) => {
+    agents.addHook('onRequest', authenticateApi);
+    await agents.register(mcpRoutes, { storage, clock, approval, notifier, version: API_VERSION });
+  });
   await app.register(async (api) => {
-    api.addHook('onRequest', async (request, reply) => {
-      const now = clock.now();
-      const { windowMs, perIp, perKey } = config.rateLimit;
-      await enforceRateLimit(
-        rateLimitStore,
-        { key: `ip:${request.ip}`, limit: perIp, windowMs },
-        now,
-        reply,
-        request.log,
-      );
-      request.auth = await authenticateRequest(request, apiKeys, clock);
-      await enforceRateLimit(
-        rateLimitStore,
-        { key: `key:${request.auth.keyId}`, limit: perKey, windowMs },
-        now,
-        reply,
-        request.log,
-      );
-    });
+    api.addHook('onRequest', authenticateApi);
     api.addHook('preHandler', async (request, reply) => {
       if (!request.auth) return;
       const replayed = await beginIdempotentRequest(request, reply, request.auth, {

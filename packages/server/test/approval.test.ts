@@ -395,6 +395,90 @@ describe('human approval with a KEYRA ONE simulator', () => {
     expect(status).toMatchObject({ status: 'active' });
   });
 
+  const cancel = (id: string, apiKey = key, payload?: object) =>
+    t.app.inject({
+      method: 'POST',
+      url: `/v1/challenges/${id}/cancel`,
+      headers: bearer(apiKey),
+      ...(payload ? { payload } : {}),
+    });
+
+  it('cancels a pending challenge: idempotent, then a device answer is 409 challenge_canceled', async () => {
+    const { id, digest } = await newChallenge();
+    const signed = approve(device.state, digest);
+    t.clock.advance(3_000);
+    const res = await cancel(id);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      id,
+      status: 'canceled',
+      decidedAt: '2026-05-29T18:40:03Z',
+      proof: null,
+    });
+    // A retry (a lost response) answers the same challenge; the SDK sends an empty object.
+    const again = await cancel(id, key, {});
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual(res.json());
+    const refused = await verify(id, { deviceId: device.deviceId, attestation: signed.response });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({ code: 'challenge_canceled' });
+    expect(
+      (
+        await t.app.inject({ method: 'GET', url: `/v1/challenges/${id}`, headers: bearer(key) })
+      ).json(),
+    ).toMatchObject({ status: 'canceled' });
+    const listed = await t.app.inject({
+      method: 'GET',
+      url: '/v1/challenges?status=canceled',
+      headers: bearer(key),
+    });
+    expect(listed.json().data.map((c: { id: string }) => c.id)).toEqual([id]);
+    const tenant = await t.storage.tenants.findByName('acme');
+    const events = await t.storage.events.list(
+      { tenantId: tenant!.id, environment: 'sandbox' },
+      10,
+      { type: 'challenge.canceled' },
+    );
+    expect(events.map((e) => e.data)).toEqual([
+      {
+        challengeId: id,
+        action: 'transfer.approve',
+        userId: 'usr_8f2a',
+        canceledAt: '2026-05-29T18:40:03Z',
+      },
+    ]);
+  });
+
+  it('refuses to cancel a decided or expired challenge (409 challenge_not_cancelable), or a foreign one', async () => {
+    const decided = await newChallenge();
+    await verify(decided.id, {
+      deviceId: device.deviceId,
+      attestation: reject(device.state, decided.digest).response,
+    });
+    const res = await cancel(decided.id);
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({
+      code: 'challenge_not_cancelable',
+      details: { status: 'rejected' },
+    });
+
+    const foreign = await newChallenge();
+    for (const other of [await t.key('globex'), await t.key('acme', 'production')]) {
+      const denied = await cancel(foreign.id, other);
+      expect(denied.statusCode).toBe(404);
+      expect(denied.json().code).toBe('challenge_not_found');
+    }
+    expect((await cancel('not-an-id')).json().code).toBe('invalid_id');
+
+    t.clock.advance(121_000);
+    const late = await cancel(foreign.id);
+    expect(late.statusCode).toBe(409);
+    expect(late.json()).toMatchObject({
+      code: 'challenge_not_cancelable',
+      details: { status: 'expired' },
+    });
+  });
+
   it('answers 410 challenge_expired after the TTL', async () => {
     const { id, digest } = await newChallenge({ expiresIn: 10 });
     t.clock.advance(10_000);

@@ -18,7 +18,7 @@ import {
   type DatabaseStorage,
   type OpenStorageOptions,
 } from '../src/index.js';
-import { Migrator } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { connectDatabase } from '../src/internal/connectDatabase.js';
 import { apiKeyToRow, challengeToRow } from '../src/internal/rows.js';
 import { MIGRATIONS, migrationProvider } from '../src/internal/migrations/migrations.js';
@@ -229,6 +229,90 @@ export function storageContract(target: StorageContractTarget): void {
       it('openStorage({ migrate: true }) brings an empty database to the latest schema', async () => {
         const storage = await open(await target.emptyDatabase(), { migrate: true });
         expect(await getMigrationStatus(storage)).toEqual({ applied: ALL_MIGRATIONS, pending: [] });
+      });
+
+      it('0007_challenge_cancel keeps every challenge row and index, and only then allows canceled', async () => {
+        const url = await target.emptyDatabase();
+        const { db } = await connectDatabase(url);
+        try {
+          const before = Object.fromEntries(
+            Object.entries(MIGRATIONS).filter(([name]) => name < '0007_challenge_cancel'),
+          );
+          const to0005 = new Migrator({ db, provider: { getMigrations: async () => before } });
+          expect((await to0005.migrateToLatest()).error).toBeUndefined();
+          const row = {
+            id: 'ch_old',
+            tenant_id: 'tnt_a',
+            environment: 'sandbox' as const,
+            action: 'wire.send',
+            user_id: 'u_1',
+            payload: '{"amount":1}',
+            digest: 'd'.repeat(64),
+            status: 'approved' as ChallengeRecord['status'],
+            created_at: T0,
+            expires_at: T0 + MINUTE,
+            decided_at: T0 + 1,
+            device_id: 'dev_1',
+            method: 'device' as const,
+            proof: 'eyJ.proof',
+            stamp_requested: 1,
+            stamp_id: 'stp_1',
+            audience: 'A',
+            metadata: '{}',
+          };
+          await sql`insert into tenants (id, name, created_at) values ('tnt_a', 'A', ${T0})`.execute(
+            db,
+          );
+          await db.insertInto('challenges').values(row).execute();
+          const refused = db
+            .insertInto('challenges')
+            .values({ ...row, id: 'ch_new', status: 'canceled' as ChallengeRecord['status'] })
+            .execute();
+          await expect(refused).rejects.toThrow(/check/i);
+        } finally {
+          await db.destroy();
+        }
+        await migrateToLatest(url);
+        const storage = await open(url);
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_old')).toMatchObject({
+          id: 'ch_old',
+          status: 'approved',
+          payload: { amount: 1 },
+          decidedAt: T0 + 1,
+          deviceId: 'dev_1',
+          proof: 'eyJ.proof',
+          stampRequested: true,
+          stampId: 'stp_1',
+        });
+        await storage.challenges.insert(challenge({ id: 'ch_pending' }));
+        expect(await storage.challenges.cancel(SANDBOX_A, 'ch_pending', T0 + 1)).toMatchObject({
+          status: 'canceled',
+        });
+        // Another status is still refused, and the indexes survived the SQLite table rebuild.
+        const { db: after } = await connectDatabase(url);
+        try {
+          await expect(
+            sql`update challenges set status = 'deleted' where id = 'ch_old'`.execute(after),
+          ).rejects.toThrow(/check/i);
+          const indexes =
+            target.kind === 'sqlite'
+              ? await sql<{
+                  name: string;
+                }>`select name from sqlite_master where type = 'index' and tbl_name = 'challenges' and sql is not null`.execute(
+                  after,
+                )
+              : await sql<{
+                  name: string;
+                }>`select indexname as name from pg_indexes where tablename = 'challenges' and indexname <> 'challenges_pkey'`.execute(
+                  after,
+                );
+          expect(indexes.rows.map((r) => r.name).sort()).toEqual([
+            'challenges_scope_created_idx',
+            'challenges_status_expires_idx',
+          ]);
+        } finally {
+          await after.destroy();
+        }
       });
 
       it('concurrent migrations apply each migration exactly once', async () => {
@@ -694,6 +778,53 @@ export function storageContract(target: StorageContractTarget): void {
         const winners = results.filter((r) => r !== null);
         expect(winners).toHaveLength(1);
         expect(await other.challenges.find(SANDBOX_A, 'ch_race')).toEqual(winners[0]);
+      });
+
+      it('cancel: only a pending, unexpired challenge, once; a decided one stays decided', async () => {
+        const { storage } = await setup();
+        await storage.challenges.insert(challenge({ id: 'ch_1', expiresAt: T0 + MINUTE }));
+        await storage.challenges.insert(challenge({ id: 'ch_2' }));
+        await storage.challenges.insert(challenge({ id: 'ch_late', expiresAt: T0 + MINUTE }));
+        const canceled = await storage.challenges.cancel(SANDBOX_A, 'ch_1', T0 + 5);
+        expect(canceled).toEqual(
+          challenge({ id: 'ch_1', expiresAt: T0 + MINUTE, status: 'canceled', decidedAt: T0 + 5 }),
+        );
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_1')).toEqual(canceled);
+        expect(await storage.challenges.cancel(SANDBOX_A, 'ch_1', T0 + 6)).toBeNull();
+        expect(await storage.challenges.decide(SANDBOX_A, 'ch_1', 'approved', T0 + 6)).toBeNull();
+
+        await storage.challenges.decide(SANDBOX_A, 'ch_2', 'rejected', T0 + 7);
+        expect(await storage.challenges.cancel(SANDBOX_A, 'ch_2', T0 + 8)).toBeNull();
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_2')).toMatchObject({
+          status: 'rejected',
+          decidedAt: T0 + 7,
+        });
+        // expiresAt is exclusive, as for decide.
+        expect(await storage.challenges.cancel(SANDBOX_A, 'ch_late', T0 + MINUTE)).toBeNull();
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_late')).toMatchObject({
+          status: 'pending',
+        });
+        expect(await storage.challenges.cancel(SANDBOX_A, 'ch_missing', T0)).toBeNull();
+      });
+
+      it('cancel racing verifies on two storage instances: exactly one winner', async () => {
+        const { url, storage } = await setup();
+        const other = await open(url);
+        for (let round = 0; round < 5; round++) {
+          const id = `ch_race_${round}`;
+          await storage.challenges.insert(challenge({ id }));
+          const results = await Promise.all(
+            Array.from({ length: 10 }, (_, i) => {
+              const store = (i % 2 ? storage : other).challenges;
+              return i % 3 === round % 3
+                ? store.cancel(SANDBOX_A, id, T0 + 1 + i)
+                : store.decide(SANDBOX_A, id, 'approved', T0 + 1 + i);
+            }),
+          );
+          const winners = results.filter((r) => r !== null);
+          expect(winners).toHaveLength(1);
+          expect(await other.challenges.find(SANDBOX_A, id)).toEqual(winners[0]);
+        }
       });
 
       it('expireDue: expires only overdue pending rows, decidedAt = expiresAt, returns exactly those', async () => {

@@ -252,6 +252,13 @@ const CASES: Record<ScopedMethod, ForeignScopeCase> = {
     found: 'approved',
     owned: ownedChallenge,
   },
+  'challenges.cancel': {
+    seed: seedChallenge,
+    call: async (s, scope) => (await s.challenges.cancel(scope, 'ch_1', T0 + 1))?.status ?? null,
+    nothing: null,
+    found: 'canceled',
+    owned: ownedChallenge,
+  },
   'idempotency.claim': {
     seed: seedClaim,
     // A foreign scope does not see OWNER's claim: it claims a key of its own.

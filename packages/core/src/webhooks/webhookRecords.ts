@@ -5,6 +5,7 @@ export const EVENT_TYPES = [
   'challenge.approved',
   'challenge.rejected',
   'challenge.expired',
+  'challenge.canceled',
   'device.paired',
   'device.revoked',
   'voice.enrolled',

@@ -9,6 +9,7 @@ import {
 import { openStorage } from '@keyra/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  cancelChallenge,
   challengeDigest,
   createChallenge,
   verifyChallenge,
@@ -178,6 +179,16 @@ const attacks: Attack[] = [
       const challenge = await newChallenge({ expiresIn: 60 });
       const attestation = approve(alice, challenge.digest);
       clock.set(challenge.expiresAt);
+      return { challengeId: challenge.id, deviceId: alice.record.id, attestation };
+    },
+  },
+  {
+    name: 'an approval of a challenge the app canceled',
+    code: 'challenge_canceled',
+    async arrange() {
+      const challenge = await newChallenge();
+      const attestation = approve(alice, challenge.digest);
+      await cancelChallenge(scope, challenge.id, { storage, now: clock.now() });
       return { challengeId: challenge.id, deviceId: alice.record.id, attestation };
     },
   },
@@ -494,6 +505,7 @@ describe('verifyChallenge refuses every attack and writes nothing', () => {
     expect([...codes].sort()).toEqual([
       'attestation_invalid',
       'challenge_already_used',
+      'challenge_canceled',
       'challenge_expired',
       'challenge_not_found',
       'device_not_found',

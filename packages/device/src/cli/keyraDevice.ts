@@ -87,6 +87,7 @@ const API_ERROR_HINTS: Record<string, string> = {
     "check the id; a device sees only its own user's challenges in its environment",
   challenge_expired: 'ask for a new challenge',
   challenge_already_used: 'it was already answered',
+  challenge_canceled: 'the app withdrew this request; there is nothing to approve',
   attestation_invalid:
     'the server did not accept the signature (was the state file copied or restored? a counter that goes back disables the device)',
   rate_limit_exceeded: 'wait a moment and try again',

@@ -1,7 +1,7 @@
 /**
  * RFC 8785 (JCS) canonical JSON, as the server computes a proof's `payloadDigest`. The SDK has no
  * runtime dependencies and cannot import the server's core, so it keeps its own copy; the test
- * vectors in `fixtures/jcs/vectors.json` hold the server, this SDK, Python and Go to one output.
+ * vectors in `fixtures/canonical-json/vectors.json` hold the server, this SDK, Python and Go to one output.
  * Members sort by UTF-16 code units (the default sort), numbers and strings print as
  * `JSON.stringify` prints them (RFC 8785 §3.2.2), and a lone surrogate has no canonical form.
  */

@@ -39,6 +39,21 @@ export class Challenges {
   }
 
   /**
+   * Cancels a pending challenge you no longer need: no device can decide it afterwards. Returns the
+   * challenge with `status: "canceled"`; canceling it again returns the same. Throws
+   * `ConflictError` (`challenge_not_cancelable`, `details.status`) when it was already approved,
+   * rejected or expired.
+   */
+  cancel(id: string, options?: RequestOptions): Promise<Challenge> {
+    return this.transport.request({
+      method: 'POST',
+      path: `/v1/challenges/${enc(id)}/cancel`,
+      body: {},
+      options,
+    });
+  }
+
+  /**
    * Verifies the device's signed answer (`{deviceId, attestation}`, forwarded by your client)
    * and returns `{id, status, proof, …}`: `status` is `approved` or `rejected`.
    */

@@ -13,6 +13,7 @@ import { registerEasCommands } from './easCommands.js';
 import { registerListenCommand } from './listenCommand.js';
 import { registerChallengesCommands } from './challengesCommands.js';
 import { registerEventsCommands } from './eventsCommands.js';
+import { registerMcpCommand } from './mcpCommand.js';
 
 /** The `keyra` program: serve, migrate and key management, each with `--help`. */
 export function createProgram(): Command {
@@ -32,6 +33,7 @@ export function createProgram(): Command {
   registerEventsCommands(program);
   registerListenCommand(program);
   registerDoctorCommand(program);
+  registerMcpCommand(program);
   return program;
 }
 

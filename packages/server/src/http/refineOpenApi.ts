@@ -22,6 +22,10 @@ export const OPENAPI_TAGS = [
   { name: 'Usage', description: 'Metered verifications and free credits.' },
   { name: 'Voice', description: 'Voice enrolment and verification (the Keywave API).' },
   {
+    name: 'Agents (MCP)',
+    description: 'The Model Context Protocol endpoint for AI agents (docs/agents.md).',
+  },
+  {
     name: 'Device API',
     description: 'What a KEYRA ONE calls: its session and the challenges for its user.',
   },

@@ -1,4 +1,5 @@
 import {
+  cancelChallenge,
   createChallenge,
   expireChallenges,
   formatTimestamp,
@@ -44,7 +45,10 @@ function checkChallengeId(id: string): void {
   }
 }
 
-/** `POST /v1/challenges`, `GET /v1/challenges/:id`, `GET /v1/challenges`, `POST /v1/challenges/:id/verify`. */
+/**
+ * `POST /v1/challenges`, `GET /v1/challenges/:id`, `GET /v1/challenges`,
+ * `POST /v1/challenges/:id/verify`, `POST /v1/challenges/:id/cancel`.
+ */
 export async function challengeRoutes(
   app: FastifyInstance,
   options: ChallengeRoutesOptions,
@@ -60,7 +64,7 @@ export async function challengeRoutes(
         summary:
           'Verify the signed answer from KEYRA ONE (or a passkey) and consume the challenge.',
         description:
-          'The attestation is a WebAuthn assertion (JSON form) whose challenge is the challenge digest (approve) or the rejection challenge (reject). Exactly one verify of a challenge can succeed. 409 `challenge_already_used`, 410 `challenge_expired`, 422 `attestation_invalid`, 404 `device_not_found`.',
+          'The attestation is a WebAuthn assertion (JSON form) whose challenge is the challenge digest (approve) or the rejection challenge (reject). Exactly one verify of a challenge can succeed. 409 `challenge_already_used`, 409 `challenge_canceled`, 410 `challenge_expired`, 422 `attestation_invalid`, 404 `device_not_found`.',
         params: ChallengeParams,
         body: VerifyChallengeBody,
         response: { 200: VerifiedChallenge, ...errors },
@@ -90,6 +94,29 @@ export async function challengeRoutes(
         decidedAt: formatTimestamp(challenge.decidedAt ?? clock.now()),
         stamp: stamp ? stampJson(stamp, approval.attester) : null,
       };
+    },
+  );
+
+  app.post<{ Params: ChallengeParams }>(
+    '/v1/challenges/:id/cancel',
+    {
+      schema: {
+        operationId: 'cancelChallenge',
+        tags: ['Challenges'],
+        summary: 'Cancel a pending challenge the app no longer needs.',
+        description:
+          'Afterwards no device or passkey can decide it (a verify answers 409 `challenge_canceled`) and a `challenge.canceled` event is sent. Canceling an already canceled challenge returns it again; an approved, rejected or expired one answers 409 `challenge_not_cancelable` with its `status` in `details`. A cancel racing a verify: exactly one wins.',
+        params: ChallengeParams,
+        response: { 200: Challenge, ...errors },
+      },
+    },
+    async (request) => {
+      checkChallengeId(request.params.id);
+      const now = clock.now();
+      const record = await cancelChallenge(scopeOf(request), request.params.id, { storage, now });
+      // Long-polling devices of this user refresh their list, and stop showing it.
+      notifier.notify(record.tenantId, record.environment, record.userId);
+      return challengeJson(record, now);
     },
   );
 

@@ -5,6 +5,7 @@ import { voice } from './0003_voice.js';
 import { webhooks } from './0004_webhooks.js';
 import { stampsUsage } from './0005_stamps_usage.js';
 import { proofBinding } from './0006_proof_binding.js';
+import { challengeCancel } from './0007_challenge_cancel.js';
 
 /**
  * Every schema version, in order. Names sort lexically (Kysely applies them in that order), so
@@ -18,6 +19,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004_webhooks': webhooks,
   '0005_stamps_usage': stampsUsage,
   '0006_proof_binding': proofBinding,
+  '0007_challenge_cancel': challengeCancel,
 };
 
 /** Migrations compiled into the package, so the built `dist` needs no migrations folder at runtime. */

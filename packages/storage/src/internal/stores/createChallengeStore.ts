@@ -59,6 +59,20 @@ export function createChallengeStore(db: Kysely<Database>, kind: DatabaseKind): 
       return row ? challengeFromRow(row) : null;
     },
 
+    async cancel(scope, id, now) {
+      // The same condition as decide(): a cancel and a verify racing on one row, one wins.
+      const row = await db
+        .updateTable('challenges')
+        .set({ status: 'canceled', decided_at: now })
+        .where('id', '=', id)
+        .where(inScope(scope))
+        .where('status', '=', 'pending')
+        .where('expires_at', '>', now)
+        .returningAll()
+        .executeTakeFirst();
+      return row ? challengeFromRow(row) : null;
+    },
+
     async expireDue(now, limit) {
       const batch = Math.max(0, Math.trunc(limit));
       if (batch === 0) return [];

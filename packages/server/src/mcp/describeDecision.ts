@@ -1,0 +1,18 @@
+import type { Challenge } from '@keyra/contract';
+
+/** One sentence an agent (or its human reading the transcript) understands, per status. */
+export function describeDecision(challenge: Challenge): string {
+  const what = `${challenge.action} for ${challenge.userId} (challenge ${challenge.id})`;
+  switch (challenge.status) {
+    case 'approved':
+      return `Approved: ${what} at ${challenge.decidedAt ?? '?'} on their ${challenge.method === 'passkey' ? 'passkey' : 'KEYRA ONE'}. Proceed; keep the proof.`;
+    case 'rejected':
+      return `Rejected: the human declined ${what}. Do not proceed.`;
+    case 'expired':
+      return `Expired: nobody answered ${what} before ${challenge.expiresAt}. Do not proceed; ask again if it is still needed.`;
+    case 'canceled':
+      return `Canceled: ${what} was withdrawn before the human decided. Do not proceed.`;
+    case 'pending':
+      return `Pending: ${what} is waiting for the human until ${challenge.expiresAt}.`;
+  }
+}
