@@ -279,8 +279,21 @@ describe('keyra challenges, events and webhooks (through the API of a running se
       (await keyra('challenges', 'list', '--status', 'pending', '--json')).stdout,
     );
     expect(listed.data.map((c: { id: string }) => c.id)).toContain(id);
-    const events = await keyra('events', 'list', '--json');
-    expect(JSON.parse(events.stdout)).toMatchObject({ data: [], hasMore: false });
+    const canceled = await keyra('challenges', 'cancel', id, '--json');
+    expect(JSON.parse(canceled.stdout)).toMatchObject({ id, status: 'canceled' });
+    const again = await keyra('challenges', 'cancel', id);
+    expect([again.code, again.stdout.trim()]).toEqual([0, `${id} is canceled.`]);
+    const events = JSON.parse((await keyra('events', 'list', '--json')).stdout);
+    expect(events).toMatchObject({ hasMore: false, nextCursor: null });
+    expect(events.data).toEqual([
+      expect.objectContaining({
+        type: 'challenge.canceled',
+        data: expect.objectContaining({
+          challengeId: id,
+          metadata: { orderId: 'ord_1', team: 'payments' },
+        }),
+      }),
+    ]);
     const webhooks = await keyra('webhooks', 'list', '--json');
     expect(JSON.parse(webhooks.stdout)).toEqual({ data: [] });
   });

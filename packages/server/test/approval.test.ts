@@ -445,6 +445,7 @@ describe('human approval with a KEYRA ONE simulator', () => {
         action: 'transfer.approve',
         userId: 'usr_8f2a',
         canceledAt: '2026-05-29T18:40:03Z',
+        metadata: {},
       },
     ]);
   });

@@ -58,6 +58,7 @@ export async function cancelChallenge(
         action: canceled.action,
         userId: canceled.userId,
         canceledAt: formatTimestamp(now),
+        metadata: canceled.metadata,
       },
       now,
       deps.random,

@@ -109,6 +109,7 @@ describe('cancelChallenge', () => {
         action: 'transfer.approve',
         userId: 'usr_alice',
         canceledAt: '2027-01-15T09:00:02Z',
+        metadata: {},
       },
     ]);
 

@@ -3,7 +3,7 @@ import type { Challenge, CreateChallengeParams } from '@keyra/sdk';
 import { API_ENV_HELP, apiClient, callApi } from './apiClient.js';
 import { CliError } from './cliError.js';
 
-const STATUSES = ['pending', 'approved', 'rejected', 'expired'];
+const STATUSES = ['pending', 'approved', 'rejected', 'expired', 'canceled'] as const;
 
 function parsePayload(text: string): Record<string, unknown> {
   let value: unknown;
@@ -55,7 +55,7 @@ function printChallenge(challenge: Challenge): void {
   if (challenge.proof) console.log(`  proof      ${challenge.proof}`);
 }
 
-/** `keyra challenges create|get|list`: the challenges API from the command line (an API key, not the database). */
+/** `keyra challenges create|get|cancel|list`: the challenges API from the command line (an API key, not the database). */
 export function registerChallengesCommands(program: Command): void {
   const challenges = program
     .command('challenges')
@@ -123,9 +123,22 @@ export function registerChallengesCommands(program: Command): void {
     });
 
   challenges
+    .command('cancel')
+    .description('Cancel a pending challenge (the human can no longer approve it).')
+    .argument('<id>', 'challenge id, chl_…')
+    .option('--json', 'print the canceled challenge as JSON')
+    .addHelpText('after', API_ENV_HELP)
+    .action(async (id: string, flags: { json?: boolean }) => {
+      const keyra = apiClient();
+      const challenge = await callApi(() => keyra.challenges.cancel(id));
+      if (flags.json) console.log(JSON.stringify(challenge));
+      else console.log(`${challenge.id} is ${challenge.status}.`);
+    });
+
+  challenges
     .command('list')
     .description('List challenges, newest first.')
-    .addOption(new Option('--status <status>', 'only this status').choices(STATUSES))
+    .addOption(new Option('--status <status>', 'only this status').choices([...STATUSES]))
     .option('--user-id <id>', 'only this user')
     .option('--action <name>', 'only this action')
     .option('--limit <n>', 'how many (1–100)', '20')
@@ -134,7 +147,7 @@ export function registerChallengesCommands(program: Command): void {
     .addHelpText('after', API_ENV_HELP)
     .action(
       async (flags: {
-        status?: 'pending' | 'approved' | 'rejected' | 'expired';
+        status?: (typeof STATUSES)[number];
         userId?: string;
         action?: string;
         limit: string;
