@@ -198,7 +198,24 @@ describe.skipIf(PYTHON === undefined)(
       // The challenge asks for a stamp, which the SDK retrieves and verifies once it approves.
       const userId = 'usr_py_sdk';
       const device = await pairDevice(api, userId);
-      const approval = await signedApproval(api, device, userId, { stamp: true });
+      // The proof must carry its binding: an explicit audience and a payload whose RFC 8785 form
+      // differs from sorted-keys JSON (numbers, a key outside the BMP); test_live.py verifies the
+      // proof with the same values (LIVE_PAYLOAD, KEYRA_TEST_AUDIENCE).
+      const audience = 'payments-api';
+      const approval = await signedApproval(api, device, userId, {
+        stamp: true,
+        audience,
+        payload: {
+          amount: 12500,
+          currency: 'USD',
+          memo: 'Wire to Acme Corp',
+          rate: 0.000001,
+          fee: 1e21,
+          ratio: 4.5,
+          '\u{1F600}': 'grinning',
+          '\uFB33': 'dalet',
+        },
+      });
 
       await waitFor(() => receiver!.received.some((r) => r.path === '/hooks'), 15_000);
       const delivery = receiver!.received.find((r) => r.path === '/hooks')!;
@@ -214,6 +231,7 @@ describe.skipIf(PYTHON === undefined)(
             KEYRA_API_KEY: key,
             KEYRA_TEST_CHALLENGE_ID: approval.challengeId,
             KEYRA_TEST_VERIFY_BODY: JSON.stringify(approval.verifyBody),
+            KEYRA_TEST_AUDIENCE: audience,
             KEYRA_TEST_WEBHOOK_BODY: delivery.rawBody,
             KEYRA_TEST_WEBHOOK_HEADER: String(delivery.headers['keyra-signature']),
             KEYRA_TEST_WEBHOOK_SECRET: String(endpoint.body.secret),
