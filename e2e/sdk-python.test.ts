@@ -97,7 +97,18 @@ result = keyra.challenges.verify(
     attestation=body["attestation"],
     device_id=body["deviceId"],
 )
-claims = keyra.proofs.verify(result["proof"], env="sandbox") if result["status"] == "approved" else {}
+claims = keyra.proofs.verify(
+    result["proof"],
+    action="transfer.approve",
+    payload={"amount": 12500, "currency": "USD", "memo": "Wire to Acme Corp"},
+    audience="payments-api",  # the challenge's audience (default: the API key's)
+    env="sandbox",
+) if result["status"] == "approved" else {}
+try:
+    keyra.proofs.verify(result["proof"], audience="another-app")
+    refused = False
+except package.ProofVerificationError:
+    refused = True
 raw = json.dumps({"type": "challenge.approved", "data": {"challengeId": result.id}})
 sig = keyra.webhooks.generate_test_header(raw)
 webhook = [keyra.webhooks.verify(raw, sig), keyra.webhooks.verify(raw.replace("approved", "rejected"), sig)]
@@ -115,7 +126,13 @@ async def main():
             attestation=body["attestation"],
             device_id=body["deviceId"],
         )
-        claims = await keyra.proofs.verify(result.proof, env="sandbox")
+        claims = await keyra.proofs.verify(
+            result.proof,
+            action="transfer.approve",
+            payload={"amount": 12500, "currency": "USD", "memo": "Wire to Acme Corp"},
+            audience="payments-api",
+            env="sandbox",
+        )
         try:
             await keyra.challenges.retrieve("chl_doesNotExist0000")
         except NotFoundError as error:
@@ -125,7 +142,7 @@ async def main():
 
 print(json.dumps({
     "installed": "site-packages" in package.__file__,
-    "sync": [challenge.status, result.status, claims.get("sub"), *webhook],
+    "sync": [challenge.status, result.status, claims.get("sub"), refused, *webhook],
     "async": list(asyncio.run(main())),
 }))
 `;
@@ -254,9 +271,21 @@ describe.skipIf(PYTHON === undefined)(
     }, 120_000);
 
     it('runs the seed samples, sync and asyncio, with the sdist installed in a clean venv', async () => {
-      const sync = await signedApproval(api, await pairDevice(api, 'usr_py_sync'), 'usr_py_sync');
+      // Both approvals name their relying party, as the README's samples verify.
+      const audience = { audience: 'payments-api' };
+      const sync = await signedApproval(
+        api,
+        await pairDevice(api, 'usr_py_sync'),
+        'usr_py_sync',
+        audience,
+      );
       const asyncUser = 'usr_py_async';
-      const later = await signedApproval(api, await pairDevice(api, asyncUser), asyncUser);
+      const later = await signedApproval(
+        api,
+        await pairDevice(api, asyncUser),
+        asyncUser,
+        audience,
+      );
       writeFileSync(path.join(dir, 'seed.py'), SEED_SAMPLES);
       const { code, output, stdout } = await run(venvPython('venv-sdist'), ['seed.py'], {
         cwd: dir,
@@ -273,7 +302,7 @@ describe.skipIf(PYTHON === undefined)(
       expect(code, output).toBe(0);
       expect(JSON.parse(stdout)).toEqual({
         installed: true,
-        sync: ['pending', 'approved', 'usr_py_sync', true, false],
+        sync: ['pending', 'approved', 'usr_py_sync', true, true, false],
         async: ['pending', 'approved', asyncUser, 'challenge_not_found'],
       });
     }, 120_000);
