@@ -86,11 +86,13 @@ func main() {
 	ctx := context.Background()
 	client := keyra.NewClient(keyra.Options{APIKey: os.Getenv("KEYRA_API_KEY")})
 
+	payload := map[string]any{"amount": 12500, "currency": "USD", "memo": "Wire to Acme Corp"}
 	challenge, err := client.Challenges.Create(ctx, keyra.CreateChallengeParams{
 		Action:    "transfer.approve",
 		UserID:    "usr_8f2a",
-		Payload:   map[string]any{"amount": 12500, "currency": "USD", "memo": "Wire to Acme Corp"},
+		Payload:   payload,
 		ExpiresIn: 120, // seconds
+		Audience:  "payments-api",
 	})
 	if err != nil {
 		panic(err)
@@ -108,10 +110,15 @@ func main() {
 	if err != nil || result.Status != keyra.StatusApproved {
 		panic(err)
 	}
-	claims, err := client.Proofs.Verify(ctx, *result.Proof)
+	claims, err := client.Proofs.VerifyWith(ctx, *result.Proof, keyra.ProofVerifyOptions{
+		Action:   "transfer.approve",
+		Payload:  payload,
+		Audience: "payments-api",
+	})
 	if err != nil {
 		panic(err)
 	}
+	_, wrongAudience := client.Proofs.VerifyWith(ctx, *result.Proof, keyra.ProofVerifyOptions{Audience: "another-app"})
 	raw := []byte(\`{"type":"challenge.approved"}\`)
 	header := client.Webhooks.GenerateTestHeader(raw, "whsec_stranger", time.Now())
 	_, missing := client.Challenges.Retrieve(ctx, "chl_doesNotExist0000")
@@ -121,6 +128,7 @@ func main() {
 		"sub":      claims.Subject,
 		"webhook":  client.Webhooks.Verify(raw, header, "whsec_stranger"),
 		"notFound": errors.Is(missing, keyra.ErrNotFound),
+		"refused":  errors.Is(wrongAudience, keyra.ErrProofVerification),
 	})
 }
 `;
@@ -155,12 +163,26 @@ describe.skipIf(!goAvailable)('Go SDK (sdks/go) against keyra serve', () => {
   it('passes go test ./... with the live tests against the real server', async () => {
     const userId = 'usr_go_sdk';
     const device = await pairDevice(api, userId);
+    // The proof must carry its binding: an explicit audience and a payload whose RFC 8785 form
+    // is not encoding/json's (numbers, a key outside the BMP); live_test.go verifies the proof
+    // with the same values (livePayload, KEYRA_TEST_AUDIENCE).
+    const audience = 'payments-api';
     const created = await api('POST', '/v1/challenges', {
       action: 'transfer.approve',
       userId,
-      payload: { amount: 12500, currency: 'USD', memo: 'Wire to Acme Corp' },
+      payload: {
+        amount: 12500,
+        currency: 'USD',
+        memo: 'Wire to Acme Corp',
+        rate: 0.000001,
+        fee: 1e21,
+        ratio: 4.5,
+        '\u{1F600}': 'grinning',
+        '\uFB33': 'dalet',
+      },
       expiresIn: 300,
       stamp: true,
+      audience,
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const challengeId = String(created.body.id);
@@ -180,6 +202,7 @@ describe.skipIf(!goAvailable)('Go SDK (sdks/go) against keyra serve', () => {
         KEYRA_API_KEY: key,
         KEYRA_TEST_CHALLENGE_ID: challengeId,
         KEYRA_TEST_VERIFY_BODY: JSON.stringify(verifyBody),
+        KEYRA_TEST_AUDIENCE: audience,
       }),
     );
     if (result.code !== 0) console.error(result.output);
@@ -206,7 +229,9 @@ describe.skipIf(!goAvailable)('Go SDK (sdks/go) against keyra serve', () => {
     expect(built.code, built.output).toBe(0);
 
     const userId = 'usr_go_consumer';
-    const approval = await signedApproval(api, await pairDevice(api, userId), userId);
+    const approval = await signedApproval(api, await pairDevice(api, userId), userId, {
+      audience: 'payments-api',
+    });
     const ran = await run(
       path.join(consumer, 'consumer'),
       [],
@@ -225,6 +250,7 @@ describe.skipIf(!goAvailable)('Go SDK (sdks/go) against keyra serve', () => {
       sub: userId,
       webhook: true,
       notFound: true,
+      refused: true,
     });
   }, 240_000);
 

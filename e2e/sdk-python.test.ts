@@ -97,7 +97,18 @@ result = keyra.challenges.verify(
     attestation=body["attestation"],
     device_id=body["deviceId"],
 )
-claims = keyra.proofs.verify(result["proof"], env="sandbox") if result["status"] == "approved" else {}
+claims = keyra.proofs.verify(
+    result["proof"],
+    action="transfer.approve",
+    payload={"amount": 12500, "currency": "USD", "memo": "Wire to Acme Corp"},
+    audience="payments-api",  # the challenge's audience (default: the API key's)
+    env="sandbox",
+) if result["status"] == "approved" else {}
+try:
+    keyra.proofs.verify(result["proof"], audience="another-app")
+    refused = False
+except package.ProofVerificationError:
+    refused = True
 raw = json.dumps({"type": "challenge.approved", "data": {"challengeId": result.id}})
 sig = keyra.webhooks.generate_test_header(raw)
 webhook = [keyra.webhooks.verify(raw, sig), keyra.webhooks.verify(raw.replace("approved", "rejected"), sig)]
@@ -115,7 +126,13 @@ async def main():
             attestation=body["attestation"],
             device_id=body["deviceId"],
         )
-        claims = await keyra.proofs.verify(result.proof, env="sandbox")
+        claims = await keyra.proofs.verify(
+            result.proof,
+            action="transfer.approve",
+            payload={"amount": 12500, "currency": "USD", "memo": "Wire to Acme Corp"},
+            audience="payments-api",
+            env="sandbox",
+        )
         try:
             await keyra.challenges.retrieve("chl_doesNotExist0000")
         except NotFoundError as error:
@@ -125,7 +142,7 @@ async def main():
 
 print(json.dumps({
     "installed": "site-packages" in package.__file__,
-    "sync": [challenge.status, result.status, claims.get("sub"), *webhook],
+    "sync": [challenge.status, result.status, claims.get("sub"), refused, *webhook],
     "async": list(asyncio.run(main())),
 }))
 `;
@@ -198,7 +215,24 @@ describe.skipIf(PYTHON === undefined)(
       // The challenge asks for a stamp, which the SDK retrieves and verifies once it approves.
       const userId = 'usr_py_sdk';
       const device = await pairDevice(api, userId);
-      const approval = await signedApproval(api, device, userId, { stamp: true });
+      // The proof must carry its binding: an explicit audience and a payload whose RFC 8785 form
+      // differs from sorted-keys JSON (numbers, a key outside the BMP); test_live.py verifies the
+      // proof with the same values (LIVE_PAYLOAD, KEYRA_TEST_AUDIENCE).
+      const audience = 'payments-api';
+      const approval = await signedApproval(api, device, userId, {
+        stamp: true,
+        audience,
+        payload: {
+          amount: 12500,
+          currency: 'USD',
+          memo: 'Wire to Acme Corp',
+          rate: 0.000001,
+          fee: 1e21,
+          ratio: 4.5,
+          '\u{1F600}': 'grinning',
+          '\uFB33': 'dalet',
+        },
+      });
 
       await waitFor(() => receiver!.received.some((r) => r.path === '/hooks'), 15_000);
       const delivery = receiver!.received.find((r) => r.path === '/hooks')!;
@@ -214,6 +248,7 @@ describe.skipIf(PYTHON === undefined)(
             KEYRA_API_KEY: key,
             KEYRA_TEST_CHALLENGE_ID: approval.challengeId,
             KEYRA_TEST_VERIFY_BODY: JSON.stringify(approval.verifyBody),
+            KEYRA_TEST_AUDIENCE: audience,
             KEYRA_TEST_WEBHOOK_BODY: delivery.rawBody,
             KEYRA_TEST_WEBHOOK_HEADER: String(delivery.headers['keyra-signature']),
             KEYRA_TEST_WEBHOOK_SECRET: String(endpoint.body.secret),
@@ -236,9 +271,21 @@ describe.skipIf(PYTHON === undefined)(
     }, 120_000);
 
     it('runs the seed samples, sync and asyncio, with the sdist installed in a clean venv', async () => {
-      const sync = await signedApproval(api, await pairDevice(api, 'usr_py_sync'), 'usr_py_sync');
+      // Both approvals name their relying party, as the README's samples verify.
+      const audience = { audience: 'payments-api' };
+      const sync = await signedApproval(
+        api,
+        await pairDevice(api, 'usr_py_sync'),
+        'usr_py_sync',
+        audience,
+      );
       const asyncUser = 'usr_py_async';
-      const later = await signedApproval(api, await pairDevice(api, asyncUser), asyncUser);
+      const later = await signedApproval(
+        api,
+        await pairDevice(api, asyncUser),
+        asyncUser,
+        audience,
+      );
       writeFileSync(path.join(dir, 'seed.py'), SEED_SAMPLES);
       const { code, output, stdout } = await run(venvPython('venv-sdist'), ['seed.py'], {
         cwd: dir,
@@ -255,7 +302,7 @@ describe.skipIf(PYTHON === undefined)(
       expect(code, output).toBe(0);
       expect(JSON.parse(stdout)).toEqual({
         installed: true,
-        sync: ['pending', 'approved', 'usr_py_sync', true, false],
+        sync: ['pending', 'approved', 'usr_py_sync', true, true, false],
         async: ['pending', 'approved', asyncUser, 'challenge_not_found'],
       });
     }, 120_000);

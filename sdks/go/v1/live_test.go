@@ -11,6 +11,13 @@ import (
 	keyra "keyra.dev/sdk/v1"
 )
 
+// livePayload is what e2e/sdk-go.test.ts approves: text, an integer, a fraction, an exponent and
+// a key outside the Basic Multilingual Plane, so the SDK's RFC 8785 digest must equal the server's.
+var livePayload = map[string]any{
+	"amount": 12500, "currency": "USD", "memo": "Wire to Acme Corp",
+	"rate": 0.000001, "fee": 1e21, "ratio": 4.5, "\U0001F600": "grinning", "\uFB33": "dalet",
+}
+
 // Live tests run against a real server when KEYRA_BASE_URL and KEYRA_API_KEY are set
 // (e2e/sdk-go.test.ts starts one); otherwise they are skipped.
 func liveClient(t *testing.T) *keyra.Client {
@@ -99,12 +106,32 @@ func TestLiveVerifyApprovalAndProof(t *testing.T) {
 	if result.Status != keyra.StatusApproved || result.Proof == nil || result.DeviceID != answer.DeviceID || result.Method != "device" {
 		t.Fatalf("%+v", result)
 	}
-	claims, err := c.Proofs.Verify(ctx, *result.Proof)
+	// The proof carries its binding: the action, payload and audience the wrapper created the
+	// challenge with (livePayload, KEYRA_TEST_AUDIENCE), each checked against this SDK's values.
+	audience := os.Getenv("KEYRA_TEST_AUDIENCE")
+	if audience == "" {
+		audience = "default" // the API key's tenant's name
+	}
+	binding := keyra.ProofVerifyOptions{Action: "transfer.approve", Payload: livePayload, Audience: audience, Issuer: c.BaseURL(), Env: "sandbox"}
+	claims, err := c.Proofs.VerifyWith(ctx, *result.Proof, binding)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if claims.ChallengeID != id || claims.DeviceID != answer.DeviceID || claims.Env != "sandbox" || claims.Action == "" {
+	if claims.ChallengeID != id || claims.DeviceID != answer.DeviceID || claims.Env != "sandbox" || claims.Audience != audience || claims.ExpiresAt-claims.IssuedAt != 86400 {
 		t.Fatalf("%+v", claims)
+	}
+	for name, change := range map[string]func(o *keyra.ProofVerifyOptions){
+		"another action":   func(o *keyra.ProofVerifyOptions) { o.Action = "wire.send" },
+		"another payload":  func(o *keyra.ProofVerifyOptions) { o.Payload = map[string]any{"amount": 12501, "currency": "USD"} },
+		"another audience": func(o *keyra.ProofVerifyOptions) { o.Audience = audience + "-other" },
+		"after exp":        func(o *keyra.ProofVerifyOptions) { o.Now = time.Unix(claims.ExpiresAt+61, 0) },
+		"before iat":       func(o *keyra.ProofVerifyOptions) { o.Now = time.Unix(claims.IssuedAt-61, 0) },
+	} {
+		wrong := binding
+		change(&wrong)
+		if _, err := c.Proofs.VerifyWith(ctx, *result.Proof, wrong); !errors.Is(err, keyra.ErrProofVerification) {
+			t.Fatalf("%s: %v", name, err)
+		}
 	}
 	// The same answer again: the challenge is consumed.
 	_, err = c.Challenges.Verify(ctx, id, keyra.VerifyChallengeParams{DeviceID: answer.DeviceID, Attestation: answer.Attestation})
@@ -124,7 +151,7 @@ func TestLiveVerifyApprovalAndProof(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !challenge.StampRequested || challenge.StampID == nil || *challenge.StampID != result.Stamp.StampID {
+	if !challenge.StampRequested || challenge.StampID == nil || *challenge.StampID != result.Stamp.StampID || challenge.Audience != audience {
 		t.Fatalf("%+v", challenge)
 	}
 	verifier := keyra.NewClient(keyra.Options{BaseURL: c.BaseURL()}) // a fresh JWKS cache

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 type testKey struct {
@@ -74,10 +75,18 @@ func (j *jwksServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"keys": keys})
 }
 
+// testIat is when the test proofs were issued: just now, so that they are not expired.
+var testIat = time.Now().Unix() - 30
+
+// seedDigest is the RFC 8785 digest of the seed payload {"amount":12500,"currency":"USD"}
+// (fixtures/canonical-json/vectors.json, "the seed payload").
+const seedDigest = "824bbefce3d999342e8348d31017d8fdf28d0f2ec24b02ac44536f3433374ab3"
+
 func claims() map[string]any {
-	return map[string]any{"iss": "http://127.0.0.1:8787", "sub": "usr_8f2a", "jti": "prf_1", "iat": 1780080031,
-		"challengeId": "chl_abcd1234", "action": "transfer.approve", "payloadDigest": strings.Repeat("a", 64),
-		"challengeDigest": strings.Repeat("b", 64), "method": "device", "deviceId": "dev_1", "env": "sandbox"}
+	return map[string]any{"iss": "http://127.0.0.1:8787", "sub": "usr_8f2a", "jti": "prf_1", "aud": "payments-api",
+		"iat": testIat, "exp": testIat + 86400, "challengeId": "chl_abcd1234", "action": "transfer.approve",
+		"payloadDigest": seedDigest, "challengeDigest": strings.Repeat("b", 64), "method": "device",
+		"deviceId": "dev_1", "env": "sandbox"}
 }
 
 func TestProofVerify(t *testing.T) {
@@ -94,7 +103,7 @@ func TestProofVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.ChallengeID != "chl_abcd1234" || got.Subject != "usr_8f2a" || got.Env != "sandbox" || got.IssuedAt != 1780080031 || got.Raw["jti"] != "prf_1" {
+	if got.ChallengeID != "chl_abcd1234" || got.Subject != "usr_8f2a" || got.Env != "sandbox" || got.IssuedAt != testIat || got.ExpiresAt != testIat+86400 || got.Audience != "payments-api" || got.Raw["jti"] != "prf_1" {
 		t.Fatalf("%+v", got)
 	}
 	// Cached: a second proof does not refetch.
@@ -143,4 +152,81 @@ func TestProofVerify(t *testing.T) {
 	if _, err := c.Proofs.Verify(ctx, k3.sign(t, map[string]string{"alg": "ES256", "kid": "kid-3", "typ": ProofType}, claims())); !errors.Is(err, ErrInvalidProof) || js.fetches != before+1 {
 		t.Fatalf("unknown kid: err=%v fetches=%d", err, js.fetches-before)
 	}
+}
+
+func TestProofVerifyWithBindings(t *testing.T) {
+	k := newTestKey(t, "kid-1")
+	srv := httptest.NewServer(&jwksServer{keys: []testKey{k}})
+	defer srv.Close()
+	c := NewClient(Options{BaseURL: srv.URL, APIKey: "sk_test_x"})
+	ctx := context.Background()
+	header := map[string]string{"alg": "ES256", "kid": "kid-1", "typ": ProofType}
+	proof := k.sign(t, header, claims())
+	iat := time.Unix(testIat, 0)
+	exp := iat.Add(24 * time.Hour)
+	seed := map[string]any{"currency": "USD", "amount": 12500}
+
+	for name, opts := range map[string]ProofVerifyOptions{
+		"every binding":           {Action: "transfer.approve", Payload: seed, Audience: "payments-api", Issuer: "http://127.0.0.1:8787", Env: "sandbox"},
+		"payload as JSON text":    {Payload: json.RawMessage(`{ "currency" : "USD", "amount" : 12500.0 }`)},
+		"payload as a struct":     {Payload: transfer{Amount: 12500, Currency: "USD"}},
+		"exp within the leeway":   {Now: exp.Add(59 * time.Second)},
+		"a longer leeway":         {Now: exp.Add(10 * time.Minute), Leeway: time.Hour},
+		"iat within the leeway":   {Now: iat.Add(-59 * time.Second)},
+		"an archived proof as of": {Now: iat.Add(time.Hour), Action: "transfer.approve"},
+	} {
+		if _, err := c.Proofs.VerifyWith(ctx, proof, opts); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+
+	for name, c2 := range map[string]struct {
+		opts  ProofVerifyOptions
+		proof string
+		want  string
+	}{
+		"wrong action":        {ProofVerifyOptions{Action: "wire.send"}, proof, `approves "transfer.approve", not "wire.send"`},
+		"wrong payload":       {ProofVerifyOptions{Payload: map[string]any{"currency": "USD", "amount": 12501}}, proof, "different payload"},
+		"extra member":        {ProofVerifyOptions{Payload: map[string]any{"currency": "USD", "amount": 12500, "memo": ""}}, proof, "different payload"},
+		"empty payload":       {ProofVerifyOptions{Payload: map[string]any{}}, proof, "different payload"},
+		"no canonical form":   {ProofVerifyOptions{Payload: json.RawMessage(`{"s":"\udc00"}`)}, proof, "cannot be canonicalized"},
+		"wrong audience":      {ProofVerifyOptions{Audience: "other-api"}, proof, `for "payments-api", not "other-api"`},
+		"wrong issuer":        {ProofVerifyOptions{Issuer: "https://keyra.example.com"}, proof, "issued by"},
+		"wrong env":           {ProofVerifyOptions{Env: "production"}, proof, "from sandbox, not production"},
+		"expired":             {ProofVerifyOptions{Now: exp.Add(61 * time.Second)}, proof, "expired at " + exp.UTC().Format(time.RFC3339)},
+		"expired, no leeway":  {ProofVerifyOptions{Now: exp.Add(time.Second), Leeway: -1}, proof, "expired"},
+		"iat in the future":   {ProofVerifyOptions{Now: iat.Add(-61 * time.Second)}, proof, "issued in the future"},
+		"future, no leeway":   {ProofVerifyOptions{Now: iat.Add(-time.Second), Leeway: -1}, proof, "issued in the future"},
+		"expired by Verify":   {ProofVerifyOptions{}, k.sign(t, header, withClaims(map[string]any{"iat": testIat - 90000, "exp": testIat - 3600})), "expired"},
+		"no exp":              {ProofVerifyOptions{Leeway: 1 << 62}, k.sign(t, header, withClaims(map[string]any{"exp": nil})), "no exp or iat"},
+		"no iat":              {ProofVerifyOptions{}, k.sign(t, header, withClaims(map[string]any{"iat": nil})), "no exp or iat"},
+		"exp of another type": {ProofVerifyOptions{}, k.sign(t, header, withClaims(map[string]any{"exp": "tomorrow"})), "wrong type"},
+	} {
+		_, err := c.Proofs.VerifyWith(ctx, c2.proof, c2.opts)
+		if !errors.Is(err, ErrProofVerification) || !strings.Contains(err.Error(), c2.want) {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	// Verify keeps its signature and checks the time as VerifyWith does.
+	if _, err := c.Proofs.Verify(ctx, k.sign(t, header, withClaims(map[string]any{"exp": nil}))); !errors.Is(err, ErrInvalidProof) {
+		t.Fatalf("Verify without exp: %v", err)
+	}
+}
+
+type transfer struct {
+	Currency string `json:"currency"`
+	Amount   int    `json:"amount"`
+}
+
+// withClaims returns claims() changed by changes; a nil value removes the claim.
+func withClaims(changes map[string]any) map[string]any {
+	out := claims()
+	for name, value := range changes {
+		if value == nil {
+			delete(out, name)
+		} else {
+			out[name] = value
+		}
+	}
+	return out
 }

@@ -13,6 +13,10 @@ type CreateChallengeParams struct {
 	ExpiresIn int `json:"expiresIn,omitempty"`
 	// Stamp asks for a stamp (a public receipt of the proof) when the challenge is approved.
 	Stamp bool `json:"stamp,omitempty"`
+	// Audience is the relying party the proof is for (its aud claim, checked by
+	// Proofs.VerifyWith); the API key's audience when empty (its tenant's name unless set with
+	// `keyra keys create --audience`).
+	Audience string `json:"audience,omitempty"`
 }
 
 // CreatedChallenge is the 201 answer of POST /v1/challenges.
@@ -47,6 +51,8 @@ type Challenge struct {
 	// StampRequested is whether an approval issues a stamp; StampID is that stamp, once issued.
 	StampRequested bool    `json:"stampRequested"`
 	StampID        *string `json:"stampId"`
+	// Audience is the relying party its proof is for (the proof's aud).
+	Audience string `json:"audience"`
 }
 
 // ListChallengesParams filters GET /v1/challenges. Zero values are left out.

@@ -20,6 +20,7 @@ from ._errors import (
 from ._http import VERSION as __version__
 from ._object import KeyraObject
 from ._jws import verify_es256_jws
+from ._canonical import canonical_json
 from ._proofs import payload_digest
 from ._webhooks import Webhooks
 
@@ -43,6 +44,7 @@ __all__ = [
     "WebhookSignatureError",
     "SignatureVerificationError",
     "ProofVerificationError",
+    "canonical_json",
     "payload_digest",
     "verify_es256_jws",
     "__version__",

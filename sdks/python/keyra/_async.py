@@ -78,6 +78,9 @@ class AsyncProofs:
         return await self._keys.get(force)
 
     async def verify(self, proof: str, *, jwks: Optional[Dict[str, Any]] = None, **expected: Any) -> Any:
+        """``await keyra.proofs.verify(proof, action=…, payload=…, audience=…)``: the keyword
+        arguments, checks and errors of :meth:`Proofs.verify` (``exp`` and ``iat`` always, with
+        ``leeway``; ``issuer``, ``env``, ``challenge_id``, ``max_age``, ``now``)."""
         return await self._keys.check(lambda keys: self._sync.verify(proof, jwks=keys, **expected), jwks)
 
 

@@ -15,6 +15,18 @@ import keyra
 BASE_URL = os.environ.get("KEYRA_BASE_URL")
 API_KEY = os.environ.get("KEYRA_API_KEY")
 LIVE = bool(BASE_URL and API_KEY)
+# The payload e2e/sdk-python.test.ts approves: text, an integer, a fraction, an exponent and a key
+# outside the Basic Multilingual Plane, so the SDK's RFC 8785 digest must equal the server's.
+LIVE_PAYLOAD = {
+    "amount": 12500,
+    "currency": "USD",
+    "memo": "Wire to Acme Corp",
+    "rate": 0.000001,
+    "fee": 1e21,
+    "ratio": 4.5,
+    "\U0001f600": "grinning",
+    "\ufb33": "dalet",
+}
 
 
 @unittest.skipUnless(LIVE, "set KEYRA_BASE_URL and KEYRA_API_KEY to run against a server")
@@ -114,16 +126,35 @@ class LiveApprovalTests(unittest.TestCase):
 
         challenge = client.challenges.retrieve(challenge_id)
         self.assertEqual(challenge.status, "approved")
+        # The proof carries its binding: the action, payload and audience the harness created the
+        # challenge with (KEYRA_TEST_AUDIENCE), each checked here against this SDK's own values.
+        audience = os.environ.get("KEYRA_TEST_AUDIENCE", "default")
+        self.assertEqual(challenge.audience, audience)
         started = time.monotonic()
         claims = client.proofs.verify(
             result.proof,
+            action="transfer.approve",
+            payload=LIVE_PAYLOAD,
+            audience=audience,
             issuer=client.base_url,
             env="sandbox",
-            action=challenge.action,
             challenge_id=challenge_id,
-            payload=challenge.payload,
         )
         self.assertLess(time.monotonic() - started, 5)
+        self.assertEqual(claims["aud"], audience)
+        self.assertEqual(claims["exp"] - claims["iat"], 86400)
+        # The payload as the server stores it canonicalizes to the same digest.
+        client.proofs.verify(result.proof, payload=challenge.payload)
+        for wrong in (
+            {"action": "wire.send"},
+            {"payload": dict(LIVE_PAYLOAD, amount=12501)},
+            {"audience": audience + "-other"},
+            {"now": claims["exp"] + 61},
+            {"now": claims["iat"] - 61},
+        ):
+            with self.subTest(wrong=wrong):
+                with self.assertRaises(keyra.ProofVerificationError):
+                    client.proofs.verify(result.proof, **wrong)
         self.assertEqual(claims["sub"], challenge.user_id)
         self.assertEqual(claims["deviceId"], body["deviceId"])
         self.assertEqual(claims["challengeDigest"], challenge.digest)

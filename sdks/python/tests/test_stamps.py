@@ -7,6 +7,7 @@ import hashlib
 import http.server
 import json
 import threading
+import time
 import unittest
 
 import _support  # noqa: F401
@@ -74,7 +75,8 @@ class StampTests(unittest.TestCase):
         self.client = keyra.Keyra(api_key="sk_test_x", base_url=self.server.url, timeout=5)
         self.proof = self.key.sign(
             {"alg": "ES256", "kid": "kid-1", "typ": "keyra-proof+jwt"},
-            {"iss": self.server.url, "sub": "usr_1", "jti": "prf_1", "iat": 1780080000, "method": "device", "env": "sandbox"},
+            {"iss": self.server.url, "sub": "usr_1", "jti": "prf_1", "aud": "default", "iat": int(time.time()),
+             "exp": int(time.time()) + 86400, "method": "device", "env": "sandbox"},
         )
 
     def tearDown(self) -> None:
