@@ -74,6 +74,11 @@ export interface ChallengeRecord {
   stampRequested: boolean;
   /** The stamp issued with the approval, when one was asked for. */
   stampId: string | null;
+  /**
+   * CIBA's `binding_message`: short text the human sees beside the action and payload, to match
+   * the approval with what the client's own screen shows. Display only: not in the digest.
+   */
+  bindingMessage?: string | null;
 }
 
 /** How a human approved: a KEYRA ONE (or its simulator) or a browser passkey. */

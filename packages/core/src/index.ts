@@ -189,3 +189,9 @@ export {
   type KeysetCursor,
   type KeysetPage,
 } from './pagination/keysetCursor.js';
+export {
+  DELIVERY_MODES,
+  type CibaRequestRecord,
+  type DeliveryMode,
+  type OAuthClientRecord,
+} from './ciba/cibaRecords.js';

@@ -88,6 +88,8 @@ export function challengeFromRow(row: ChallengesTable): ChallengeRecord {
     proof: row.proof,
     stampRequested: Number(row.stamp_requested) === 1,
     stampId: row.stamp_id,
+    // Only CIBA challenges carry one; others keep the record shape they always had.
+    ...(row.binding_message !== null ? { bindingMessage: row.binding_message } : {}),
   };
 }
 
@@ -108,6 +110,7 @@ export function challengeToRow(challenge: ChallengeRecord): ChallengesTable {
     proof: challenge.proof,
     stamp_requested: challenge.stampRequested ? 1 : 0,
     stamp_id: challenge.stampId,
+    binding_message: challenge.bindingMessage ?? null,
   };
 }
 

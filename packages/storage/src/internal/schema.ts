@@ -2,6 +2,7 @@ import type {
   ApprovalMethod,
   ChainStatus,
   ChallengeStatus,
+  DeliveryMode,
   DeviceKind,
   Environment,
   Plan,
@@ -53,6 +54,7 @@ export interface ChallengesTable {
   /** 0 or 1. */
   stamp_requested: number;
   stamp_id: string | null;
+  binding_message: string | null;
 }
 
 export interface StampsTable {
@@ -192,6 +194,33 @@ export interface WebhookAttemptsTable {
   error: string | null;
 }
 
+export interface OAuthClientsTable {
+  id: string;
+  tenant_id: string;
+  environment: Environment;
+  name: string;
+  secret_hash: string;
+  delivery_mode: DeliveryMode;
+  notify_url: string | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface CibaRequestsTable {
+  handle_hash: string;
+  tenant_id: string;
+  environment: Environment;
+  challenge_id: string;
+  client_id: string;
+  scope: string;
+  sealed_notification_token: string | null;
+  interval_seconds: number;
+  last_polled_at: number | null;
+  tokens_issued_at: number | null;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface ServerStateTable {
   key: string;
   value: string;
@@ -227,6 +256,8 @@ export interface Database extends VoiceTables {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  oauth_clients: OAuthClientsTable;
+  ciba_requests: CibaRequestsTable;
 }
 
 export type DatabaseKind = 'sqlite' | 'postgres';

@@ -4,6 +4,7 @@ import { humanApproval } from './0002_human_approval.js';
 import { voice } from './0003_voice.js';
 import { webhooks } from './0004_webhooks.js';
 import { stampsUsage } from './0005_stamps_usage.js';
+import { ciba } from './0006_ciba.js';
 
 /**
  * Every schema version, in order. Names sort lexically (Kysely applies them in that order), so
@@ -16,6 +17,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003_voice': voice,
   '0004_webhooks': webhooks,
   '0005_stamps_usage': stampsUsage,
+  '0006_ciba': ciba,
 };
 
 /** Migrations compiled into the package, so the built `dist` needs no migrations folder at runtime. */
