@@ -195,3 +195,36 @@ export {
   type DeliveryMode,
   type OAuthClientRecord,
 } from './ciba/cibaRecords.js';
+export {
+  createOAuthClient,
+  hashClientSecret,
+  CLIENT_NAME_MAX_LENGTH,
+  type CreateOAuthClientDeps,
+  type CreateOAuthClientInput,
+  type IssuedOAuthClient,
+} from './ciba/createOAuthClient.js';
+export {
+  authenticateClient,
+  type ClientCredentials,
+  type ClientRejection,
+} from './ciba/authenticateClient.js';
+export {
+  startBackchannelAuthentication,
+  authorizationDetailsOf,
+  hashAuthReqId,
+  parseKeyraAction,
+  KEYRA_ACTION_TYPE,
+  BINDING_MESSAGE_MAX_LENGTH,
+  type BackchannelParams,
+  type KeyraAction,
+  type StartBackchannelAuthenticationDeps,
+  type StartedBackchannelAuthentication,
+} from './ciba/startBackchannelAuthentication.js';
+export {
+  pollCibaToken,
+  CIBA_GRANT_TYPE,
+  CIBA_TOKEN_TTL_SECONDS,
+  type CibaTokens,
+  type IdTokenSigner,
+  type PollCibaTokenDeps,
+} from './ciba/pollCibaToken.js';

@@ -13,6 +13,8 @@ export interface CreateChallengeInput {
   expiresIn?: number;
   /** Issue a stamp when the challenge is approved. */
   stamp?: boolean;
+  /** CIBA's `binding_message`, shown beside the action and payload (checked by the CIBA verb). */
+  bindingMessage?: string;
 }
 
 export interface CreateChallengeDeps {
@@ -96,6 +98,7 @@ export async function createChallenge(
     proof: null,
     stampRequested: input.stamp ?? false,
     stampId: null,
+    ...(input.bindingMessage !== undefined ? { bindingMessage: input.bindingMessage } : {}),
   };
   await deps.store.insert(record);
   return record;
