@@ -39,6 +39,13 @@ const Payload = Type.Record(Type.String(), Type.Unknown(), {
   examples: [{ amount: 12500, currency: 'USD' }],
 });
 
+/** CIBA's `binding_message`, present only on challenges created through `/oauth/bc-authorize`. */
+export const BindingMessage = Type.String({
+  description:
+    'Short text from the OpenID CIBA client (`binding_message`) that the human sees beside the action and payload, to match the request with what the client shows. Present only on challenges created by `POST /oauth/bc-authorize`; display only, not covered by the digest.',
+  examples: ['Code 7F3K'],
+});
+
 export const CreateChallengeBody = Type.Object(
   {
     action: Action,
@@ -100,6 +107,7 @@ export const Challenge = Type.Object(
     stampId: Type.Union([Type.String(), Type.Null()], {
       description: 'The stamp issued with the approval (`GET /v1/stamps/:id`).',
     }),
+    bindingMessage: Type.Optional(BindingMessage),
   },
   { additionalProperties: false },
 );

@@ -82,3 +82,12 @@ export {
   UsageQuery,
   UsageReport,
 } from './stamps.js';
+export {
+  AuthorizationDetails,
+  BackchannelAuthenticationForm,
+  BackchannelAuthenticationResponse,
+  CibaTokenResponse,
+  OAuthErrorBody,
+  OpenIdConfiguration,
+  TokenForm,
+} from './oauth.js';

@@ -38,6 +38,8 @@ import { systemRoutes } from './routes/system/systemRoutes.js';
 import { voiceRoutes } from './routes/voice/voiceRoutes.js';
 import { stampRoutes } from './routes/stamps/stampRoutes.js';
 import { usageRoutes } from './routes/usage/usageRoutes.js';
+import { discoveryRoutes } from './routes/oauth/discoveryRoutes.js';
+import { oauthRoutes } from './routes/oauth/oauthRoutes.js';
 import type { VoiceEngine } from './voice/createVoiceEngine.js';
 
 export interface BuildAppOptions {
@@ -159,7 +161,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        // OAuth forbids credentials in the query, but a client may still send them: never log it.
+        url: request.url.startsWith('/oauth/') ? request.url.split('?')[0] : request.url,
         statusCode: reply.statusCode,
         responseTime: reply.elapsedTime,
       },
@@ -206,6 +209,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
             description: 'A secret key, `sk_test_…` or `sk_live_…`.',
           },
           apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+          clientSecretBasic: {
+            type: 'http',
+            scheme: 'basic',
+            description:
+              'OpenID CIBA: the OAuth client id and secret (`keyra clients create`); `client_secret_post` sends them as `client_id` and `client_secret` form parameters instead.',
+          },
         },
       },
       security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
@@ -238,6 +247,22 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     });
   });
   await app.register(consoleRoutes);
+
+  // The OpenID CIBA front door: clients authenticate with their own secret, not a tenant key.
+  const issuer = (): string => config.ciba.issuer ?? config.publicUrl;
+  await app.register(discoveryRoutes, { issuer, baseUrl: () => config.publicUrl });
+  await app.register(async (oauth) => {
+    oauth.addHook('onRequest', limitPerIp);
+    await oauth.register(oauthRoutes, {
+      storage,
+      clock,
+      signer: approval.signer,
+      issuer,
+      box: createWebhookSecretBox(options.serverSecret),
+      intervalSeconds: config.ciba.intervalSeconds,
+      notifier,
+    });
+  });
 
   // The device API authenticates devices by their own credential, not a tenant key.
   await app.register(async (deviceApi) => {

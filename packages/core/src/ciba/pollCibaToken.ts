@@ -46,7 +46,8 @@ function amrOf(method: ApprovalMethod | null): string[] {
 
 /**
  * Answers a CIBA token request (`grant_type=urn:openid:params:grant-type:ciba`) of an
- * authenticated client. Checks, in order: an `auth_req_id` that this client was given
+ * authenticated client. Checks, in order: the grant type (`invalid_request` when missing,
+ * `unsupported_grant_type` when another); an `auth_req_id` that this client was given
  * (`invalid_grant`, the same for unknown and foreign handles); the client is not in push mode
  * (`unauthorized_client`); the tokens were not handed out yet (`invalid_grant`, a replayed
  * `auth_req_id`); then the challenge's state: expired → `expired_token`, rejected →
@@ -57,10 +58,18 @@ function amrOf(method: ApprovalMethod | null): string[] {
  */
 export async function pollCibaToken(
   client: OAuthClientRecord,
-  authReqId: string | undefined,
+  params: Readonly<Record<string, string | undefined>>,
   deps: PollCibaTokenDeps,
 ): Promise<CibaTokens> {
   const { storage, now } = deps;
+  if (params.grant_type === undefined)
+    throw new KeyraError('invalid_request', `grant_type is required: ${CIBA_GRANT_TYPE}.`);
+  if (params.grant_type !== CIBA_GRANT_TYPE)
+    throw new KeyraError(
+      'unsupported_grant_type',
+      `The token endpoint takes only grant_type=${CIBA_GRANT_TYPE}.`,
+    );
+  const authReqId = params.auth_req_id;
   const grantRefused = (message: string): never => {
     throw new KeyraError('invalid_grant', message);
   };

@@ -68,7 +68,11 @@ function start(issued: IssuedOAuthClient, params: BackchannelParams = {}) {
 }
 
 function poll(issued: IssuedOAuthClient, authReqId: string) {
-  return pollCibaToken(issued.record, authReqId, { storage, signer, now: clock.now() });
+  return pollCibaToken(
+    issued.record,
+    { grant_type: 'urn:openid:params:grant-type:ciba', auth_req_id: authReqId },
+    { storage, signer, now: clock.now() },
+  );
 }
 
 describe('createOAuthClient and authenticateClient', () => {
@@ -308,5 +312,15 @@ describe('pollCibaToken', () => {
     const push = await client('push');
     const pushed = await start(push, { client_notification_token: 'tok' });
     await expectKeyraError(poll(push, pushed.authReqId), 'unauthorized_client');
+  });
+
+  it('refuses a missing or another grant type', async () => {
+    const issued = await client();
+    const deps = { storage, signer, now: clock.now() };
+    await expectKeyraError(pollCibaToken(issued.record, {}, deps), 'invalid_request');
+    await expectKeyraError(
+      pollCibaToken(issued.record, { grant_type: 'authorization_code' }, deps),
+      'unsupported_grant_type',
+    );
   });
 });

@@ -23,5 +23,6 @@ export function challengeJson(record: ChallengeRecord, now: EpochMs): Challenge 
     proof: record.proof,
     stampRequested: record.stampRequested,
     stampId: record.stampId,
+    ...(record.bindingMessage != null ? { bindingMessage: record.bindingMessage } : {}),
   };
 }
