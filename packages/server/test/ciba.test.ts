@@ -209,7 +209,7 @@ describe('poll mode', () => {
 });
 
 describe('client authentication', () => {
-  it('an unknown client and a wrong secret get the same 401 invalid_client with WWW-Authenticate', async () => {
+  it('an unknown client and a wrong secret get the same 401 invalid_client (WWW-Authenticate after Basic)', async () => {
     const started = (await bcAuthorize()).json();
     const answers = await Promise.all([
       token(started.auth_req_id, basic('cli_unknown0000000000000000', clientSecret)),
@@ -223,8 +223,21 @@ describe('client authentication', () => {
         error: 'invalid_client',
         error_description: 'Client authentication failed.',
       });
-      expect(answer.headers['www-authenticate']).toMatch(/^Basic realm="keyra"/);
     }
+    for (const answer of [answers[0], answers[1], answers[3]])
+      expect(answer?.headers['www-authenticate']).toMatch(/^Basic realm="keyra"/);
+    expect(answers[2]?.headers['www-authenticate']).toBeUndefined();
+    const posted = await post(
+      '/oauth/token',
+      {
+        grant_type: CIBA_GRANT,
+        auth_req_id: started.auth_req_id,
+        client_id: 'cli_x',
+        client_secret: 'y',
+      },
+      {},
+    );
+    expect([posted.statusCode, posted.json().error]).toEqual([401, 'invalid_client']);
   });
 
   it('a revoked client is refused', async () => {
@@ -269,7 +282,12 @@ describe('bad input', () => {
     ],
     [
       'basic and post together',
-      () => post('/oauth/token', { grant_type: CIBA_GRANT, auth_req_id: 'x', client_id: clientId }),
+      () =>
+        post('/oauth/token', {
+          grant_type: CIBA_GRANT,
+          auth_req_id: 'x',
+          client_secret: clientSecret,
+        }),
       400,
       'invalid_request',
     ],

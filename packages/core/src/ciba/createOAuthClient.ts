@@ -3,7 +3,7 @@ import { KeyraError } from '../errors.js';
 import { newId, randomBase62, systemRandom, type RandomBytes } from '../ids.js';
 import { hashApiKey } from '../keys/apiKeys.js';
 import type { OAuthClientStore } from '../ports.js';
-import { assertWebhookUrl, type WebhookUrlGuard } from '../webhooks/webhookUrlGuard.js';
+import type { WebhookUrlGuard } from '../webhooks/webhookUrlGuard.js';
 import { DELIVERY_MODES, type DeliveryMode, type OAuthClientRecord } from './cibaRecords.js';
 
 export interface CreateOAuthClientInput {
@@ -62,7 +62,13 @@ export async function createOAuthClient(
     refuse('A poll client has no notification URL; use --delivery ping or push with --notify-url.');
   if (deliveryMode !== 'poll') {
     if (notifyUrl === null) refuse(`A ${deliveryMode} client needs a notification URL.`);
-    await assertWebhookUrl(deps.urlGuard, notifyUrl as string);
+    const refusal = await deps.urlGuard.check(notifyUrl as string);
+    if (refusal)
+      throw new KeyraError(
+        'invalid_webhook_url',
+        `The notification URL was refused: ${refusal.message}.`,
+        { details: [{ field: 'notifyUrl', issue: refusal.reason }] },
+      );
   }
   const random = deps.random ?? systemRandom;
   const secret = `cs_${randomBase62(SECRET_LENGTH, random)}`;

@@ -34,9 +34,11 @@ export async function handleOAuthError(
     const reason = typeof cause === 'string' ? cause : (cause as FastifyError | undefined)?.code;
     request.log.info({ code, reason }, 'request refused');
   }
-  // RFC 6749 §5.2: a 401 names the scheme the client may authenticate with.
+  // RFC 6749 §5.2: a client that tried the Authorization header is told the scheme to use.
   const challenge: Record<string, string> =
-    code === 'invalid_client' ? { 'WWW-Authenticate': 'Basic realm="keyra", charset="UTF-8"' } : {};
+    code === 'invalid_client' && request.headers.authorization !== undefined
+      ? { 'WWW-Authenticate': 'Basic realm="keyra", charset="UTF-8"' }
+      : {};
   await reply
     .status(status)
     .headers({
