@@ -106,7 +106,9 @@ for (const target of targets) {
       config[oidc.customFetch] = async (url, options) => {
         const response = await fetch(url, options as RequestInit);
         if (String(url).endsWith('/oauth/token'))
-          tokenAnswers.push((await response.clone().json()).error ?? 'tokens');
+          tokenAnswers.push(
+            ((await response.clone().json()) as { error?: string }).error ?? 'tokens',
+          );
         return response;
       };
     });

@@ -228,3 +228,9 @@ export {
   type IdTokenSigner,
   type PollCibaTokenDeps,
 } from './ciba/pollCibaToken.js';
+export { queueCibaNotification } from './ciba/queueCibaNotification.js';
+export {
+  buildCibaNotification,
+  type BuildCibaNotificationDeps,
+  type CibaNotification,
+} from './ciba/buildCibaNotification.js';

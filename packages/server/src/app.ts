@@ -9,7 +9,7 @@ import Fastify, {
 } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import type { ServerConfig } from './config.js';
+import { cibaIssuer, type ServerConfig } from './config.js';
 import { authenticateRequest } from './http/authenticate.js';
 import { cacheApiKeys } from './http/cacheApiKeys.js';
 import { handleError } from './http/errorHandler.js';
@@ -249,7 +249,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(consoleRoutes);
 
   // The OpenID CIBA front door: clients authenticate with their own secret, not a tenant key.
-  const issuer = (): string => config.ciba.issuer ?? config.publicUrl;
+  const issuer = (): string => cibaIssuer(config);
   await app.register(discoveryRoutes, { issuer, baseUrl: () => config.publicUrl });
   await app.register(async (oauth) => {
     oauth.addHook('onRequest', limitPerIp);

@@ -165,6 +165,11 @@ function easConfig(env: NodeJS.ProcessEnv): EasConfig {
   };
 }
 
+/** The OpenID `issuer` (and ID-token `iss`): `KEYRA_ISSUER`, or this server's public URL. */
+export function cibaIssuer(config: Pick<ServerConfig, 'ciba' | 'publicUrl'>): string {
+  return config.ciba.issuer ?? config.publicUrl;
+}
+
 /** `KEYRA_ISSUER`: an absolute URL without query, fragment or credentials; https unless `--dev`. */
 function issuerUrl(raw: string | undefined, dev: boolean): string | null {
   const value = raw?.trim();

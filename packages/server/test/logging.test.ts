@@ -87,7 +87,11 @@ describe('logs', () => {
     expect(started.statusCode, started.body).toBe(200);
     const authReqId = started.json().auth_req_id as string;
     const grant = 'urn:openid:params:grant-type:ciba';
-    const inputs = [
+    const inputs: {
+      headers: Record<string, string>;
+      body: Record<string, string>;
+      query?: string;
+    }[] = [
       {
         headers: { ...form, authorization: basic },
         body: { grant_type: grant, auth_req_id: authReqId },

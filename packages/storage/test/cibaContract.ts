@@ -1,6 +1,9 @@
 import type { CibaRequestRecord, OAuthClientRecord, Scope } from '@keyra/core';
 import { expect, it } from 'vitest';
+import { Migrator, sql } from 'kysely';
 import type { DatabaseStorage, OpenStorageOptions } from '../src/index.js';
+import { connectDatabase } from '../src/internal/connectDatabase.js';
+import { MIGRATIONS } from '../src/internal/migrations/migrations.js';
 
 const T0 = 1_700_000_000_000;
 const A: Scope = { tenantId: 'tnt_a', environment: 'sandbox' };
@@ -30,6 +33,7 @@ function request(
     clientId: 'cli_1',
     scope: 'openid',
     sealedNotificationToken: null,
+    sealedAuthReqId: null,
     intervalSeconds: 5,
     lastPolledAt: null,
     tokensIssuedAt: null,
@@ -40,6 +44,7 @@ function request(
 }
 
 type Setup = () => Promise<{ url: string; storage: DatabaseStorage }>;
+type EmptyDatabase = () => Promise<string>;
 type Open = (url: string, options?: OpenStorageOptions) => Promise<DatabaseStorage>;
 
 async function withChallenge(
@@ -68,7 +73,43 @@ async function withChallenge(
 }
 
 /** OAuth clients and CIBA requests: hashed secrets and handles, poll pacing, tokens exactly once. */
-export function cibaContract(setup: Setup, open: Open): void {
+export function cibaContract(setup: Setup, open: Open, emptyDatabase: EmptyDatabase): void {
+  it('0006 keeps the webhook deliveries and attempts of a database at 0005', async () => {
+    const url = await emptyDatabase();
+    const { db } = await connectDatabase(url);
+    try {
+      const upTo0005 = Object.fromEntries(
+        Object.entries(MIGRATIONS).filter(([name]) => name < '0006'),
+      );
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => upTo0005 } });
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      await sql`insert into tenants (id, name, created_at) values ('tnt_a', 'A', 1)`.execute(db);
+      await sql`insert into events (id, tenant_id, environment, type, data, created_at) values ('evt_1', 'tnt_a', 'sandbox', 'challenge.approved', '{}', 1)`.execute(
+        db,
+      );
+      await sql`insert into webhook_endpoints (id, tenant_id, environment, url, events, enabled, sealed_secret, created_at, updated_at) values ('we_1', 'tnt_a', 'sandbox', 'https://h.example', '["*"]', 1, 'v1.a.b', 1, 1)`.execute(
+        db,
+      );
+      await sql`insert into webhook_deliveries (id, tenant_id, environment, event_id, endpoint_id, status, attempts, next_attempt_at, created_at) values ('whd_1', 'tnt_a', 'sandbox', 'evt_1', 'we_1', 'pending', 1, 5, 1)`.execute(
+        db,
+      );
+      await sql`insert into webhook_attempts (id, delivery_id, tenant_id, environment, endpoint_id, event_id, attempt, started_at, latency_ms) values ('wha_1', 'whd_1', 'tnt_a', 'sandbox', 'we_1', 'evt_1', 1, 2, 3)`.execute(
+        db,
+      );
+    } finally {
+      await db.destroy();
+    }
+    const storage = await open(url);
+    await storage.migrate();
+    const claimed = await storage.webhookDeliveries.claimDue(10, 10, 1000);
+    expect(claimed).toMatchObject([
+      { id: 'whd_1', endpointId: 'we_1', cibaHandleHash: null, attempts: 1 },
+    ]);
+    expect(await storage.webhookDeliveries.listAttempts(A, 'we_1', 10)).toMatchObject([
+      { id: 'wha_1', deliveryId: 'whd_1', latencyMs: 3 },
+    ]);
+  });
+
   it('stores clients, finds one by id alone, lists a tenant newest first and revokes once', async () => {
     const { storage } = await setup();
     const first = client({ id: 'cli_1' });
@@ -159,5 +200,49 @@ export function cibaContract(setup: Setup, open: Open): void {
       ),
     );
     expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('a webhook delivery may target a CIBA request instead of an endpoint, never both or neither', async () => {
+    const { storage } = await setup();
+    await storage.oauthClients.insert(
+      client({ id: 'cli_1', deliveryMode: 'ping', notifyUrl: 'https://c.example/cb' }),
+    );
+    await withChallenge(storage, 'chl_1');
+    await storage.cibaRequests.insert(
+      request({ handleHash: 'h1', sealedNotificationToken: 'v1.a.b', sealedAuthReqId: 'v1.c.d' }),
+    );
+    await storage.events.insert({
+      id: 'evt_1',
+      ...A,
+      type: 'challenge.approved',
+      data: { challengeId: 'chl_1' },
+      createdAt: T0,
+    });
+    const delivery = {
+      id: 'whd_1',
+      ...A,
+      eventId: 'evt_1',
+      endpointId: null,
+      cibaHandleHash: 'h1',
+      status: 'pending' as const,
+      attempts: 0,
+      nextAttemptAt: T0,
+      leaseUntil: null,
+      lastStatusCode: null,
+      createdAt: T0,
+      deliveredAt: null,
+    };
+    await storage.webhookDeliveries.insertMany([delivery]);
+    expect(await storage.webhookDeliveries.claimDue(T0, 10, 1000)).toEqual([
+      { ...delivery, leaseUntil: T0 + 1000 },
+    ]);
+    await expect(
+      storage.webhookDeliveries.insertMany([{ ...delivery, id: 'whd_2', cibaHandleHash: null }]),
+    ).rejects.toThrow();
+    await expect(
+      storage.webhookDeliveries.insertMany([
+        { ...delivery, id: 'whd_3', cibaHandleHash: 'h_missing' },
+      ]),
+    ).rejects.toThrow();
   });
 }

@@ -1189,7 +1189,8 @@ export function storageContract(target: StorageContractTarget): void {
 
     describe('stamps and usage', () => stampsUsageContract(setup, open));
 
-    describe('CIBA clients and requests', () => cibaContract(setup, open));
+    describe('CIBA clients and requests', () =>
+      cibaContract(setup, open, () => target.emptyDatabase()));
 
     describe('foreign scopes', () => foreignScopeContract(setup));
 

@@ -151,6 +151,7 @@ const seedCibaRequest = async (s: DatabaseStorage): Promise<void> => {
     clientId: 'cli_1',
     scope: 'openid',
     sealedNotificationToken: null,
+    sealedAuthReqId: null,
     intervalSeconds: 5,
     lastPolledAt: null,
     tokensIssuedAt: null,

@@ -37,6 +37,11 @@ export interface CibaRequestRecord {
   scope: string;
   /** The client's `client_notification_token`, sealed (ping and push), or null (poll). */
   sealedNotificationToken: string | null;
+  /**
+   * The `auth_req_id` itself, sealed, for ping and push (their notifications carry it); null in
+   * poll mode. Sealed under the server secret: a database read alone still gives no handle.
+   */
+  sealedAuthReqId: string | null;
   /** Minimum seconds between two token polls; faster polls get `slow_down`. */
   intervalSeconds: number;
   /** The last poll that was answered (not a `slow_down`), or null. */

@@ -1,5 +1,5 @@
 import { effectiveStatus } from '../challenges/effectiveStatus.js';
-import type { ApprovalMethod, EpochMs } from '../domain.js';
+import type { ApprovalMethod, ChallengeRecord, EpochMs } from '../domain.js';
 import { KeyraError } from '../errors.js';
 import { randomBase62, systemRandom, type RandomBytes } from '../ids.js';
 import type { Storage } from '../ports.js';
@@ -103,16 +103,20 @@ export async function pollCibaToken(
       );
     throw new KeyraError('authorization_pending', 'The human has not decided yet.');
   }
-  return issueTokens(client, authReqId, request.scope, challenge, deps);
+  // Signed first, then one conditional write claims the tokens: a loser has signed for nothing.
+  const tokens = await issueTokens(client, authReqId, request.scope, challenge, deps);
+  if (!(await storage.cibaRequests.markTokensIssued(handleHash, now)))
+    throw new KeyraError('invalid_grant', 'The tokens of this auth_req_id were already issued.');
+  return tokens;
 }
 
-/** Signs the ID token of an approved request, then claims the tokens with one conditional write. */
-async function issueTokens(
+/** The tokens of an approved request: a signed ID token, an opaque access token, the details. */
+export async function issueTokens(
   client: OAuthClientRecord,
   authReqId: string,
   grantedScope: string,
-  challenge: NonNullable<Awaited<ReturnType<Storage['challenges']['find']>>>,
-  deps: PollCibaTokenDeps,
+  challenge: ChallengeRecord,
+  deps: { signer: IdTokenSigner; now: EpochMs; random?: RandomBytes },
 ): Promise<CibaTokens> {
   const { now } = deps;
   const iat = Math.floor(now / 1000);
@@ -129,8 +133,6 @@ async function issueTokens(
     },
     now,
   );
-  if (!(await deps.storage.cibaRequests.markTokensIssued(hashAuthReqId(authReqId), now)))
-    throw new KeyraError('invalid_grant', 'The tokens of this auth_req_id were already issued.');
   return {
     access_token: `at_${randomBase62(43, deps.random ?? systemRandom)}`,
     token_type: 'Bearer',

@@ -225,6 +225,10 @@ export async function startBackchannelAuthentication(
           client.deliveryMode !== 'poll' && notificationToken !== undefined
             ? deps.box.seal(notificationToken, handleHash)
             : null,
+        sealedAuthReqId:
+          client.deliveryMode !== 'poll'
+            ? deps.box.seal(authReqId, `auth_req_id:${handleHash}`)
+            : null,
         intervalSeconds: deps.intervalSeconds,
         lastPolledAt: null,
         tokensIssuedAt: null,

@@ -15,7 +15,6 @@ import {
   type IdTokenSigner,
   type IssuedOAuthClient,
   type Scope,
-  type Storage,
   type WebhookUrlGuard,
 } from '../../src/index.js';
 import { expectKeyraError } from '../support/expectKeyraError.js';
@@ -23,7 +22,7 @@ import { manualClock, type ManualClock } from '../support/manualClock.js';
 import { openTestStorage, tenantScope, type TestStorage } from '../support/testStorage.js';
 
 let db: TestStorage;
-let storage: Storage;
+let storage: TestStorage['storage'];
 let clock: ManualClock;
 let scope: Scope;
 let signer: IdTokenSigner;

@@ -169,7 +169,10 @@ export interface WebhookDeliveriesTable {
   tenant_id: string;
   environment: Environment;
   event_id: string;
-  endpoint_id: string;
+  /** The webhook endpoint, or null for a CIBA client notification. */
+  endpoint_id: string | null;
+  /** The CIBA request a client notification is for (ping or push), or null for a webhook. */
+  ciba_handle_hash: string | null;
   status: 'pending' | 'delivered' | 'failed';
   attempts: number;
   next_attempt_at: number;
@@ -214,6 +217,7 @@ export interface CibaRequestsTable {
   client_id: string;
   scope: string;
   sealed_notification_token: string | null;
+  sealed_auth_req_id: string | null;
   interval_seconds: number;
   last_polled_at: number | null;
   tokens_issued_at: number | null;
