@@ -4,6 +4,8 @@ import path from 'node:path';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approveChallenge, rejectChallenge } from '@keyra/device';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhookReceiver.js';
 import {
   createTestPostgresDatabase,
   shouldSkipPostgres,
@@ -80,6 +82,9 @@ for (const target of targets) {
     let api: Api;
     let device: PairedDevice;
     let poll: { clientId: string; clientSecret: string };
+    let ping: { clientId: string; clientSecret: string };
+    let push: { clientId: string; clientSecret: string };
+    let receiver: WebhookReceiver;
     let config: oidc.Configuration;
     /** Every token-endpoint answer openid-client received, in order. */
     const tokenAnswers: string[] = [];
@@ -88,6 +93,16 @@ for (const target of targets) {
       db = await target.database();
       const key = await createKey(db.url, { tenant: 'ciba' });
       poll = await createClient(db.url);
+      receiver = await startWebhookReceiver();
+      const notify = (mode: string) => [
+        '--delivery',
+        mode,
+        '--notify-url',
+        `${receiver.origin}/${mode}`,
+        '--dev',
+      ];
+      ping = await createClient(db.url, notify('ping'));
+      push = await createClient(db.url, notify('push'));
       server = await startKeyra(
         ['--dev', '--database', db.url, '--data-dir', path.join(sqliteDir, target.name)],
         {
@@ -113,6 +128,7 @@ for (const target of targets) {
       };
     });
     afterAll(async () => {
+      await receiver?.close();
       await server?.stop();
       await db?.drop();
     });
@@ -258,10 +274,104 @@ for (const target of targets) {
       ).rejects.toMatchObject({ error: 'invalid_client', status: 401 });
     });
 
+    const discover = (client: { clientId: string; clientSecret: string }) =>
+      oidc.discovery(
+        new URL(server.url),
+        client.clientId,
+        undefined,
+        oidc.ClientSecretBasic(client.clientSecret),
+        {
+          execute: [oidc.allowInsecureRequests],
+        },
+      );
+
+    /** Waits for the notification of `authReqId` on `path`: its Bearer token and JSON body. */
+    async function notification(path: string, authReqId: string) {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const found = receiver.received.find(
+          (r) => r.path === path && JSON.parse(r.rawBody).auth_req_id === authReqId,
+        );
+        if (found)
+          return { authorization: found.headers.authorization, body: JSON.parse(found.rawBody) };
+        if (Date.now() > deadline) throw new Error(`no ${path} notification for ${authReqId}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+
+    it('ping mode: the client is pinged with its token, then collects the tokens once', async () => {
+      const config = await discover(ping);
+      const started = await oidc.initiateBackchannelAuthentication(config, {
+        scope: 'openid',
+        login_hint: 'usr_alice',
+        client_notification_token: 'ping-token-1',
+        authorization_details: JSON.stringify(DETAILS),
+      });
+      await decide('approve');
+      const pinged = await notification('/ping', started.auth_req_id);
+      expect(pinged).toEqual({
+        authorization: 'Bearer ping-token-1',
+        body: { auth_req_id: started.auth_req_id },
+      });
+      const tokens = await oidc.genericGrantRequest(config, 'urn:openid:params:grant-type:ciba', {
+        auth_req_id: started.auth_req_id,
+      });
+      expect(tokens.claims()).toMatchObject({ sub: 'usr_alice', aud: ping.clientId });
+      await expect(
+        oidc.genericGrantRequest(config, 'urn:openid:params:grant-type:ciba', {
+          auth_req_id: started.auth_req_id,
+        }),
+      ).rejects.toMatchObject({ error: 'invalid_grant' });
+    });
+
+    it('push mode: the tokens (or the refusal) are pushed; the ID token verifies with the JWKS', async () => {
+      const config = await discover(push);
+      const start = () =>
+        oidc.initiateBackchannelAuthentication(config, {
+          scope: 'openid',
+          login_hint: 'usr_alice',
+          client_notification_token: 'push-token-2',
+          authorization_details: JSON.stringify(DETAILS),
+        });
+      const rejected = await start();
+      await decide('reject');
+      expect(await notification('/push', rejected.auth_req_id)).toEqual({
+        authorization: 'Bearer push-token-2',
+        body: {
+          auth_req_id: rejected.auth_req_id,
+          error: 'access_denied',
+          error_description: 'The human rejected the request.',
+        },
+      });
+
+      const approved = await start();
+      await decide('approve');
+      const pushed = await notification('/push', approved.auth_req_id);
+      expect(pushed.authorization).toBe('Bearer push-token-2');
+      expect(pushed.body).toMatchObject({
+        token_type: 'Bearer',
+        authorization_details: DETAILS,
+        keyra_proof: expect.stringMatching(/^eyJ/),
+      });
+      const { payload } = await jwtVerify(
+        pushed.body.id_token,
+        createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri as string)),
+        { issuer: server.url, audience: push.clientId },
+      );
+      expect(payload['urn:openid:params:jwt:claim:auth_req_id']).toBe(approved.auth_req_id);
+      // A push client does not poll.
+      await expect(
+        oidc.genericGrantRequest(config, 'urn:openid:params:grant-type:ciba', {
+          auth_req_id: approved.auth_req_id,
+        }),
+      ).rejects.toMatchObject({ error: 'unauthorized_client' });
+    });
+
     it('never logs client secrets or auth_req_ids', () => {
       const logs = server.stdout() + server.stderr();
       expect(logs).toContain('/oauth/token');
-      expect(logs).not.toContain(poll.clientSecret);
+      for (const client of [poll, ping, push]) expect(logs).not.toContain(client.clientSecret);
+      expect(logs).not.toContain('push-token-2');
       expect(logs).not.toMatch(/auth_req_id=/);
     });
   });
