@@ -3,11 +3,14 @@ import { decodeJwt } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   authenticateClient,
+  buildCibaNotification,
   createOAuthClient,
+  expireChallenges,
   createSecretBox,
   generateSigningKey,
   hashAuthReqId,
   pollCibaToken,
+  recordEvent,
   signCompactJws,
   startBackchannelAuthentication,
   type BackchannelParams,
@@ -321,5 +324,77 @@ describe('pollCibaToken', () => {
       pollCibaToken(issued.record, { grant_type: 'authorization_code' }, deps),
       'unsupported_grant_type',
     );
+  });
+});
+
+describe('ping and push notifications through the outbox', () => {
+  it('a poll client gets no notification; ping and push get one delivery in the deciding transaction', async () => {
+    const pollClient = await client('poll');
+    const pingClient = await client('ping');
+    const polled = await start(pollClient);
+    const pinged = await start(pingClient, { client_notification_token: 'tok-ping' });
+    for (const started of [polled, pinged])
+      await storage.transaction(async (tx) => {
+        await tx.challenges.decide(scope, started.challenge.id, 'approved', clock.now());
+        await recordEvent(
+          tx,
+          scope,
+          'challenge.approved',
+          { challengeId: started.challenge.id },
+          clock.now(),
+        );
+      });
+    const due = await storage.webhookDeliveries.claimDue(clock.now(), 10, 60_000);
+    expect(due.map((d) => [d.endpointId, d.cibaHandleHash])).toEqual([
+      [null, pinged.request.handleHash],
+    ]);
+    const deps = { storage, box, signer, now: clock.now() };
+    const notification = await buildCibaNotification(pinged.request.handleHash, deps);
+    expect(notification).toMatchObject({
+      url: 'https://client.example/cb',
+      bearer: 'tok-ping',
+      body: JSON.stringify({ auth_req_id: pinged.authReqId }),
+    });
+    // A revoked client's notifications are dropped.
+    await storage.oauthClients.revoke(pingClient.record.id, clock.now());
+    expect(await buildCibaNotification(pinged.request.handleHash, deps)).toBeNull();
+  });
+
+  it('push: an expiry pushes expired_token; an approval pushes the tokens once', async () => {
+    const pushClient = await client('push');
+    const expiring = await start(pushClient, {
+      client_notification_token: 'tok-push',
+      requested_expiry: '10',
+    });
+    clock.advance(11_000);
+    await expireChallenges(storage, clock.now());
+    const due = await storage.webhookDeliveries.claimDue(clock.now(), 10, 60_000);
+    expect(due.map((d) => d.cibaHandleHash)).toEqual([expiring.request.handleHash]);
+    const deps = () => ({ storage, box, signer, now: clock.now() });
+    const expired = await buildCibaNotification(expiring.request.handleHash, deps());
+    expect(JSON.parse(expired?.body ?? '{}')).toEqual({
+      auth_req_id: expiring.authReqId,
+      error: 'expired_token',
+      error_description: 'The request expired before the human decided.',
+    });
+
+    const approved = await start(pushClient, { client_notification_token: 'tok-push' });
+    await storage.challenges.decide(scope, approved.challenge.id, 'approved', clock.now(), {
+      deviceId: 'dev_1',
+      method: 'device',
+      proof: 'p',
+      stampId: null,
+    });
+    const pushed = JSON.parse(
+      (await buildCibaNotification(approved.request.handleHash, deps()))?.body ?? '{}',
+    );
+    expect(pushed).toMatchObject({ auth_req_id: approved.authReqId, token_type: 'Bearer' });
+    expect(decodeJwt(pushed.id_token)).toMatchObject({
+      aud: pushClient.record.id,
+      sub: 'usr_alice',
+    });
+    expect(
+      (await storage.cibaRequests.findByHandle(approved.request.handleHash))?.tokensIssuedAt,
+    ).not.toBeNull();
   });
 });
