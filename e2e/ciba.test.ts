@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -376,3 +377,75 @@ for (const target of targets) {
     });
   });
 }
+
+describe.skipIf(await shouldSkipPostgres())(
+  'OpenID CIBA: two keyra serve processes on one PostgreSQL database',
+  () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'keyra-ciba-cluster-'));
+    let database: TestPostgresDatabase;
+    let servers: KeyraServer[] = [];
+    afterAll(async () => {
+      await Promise.all(servers.map((server) => server.stop()));
+      await database?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('one approval yields tokens exactly once across instances', async () => {
+      database = await createTestPostgresDatabase();
+      const key = await createKey(database.url, { tenant: 'ciba' });
+      const client = await createClient(database.url);
+      // Instances of a cluster share the server secret (docs/configuration.md).
+      const env = {
+        KEYRA_SECRET: randomBytes(32).toString('hex'),
+        KEYRA_CIBA_INTERVAL_SECONDS: '1',
+      };
+      servers = await Promise.all(
+        ['a', 'b'].map((name) =>
+          startKeyra(['--database', database.url, '--data-dir', path.join(dir, name)], { env }),
+        ),
+      );
+      const [a, b] = servers as [KeyraServer, KeyraServer];
+      const api = keyraApi(a.url, key);
+      const device = await pairDevice(api, 'usr_alice');
+      const basic = `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`;
+      const form = (server: KeyraServer, route: string, params: Record<string, string>) =>
+        fetch(`${server.url}${route}`, {
+          method: 'POST',
+          headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(params),
+        }).then(async (res) => ({
+          status: res.status,
+          body: (await res.json()) as Record<string, string>,
+        }));
+      const started = await form(a, '/oauth/bc-authorize', {
+        scope: 'openid',
+        login_hint: 'usr_alice',
+        authorization_details: JSON.stringify(DETAILS),
+      });
+      expect(started.status).toBe(200);
+      const list = await api('GET', '/v1/challenges?userId=usr_alice&limit=1');
+      const challenge = list.body.data[0];
+      const answer = approveChallenge(device.state, {
+        digestHex: String(challenge.digest),
+        rpId: 'localhost',
+      });
+      const verified = await api('POST', `/v1/challenges/${challenge.id}/verify`, {
+        deviceId: device.deviceId,
+        attestation: answer.response,
+      });
+      expect(verified.status).toBe(200);
+      const answers = await Promise.all(
+        Array.from({ length: 16 }, (_, i) =>
+          form(i % 2 ? b : a, '/oauth/token', {
+            grant_type: 'urn:openid:params:grant-type:ciba',
+            auth_req_id: started.body.auth_req_id,
+          }),
+        ),
+      );
+      expect(answers.filter((r) => r.status === 200)).toHaveLength(1);
+      expect(
+        answers.filter((r) => r.status === 400 && r.body.error === 'invalid_grant'),
+      ).toHaveLength(15);
+    }, 120_000);
+  },
+);
