@@ -438,7 +438,7 @@ describe.skipIf(await shouldSkipPostgres())(
         Array.from({ length: 16 }, (_, i) =>
           form(i % 2 ? b : a, '/oauth/token', {
             grant_type: 'urn:openid:params:grant-type:ciba',
-            auth_req_id: started.body.auth_req_id,
+            auth_req_id: String(started.body.auth_req_id),
           }),
         ),
       );
