@@ -20,6 +20,10 @@ describe('keyra CLI', () => {
     [['keys', 'list']],
     [['keys', 'rotate']],
     [['keys', 'revoke']],
+    [['clients']],
+    [['clients', 'create']],
+    [['clients', 'list']],
+    [['clients', 'revoke']],
     [['usage']],
     [['tenants', 'list']],
     [['tenants', 'plan']],
@@ -37,6 +41,69 @@ describe('keyra CLI', () => {
     const res = await runKeyra([...args, '--help']);
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^Usage: keyra/m);
+  });
+
+  it('creates, lists and revokes OAuth clients; the secret is shown once and never listed', async () => {
+    const clientsDb = `sqlite:${path.join(dir, 'clients.db')}`;
+    const run = (args: string[]) => runKeyra([...args, '--database', clientsDb]);
+    const created = await run([
+      'clients',
+      'create',
+      '--env',
+      'sandbox',
+      '--tenant',
+      'oidc',
+      '--name',
+      'Agent',
+      '--json',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const client = JSON.parse(created.stdout);
+    expect(client).toMatchObject({ env: 'sandbox', tenant: 'oidc', delivery: 'poll' });
+    expect(client.clientId).toMatch(/^cli_/);
+    expect(client.clientSecret).toMatch(/^cs_[0-9A-Za-z]{32}$/);
+
+    const noUrl = await run([
+      'clients',
+      'create',
+      '--env',
+      'sandbox',
+      '--tenant',
+      'oidc',
+      '--name',
+      'P',
+      '--delivery',
+      'ping',
+    ]);
+    expect(noUrl.code).toBe(2);
+    expect(noUrl.stderr).toMatch(/needs a notification URL/);
+    const privateUrl = await run([
+      'clients',
+      'create',
+      '--env',
+      'sandbox',
+      '--tenant',
+      'oidc',
+      '--name',
+      'P',
+      '--delivery',
+      'push',
+      '--notify-url',
+      'https://127.0.0.1/cb',
+    ]);
+    expect(privateUrl.code).toBe(2);
+    expect(privateUrl.stderr).toMatch(/notification URL was refused/);
+
+    const listed = await run(['clients', 'list', '--tenant', 'oidc', '--json']);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ clientId: client.clientId, state: 'active', delivery: 'poll' }),
+    ]);
+    expect(listed.stdout).not.toContain(client.clientSecret);
+
+    const revoked = await run(['clients', 'revoke', client.clientId, '--json']);
+    expect(JSON.parse(revoked.stdout)).toEqual({ clientId: client.clientId, revoked: true });
+    const again = await run(['clients', 'revoke', client.clientId]);
+    expect([again.code, again.stderr]).toEqual([2, expect.stringMatching(/already revoked/)]);
   });
 
   it('migrate is idempotent', async () => {

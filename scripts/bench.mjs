@@ -11,13 +11,12 @@
 //   4. stops KEYRA and starts scripts/bench/floorServer.mjs on the same database: bare Fastify
 //      doing only the irreducible work of each route, driven exactly the same way.
 // Writes bench-results/challenges-<store>.json and prints a Markdown table.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { cannon as runCannon, startProcess, stop } from './bench/harness.mjs';
 import {
   approveChallenge,
   createAuthenticator,
@@ -51,47 +50,8 @@ const store = database.startsWith('sqlite:') ? 'sqlite' : 'postgres';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const loadAtStart = os.loadavg();
 
-/** Spawns a node process and resolves with the first stdout line matching `ready`; the rest is drained. */
-function startProcess(argv, env, ready) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let settled = false;
-    readline.createInterface({ input: child.stdout }).on('line', (line) => {
-      if (settled || !line.includes(ready)) return;
-      settled = true;
-      resolve({ child, url: JSON.parse(line).url });
-    });
-    child.on('exit', (code) => {
-      if (!settled) reject(new Error(`${argv[0]} exited with ${code}`));
-    });
-  });
-}
-
-async function stop(child) {
-  child.kill('SIGTERM');
-  if (child.exitCode === null) await new Promise((resolve) => child.on('exit', resolve));
-}
-
-function cannon(title, options) {
-  const settings = { duration, connections, ...options };
-  process.stderr.write(`• ${title}… `);
-  return new Promise((resolve, reject) => {
-    autocannon(settings, (error, result) => {
-      if (error) return reject(error);
-      process.stderr.write(`${Math.round(result.requests.average)} req/s\n`);
-      resolve({
-        requestsPerSecond: result.requests.average,
-        p50ms: result.latency.p50,
-        p99ms: result.latency.p99,
-        total: result.requests.total,
-        failed: result.non2xx + result.errors,
-      });
-    });
-  });
-}
+/** One measurement at this run's duration and connections. */
+const cannon = (title, options) => runCannon(title, { duration, connections, ...options });
 
 /**
  * Sends each lane's requests back to back (or paced at `perLaneRate` per second), all lanes at

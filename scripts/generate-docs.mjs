@@ -12,6 +12,8 @@ Every error response has the body \`{code, message, details?}\` and one of these
 generated from \`packages/core/src/errors.ts\` by \`npm run docs\`; a test keeps the two identical.
 Retry only on \`429\` (after \`Retry-After\` seconds) and \`5xx\`, with backoff. Authentication
 failures all look the same from outside (same status, body and timing); the server log says why.
+The OAuth codes of the OpenID CIBA front door (\`/oauth/*\`) leave in OAuth's own form instead,
+\`{error, error_description}\` ([ciba.md](ciba.md)).
 
 | code | HTTP | meaning |
 | --- | --- | --- |

@@ -155,6 +155,11 @@ export function startPlayground({ clients, currentUserId, hasKey }) {
   function renderChallenge() {
     if (!challenge) return;
     $('challenge-action').textContent = challenge.action;
+    // A CIBA request's binding message: the human compares it with the client's screen.
+    const binding = challenge.bindingMessage ?? '';
+    $('challenge-binding').textContent = binding;
+    $('challenge-binding').hidden = binding === '';
+    $('challenge-binding-label').hidden = binding === '';
     $('challenge-user').textContent = challenge.userId;
     $('challenge-id').textContent = challenge.id;
     const status = $('challenge-status');

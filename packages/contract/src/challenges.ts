@@ -64,6 +64,13 @@ const Metadata = Type.Record(
   },
 );
 
+/** CIBA's `binding_message`, present only on challenges created through `/oauth/bc-authorize`. */
+export const BindingMessage = Type.String({
+  description:
+    'Short text from the OpenID CIBA client (`binding_message`) that the human sees beside the action and payload, to match the request with what the client shows. Present only on challenges created by `POST /oauth/bc-authorize`; display only, not covered by the digest.',
+  examples: ['Code 7F3K'],
+});
+
 export const CreateChallengeBody = Type.Object(
   {
     action: Action,
@@ -129,6 +136,7 @@ export const Challenge = Type.Object(
     }),
     audience: Audience,
     metadata: Metadata,
+    bindingMessage: Type.Optional(BindingMessage),
   },
   { additionalProperties: false, title: 'Challenge' },
 );

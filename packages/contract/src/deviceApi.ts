@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Timestamp } from './common.js';
-import { ChallengeId, ChallengeStatus } from './challenges.js';
+import { BindingMessage, ChallengeId, ChallengeStatus } from './challenges.js';
 import { DeviceId, WebAuthnResponse } from './credentials.js';
 
 export const DeviceSessionOptionsBody = Type.Object(
@@ -35,6 +35,7 @@ export const DeviceChallenge = Type.Object(
     payload: Type.Record(Type.String(), Type.Unknown()),
     createdAt: Timestamp,
     expiresAt: Timestamp,
+    bindingMessage: Type.Optional(BindingMessage),
   },
   { additionalProperties: false },
 );

@@ -90,3 +90,12 @@ export {
   RequestApprovalInput,
   VerifyProofInput,
 } from './mcp.js';
+export {
+  AuthorizationDetails,
+  BackchannelAuthenticationForm,
+  BackchannelAuthenticationResponse,
+  CibaTokenResponse,
+  OAuthErrorBody,
+  OpenIdConfiguration,
+  TokenForm,
+} from './oauth.js';

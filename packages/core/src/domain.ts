@@ -83,6 +83,11 @@ export interface ChallengeRecord {
   audience: string;
   /** The caller's own string labels: echoed back and in webhooks, never shown to the human. */
   metadata: Record<string, string>;
+  /**
+   * CIBA's `binding_message`: short text the human sees beside the action and payload, to match
+   * the approval with what the client's own screen shows. Display only: not in the digest.
+   */
+  bindingMessage?: string | null;
 }
 
 /** How a human approved: a KEYRA ONE (or its simulator) or a browser passkey. */

@@ -27,6 +27,24 @@ export const KEYWAVE_ERROR_CODES = [
 ] as const;
 export type KeywaveErrorCode = (typeof KEYWAVE_ERROR_CODES)[number];
 
+/** The OAuth 2.0 / CIBA error codes of `/oauth/*`, spelled as the specifications spell them. */
+export const OAUTH_ERROR_CODES = [
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'unknown_user_id',
+  'invalid_binding_message',
+  'invalid_authorization_details',
+  'authorization_pending',
+  'slow_down',
+  'access_denied',
+  'expired_token',
+] as const;
+export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
+
 /**
  * Every error code the API can return. The union is the single source: the HTTP status of each
  * code lives in {@link ERROR_STATUS}, and `docs/errors.md` is checked against that table by a test.
@@ -65,6 +83,9 @@ export type ErrorCode =
   // Stamps and usage (seed 004)
   | 'stamp_not_found'
   | 'invalid_usage_range'
+  // OpenID CIBA front door (`/oauth/*`): RFC 6749 §5.2 and CIBA Core §11, §13 codes, answered
+  // as `{error, error_description}`
+  | OAuthErrorCode
   // Voice (seed 004): UPPER_SNAKE, see KeywaveErrorCode
   | KeywaveErrorCode
   // Server side
@@ -101,6 +122,19 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   invalid_webhook_url: 400,
   stamp_not_found: 404,
   invalid_usage_range: 400,
+  invalid_request: 400,
+  invalid_client: 401,
+  invalid_grant: 400,
+  unauthorized_client: 400,
+  unsupported_grant_type: 400,
+  invalid_scope: 400,
+  unknown_user_id: 400,
+  invalid_binding_message: 400,
+  invalid_authorization_details: 400,
+  authorization_pending: 400,
+  slow_down: 400,
+  access_denied: 400,
+  expired_token: 400,
   MISSING_PHRASE: 400,
   PHRASE_EXPIRED: 400,
   PHRASE_ALREADY_USED: 400,
@@ -159,6 +193,25 @@ export const ERROR_DESCRIPTION: Readonly<Record<ErrorCode, string>> = {
   stamp_not_found: 'No stamp with this id (stamps are public: the id alone finds one).',
   invalid_usage_range:
     'The usage range is not real UTC days with `from` <= `to` and at most 366 days.',
+  invalid_request:
+    'OAuth (`/oauth/*`): a parameter is missing, repeated, malformed or of the wrong content type.',
+  invalid_client:
+    'OAuth: client authentication failed (unknown client, wrong secret, revoked); 401 with `WWW-Authenticate` for HTTP Basic.',
+  invalid_grant:
+    'OAuth: the `auth_req_id` is unknown, belongs to another client, or its tokens were already issued.',
+  unauthorized_client: 'OAuth: this client may not use this grant or mode (a push client polling).',
+  unsupported_grant_type: 'OAuth: `grant_type` is not `urn:openid:params:grant-type:ciba`.',
+  invalid_scope: 'OAuth: `scope` lacks `openid` or has a scope KEYRA does not grant.',
+  unknown_user_id:
+    'CIBA: reserved; KEYRA never sends it, so a `login_hint` does not reveal whether a user exists.',
+  invalid_binding_message:
+    'CIBA: `binding_message` is too long or has characters a device screen cannot show.',
+  invalid_authorization_details:
+    'RFC 9396: `authorization_details` is not one `keyra_action` object with a valid `action` and `payload`.',
+  authorization_pending: 'CIBA: the human has not decided yet; poll again after `interval`.',
+  slow_down: 'CIBA: polled faster than `interval`; wait longer between polls.',
+  access_denied: 'CIBA: the human rejected the request.',
+  expired_token: 'CIBA: the request expired before the human decided; start a new one.',
   MISSING_PHRASE:
     'Voice verify without a `phrase_id`, or with one that does not exist for this wallet; get one from `POST /api/v1/phrase`.',
   PHRASE_EXPIRED: 'The phrase is past its 120 s lifetime; request a new one.',

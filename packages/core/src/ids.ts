@@ -20,6 +20,7 @@ export const ID_PREFIX = {
   attempt: 'wha',
   stamp: 'stp',
   usage: 'use',
+  oauthClient: 'cli',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -192,3 +192,48 @@ export {
   type KeysetCursor,
   type KeysetPage,
 } from './pagination/keysetCursor.js';
+export {
+  DELIVERY_MODES,
+  type CibaRequestRecord,
+  type DeliveryMode,
+  type OAuthClientRecord,
+} from './ciba/cibaRecords.js';
+export {
+  createOAuthClient,
+  hashClientSecret,
+  CLIENT_NAME_MAX_LENGTH,
+  type CreateOAuthClientDeps,
+  type CreateOAuthClientInput,
+  type IssuedOAuthClient,
+} from './ciba/createOAuthClient.js';
+export {
+  authenticateClient,
+  type ClientCredentials,
+  type ClientRejection,
+} from './ciba/authenticateClient.js';
+export {
+  startBackchannelAuthentication,
+  authorizationDetailsOf,
+  hashAuthReqId,
+  parseKeyraAction,
+  KEYRA_ACTION_TYPE,
+  BINDING_MESSAGE_MAX_LENGTH,
+  type BackchannelParams,
+  type KeyraAction,
+  type StartBackchannelAuthenticationDeps,
+  type StartedBackchannelAuthentication,
+} from './ciba/startBackchannelAuthentication.js';
+export {
+  pollCibaToken,
+  CIBA_GRANT_TYPE,
+  CIBA_TOKEN_TTL_SECONDS,
+  type CibaTokens,
+  type IdTokenSigner,
+  type PollCibaTokenDeps,
+} from './ciba/pollCibaToken.js';
+export { queueCibaNotification } from './ciba/queueCibaNotification.js';
+export {
+  buildCibaNotification,
+  type BuildCibaNotificationDeps,
+  type CibaNotification,
+} from './ciba/buildCibaNotification.js';

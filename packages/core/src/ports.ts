@@ -5,6 +5,7 @@ import type {
   WebhookEndpointRecord,
 } from './webhooks/webhookRecords.js';
 import type { VoiceStore } from './voice/voiceRecords.js';
+import type { CibaRequestRecord, OAuthClientRecord } from './ciba/cibaRecords.js';
 import type { ChainOutcome, StampRecord, UsageBucket, UsageRecord } from './stamps/stampRecords.js';
 import type {
   ApprovalMethod,
@@ -305,6 +306,38 @@ export interface UsageStore {
   findBySubject(scope: Scope, subjectId: string): Promise<UsageRecord | null>;
 }
 
+export interface OAuthClientStore {
+  insert(client: OAuthClientRecord): Promise<void>;
+  /**
+   * By id alone, whatever the scope: a client authenticates itself and its record supplies the
+   * tenant and environment (like `devices.locate`).
+   */
+  locate(id: string): Promise<OAuthClientRecord | null>;
+  /** A tenant's clients, newest first, optionally of one environment; revoked ones included. */
+  listForTenant(tenantId: string, environment?: Environment): Promise<OAuthClientRecord[]>;
+  /** Sets revokedAt if not yet revoked; returns false if absent or already revoked. */
+  revoke(id: string, now: EpochMs): Promise<boolean>;
+}
+
+export interface CibaRequestStore {
+  insert(request: CibaRequestRecord): Promise<void>;
+  /** By the SHA-256 of the `auth_req_id` alone; the caller checks that the client owns it. */
+  findByHandle(handleHash: string): Promise<CibaRequestRecord | null>;
+  /** The request behind a challenge, if the challenge was created by the CIBA front door. */
+  findByChallenge(scope: Scope, challengeId: string): Promise<CibaRequestRecord | null>;
+  /**
+   * Records an answered poll: sets `lastPolledAt = now` only if the previous answered poll is at
+   * least `intervalSeconds` old (or there is none). One conditional write, so two racing polls
+   * cannot both pass; false means the client polls too fast (`slow_down`).
+   */
+  recordPoll(handleHash: string, now: EpochMs): Promise<boolean>;
+  /**
+   * The one conditional write that hands out tokens: sets `tokensIssuedAt` if still null. Exactly
+   * one caller wins across any number of processes; everyone else gets false.
+   */
+  markTokensIssued(handleHash: string, now: EpochMs): Promise<boolean>;
+}
+
 /** Server-wide proof signing keys (not tenant data). */
 export interface SigningKeyStore {
   insert(key: SigningKeyRecord): Promise<void>;
@@ -357,6 +390,8 @@ export interface Storage {
   readonly voice: VoiceStore;
   readonly stamps: StampStore;
   readonly usage: UsageStore;
+  readonly oauthClients: OAuthClientStore;
+  readonly cibaRequests: CibaRequestStore;
   /** Runs `fn` in one database transaction; the stores passed to it write inside it. */
   transaction<T>(
     fn: (

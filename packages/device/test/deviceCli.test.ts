@@ -181,6 +181,16 @@ describe('formatChallenge', () => {
     expect(text).toContain('"x\\nfake": 1');
     expect(text).toContain('csi: "\\u009b31m"');
   });
+
+  it('shows the binding message of a CIBA request beside the action, escaped', () => {
+    expect(formatChallenge({ ...SHOWN, bindingMessage: 'Code 7F3K' }, NOW)).toContain(
+      '│ user     usr_8f2a\n│ binding  "Code 7F3K"\n',
+    );
+    expect(formatChallenge({ ...SHOWN, bindingMessage: 'a\u202eb' }, NOW)).toContain(
+      '│ binding  "a\\u202eb"',
+    );
+    expect(formatChallenge(SHOWN, NOW)).not.toContain('binding');
+  });
 });
 
 describe('state pairing', () => {

@@ -9,7 +9,7 @@ import Fastify, {
 } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import type { ServerConfig } from './config.js';
+import { cibaIssuer, type ServerConfig } from './config.js';
 import { authenticateRequest } from './http/authenticate.js';
 import { cacheApiKeys } from './http/cacheApiKeys.js';
 import { handleError } from './http/errorHandler.js';
@@ -41,6 +41,8 @@ import { voiceRoutes } from './routes/voice/voiceRoutes.js';
 import { stampRoutes } from './routes/stamps/stampRoutes.js';
 import { usageRoutes } from './routes/usage/usageRoutes.js';
 import { mcpRoutes } from './routes/mcp/mcpRoutes.js';
+import { discoveryRoutes } from './routes/oauth/discoveryRoutes.js';
+import { oauthRoutes } from './routes/oauth/oauthRoutes.js';
 import type { VoiceEngine } from './voice/createVoiceEngine.js';
 
 export interface BuildAppOptions {
@@ -167,7 +169,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        // OAuth forbids credentials in the query, but a client may still send them: never log it.
+        url: request.url.startsWith('/oauth/') ? request.url.split('?')[0] : request.url,
         statusCode: reply.statusCode,
         responseTime: reply.elapsedTime,
       },
@@ -216,6 +219,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
             description: 'A secret key, `sk_test_…` or `sk_live_…`.',
           },
           apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+          clientSecretBasic: {
+            type: 'http',
+            scheme: 'basic',
+            description:
+              'OpenID CIBA: the OAuth client id and secret (`keyra clients create`); `client_secret_post` sends them as `client_id` and `client_secret` form parameters instead.',
+          },
         },
       },
       security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
@@ -266,6 +275,22 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     });
   });
   await app.register(consoleRoutes);
+
+  // The OpenID CIBA front door: clients authenticate with their own secret, not a tenant key.
+  const issuer = (): string => cibaIssuer(config);
+  await app.register(discoveryRoutes, { issuer, baseUrl: () => config.publicUrl });
+  await app.register(async (oauth) => {
+    oauth.addHook('onRequest', limitPerIp);
+    await oauth.register(oauthRoutes, {
+      storage,
+      clock,
+      signer: approval.signer,
+      issuer,
+      box: createWebhookSecretBox(options.serverSecret),
+      intervalSeconds: config.ciba.intervalSeconds,
+      notifier,
+    });
+  });
 
   // The device API authenticates devices by their own credential, not a tenant key.
   await app.register(async (deviceApi) => {

@@ -46,6 +46,13 @@ export interface ServerConfig {
     /** An endpoint failing without a success for this long is disabled. */
     disableAfterMs: number;
   };
+  /** The OpenID CIBA front door (docs/ciba.md). */
+  ciba: {
+    /** `KEYRA_ISSUER`: the OpenID `issuer` and the `iss` of ID tokens; null = `publicUrl`. */
+    issuer: string | null;
+    /** `KEYRA_CIBA_INTERVAL_SECONDS`: the poll `interval` answered by bc-authorize. */
+    intervalSeconds: number;
+  };
   /** Speaker back end of the voice routes (docs/voice-model.md). */
   voice: VoiceBackendConfig;
   /** Stamps' Ethereum Attestation Service settings (docs/stamps.md). */
@@ -158,6 +165,39 @@ function easConfig(env: NodeJS.ProcessEnv): EasConfig {
         }
       : null,
   };
+}
+
+/** The OpenID `issuer` (and ID-token `iss`): `KEYRA_ISSUER`, or this server's public URL. */
+export function cibaIssuer(config: Pick<ServerConfig, 'ciba' | 'publicUrl'>): string {
+  return config.ciba.issuer ?? config.publicUrl;
+}
+
+/** `KEYRA_ISSUER`: an absolute URL without query, fragment or credentials; https unless `--dev`. */
+function issuerUrl(raw: string | undefined, dev: boolean): string | null {
+  const value = raw?.trim();
+  if (!value) return null;
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (
+    !url ||
+    !['https:', 'http:'].includes(url.protocol) ||
+    (url.protocol === 'http:' && !dev) ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== '' ||
+    value.includes('?') ||
+    value.includes('#')
+  ) {
+    throw new ConfigError(
+      `KEYRA_ISSUER must be an https URL with no query, fragment or credentials (http only with --dev), e.g. https://keyra.example.com; got ${JSON.stringify(value.slice(0, 200))}. See docs/ciba.md.`,
+    );
+  }
+  return value;
 }
 
 /** `KEYRA_VOICE_BACKEND`: the bundled classical model, or a downloaded WeSpeaker ONNX model. */
@@ -404,6 +444,16 @@ export function loadConfig(
           1,
           24 * 30,
         ) * 3600_000,
+    },
+    ciba: {
+      issuer: issuerUrl(env.KEYRA_ISSUER, dev),
+      intervalSeconds: integer(
+        'KEYRA_CIBA_INTERVAL_SECONDS',
+        env.KEYRA_CIBA_INTERVAL_SECONDS,
+        5,
+        1,
+        60,
+      ),
     },
     voice: voiceBackend(env, cwd),
     eas: easConfig(env),

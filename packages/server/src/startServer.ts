@@ -1,9 +1,10 @@
-import { systemClock, type Clock, type Storage } from '@keyra/core';
+import { createSecretBox, systemClock, type Clock, type Storage } from '@keyra/core';
 import { migrateToLatest, openStorage } from '@keyra/storage';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.js';
 import { bootstrapSandbox } from './bootstrap.js';
-import { ConfigError, redactUrl, type ServerConfig } from './config.js';
+import { cibaIssuer, ConfigError, redactUrl, type ServerConfig } from './config.js';
+import { createProofSigner } from './approval/createProofSigner.js';
 import { startMaintenanceJobs, type BackgroundJob } from './jobs/startMaintenanceJobs.js';
 import type { RateLimitStore } from './ratelimit/rateLimitStore.js';
 import { createMemoryRateLimitStore } from './ratelimit/createMemoryRateLimitStore.js';
@@ -97,7 +98,17 @@ export async function startServer(
         ? await openStorage(config.databaseUrl, { poolSize: WORKER_POOL_SIZE })
         : storage;
     const workerStorage = deliveryStorage;
+    // CIBA push notifications carry ID tokens, signed with the keys the JWKS publishes.
+    const idTokenSigner = createProofSigner(
+      storage.signingKeys,
+      createSecretBox(secret.value, 'signing-keys'),
+      () => config.publicUrl,
+    );
     worker = startWebhookWorker({
+      idTokens: {
+        issuer: () => cibaIssuer(config),
+        sign: (claims, now) => idTokenSigner.signIdToken(claims, now),
+      },
       storage: workerStorage,
       wakeSource: storage,
       clock,

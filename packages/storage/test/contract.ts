@@ -26,6 +26,7 @@ import { voiceContract } from './voiceContract.js';
 import { stampsUsageContract } from './stampsUsageContract.js';
 import { foreignScopeContract } from './foreignScopeContract.js';
 import { deliverySignalsContract } from './deliverySignalsContract.js';
+import { cibaContract } from './cibaContract.js';
 
 /** A database backend the contract runs against. */
 export interface StorageContractTarget {
@@ -1363,6 +1364,9 @@ export function storageContract(target: StorageContractTarget): void {
     describe('voice', () => voiceContract(setup));
 
     describe('stamps and usage', () => stampsUsageContract(setup, open));
+
+    describe('CIBA clients and requests', () =>
+      cibaContract(setup, open, () => target.emptyDatabase()));
 
     describe('foreign scopes', () => foreignScopeContract(setup));
 

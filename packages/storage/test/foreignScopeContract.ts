@@ -134,6 +134,33 @@ function endpoint(): WebhookEndpointRecord {
 }
 
 const seedChallenge = (s: DatabaseStorage): Promise<void> => s.challenges.insert(challenge());
+const seedCibaRequest = async (s: DatabaseStorage): Promise<void> => {
+  await seedChallenge(s);
+  await s.oauthClients.insert({
+    id: 'cli_1',
+    ...OWNER,
+    name: 'Agent',
+    secretHash: 'ab'.repeat(32),
+    deliveryMode: 'poll',
+    notifyUrl: null,
+    createdAt: T0,
+    revokedAt: null,
+  });
+  await s.cibaRequests.insert({
+    handleHash: 'h1',
+    ...OWNER,
+    challengeId: 'ch_1',
+    clientId: 'cli_1',
+    scope: 'openid',
+    sealedNotificationToken: null,
+    sealedAuthReqId: null,
+    intervalSeconds: 5,
+    lastPolledAt: null,
+    tokensIssuedAt: null,
+    createdAt: T0,
+    expiresAt: T0 + MINUTE,
+  });
+};
 const seedDevice = (s: DatabaseStorage): Promise<void> => s.devices.insert(device());
 const ownedChallenge = (s: DatabaseStorage): Promise<unknown> => s.challenges.find(OWNER, 'ch_1');
 const ownedDevice = (s: DatabaseStorage): Promise<unknown> => s.devices.find(OWNER, 'dev_1');
@@ -235,6 +262,13 @@ const CASES: Record<ScopedMethod, ForeignScopeCase> = {
   'challenges.find': {
     seed: seedChallenge,
     call: async (s, scope) => (await s.challenges.find(scope, 'ch_1'))?.id ?? null,
+    nothing: null,
+    found: 'ch_1',
+  },
+  'cibaRequests.findByChallenge': {
+    seed: seedCibaRequest,
+    call: async (s, scope) =>
+      (await s.cibaRequests.findByChallenge(scope, 'ch_1'))?.challengeId ?? null,
     nothing: null,
     found: 'ch_1',
   },
@@ -565,6 +599,16 @@ const UNSCOPED: Record<Exclude<StoreMethod, ScopedMethod>, string> = {
   'stamps.recordChainSubmission': 'stamp mirror worker, by the id of a leased stamp',
   'stamps.completeChain': 'stamp mirror worker, by the id of a leased stamp',
   'usage.record': WRITES_OWN_SCOPE,
+  'oauthClients.insert': WRITES_OWN_SCOPE,
+  'oauthClients.locate':
+    'token endpoint: the client authenticates itself and its record gives the scope',
+  'oauthClients.listForTenant': 'operator CLI, by tenant id, optionally one environment',
+  'oauthClients.revoke': 'operator CLI, by id',
+  'cibaRequests.insert': WRITES_OWN_SCOPE,
+  'cibaRequests.findByHandle':
+    'token endpoint: the auth_req_id (a bearer handle) finds it; the verb checks the client owns it',
+  'cibaRequests.recordPoll': 'token endpoint, by the handle of a request its client owns',
+  'cibaRequests.markTokensIssued': 'token endpoint, by the handle of a request its client owns',
   'usage.meteredCount': 'credits are counted per tenant, across environments',
 };
 

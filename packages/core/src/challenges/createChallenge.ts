@@ -17,6 +17,8 @@ export interface CreateChallengeInput {
   audience: string;
   /** String labels echoed back and in webhooks, never shown to the human. */
   metadata?: Record<string, string>;
+  /** CIBA's `binding_message`, shown beside the action and payload (checked by the CIBA verb). */
+  bindingMessage?: string;
 }
 
 export interface CreateChallengeDeps {
@@ -102,6 +104,7 @@ export async function createChallenge(
     stampId: null,
     audience: input.audience,
     metadata: input.metadata ?? {},
+    ...(input.bindingMessage !== undefined ? { bindingMessage: input.bindingMessage } : {}),
   };
   await deps.store.insert(record);
   return record;

@@ -1,12 +1,14 @@
 import type { EpochMs, EventRecord, Scope } from '../domain.js';
 import { newId, systemRandom, type RandomBytes } from '../ids.js';
 import type { Storage } from '../ports.js';
+import { queueCibaNotification } from '../ciba/queueCibaNotification.js';
 
 type Stores = Omit<Storage, 'transaction' | 'close' | 'ping' | 'watchDeliveries'>;
 
 /**
  * The transactional outbox: writes the event and one pending delivery per subscribed, enabled
- * endpoint through `tx`, which must be the transaction that makes the state change the event
+ * endpoint — and, for a decided CIBA request of a ping or push client, one to its notification
+ * endpoint — through `tx`, which must be the transaction that makes the state change the event
  * reports — so a crash loses both or neither.
  */
 export async function recordEvent(
@@ -33,6 +35,7 @@ export async function recordEvent(
     now,
     random,
   );
+  await queueCibaNotification(tx, scope, event, now, random);
   return event;
 }
 

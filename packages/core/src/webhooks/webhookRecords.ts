@@ -48,7 +48,13 @@ export interface WebhookDeliveryRecord {
   tenantId: string;
   environment: Environment;
   eventId: string;
-  endpointId: string;
+  /** The webhook endpoint; null when the delivery is a CIBA client notification. */
+  endpointId: string | null;
+  /**
+   * The CIBA request (by its handle hash) whose ping or push notification this is; absent or
+   * null for a webhook. Exactly one of `endpointId` and `cibaHandleHash` is set.
+   */
+  cibaHandleHash?: string | null;
   status: DeliveryStatus;
   attempts: number;
   nextAttemptAt: EpochMs;

@@ -47,7 +47,7 @@ describe('redeliverEvent on SQLite', () => {
   /** Claims every due delivery for a year (so it is not due again here): [eventId, endpointId] pairs. */
   const drain = async (now: number): Promise<string[][]> =>
     (await t.storage.webhookDeliveries.claimDue(now, 100, 365 * 86_400_000))
-      .map((d) => [d.eventId, d.endpointId])
+      .map((d) => [d.eventId, d.endpointId ?? ''])
       .sort();
 
   beforeEach(async () => {

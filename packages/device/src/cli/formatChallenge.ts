@@ -1,7 +1,8 @@
 import type { DeviceChallenge } from '@keyra/sdk';
 
 /**
- * The challenge as the device's screen shows it: action, user, expiry and every payload field.
+ * The challenge as the device's screen shows it: action, user, the binding message of a CIBA
+ * request, expiry and every payload field.
  * Every string is shown JSON-quoted with invisible and control characters escaped, so a payload
  * cannot hide text, move the cursor or fake another field on the human's terminal.
  */
@@ -10,6 +11,10 @@ export function formatChallenge(challenge: DeviceChallenge, now: number): string
     `┌─ KEYRA ONE · challenge ${safe(challenge.id)}`,
     `│ action   ${safe(challenge.action)}`,
     `│ user     ${safe(challenge.userId)}`,
+    // The CIBA client's binding message: compare it with what the client's own screen shows.
+    ...(challenge.bindingMessage !== undefined
+      ? [`│ binding  ${quote(challenge.bindingMessage)}`]
+      : []),
     `│ expires  ${safe(challenge.expiresAt)} (${remaining(Date.parse(challenge.expiresAt) - now)})`,
     ...(challenge.status === 'pending' ? [] : [`│ status   ${safe(challenge.status)}`]),
     '│ payload',

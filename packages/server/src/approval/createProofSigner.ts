@@ -17,6 +17,8 @@ export interface ServerProofSigner extends ProofSigner {
   issuer(): string;
   /** Signs a stamp's claims (a `keyra-stamp+jwt` JWS) with the same key as proofs. */
   signStamp(claims: StampClaims, now: number): Promise<string>;
+  /** Signs an OpenID ID token (`typ: JWT`) with the same key as proofs, so the JWKS verifies it. */
+  signIdToken(claims: Record<string, unknown>, now: number): Promise<string>;
   /** The JWKS document: every key, retired ones included, so older proofs keep verifying. */
   jwks(): Promise<ReturnType<typeof jwksDocument>>;
 }
@@ -77,6 +79,9 @@ export function createProofSigner(
     },
     async signStamp(claims, now) {
       return signCompactJws(await activeKey(now), box, { ...claims }, STAMP_TYPE);
+    },
+    async signIdToken(claims, now) {
+      return signCompactJws(await activeKey(now), box, claims, 'JWT');
     },
     async jwks() {
       return jwksDocument(await keys());

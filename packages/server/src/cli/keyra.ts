@@ -3,6 +3,7 @@ import { KeyraError } from '@keyra/core';
 import { ConfigError } from '../config.js';
 import { CliError } from './cliError.js';
 import { registerKeysCommands } from './keysCommands.js';
+import { registerClientsCommands } from './clientsCommands.js';
 import { registerMigrateCommand } from './migrateCommand.js';
 import { registerServeCommand } from './serveCommand.js';
 import { registerSigningKeysCommands } from './signingKeysCommands.js';
@@ -25,6 +26,7 @@ export function createProgram(): Command {
   registerServeCommand(program);
   registerMigrateCommand(program);
   registerKeysCommands(program);
+  registerClientsCommands(program);
   registerSigningKeysCommands(program);
   registerVoiceCommands(program);
   registerUsageCommands(program);

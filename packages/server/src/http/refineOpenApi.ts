@@ -22,6 +22,10 @@ export const OPENAPI_TAGS = [
   { name: 'Usage', description: 'Metered verifications and free credits.' },
   { name: 'Voice', description: 'Voice enrolment and verification (the Keywave API).' },
   {
+    name: 'OpenID CIBA',
+    description: 'The OpenID Connect CIBA front door for standard clients (docs/ciba.md).',
+  },
+  {
     name: 'Agents (MCP)',
     description: 'The Model Context Protocol endpoint for AI agents (docs/agents.md).',
   },

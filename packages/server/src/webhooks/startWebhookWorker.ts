@@ -1,4 +1,5 @@
 import {
+  buildCibaNotification,
   eventBody,
   MAX_ATTEMPTS,
   newId,
@@ -6,6 +7,7 @@ import {
   recordEvent,
   signWebhook,
   type Clock,
+  type IdTokenSigner,
   type SecretBox,
   type Storage,
   type WebhookDeliveryRecord,
@@ -40,6 +42,8 @@ export interface WebhookWorkerOptions {
   concurrency?: number;
   /** An endpoint failing without a single success for this long is disabled. */
   disableAfterMs?: number;
+  /** Signs the ID tokens of CIBA push notifications; without it they are dropped (logged). */
+  idTokens?: IdTokenSigner;
   /** Test seam for the SSRF guard's DNS. */
   resolve?: (host: string) => Promise<string[]>;
 }
@@ -81,42 +85,25 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
   let timer: NodeJS.Timeout | null = null;
   const inFlight = new Set<Promise<void>>();
 
-  async function deliver(delivery: WebhookDeliveryRecord): Promise<void> {
-    const scope = { tenantId: delivery.tenantId, environment: delivery.environment };
-    const [event, endpoint] = await Promise.all([
-      storage.events.find(scope, delivery.eventId),
-      storage.webhookEndpoints.find(scope, delivery.endpointId),
-    ]);
-    const startedAt = clock.now();
-    if (!event || !endpoint || !endpoint.enabled) {
-      // Deleted or disabled endpoint: nothing to send any more.
-      await storage.webhookDeliveries.complete(delivery.id, {
-        status: 'failed',
-        nextAttemptAt: null,
-        statusCode: null,
-        now: startedAt,
-      });
-      return;
-    }
-    const body = eventBody(event);
-    const headers = signWebhook(
-      signingSecrets(endpoint, box, startedAt),
-      event.id,
-      Math.floor(startedAt / 1000),
-      body,
-    );
+  /** One POST through the SSRF guard: the status, a body excerpt, or why there was no answer. */
+  async function post(
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+  ): Promise<{
+    statusCode: number | null;
+    excerpt: string | null;
+    error: string | null;
+    latencyMs: number;
+  }> {
     let statusCode: number | null = null;
     let excerpt: string | null = null;
     let error: string | null = null;
     const started = performance.now();
     try {
-      const response = await safeFetch(endpoint.url, {
+      const response = await safeFetch(url, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'KEYRA-Webhooks/1',
-          ...headers,
-        },
+        headers: { 'content-type': 'application/json', ...headers },
         body,
         maxBytes: 256 * 1024,
         timeoutMs: TIMEOUT_MS,
@@ -134,11 +121,108 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
           ? `${cause.reason}: ${cause.message}`
           : String((cause as Error).message ?? cause);
     }
-    const latencyMs = Math.round(performance.now() - started);
-    const now = clock.now();
+    return { statusCode, excerpt, error, latencyMs: Math.round(performance.now() - started) };
+  }
+
+  /** The attempt's outcome under the one retry schedule: delivered (2xx), retry later, or failed. */
+  function outcomeOf(delivery: WebhookDeliveryRecord, statusCode: number | null, now: number) {
     const attempt = delivery.attempts + 1;
     const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
     const retryAt = ok ? null : attempt < MAX_ATTEMPTS ? nextAttemptAt(attempt, now) : null;
+    const status: 'delivered' | 'pending' | 'failed' = ok
+      ? 'delivered'
+      : retryAt === null
+        ? 'failed'
+        : 'pending';
+    return { attempt, ok, retryAt, status };
+  }
+
+  const dropDelivery = (delivery: WebhookDeliveryRecord, now: number): Promise<void> =>
+    storage.webhookDeliveries.complete(delivery.id, {
+      status: 'failed',
+      nextAttemptAt: null,
+      statusCode: null,
+      now,
+    });
+
+  /**
+   * A CIBA ping or push notification (docs/ciba.md): the same lease, SSRF guard, attempt log
+   * (under the client's id) and retry schedule as a webhook, with the client's
+   * `client_notification_token` as Bearer instead of a signature.
+   */
+  async function deliverNotification(
+    delivery: WebhookDeliveryRecord,
+    handleHash: string,
+  ): Promise<void> {
+    const startedAt = clock.now();
+    const notification = options.idTokens
+      ? await buildCibaNotification(handleHash, {
+          storage,
+          box,
+          signer: options.idTokens,
+          now: startedAt,
+        })
+      : null;
+    if (!notification) {
+      if (!options.idTokens)
+        log.error({ deliveryId: delivery.id }, 'CIBA notification without an ID-token signer');
+      return dropDelivery(delivery, startedAt);
+    }
+    const result = await post(
+      notification.url,
+      { authorization: `Bearer ${notification.bearer}`, 'user-agent': 'KEYRA-CIBA/1' },
+      notification.body,
+    );
+    const now = clock.now();
+    const { attempt, retryAt, status } = outcomeOf(delivery, result.statusCode, now);
+    await storage.transaction(async (tx) => {
+      await tx.webhookDeliveries.recordAttempt({
+        id: newId('attempt'),
+        deliveryId: delivery.id,
+        tenantId: delivery.tenantId,
+        environment: delivery.environment,
+        endpointId: notification.client.id,
+        eventId: delivery.eventId,
+        attempt,
+        startedAt,
+        statusCode: result.statusCode,
+        latencyMs: result.latencyMs,
+        responseExcerpt: result.excerpt,
+        error: result.error,
+      });
+      await tx.webhookDeliveries.complete(delivery.id, {
+        status,
+        nextAttemptAt: retryAt,
+        statusCode: result.statusCode,
+        now,
+      });
+    });
+  }
+
+  async function deliver(delivery: WebhookDeliveryRecord): Promise<void> {
+    if (delivery.cibaHandleHash) return deliverNotification(delivery, delivery.cibaHandleHash);
+    const scope = { tenantId: delivery.tenantId, environment: delivery.environment };
+    const [event, endpoint] = await Promise.all([
+      storage.events.find(scope, delivery.eventId),
+      delivery.endpointId ? storage.webhookEndpoints.find(scope, delivery.endpointId) : null,
+    ]);
+    const startedAt = clock.now();
+    // Deleted or disabled endpoint: nothing to send any more.
+    if (!event || !endpoint || !endpoint.enabled) return dropDelivery(delivery, startedAt);
+    const body = eventBody(event);
+    const headers = signWebhook(
+      signingSecrets(endpoint, box, startedAt),
+      event.id,
+      Math.floor(startedAt / 1000),
+      body,
+    );
+    const { statusCode, excerpt, error, latencyMs } = await post(
+      endpoint.url,
+      { 'user-agent': 'KEYRA-Webhooks/1', ...headers },
+      body,
+    );
+    const now = clock.now();
+    const { attempt, ok, retryAt, status } = outcomeOf(delivery, statusCode, now);
     // One commit for the attempt, the delivery's state and the endpoint's.
     const disabled = await storage.transaction(async (tx) => {
       await tx.webhookDeliveries.recordAttempt({
@@ -156,7 +240,7 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
         error,
       });
       await tx.webhookDeliveries.complete(delivery.id, {
-        status: ok ? 'delivered' : retryAt === null ? 'failed' : 'pending',
+        status,
         nextAttemptAt: retryAt,
         statusCode,
         now,

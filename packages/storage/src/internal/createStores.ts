@@ -15,6 +15,8 @@ import { createWebhookDeliveryStore } from './stores/createWebhookDeliveryStore.
 import { createVoiceStore } from './stores/createVoiceStore.js';
 import { createStampStore } from './stores/createStampStore.js';
 import { createUsageStore } from './stores/createUsageStore.js';
+import { createOAuthClientStore } from './stores/createOAuthClientStore.js';
+import { createCibaRequestStore } from './stores/createCibaRequestStore.js';
 
 export type Stores = Omit<Storage, 'transaction' | 'close' | 'ping' | 'watchDeliveries'>;
 
@@ -43,5 +45,7 @@ export function createStores(
     voice: createVoiceStore(db),
     stamps: createStampStore(db, kind),
     usage: createUsageStore(db),
+    oauthClients: createOAuthClientStore(db),
+    cibaRequests: createCibaRequestStore(db),
   };
 }

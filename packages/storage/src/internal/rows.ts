@@ -92,6 +92,8 @@ export function challengeFromRow(row: ChallengesTable): ChallengeRecord {
     stampId: row.stamp_id,
     audience: row.audience,
     metadata: JSON.parse(row.metadata) as Record<string, string>,
+    // Only CIBA challenges carry one; others keep the record shape they always had.
+    ...(row.binding_message !== null ? { bindingMessage: row.binding_message } : {}),
   };
 }
 
@@ -114,6 +116,7 @@ export function challengeToRow(challenge: ChallengeRecord): ChallengesTable {
     stamp_id: challenge.stampId,
     audience: challenge.audience,
     metadata: JSON.stringify(challenge.metadata),
+    binding_message: challenge.bindingMessage ?? null,
   };
 }
 

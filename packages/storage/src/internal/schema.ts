@@ -2,6 +2,7 @@ import type {
   ApprovalMethod,
   ChainStatus,
   ChallengeStatus,
+  DeliveryMode,
   DeviceKind,
   Environment,
   Plan,
@@ -57,6 +58,7 @@ export interface ChallengesTable {
   audience: string;
   /** JSON text of the caller's string labels. */
   metadata: string;
+  binding_message: string | null;
 }
 
 export interface StampsTable {
@@ -171,7 +173,10 @@ export interface WebhookDeliveriesTable {
   tenant_id: string;
   environment: Environment;
   event_id: string;
-  endpoint_id: string;
+  /** The webhook endpoint, or null for a CIBA client notification. */
+  endpoint_id: string | null;
+  /** The CIBA request a client notification is for (ping or push), or null for a webhook. */
+  ciba_handle_hash: string | null;
   status: 'pending' | 'delivered' | 'failed';
   attempts: number;
   next_attempt_at: number;
@@ -194,6 +199,34 @@ export interface WebhookAttemptsTable {
   latency_ms: number;
   response_excerpt: string | null;
   error: string | null;
+}
+
+export interface OAuthClientsTable {
+  id: string;
+  tenant_id: string;
+  environment: Environment;
+  name: string;
+  secret_hash: string;
+  delivery_mode: DeliveryMode;
+  notify_url: string | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface CibaRequestsTable {
+  handle_hash: string;
+  tenant_id: string;
+  environment: Environment;
+  challenge_id: string;
+  client_id: string;
+  scope: string;
+  sealed_notification_token: string | null;
+  sealed_auth_req_id: string | null;
+  interval_seconds: number;
+  last_polled_at: number | null;
+  tokens_issued_at: number | null;
+  created_at: number;
+  expires_at: number;
 }
 
 export interface ServerStateTable {
@@ -231,6 +264,8 @@ export interface Database extends VoiceTables {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  oauth_clients: OAuthClientsTable;
+  ciba_requests: CibaRequestsTable;
 }
 
 export type DatabaseKind = 'sqlite' | 'postgres';

@@ -25,5 +25,6 @@ export function challengeJson(record: ChallengeRecord, now: EpochMs): Challenge 
     stampId: record.stampId,
     audience: record.audience,
     metadata: record.metadata,
+    ...(record.bindingMessage != null ? { bindingMessage: record.bindingMessage } : {}),
   };
 }

@@ -72,6 +72,7 @@ function deviceChallengeJson(challenge: ChallengeRecord, now: number): DeviceCha
     payload: challenge.payload,
     createdAt: formatTimestamp(challenge.createdAt),
     expiresAt: formatTimestamp(challenge.expiresAt),
+    ...(challenge.bindingMessage != null ? { bindingMessage: challenge.bindingMessage } : {}),
   };
 }
 
