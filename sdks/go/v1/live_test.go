@@ -61,6 +61,35 @@ func TestLiveChallengeCreateRetrieveList(t *testing.T) {
 	}
 }
 
+func TestLiveCancelAndMetadata(t *testing.T) {
+	c := liveClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	created, err := c.Challenges.Create(ctx, keyra.CreateChallengeParams{
+		Action:   "wire.send",
+		UserID:   "usr_go_cancel",
+		Payload:  map[string]any{"amount": 1},
+		Metadata: map[string]string{"orderId": "ord_go"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	canceled, err := c.Challenges.Cancel(ctx, created.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if canceled.ID != created.ID || canceled.Status != keyra.StatusCanceled || canceled.Metadata["orderId"] != "ord_go" {
+		t.Fatalf("%+v", canceled)
+	}
+	again, err := c.Challenges.Cancel(ctx, created.ID)
+	if err != nil || again.Status != keyra.StatusCanceled {
+		t.Fatalf("second cancel: %+v %v", again, err)
+	}
+	if _, err := c.Challenges.Cancel(ctx, "chl_doesnotexist0000"); !errors.Is(err, keyra.ErrNotFound) {
+		t.Fatalf("unknown id: %v", err)
+	}
+}
+
 func TestLiveErrorsMapToTypes(t *testing.T) {
 	c := liveClient(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

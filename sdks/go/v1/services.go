@@ -50,6 +50,21 @@ func (s *ChallengesService) List(ctx context.Context, params ListChallengesParam
 	return out, nil
 }
 
+// Cancel withdraws a pending challenge (POST /v1/challenges/:id/cancel): it becomes "canceled" and
+// the human can no longer approve it. Cancelling it again returns it as is; a decided or expired
+// challenge is refused with ErrConflict (code challenge_not_cancelable).
+func (s *ChallengesService) Cancel(ctx context.Context, id string) (*Challenge, error) {
+	p, err := pathID(id)
+	if err != nil {
+		return nil, err
+	}
+	out := &Challenge{}
+	if err := s.c.do(ctx, request{method: "POST", path: "/v1/challenges/" + p + "/cancel", body: map[string]any{}}, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // Verify checks a device's or passkey's answer (POST /v1/challenges/:id/verify). On approval the
 // result carries a proof; check it with Client.Proofs.Verify.
 func (s *ChallengesService) Verify(ctx context.Context, id string, params VerifyChallengeParams) (*VerifiedChallenge, error) {

@@ -17,6 +17,9 @@ type CreateChallengeParams struct {
 	// Proofs.VerifyWith); the API key's audience when empty (its tenant's name unless set with
 	// `keyra keys create --audience`).
 	Audience string `json:"audience,omitempty"`
+	// Metadata holds your own string labels (≤ 20): echoed back and in webhooks, never shown to
+	// the human and not covered by the signature.
+	Metadata map[string]string `json:"metadata,omitempty"`
 }
 
 // CreatedChallenge is the 201 answer of POST /v1/challenges.
@@ -30,6 +33,7 @@ type CreatedChallenge struct {
 const (
 	StatusPending  = "pending"
 	StatusApproved = "approved"
+	StatusCanceled = "canceled"
 	StatusRejected = "rejected"
 	StatusExpired  = "expired"
 )
@@ -53,6 +57,10 @@ type Challenge struct {
 	StampID        *string `json:"stampId"`
 	// Audience is the relying party its proof is for (the proof's aud).
 	Audience string `json:"audience"`
+	// Metadata is the creator's labels; BindingMessage is set on challenges created through the
+	// OpenID CIBA front door (the text the human saw beside the action).
+	Metadata       map[string]string `json:"metadata"`
+	BindingMessage *string           `json:"bindingMessage,omitempty"`
 }
 
 // ListChallengesParams filters GET /v1/challenges. Zero values are left out.

@@ -40,6 +40,14 @@ class Challenges(_Resource):
         """``GET /v1/challenges/:id``."""
         return self._req("GET", f"/v1/challenges/{_id(challenge_id)}")
 
+    def cancel(self, challenge_id: str, *, idempotency_key: Optional[str] = None) -> Any:
+        """``POST /v1/challenges/:id/cancel``: a pending challenge becomes ``canceled`` (the human can
+        no longer approve it); cancelling it again returns it as is. A decided or expired one raises
+        ``ConflictError`` (``challenge_not_cancelable``)."""
+        return self._req(
+            "POST", f"/v1/challenges/{_id(challenge_id)}/cancel", {}, idempotency_key=idempotency_key
+        )
+
     def list(self, params: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Any:
         """``GET /v1/challenges``: status, user_id, action, created_from, created_to, limit, cursor
         → ``{data, hasMore, nextCursor}``."""

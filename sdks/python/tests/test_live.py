@@ -64,6 +64,18 @@ class LiveChallengeTests(unittest.TestCase):
         pending = self.keyra.challenges.list(user_id="usr_py_live", action="transfer.approve")
         self.assertTrue(all(c["action"] == "transfer.approve" for c in pending["data"]))
 
+    def test_cancel_and_metadata(self) -> None:
+        created = self.keyra.challenges.create(
+            action="wire.send", user_id="usr_py_cancel", payload={"amount": 1}, metadata={"orderId": "ord_py"}
+        )
+        self.assertEqual(self.keyra.challenges.retrieve(created["id"])["metadata"], {"orderId": "ord_py"})
+        canceled = self.keyra.challenges.cancel(created["id"])
+        self.assertEqual((canceled["id"], canceled["status"]), (created["id"], "canceled"))
+        # Cancelling again returns it as is.
+        self.assertEqual(self.keyra.challenges.cancel(created["id"])["status"], "canceled")
+        with self.assertRaises(keyra.NotFoundError):
+            self.keyra.challenges.cancel("chl_doesnotexist0000")
+
     def test_idempotent_create(self) -> None:
         a = self.keyra.challenges.create(
             action="a.b", user_id="usr_py_idem", payload={"n": 1}, idempotency_key="py-live-idem-1"
