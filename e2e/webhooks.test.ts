@@ -201,7 +201,7 @@ describe('webhooks end to end (keyra serve --dev, a real receiver)', () => {
       expect(delivery.headers['content-type']).toBe('application/json');
       expectVerified(delivery, endpoint.secret);
       const body = JSON.parse(delivery.rawBody);
-      expect(Object.keys(body).sort()).toEqual(['created', 'data', 'id', 'type']);
+      expect(Object.keys(body).sort()).toEqual(['created', 'createdAt', 'data', 'id', 'type']);
       expect(body).toMatchObject({ id: expect.stringMatching(/^evt_/), type });
       expect(body.data).toMatchObject(expectedData[type]!);
       expect(delivery.headers['webhook-id']).toBe(body.id);

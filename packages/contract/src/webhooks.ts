@@ -106,7 +106,11 @@ export const Event = Type.Object(
   {
     id: Type.String({ description: '`evt_…`; use it to deduplicate.' }),
     type: Type.String(),
-    created: Type.Integer({ description: 'Unix seconds.' }),
+    createdAt: Timestamp,
+    created: Type.Integer({
+      description: 'The same instant in Unix seconds (deprecated: use `createdAt`).',
+      deprecated: true,
+    }),
     data: Type.Record(Type.String(), Type.Unknown()),
   },
   { additionalProperties: false, title: 'Event' },

@@ -121,7 +121,13 @@ export {
   type WebhookSignatureHeaders,
 } from './webhooks/signWebhook.js';
 export { RETRY_DELAYS_SECONDS, MAX_ATTEMPTS, nextAttemptAt } from './webhooks/retrySchedule.js';
-export { recordEvent, queueDeliveries, eventBody } from './webhooks/recordEvent.js';
+export {
+  recordEvent,
+  queueDeliveries,
+  eventBody,
+  eventObject,
+  type EventObject,
+} from './webhooks/recordEvent.js';
 export {
   generateWebhookSecret,
   newSealedSecret,

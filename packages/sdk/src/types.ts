@@ -99,6 +99,7 @@ export type EventType =
   | 'webhook_endpoint.disabled'
   | 'voice.enrolled'
   | 'voice.verified'
+  | 'challenge.canceled'
   | 'stamp.mirrored'
   | 'ping';
 
@@ -107,7 +108,9 @@ export interface KeyraEvent<Data extends Record<string, unknown> = Record<string
   /** `evt_…`, the same on every retry and redelivery: deduplicate on it. */
   id: string;
   type: EventType | (string & {});
-  /** Unix seconds. */
+  /** When it happened, RFC 3339 UTC (`2026-05-29T18:41:12Z`). */
+  createdAt: string;
+  /** @deprecated The same instant in Unix seconds; use `createdAt`. */
   created: number;
   data: Data;
 }

@@ -233,7 +233,10 @@ describe('webhook delivery', () => {
     const standard = new Webhook(endpoint.secret);
     for (const { headers, body } of receiver.received) {
       const event = JSON.parse(body);
-      expect(Object.keys(event).sort()).toEqual(['created', 'data', 'id', 'type']);
+      expect(Object.keys(event).sort()).toEqual(['created', 'createdAt', 'data', 'id', 'type']);
+      expect(event.createdAt).toBe(
+        new Date(event.created * 1000).toISOString().replace('.000Z', 'Z'),
+      );
       expect(event.id).toMatch(/^evt_/);
       expect(
         verifyKeyraSignature(

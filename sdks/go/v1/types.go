@@ -235,10 +235,12 @@ type WebhookAttemptList struct {
 
 // Event is a webhook event: the body of every delivery and of GET /v1/events/:id.
 type Event struct {
-	ID      string          `json:"id"`
-	Type    string          `json:"type"`
-	Created int64           `json:"created"`
-	Data    json.RawMessage `json:"data"`
+	ID   string `json:"id"`
+	Type string `json:"type"`
+	// CreatedAt is RFC 3339 UTC; Created is the same instant in Unix seconds (deprecated).
+	CreatedAt string          `json:"createdAt"`
+	Created   int64           `json:"created"`
+	Data      json.RawMessage `json:"data"`
 }
 
 // DataMap decodes Data into a map.

@@ -1,6 +1,7 @@
 import type { EpochMs, EventRecord, Scope } from '../domain.js';
 import { newId, systemRandom, type RandomBytes } from '../ids.js';
 import type { Storage } from '../ports.js';
+import { formatTimestamp } from '../time.js';
 import { queueCibaNotification } from '../ciba/queueCibaNotification.js';
 
 type Stores = Omit<Storage, 'transaction' | 'close' | 'ping' | 'watchDeliveries'>;
@@ -66,12 +67,29 @@ export async function queueDeliveries(
   );
 }
 
-/** The JSON body of a delivery: `{id, type, created, data}` with `created` in Unix seconds. */
-export function eventBody(event: EventRecord): string {
-  return JSON.stringify({
+/** An event as the API and webhooks show it. */
+export interface EventObject {
+  id: string;
+  type: string;
+  /** RFC 3339 UTC, like every other time in KEYRA's JSON. */
+  createdAt: string;
+  /** The same instant in Unix seconds, for receivers written before `createdAt` (deprecated). */
+  created: number;
+  data: Record<string, unknown>;
+}
+
+/** The event as `GET /v1/events/:id` returns it and webhooks deliver it. */
+export function eventObject(event: EventRecord): EventObject {
+  return {
     id: event.id,
     type: event.type,
+    createdAt: formatTimestamp(event.createdAt),
     created: Math.floor(event.createdAt / 1000),
     data: event.data,
-  });
+  };
+}
+
+/** The JSON body of a delivery: the event object, byte for byte what is signed. */
+export function eventBody(event: EventRecord): string {
+  return JSON.stringify(eventObject(event));
 }

@@ -43,12 +43,8 @@ async function forward(
   secret: string,
   event: KeyraEvent,
 ): Promise<{ status: number | null; error: string | null; ms: number }> {
-  const body = JSON.stringify({
-    id: event.id,
-    type: event.type,
-    created: event.created,
-    data: event.data,
-  });
+  // The event object exactly as GET /v1/events returned it: what a real delivery's body holds.
+  const body = JSON.stringify(event);
   const headers = signWebhook([secret], event.id, Math.floor(Date.now() / 1000), body);
   const started = performance.now();
   try {

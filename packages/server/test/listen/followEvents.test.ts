@@ -11,7 +11,13 @@ function eventLog(size = 3) {
   let down = false;
   return {
     add(id: string, created: number) {
-      events.push({ id, type: 'challenge.approved', created, data: {} });
+      events.push({
+        id,
+        type: 'challenge.approved',
+        createdAt: new Date(created * 1000).toISOString(),
+        created,
+        data: {},
+      });
     },
     setDown(value: boolean) {
       down = value;

@@ -1,5 +1,7 @@
 import {
+  eventObject,
   formatTimestamp,
+  type EventObject,
   type EventRecord,
   type WebhookAttemptRecord,
   type WebhookEndpointRecord,
@@ -26,19 +28,9 @@ export function endpointJson(endpoint: WebhookEndpointRecord, secret?: string): 
   };
 }
 
-/** The API form of an event: the delivery body, `created` in Unix seconds. */
-export function eventJson(event: EventRecord): {
-  id: string;
-  type: string;
-  created: number;
-  data: Record<string, unknown>;
-} {
-  return {
-    id: event.id,
-    type: event.type,
-    created: Math.floor(event.createdAt / 1000),
-    data: event.data,
-  };
+/** The API form of an event: exactly the body webhooks deliver. */
+export function eventJson(event: EventRecord): EventObject {
+  return eventObject(event);
 }
 
 /** One line of the delivery log. */
