@@ -172,7 +172,12 @@ describe.skipIf(needs.skip)('console voice flow in headless Chromium', () => {
       'replay ✓passed',
       'quality ✓passed',
     ]);
-    expect(await text('#voice-gates tr[data-gate="phrase"]')).toContain(`heard “${prompt}”`);
+    // The phrase gate passes at 3 of 4 words; the recognizer may mishear one of flite's words.
+    const heard = /heard “([^”]*)”/.exec(await text('#voice-gates tr[data-gate="phrase"]'))?.[1];
+    const words = prompt.split(' ');
+    expect(heard?.split(' ').filter((word, i) => word === words[i]).length).toBeGreaterThanOrEqual(
+      3,
+    );
     expect(await text('#voice-verdict')).toBe(
       `Verified: every gate passed. The proof and its stamp are valid for phrase ${phraseId}.`,
     );

@@ -87,14 +87,14 @@ describe('bad input', () => {
       'validation_failed',
     );
     expect(body.message).toBe(
-      'Invalid request: querystring.status must be one of: pending, approved, rejected, expired.',
+      'Invalid request: querystring.status must be one of: pending, approved, rejected, expired, canceled.',
     );
     expect(body.details).toEqual([
       {
         field: 'querystring.status',
         issue: 'enum',
-        message: 'must be one of: pending, approved, rejected, expired',
-        allowed: ['pending', 'approved', 'rejected', 'expired'],
+        message: 'must be one of: pending, approved, rejected, expired, canceled',
+        allowed: ['pending', 'approved', 'rejected', 'expired', 'canceled'],
       },
     ]);
   });

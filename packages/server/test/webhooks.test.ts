@@ -234,9 +234,7 @@ describe('webhook delivery', () => {
     for (const { headers, body } of receiver.received) {
       const event = JSON.parse(body);
       expect(Object.keys(event).sort()).toEqual(['created', 'createdAt', 'data', 'id', 'type']);
-      expect(event.createdAt).toBe(
-        new Date(event.created * 1000).toISOString().replace('.000Z', 'Z'),
-      );
+      expect(Math.floor(Date.parse(event.createdAt) / 1000)).toBe(event.created);
       expect(event.id).toMatch(/^evt_/);
       expect(
         verifyKeyraSignature(

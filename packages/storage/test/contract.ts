@@ -207,9 +207,11 @@ export function storageContract(target: StorageContractTarget): void {
             .insertInto('api_keys')
             .values(oldKey as never)
             .execute();
+          // The row as 0005 knew it: without the columns later migrations add.
           const {
             audience: _ch,
             metadata: _md,
+            binding_message: _bm,
             ...oldChallenge
           } = challengeToRow(challenge({ id: 'chl_old', tenantId: 'tnt_old' }));
           await db

@@ -73,7 +73,7 @@ export interface EventObject {
   type: string;
   /** RFC 3339 UTC, like every other time in KEYRA's JSON. */
   createdAt: string;
-  /** The same instant in Unix seconds, for receivers written before `createdAt` (deprecated). */
+  /** `createdAt` in whole Unix seconds, for receivers written before it (deprecated). */
   created: number;
   data: Record<string, unknown>;
 }

@@ -192,10 +192,12 @@ export async function deviceApiRoutes(
         const deadline = Date.now() + (request.query.wait ?? 0) * 1000;
         const closed = new AbortController();
         request.raw.once('close', () => closed.abort());
+        // The client went away, or the server is shutting down: stop waiting.
+        const stop = AbortSignal.any([closed.signal, app.closingSignal]);
         for (;;) {
           const found = await pending(device, clock.now());
           const remaining = deadline - Date.now();
-          if (found.length > 0 || remaining <= 0 || closed.signal.aborted) {
+          if (found.length > 0 || remaining <= 0 || stop.aborted) {
             const now = clock.now();
             return { data: found.map((challenge) => deviceChallengeJson(challenge, now)) };
           }
@@ -205,7 +207,7 @@ export async function deviceApiRoutes(
             device.environment,
             device.userId,
             Math.min(remaining, 1000),
-            closed.signal,
+            stop,
           );
         }
       },
