@@ -16,3 +16,24 @@ export function describeDecision(challenge: Challenge): string {
       return `Pending: ${what} is waiting for the human until ${challenge.expiresAt}.`;
   }
 }
+
+/** The fields both approval tools return, the optional ones only once the challenge has them. */
+export function approvalFields(challenge: Challenge): {
+  challengeId: string;
+  action: string;
+  payload: Record<string, unknown>;
+  expiresAt: string;
+  proof?: string;
+  method?: 'device' | 'passkey';
+  decidedAt?: string;
+} {
+  return {
+    challengeId: challenge.id,
+    action: challenge.action,
+    payload: challenge.payload,
+    expiresAt: challenge.expiresAt,
+    ...(challenge.proof !== null ? { proof: challenge.proof } : {}),
+    ...(challenge.method !== null ? { method: challenge.method } : {}),
+    ...(challenge.decidedAt !== null ? { decidedAt: challenge.decidedAt } : {}),
+  };
+}

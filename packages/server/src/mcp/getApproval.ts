@@ -1,5 +1,5 @@
 import { ApprovalState, GetApprovalInput } from '@keyra/contract';
-import { describeDecision } from './describeDecision.js';
+import { approvalFields, describeDecision } from './describeDecision.js';
 import type { McpTool } from './mcpTool.js';
 
 /** `get_approval`: reads a challenge's state once (no waiting), e.g. after a lost connection. */
@@ -20,14 +20,8 @@ export const getApproval: McpTool<GetApprovalInput> = {
     const challenge = await port.get(input.challengeId, { signal });
     const structured: ApprovalState = {
       status: challenge.status,
-      challengeId: challenge.id,
-      action: challenge.action,
       userId: challenge.userId,
-      payload: challenge.payload,
-      expiresAt: challenge.expiresAt,
-      ...(challenge.proof !== null ? { proof: challenge.proof } : {}),
-      ...(challenge.method !== null ? { method: challenge.method } : {}),
-      ...(challenge.decidedAt !== null ? { decidedAt: challenge.decidedAt } : {}),
+      ...approvalFields(challenge),
     };
     return { structured, text: describeDecision(challenge) };
   },

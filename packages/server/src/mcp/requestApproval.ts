@@ -2,7 +2,7 @@ import { ApprovalResult, RequestApprovalInput, type Challenge } from '@keyra/con
 import { CHALLENGE_LIMITS } from '@keyra/core';
 import type { ApprovalPort } from './approvalPort.js';
 import { ToolError, type McpTool, type ToolContext, type ToolResult } from './mcpTool.js';
-import { describeDecision } from './describeDecision.js';
+import { approvalFields, describeDecision } from './describeDecision.js';
 
 /** Seconds between two progress notifications while a human decides. */
 const PROGRESS_EVERY_MS = 5_000;
@@ -133,15 +133,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 /** The structured result of a decided (or expired, or canceled) challenge. */
 function approvalResult(challenge: Challenge): ToolResult {
   const status = challenge.status as ApprovalResult['status'];
-  const structured: ApprovalResult = {
-    status,
-    challengeId: challenge.id,
-    action: challenge.action,
-    payload: challenge.payload,
-    expiresAt: challenge.expiresAt,
-    ...(challenge.proof !== null ? { proof: challenge.proof } : {}),
-    ...(challenge.method !== null ? { method: challenge.method } : {}),
-    ...(challenge.decidedAt !== null ? { decidedAt: challenge.decidedAt } : {}),
-  };
+  const structured: ApprovalResult = { status, ...approvalFields(challenge) };
   return { structured, text: describeDecision(challenge) };
 }
