@@ -12,17 +12,98 @@ interface Check {
   packages: string[];
 }
 
+const MIN_NODE_MAJOR = 20;
+const CHECK_TIMEOUT_MS = 3000;
+
+async function checkRedis(url: string): Promise<Check> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: CHECK_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  // ioredis reports the cause (ECONNREFUSED, auth) as an event, then rejects with "Connection is closed".
+  let cause: Error | undefined;
+  redis.on('error', (error: Error) => {
+    cause ??= error;
+  });
+  try {
+    await redis.connect();
+    const pong = await redis.ping();
+    return {
+      name: 'redis',
+      ok: pong === 'PONG',
+      detail: `${redactUrl(url)} reachable`,
+      packages: [],
+    };
+  } catch (error) {
+    return {
+      name: 'redis',
+      ok: false,
+      detail: `${redactUrl(url)}: ${(cause ?? (error as Error)).message}`,
+      packages: [],
+    };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A running server's own view of its health: alive (/healthz) and ready (/readyz). */
+async function checkServer(base: string): Promise<Check> {
+  const get = async (path: string): Promise<string> => {
+    const response = await fetch(new URL(path, base), {
+      signal: AbortSignal.timeout(CHECK_TIMEOUT_MS),
+    });
+    const text = (await response.text()).slice(0, 200);
+    if (!response.ok) throw new Error(`${path} answered ${response.status} ${text}`);
+    return text;
+  };
+  try {
+    await get('/healthz');
+    await get('/readyz');
+    return { name: 'server', ok: true, detail: `${base}: /healthz and /readyz ok`, packages: [] };
+  } catch (error) {
+    const cause = (error as Error & { cause?: Error }).cause?.message;
+    return {
+      name: 'server',
+      ok: false,
+      detail: `${base}: ${(error as Error).message}${cause ? ` (${cause})` : ''}`,
+      packages: [],
+    };
+  }
+}
+
 /** `keyra doctor`: checks what the server needs on this host and names the apt packages. */
 export function registerDoctorCommand(program: Command): void {
   program
     .command('doctor')
     .description(
-      'Check this host: ffmpeg, pocketsphinx libraries and model, the voice model file, database reachability.',
+      'Check this host: Node.js, ffmpeg, pocketsphinx, the voice model, the database, Redis (when set) and a running server (when given).',
     )
     .option('--database <url>', DATABASE_OPTION_HELP)
+    .option(
+      '--redis <url>',
+      'Redis to check (default KEYRA_REDIS_URL; skipped when neither is set)',
+    )
+    .option(
+      '--url <url>',
+      'a running server to check with /healthz and /readyz (default KEYRA_BASE_URL; skipped when neither is set)',
+    )
     .option('--json', 'print the checks as JSON')
-    .action(async (flags: { database?: string; json?: boolean }) => {
+    .action(async (flags: { database?: string; redis?: string; url?: string; json?: boolean }) => {
       const checks: Check[] = [];
+
+      const major = Number(process.versions.node.split('.')[0]);
+      checks.push({
+        name: 'node',
+        ok: major >= MIN_NODE_MAJOR,
+        detail:
+          major >= MIN_NODE_MAJOR
+            ? `v${process.versions.node}`
+            : `v${process.versions.node} is too old: KEYRA needs Node.js ${MIN_NODE_MAJOR} or newer`,
+        packages: [],
+      });
 
       const ffmpeg = process.env['KEYRA_FFMPEG'] ?? 'ffmpeg';
       const run = spawnSync(ffmpeg, ['-hide_banner', '-version'], { encoding: 'utf8' });
@@ -89,6 +170,11 @@ export function registerDoctorCommand(program: Command): void {
           packages: [],
         });
       }
+
+      const redisUrl = flags.redis ?? process.env['KEYRA_REDIS_URL'];
+      if (redisUrl) checks.push(await checkRedis(redisUrl));
+      const serverUrl = flags.url ?? process.env['KEYRA_BASE_URL'];
+      if (serverUrl) checks.push(await checkServer(serverUrl));
 
       const packages = [...new Set(checks.flatMap((c) => c.packages))];
       const install = packages.length > 0 ? `apt-get install -y ${packages.join(' ')}` : null;
