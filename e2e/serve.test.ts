@@ -58,6 +58,21 @@ describe('keyra serve', () => {
     expect(await again.stop('SIGINT')).toBe(0);
   });
 
+  it('runs on an in-memory SQLite database (migrated through its own connection)', async () => {
+    const memoryDir = mkdtempSync(path.join(os.tmpdir(), 'keyra-serve-memory-'));
+    const server = await startKeyra(['--database', 'sqlite::memory:'], { cwd: memoryDir });
+    started.push(server);
+    const key = readFileSync(path.join(memoryDir, '.keyra', 'sandbox-key'), 'utf8').trim();
+    const created = await fetch(`${server.url}/v1/challenges`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'a.b', userId: 'usr_1' }),
+    });
+    expect(created.status).toBe(201);
+    await server.stop();
+    rmSync(memoryDir, { recursive: true, force: true });
+  }, 90_000);
+
   it('finishes in-flight requests on SIGTERM', async () => {
     const server = await start();
     const key = readFileSync(path.join(dir, '.keyra', 'sandbox-key'), 'utf8').trim();

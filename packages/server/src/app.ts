@@ -13,7 +13,7 @@ import { cibaIssuer, type ServerConfig } from './config.js';
 import { authenticateRequest } from './http/authenticate.js';
 import { cacheApiKeys } from './http/cacheApiKeys.js';
 import { handleError } from './http/errorHandler.js';
-import { stdoutDestination } from './http/logDestination.js';
+import { prettyStdoutDestination, stdoutDestination } from './http/logDestination.js';
 import { beginIdempotentRequest, finishIdempotentRequest } from './http/idempotency.js';
 import { registerMetrics } from './http/metrics.js';
 import { enforceRateLimit } from './http/rateLimit.js';
@@ -94,10 +94,13 @@ export const API_VERSION = '0.1.0';
  * The pino options every KEYRA server uses: JSON lines, with credentials redacted even if a
  * future serializer starts including headers. Request bodies are never logged.
  */
-export function loggerOptions(level: ServerConfig['logLevel']): FastifyServerOptions['logger'] {
+export function loggerOptions(
+  level: ServerConfig['logLevel'],
+  format: ServerConfig['logFormat'] = 'json',
+): FastifyServerOptions['logger'] {
   return {
     level,
-    stream: stdoutDestination(),
+    stream: format === 'pretty' ? prettyStdoutDestination() : stdoutDestination(),
     redact: {
       paths: [
         'req.headers.authorization',
@@ -120,7 +123,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const rateLimitStore = options.rateLimitStore ?? createMemoryRateLimitStore();
 
   const app = Fastify({
-    logger: options.logger ?? loggerOptions(config.logLevel),
+    logger: options.logger ?? loggerOptions(config.logLevel, config.logFormat),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     genReqId: () => `req_${randomUUID().replace(/-/g, '')}`,

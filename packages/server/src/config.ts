@@ -13,6 +13,8 @@ export interface ServerConfig {
   /** Where the SQLite file, the sandbox key file and generated keys live. */
   dataDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** JSON lines (for log shippers), or one readable line each (for a terminal). */
+  logFormat: 'json' | 'pretty';
   /** Trust `X-Forwarded-For` from a proxy in front (per-IP limits then use the client address). */
   trustProxy: boolean;
   bodyLimitBytes: number;
@@ -221,6 +223,7 @@ export interface ConfigInput {
   redis?: string | undefined;
   dev?: boolean | undefined;
   dataDir?: string | undefined;
+  logFormat?: string | undefined;
 }
 
 /** A configuration mistake: reported at boot with the variable or flag to fix, then the process exits. */
@@ -338,6 +341,14 @@ export function loadConfig(
       `KEYRA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(logLevel)}.`,
     );
   }
+  // Readable on a terminal, JSON wherever the output goes to a file, a pipe or a log shipper.
+  const logFormat =
+    input.logFormat ?? env.KEYRA_LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json');
+  if (logFormat !== 'json' && logFormat !== 'pretty') {
+    throw new ConfigError(
+      `--log-format / KEYRA_LOG_FORMAT must be json or pretty; got ${JSON.stringify(logFormat)}.`,
+    );
+  }
   const host = input.host ?? env.KEYRA_HOST ?? '127.0.0.1';
   if (host.trim() === '') throw new ConfigError('--host must not be empty.');
   const port = integer('--port / KEYRA_PORT', input.port ?? env.KEYRA_PORT, 8787, 0, 65535);
@@ -376,6 +387,7 @@ export function loadConfig(
     dev,
     dataDir,
     logLevel,
+    logFormat,
     trustProxy: boolean('KEYRA_TRUST_PROXY', env.KEYRA_TRUST_PROXY, false),
     bodyLimitBytes: integer(
       'KEYRA_BODY_LIMIT_BYTES',

@@ -44,9 +44,11 @@ export async function startServer(
   options: StartServerOptions = {},
 ): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
-  await migrateToLatest(config.databaseUrl);
   // SQLite: WAL checkpoints in a worker thread, off the request path (no effect on PostgreSQL).
   const storage = await openStorage(config.databaseUrl, { backgroundCheckpointMs: 1000 });
+  // Through the server's own connection, so that `sqlite::memory:` (one database per connection)
+  // is migrated too.
+  await migrateToLatest(storage);
   let rateLimitStore: RateLimitStore | undefined;
   let job: BackgroundJob | undefined;
   let worker: WebhookWorker | undefined;

@@ -24,6 +24,10 @@ export function registerServeCommand(program: Command): void {
       'directory for the SQLite file and generated secrets (env KEYRA_DATA_DIR; default .keyra)',
     )
     .option(
+      '--log-format <format>',
+      'json (one JSON object per line) or pretty (one readable line); env KEYRA_LOG_FORMAT; default pretty on a terminal, json otherwise',
+    )
+    .option(
       '--dev',
       'development mode: allow http:// and loopback URLs (env KEYRA_DEV); never use in production',
     )
@@ -38,6 +42,7 @@ export function registerServeCommand(program: Command): void {
         database?: string;
         redis?: string;
         dataDir?: string;
+        logFormat?: string;
         dev?: boolean;
       }) => {
         const config = loadConfig({
@@ -46,6 +51,7 @@ export function registerServeCommand(program: Command): void {
           database: flags.database,
           redis: flags.redis,
           dataDir: flags.dataDir,
+          logFormat: flags.logFormat,
           dev: flags.dev,
         });
         // Loaded on demand so `keyra --help` and the key commands start fast.

@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { prettyLogLine } from './prettyLogLine.js';
 
 /** Log bytes dropped because stdout could not keep up (see `stdoutDestination`). */
 let droppedLogBytes = 0;
@@ -26,6 +27,15 @@ export function stdoutDestination(): ReturnType<typeof pino.destination> {
     });
   }
   return stdout;
+}
+
+/**
+ * The same destination with each JSON line rewritten for a terminal (`--log-format pretty`);
+ * redaction has already happened when pino hands the line over.
+ */
+export function prettyStdoutDestination(): { write(line: string): boolean } {
+  const out = stdoutDestination();
+  return { write: (line: string) => out.write(prettyLogLine(line)) };
 }
 
 /** Total log bytes dropped by the stdout destination since the process started. */
