@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStorage } from '@keyra/storage';
-import { startKeyra, waitFor, type KeyraServer } from './helpers/keyraProcess.js';
+import net from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { runKeyra, startKeyra, waitFor, type KeyraServer } from './helpers/keyraProcess.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'keyra-serve-'));
 const started: KeyraServer[] = [];
@@ -71,6 +73,31 @@ describe('keyra serve', () => {
     expect(created.status).toBe(201);
     await server.stop();
     rmSync(memoryDir, { recursive: true, force: true });
+  }, 90_000);
+
+  it('a busy port or a database path it cannot create: one line with the fix, exit code 2', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const busy = await runKeyra(['serve', '--port', String(port)], { cwd: dir });
+      expect(busy.code).toBe(2);
+      expect(busy.stderr).toContain(`keyra: 127.0.0.1:${port} is already in use`);
+      expect(busy.stderr).toContain('--port or KEYRA_PORT');
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
+    // A regular file where the database's directory should be.
+    const blocker = path.join(dir, 'not-a-directory');
+    writeFileSync(blocker, '');
+    const database = `sqlite:${path.join(blocker, 'keyra.db')}`;
+    const unopenable = await runKeyra(['serve', '--port', '0', '--database', database], {
+      cwd: dir,
+    });
+    expect(unopenable.code).toBe(2);
+    expect(unopenable.stderr).toMatch(
+      /Cannot create or open the SQLite database .*--database sqlite:PATH/,
+    );
   }, 90_000);
 
   it('finishes in-flight requests on SIGTERM', async () => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
+import { ConfigError, loadConfig, redactUrl, type ServerConfig } from '../config.js';
 import { sandboxKeyFile } from '../bootstrap.js';
 
 export function registerServeCommand(program: Command): void {
@@ -56,7 +56,9 @@ export function registerServeCommand(program: Command): void {
         });
         // Loaded on demand so `keyra --help` and the key commands start fast.
         const { startServer } = await import('../startServer.js');
-        const server = await startServer(config);
+        const server = await startServer(config).catch((error: unknown) => {
+          throw explainStartFailure(error, config);
+        });
         const keyFile =
           server.sandboxKeyFile ??
           (existsSync(sandboxKeyFile(config.dataDir)) ? sandboxKeyFile(config.dataDir) : null);
@@ -106,4 +108,40 @@ export function consoleUrl(serverUrl: string): string {
   const url = new URL('/console', serverUrl);
   if (['127.0.0.1', '0.0.0.0', '[::1]', '[::]'].includes(url.hostname)) url.hostname = 'localhost';
   return url.href;
+}
+
+/**
+ * The failures a host can cause at boot, as the one line with the fix that docs/configuration.md
+ * promises (exit code 2): a port in use or not allowed, a SQLite path that cannot be created or
+ * opened. Anything else is passed on as it is.
+ */
+export function explainStartFailure(error: unknown, config: ServerConfig): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const where = `${config.host}:${config.port}`;
+  if (code === 'EADDRINUSE')
+    return new ConfigError(
+      `${where} is already in use: stop the process listening there, or choose another port with --port or KEYRA_PORT.`,
+    );
+  if (code === 'EACCES' && (error as NodeJS.ErrnoException).syscall === 'listen')
+    return new ConfigError(
+      `Not allowed to listen on ${where} (ports below 1024 need privileges): choose another port with --port or KEYRA_PORT.`,
+    );
+  const sqlite = config.databaseUrl.startsWith('sqlite:');
+  if (
+    sqlite &&
+    ([
+      'EACCES',
+      'EPERM',
+      'EEXIST',
+      'ENOTDIR',
+      'EROFS',
+      'SQLITE_CANTOPEN',
+      'SQLITE_READONLY',
+    ].includes(code ?? '') ||
+      /unable to open database file|readonly database/i.test((error as Error).message))
+  )
+    return new ConfigError(
+      `Cannot create or open the SQLite database ${redactUrl(config.databaseUrl)} (${(error as Error).message}): choose a writable path with --database sqlite:PATH or --data-dir DIR.`,
+    );
+  return error;
 }
