@@ -174,32 +174,15 @@ for (const target of targets) {
         authorization_details: JSON.stringify(DETAILS),
       });
       expect(started.interval).toBe(1);
-      // Another poller on the same auth_req_id keeps the request's poll slot busy, so
-      // openid-client's own polls come too soon and are told to slow down.
-      let hammering = true;
-      const hammer = (async () => {
-        while (hammering) {
-          await fetch(`${server.url}/oauth/token`, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/x-www-form-urlencoded',
-              authorization: `Basic ${Buffer.from(`${poll.clientId}:${poll.clientSecret}`).toString('base64')}`,
-            },
-            body: new URLSearchParams({
-              grant_type: 'urn:openid:params:grant-type:ciba',
-              auth_req_id: started.auth_req_id,
-            }),
-          });
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      })();
-      const polling = oidc.pollBackchannelAuthenticationGrant(config, started);
+      // A client that ignores the interval (told 0 instead of 1 s) polls twice back to back: the
+      // first is authorization_pending, the second slow_down, after which openid-client adds 5 s
+      // to its interval as the spec asks. No timing race decides it.
+      const polling = oidc.pollBackchannelAuthenticationGrant(config, { ...started, interval: 0 });
       const waitForSlowDown = async (): Promise<void> => {
         while (!tokenAnswers.includes('slow_down')) await new Promise((r) => setTimeout(r, 50));
       };
       await waitForSlowDown();
-      hammering = false;
-      await hammer;
+      expect(tokenAnswers.slice(0, 2)).toEqual(['authorization_pending', 'slow_down']);
       const challenge = await decide('approve');
       expect(challenge.bindingMessage).toBe('Code 7F3K');
       const tokens = await polling;
