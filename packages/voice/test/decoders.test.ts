@@ -11,7 +11,7 @@ import { VOICE_DATA } from './voiceData.js';
 // same length within one codec frame, and the same speaker embedding. mpg123 and libFLAC also
 // match ffmpeg sample for sample (SNR >= 60 dB, cosine >= 0.99). ffmpeg's native Opus decoder is
 // not libopus (about 20-26 dB apart on these files), so Opus is held to cosine >= 0.98 against it
-// and to SNR >= 60 dB against ffmpeg driving libopus. m4a (AAC) still goes through ffmpeg.
+// and to SNR >= 60 dB against ffmpeg driving libopus. m4a (AAC) still goes through ffmpeg (a warm one).
 const FRAME = { mp3: 1152, webm: 960, flac: 0 } as const;
 const MIN_SNR_DB = { mp3: 60, flac: 60, webm: null } as const;
 const MIN_COSINE = { mp3: 0.99, flac: 0.99, webm: 0.98 } as const;

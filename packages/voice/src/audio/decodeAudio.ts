@@ -23,8 +23,8 @@ export interface DecodeAudioOptions {
  * Decodes audio bytes to interleaved float samples, in memory only. The container is detected
  * from the content (`detectContainer`). WAV, mp3, flac and Opus in WebM are decoded in process
  * (WAV in TypeScript; mpg123, libFLAC and libopus compiled to WebAssembly), with no process
- * spawned; the rest (AAC in m4a, other codecs in WebM, ogg) by a spawned `ffmpeg` that reads the
- * bytes on stdin and writes f32le on stdout, so raw audio never touches the disk. The native
+ * spawned; the rest (AAC in m4a, other codecs in WebM, ogg) by an `ffmpeg` process, started ahead
+ * of need (see `decodeWithFfmpeg`), that reads the bytes on stdin and writes f32le on stdout, so raw audio never touches the disk. The native
  * sample rate and channel count are kept (the caller enforces its limits on them); use
  * `toMono16k` for the speaker model.
  *

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { AudioError } from './audioError.js';
 import type { DecodedAudio } from './decodedAudio.js';
 import type { DecodeAudioOptions } from './decodeAudio.js';
+import { createWarmProcessPool } from './warmProcessPool.js';
 
 /** The Debian package that provides the decoder, named in every "missing" error. */
 export const FFMPEG_INSTALL_HINT = 'apt-get install -y ffmpeg';
@@ -28,8 +28,28 @@ const CHANNEL_LAYOUTS: Record<string, number> = {
 };
 
 /**
+ * ffmpeg processes started ahead of need (`KEYRA_FFMPEG_WARM`, default 2; 0 turns it off), so a
+ * decode does not wait ~50 ms for one to start. The first decode starts them.
+ */
+const warm = createWarmProcessPool(warmPoolSize(process.env['KEYRA_FFMPEG_WARM']));
+
+function warmPoolSize(text: string | undefined): number {
+  if (text === undefined || text === '') return 2;
+  const size = Number(text);
+  if (!Number.isInteger(size) || size < 0 || size > 16)
+    throw new Error(`KEYRA_FFMPEG_WARM must be a whole number from 0 to 16, not ${text}`);
+  return size;
+}
+
+/** Kills the idle warm ffmpeg processes (for tests and for a clean shutdown). */
+export function drainFfmpegPool(): void {
+  warm.drain();
+}
+
+/**
  * Decodes any container ffmpeg knows with a spawned `ffmpeg` that reads the bytes on stdin and
- * writes f32le on stdout, so raw audio never touches the disk. The fallback of `decodeAudio` for
+ * writes f32le on stdout, so raw audio never touches the disk; the process comes from a warm
+ * pool, so its start-up is off the request path. The fallback of `decodeAudio` for
  * what it does not decode in process (AAC in m4a, other codecs in webm, ogg), and the reference
  * the in-process decoders are tested against. Throws `AudioError`: `INVALID_AUDIO`,
  * `FFMPEG_MISSING` (with the apt command in the message) or `DECODE_FAILED`.
@@ -55,7 +75,7 @@ export function decodeWithFfmpeg(
     'pipe:1',
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpeg, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = warm.take(ffmpeg, args);
     const chunks: Buffer[] = [];
     let outBytes = 0;
     let stderr = '';
