@@ -10,6 +10,8 @@ export interface ReceivedWebhook {
   rawBody: string;
   /** `Date.now()` when the last body byte arrived. */
   receivedAt: number;
+  /** The status answered, once answered (unset while held, or if the sender hung up first). */
+  answered?: number;
 }
 
 /** What to answer a request with (or a promise of it: a receiver that hangs); default 200 `ok`. */
@@ -53,6 +55,7 @@ export async function startWebhookReceiver(
         if (res.destroyed) return;
         res.writeHead(answer.status, { 'content-type': 'text/plain' });
         res.end(answer.body ?? 'ok');
+        request.answered = answer.status;
       });
     });
   });

@@ -22,8 +22,8 @@ export interface Accounting {
 /**
  * Reads the outcome straight from PostgreSQL: each approved challenge must have exactly one usage
  * record and exactly one `challenge.approved` event, and every event with a delivery must have
- * reached the receiver (counted once per event id). Waits up to `drainMs` for the outbox to
- * drain (deliveries neither pending nor leased) before counting what the receiver lacks.
+ * reached the receiver (counted once per event id). Waits up to `drainMs` for that before
+ * counting what the receiver lacks.
  */
 export async function accountFor(
   databaseUrl: string,
@@ -56,30 +56,38 @@ export async function accountFor(
     );
     const approvedSet = new Set(approvedIds);
 
+    // Drained when every event with a delivery has reached the receiver. A delivery that was
+    // received but not marked (the worker lost the database mid-way) stays leased and is sent
+    // again later: a duplicate, which at-least-once allows; waiting for it proves nothing more.
+    // Only what the receiver acknowledged counts: a request held past the sender's timeout was
+    // given up on and must arrive again.
+    const receivedIds = (): string[] =>
+      receiver.received
+        .filter((request) => request.answered !== undefined && request.answered < 300)
+        .map((request) => String(request.headers['webhook-id']));
     const deadline = Date.now() + drainMs;
+    let undelivered: string[];
     for (;;) {
-      const { rows } = await client.query<{ n: string }>(
-        `select count(*) as n from webhook_deliveries where status = 'pending'`,
-      );
-      if (Number(rows[0]!.n) === 0 || Date.now() > deadline) break;
+      const received = new Set(receivedIds());
+      undelivered = (
+        await client.query<{ event_id: string }>(`select distinct event_id from webhook_deliveries`)
+      ).rows
+        .map((row) => row.event_id)
+        .filter((id) => !received.has(id));
+      if (undelivered.length === 0 || Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    const delivered = (
-      await client.query<{ event_id: string }>(`select distinct event_id from webhook_deliveries`)
-    ).rows.map((row) => row.event_id);
-    const receivedIds = receiver.received.map((request) => String(request.headers['webhook-id']));
-    const receivedSet = new Set(receivedIds);
+    const received = receivedIds();
 
     return {
       approved: approvedIds.length,
       doubleCounted: [...eventsPerChallenge.values()].filter((n) => n > 1).length,
       eventsLost:
-        approvedIds.filter((id) => !eventsPerChallenge.has(id)).length +
-        delivered.filter((id) => !receivedSet.has(id)).length,
+        approvedIds.filter((id) => !eventsPerChallenge.has(id)).length + undelivered.length,
       doubleMetered: [...usage.values()].filter((n) => n > 1).length,
       unmetered: approvedIds.filter((id) => !usage.has(id)).length,
       clientApprovedMissing: [...clientApproved].filter((id) => !approvedSet.has(id)).length,
-      redelivered: receivedIds.length - receivedSet.size,
+      redelivered: received.length - new Set(received).size,
     };
   } finally {
     await client.end();

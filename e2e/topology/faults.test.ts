@@ -113,6 +113,20 @@ describe.skipIf(await shouldSkipTopology())(
           ...figures,
           ...(await accountFor(topology.databaseUrl, receiver, load.approved)),
         };
+      } catch (error) {
+        for (const [i, instance] of topology.instances.entries()) {
+          const server = instance.server;
+          const errors = server
+            ?.stdout()
+            .split('\n')
+            .filter((line) => /"level":(40|50|60)/.test(line))
+            .slice(-5);
+          console.error(
+            `instance ${i}: exit ${server?.process.exitCode}, stderr: ${server?.stderr().slice(-1500)}\n${errors?.join('\n')}`,
+          );
+        }
+        console.error(JSON.stringify(figuresOf(load.samples)));
+        throw error;
       } finally {
         await load.stop();
       }
@@ -148,6 +162,101 @@ describe.skipIf(await shouldSkipTopology())(
       expect(rows.map((row) => row.addr)).toEqual(
         expect.arrayContaining(topology.instances.map((instance) => instance.ip)),
       );
-    });
+    }, 150_000);
+
+    it('PostgreSQL restarted mid-load: 503 with Retry-After while it is down, nothing lost or doubled', async () => {
+      const { load, entry } = await underLoad('PostgreSQL restart', async () => {
+        await topology.stopPostgres();
+        await sleep(3000);
+        await topology.startPostgres();
+        return Date.now();
+      });
+      expect(entry.recoveryMs).not.toBeNull();
+      // The outage was seen, and seen as a 503 (never a 500).
+      expect(entry.unavailable503).toBeGreaterThan(0);
+      expect(load.samples.some((s) => s.status === 503 && s.code === 'service_unavailable')).toBe(
+        true,
+      );
+      for (const instance of topology.instances) {
+        const stderr = instance.server?.stderr().replace(/^\s+(\[Symbol|_).*$/gm, '');
+        expect(instance.server?.process.exitCode, stderr?.slice(0, 3000)).toBeNull();
+      }
+    }, 150_000);
+
+    it('Redis stopped and restarted: rate limits fail open, /readyz reports it, counting resumes', async () => {
+      const url = topology.instances[0]!.url;
+      const probe = () => fetch(`${url}/v1/usage`, { headers: { authorization: `Bearer ${key}` } });
+      expect((await probe()).headers.get('x-ratelimit-limit')).toBe('100000');
+      let during: Response | undefined;
+      let readyDuring: unknown;
+      const { entry } = await underLoad('Redis stop + start', async () => {
+        await topology.stopRedis();
+        await sleep(1500);
+        during = await probe();
+        readyDuring = await (await fetch(`${url}/readyz`)).json();
+        await sleep(1500);
+        await topology.startRedis();
+        return Date.now();
+      });
+      // Fail-open (docs/reliability.md): the API keeps answering, uncounted, without limit headers.
+      expect(entry.unavailable503).toBe(0);
+      expect(entry.unanswered).toBe(0);
+      expect(during?.status).toBe(200);
+      expect(during?.headers.get('x-ratelimit-limit')).toBeNull();
+      expect(readyDuring).toEqual({
+        status: 'unavailable',
+        checks: { database: 'ok', rateLimitStore: 'unavailable' },
+      });
+      // The client reconnects by itself: counting and readiness come back.
+      const deadline = Date.now() + 15_000;
+      while ((await probe()).headers.get('x-ratelimit-limit') === null) {
+        if (Date.now() > deadline) throw new Error('rate limiting did not resume');
+        await sleep(200);
+      }
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    }, 150_000);
+
+    it('one instance SIGKILLed mid-verify: its flows finish on the others, restarts clean', async () => {
+      const { entry } = await underLoad(
+        'instance SIGKILL mid-verify',
+        async (load) => {
+          await waitFor(
+            () => load.samples.some((s) => s.op === 'verify' && s.instance === 1 && s.doneAt === 0),
+            20_000,
+          );
+          await topology.killInstance(1);
+          await sleep(1000);
+          await topology.startInstance(1);
+          return Date.now();
+        },
+        1,
+      );
+      expect(entry.recoveryMs).not.toBeNull();
+    }, 150_000);
+
+    it('an instance cut off from the database (packets dropped both ways), then healed', async () => {
+      const { entry } = await underLoad(
+        'partition instance 2 <-> database',
+        async () => {
+          await topology.partition(2, true);
+          await sleep(5000);
+          await topology.partition(2, false);
+          return Date.now();
+        },
+        2,
+      );
+      expect(entry.recoveryMs).not.toBeNull();
+    }, 150_000);
+
+    it('a webhook receiver that hangs past the 10 s timeout, then answers: every event arrives', async () => {
+      const { entry } = await underLoad('webhook receiver hangs 12 s', async () => {
+        hangUntil = Date.now() + 12_000;
+        await sleep(12_000);
+        return Date.now();
+      });
+      // Deliveries held past the timeout were given up on by the sender and retried.
+      expect(receiver.received.some((request) => request.answered === undefined)).toBe(true);
+      expect(entry.eventsLost).toBe(0);
+    }, 150_000);
   },
 );

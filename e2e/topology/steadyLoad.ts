@@ -34,14 +34,16 @@ export interface SteadyLoadOptions {
 
 /**
  * A steady load of create → get → verify flows, one worker per device, spread over the
- * instances. Like a client behind a load balancer, a request that gets no answer or a `503` is
- * retried (with its Idempotency-Key for creates and verifies) on the next instance after a short
- * pause; every attempt is recorded as a sample so faults show up in the figures.
+ * instances. Like the SDK behind a load balancer, a request that gets no answer, a 5xx, a 429 or
+ * any answer with `Retry-After` is retried (with the same Idempotency-Key for creates and
+ * verifies) on the next instance after a short pause; every attempt is recorded as a sample so
+ * faults show up in the figures.
  */
 export function startSteadyLoad(options: SteadyLoadOptions): SteadyLoad {
   const samples: LoadSample[] = [];
   const approved = new Set<string>();
   let stopped = false;
+  let stoppedAt = 0;
   let turn = 0;
   const timeoutMs = options.requestTimeoutMs ?? 5000;
 
@@ -81,13 +83,18 @@ export function startSteadyLoad(options: SteadyLoadOptions): SteadyLoad {
         sample.retryAfter = res.headers.get('retry-after');
         const parsed = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
         sample.code = typeof parsed.code === 'string' ? parsed.code : null;
-        if (res.status !== 503 && res.status !== 429) return { status: res.status, body: parsed };
+        // The SDK's policy: retry 5xx, 429 and whatever says Retry-After (e.g. 409
+        // idempotency_key_in_use while a first attempt's claim is still held).
+        if (res.status < 500 && res.status !== 429 && !sample.retryAfter)
+          return { status: res.status, body: parsed };
       } catch {
         // No answer: refused, reset or timed out. Retried below like a 503.
       } finally {
         sample.doneAt = Date.now();
       }
-      if (stopped && op === 'create') throw new Error('stopped');
+      // After stop(), a flow in flight still finishes, but does not wait forever for it.
+      if (stopped && (op === 'create' || Date.now() - stoppedAt > 30_000))
+        throw new Error('stopped');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
@@ -109,21 +116,25 @@ export function startSteadyLoad(options: SteadyLoadOptions): SteadyLoad {
         return;
       }
       // A flow once started is finished even after stop(): its verify must be accounted for.
-      const full = await send('get', 'GET', `/v1/challenges/${id}`);
-      if (full.status !== 200) continue;
-      const answer = approveChallenge(device.state, {
-        digestHex: String(full.body.digest),
-        rpId: 'localhost',
-      });
-      device.state = answer.state;
-      const verified = await send(
-        'verify',
-        'POST',
-        `/v1/challenges/${id}/verify`,
-        { deviceId: device.deviceId, attestation: answer.response },
-        randomUUID(),
-      );
-      if (verified.status === 200) approved.add(id);
+      try {
+        const full = await send('get', 'GET', `/v1/challenges/${id}`);
+        if (full.status !== 200) continue;
+        const answer = approveChallenge(device.state, {
+          digestHex: String(full.body.digest),
+          rpId: 'localhost',
+        });
+        device.state = answer.state;
+        const verified = await send(
+          'verify',
+          'POST',
+          `/v1/challenges/${id}/verify`,
+          { deviceId: device.deviceId, attestation: answer.response },
+          randomUUID(),
+        );
+        if (verified.status === 200) approved.add(id);
+      } catch {
+        return;
+      }
     }
   }
 
@@ -132,6 +143,7 @@ export function startSteadyLoad(options: SteadyLoadOptions): SteadyLoad {
     samples,
     approved,
     async stop() {
+      if (!stopped) stoppedAt = Date.now();
       stopped = true;
       await running;
     },
@@ -149,6 +161,8 @@ export interface LoadFigures {
   /** Any other 5xx, or a 503 without Retry-After: must be 0. */
   bad5xx: number;
   other4xx: Record<string, number>;
+  /** The slowest answered request (a request hanging on a lost database shows here). */
+  maxLatencyMs: number;
 }
 
 export function figuresOf(samples: LoadSample[]): LoadFigures {
@@ -160,6 +174,7 @@ export function figuresOf(samples: LoadSample[]): LoadFigures {
     unavailable503: 0,
     bad5xx: 0,
     other4xx: {},
+    maxLatencyMs: 0,
   };
   for (const sample of samples) {
     if (sample.status === null) {
@@ -167,6 +182,7 @@ export function figuresOf(samples: LoadSample[]): LoadFigures {
       continue;
     }
     figures.answered++;
+    figures.maxLatencyMs = Math.max(figures.maxLatencyMs, sample.doneAt - sample.at);
     if (sample.status < 400) figures.ok++;
     else if (sample.status === 503 && sample.retryAfter) figures.unavailable503++;
     else if (sample.status >= 500) figures.bad5xx++;
