@@ -89,7 +89,8 @@ describe.skipIf(await shouldSkipTopology())(
      */
     async function underLoad(
       fault: string,
-      inject: (load: SteadyLoad) => Promise<number>,
+      /** Resolves with when the fault ended, or with when it began and ended. */
+      inject: (load: SteadyLoad) => Promise<number | { began: number; ended: number }>,
       recoveryInstance?: number,
     ): Promise<{ load: SteadyLoad; entry: FaultReport }> {
       const load = startSteadyLoad({
@@ -101,14 +102,16 @@ describe.skipIf(await shouldSkipTopology())(
       try {
         await waitFor(() => load.approved.size >= 3, 30_000);
         const started = Date.now();
-        const ended = await inject(load);
+        const window = await inject(load);
+        const [began, ended] =
+          typeof window === 'number' ? [started, window] : [window.began, window.ended];
         await waitFor(() => recoveryMs(load.samples, ended, recoveryInstance) !== null, 60_000);
         await sleep(1000);
         await load.stop();
         const figures = figuresOf(load.samples.filter((sample) => sample.at >= started));
         entry = {
           fault,
-          faultMs: ended - started,
+          faultMs: ended - began,
           recoveryMs: recoveryMs(load.samples, ended, recoveryInstance),
           ...figures,
           ...(await accountFor(topology.databaseUrl, receiver, load.approved)),
@@ -224,10 +227,11 @@ describe.skipIf(await shouldSkipTopology())(
             () => load.samples.some((s) => s.op === 'verify' && s.instance === 1 && s.doneAt === 0),
             20_000,
           );
+          const began = Date.now();
           await topology.killInstance(1);
           await sleep(1000);
           await topology.startInstance(1);
-          return Date.now();
+          return { began, ended: Date.now() };
         },
         1,
       );
