@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +24,17 @@ import { startKeyra, type KeyraServer } from '../helpers/keyraProcess.js';
  */
 
 const exec = promisify(execFile);
-const PG_BIN = '/usr/lib/postgresql/15/bin';
+/** PostgreSQL's server binaries: KEYRA_TEST_PG_BIN, else the newest /usr/lib/postgresql/N/bin. */
+function findPostgresBin(): string | null {
+  if (process.env.KEYRA_TEST_PG_BIN) return process.env.KEYRA_TEST_PG_BIN;
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return null;
+  const versions = readdirSync(root)
+    .filter((name) => /^\d+$/.test(name) && existsSync(path.join(root, name, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions[0] ? path.join(root, versions[0], 'bin') : null;
+}
+const PG_BIN = findPostgresBin() ?? '/usr/lib/postgresql/15/bin';
 const FORWARD_SCRIPT = fileURLToPath(new URL('./forwardPort.mjs', import.meta.url));
 const KEYRA_PORT = 8080;
 
@@ -43,7 +53,8 @@ export async function topologyUnavailableReason(): Promise<string | null> {
       return `\`${command}\` is not installed`;
     }
   }
-  if (!existsSync(path.join(PG_BIN, 'initdb'))) return `PostgreSQL 15 is not in ${PG_BIN}`;
+  if (!existsSync(path.join(PG_BIN, 'initdb')))
+    return `PostgreSQL's initdb is not in ${PG_BIN} (set KEYRA_TEST_PG_BIN)`;
   return null;
 }
 
@@ -90,7 +101,7 @@ async function killNamespaceProcesses(ns: string): Promise<void> {
   }
 }
 
-/** Removes namespaces and links left by runs whose process no longer exists. */
+/** Removes namespaces, links and temp dirs left by runs whose process no longer exists. */
 export async function removeStaleTopologies(): Promise<void> {
   for (const line of (await sh('ip', 'netns', 'list')).split('\n')) {
     const match = /^(kf-(\d+)-\S+)/.exec(line);
@@ -102,6 +113,11 @@ export async function removeStaleTopologies(): Promise<void> {
     const match = /^\d+: (kf(\d+)[bh]\d*)[@:]/.exec(line);
     if (!match || isAlive(Number(match[2]))) continue;
     await sh('ip', 'link', 'del', match[1]!).catch(() => '');
+  }
+  for (const name of readdirSync(os.tmpdir())) {
+    const match = /^kf-(\d+)-/.exec(name);
+    if (match && !isAlive(Number(match[1])))
+      rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
   }
 }
 
