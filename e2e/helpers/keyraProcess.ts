@@ -40,13 +40,20 @@ export interface KeyraServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `keyra serve --port 0 …` and resolves once it logs where it listens. */
+/**
+ * Starts `keyra serve --port 0 …` and resolves once it logs where it listens. `netns` runs it
+ * inside that network namespace (`ip netns exec`, which execs, so the child's pid is the server's).
+ */
 export function startKeyra(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; netns?: string; port?: number } = {},
 ): Promise<KeyraServer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [KEYRA_BIN, 'serve', '--port', '0', ...args], {
+    const serve = [KEYRA_BIN, 'serve', '--port', String(options.port ?? 0), ...args];
+    const [command, commandArgs] = options.netns
+      ? ['ip', ['netns', 'exec', options.netns, process.execPath, ...serve]]
+      : [process.execPath, serve];
+    const child = spawn(command, commandArgs, {
       cwd: options.cwd,
       env: { ...process.env, KEYRA_LOG_LEVEL: 'info', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

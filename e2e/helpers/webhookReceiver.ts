@@ -10,10 +10,14 @@ export interface ReceivedWebhook {
   rawBody: string;
   /** `Date.now()` when the last body byte arrived. */
   receivedAt: number;
+  /** The status answered, once answered (unset while held, or if the sender hung up first). */
+  answered?: number;
 }
 
-/** What to answer a request with; the default is 200 `ok`. */
-export type Respond = (request: ReceivedWebhook) => { status: number; body?: string };
+/** What to answer a request with (or a promise of it: a receiver that hangs); default 200 `ok`. */
+export type Respond = (
+  request: ReceivedWebhook,
+) => { status: number; body?: string } | Promise<{ status: number; body?: string }>;
 
 export interface WebhookReceiver {
   /** `http://127.0.0.1:PORT` (append a path). */
@@ -27,10 +31,14 @@ export interface WebhookReceiver {
 }
 
 /**
- * A real webhook receiver: a `node:http` server on loopback that records every request's raw
- * body and headers and answers at once (200 unless `respond` says otherwise).
+ * A real webhook receiver: a `node:http` server on loopback (or `host`) that records every
+ * request's raw body and headers and answers at once (200 unless `respond` says otherwise;
+ * a `respond` that returns a promise holds the request open until it settles).
  */
-export async function startWebhookReceiver(respond?: Respond): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(
+  respond?: Respond,
+  host = '127.0.0.1',
+): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -43,16 +51,19 @@ export async function startWebhookReceiver(respond?: Respond): Promise<WebhookRe
         receivedAt: Date.now(),
       };
       received.push(request);
-      const answer = respond?.(request) ?? { status: 200 };
-      res.writeHead(answer.status, { 'content-type': 'text/plain' });
-      res.end(answer.body ?? 'ok');
+      void Promise.resolve(respond?.(request) ?? { status: 200 }).then((answer) => {
+        if (res.destroyed) return;
+        res.writeHead(answer.status, { 'content-type': 'text/plain' });
+        res.end(answer.body ?? 'ok');
+        request.answered = answer.status;
+      });
     });
   });
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as { port: number };
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `http://${host}:${port}`,
     received,
     events: (path) =>
       received.filter((r) => r.path === path).map((r) => JSON.parse(r.rawBody) as never),

@@ -279,9 +279,9 @@ export function normalizeDatabaseUrl(raw: string, cwd: string): string {
   );
 }
 
-/** Hides a password in a connection URL before it is printed or logged. */
+/** Hides a password in a connection URL before it is printed or logged (`redis://:PASSWORD@…`, no user, too). */
 export function redactUrl(raw: string): string {
-  return raw.replace(/(\/\/[^:/@]+):[^@/]*@/, '$1:***@');
+  return raw.replace(/(\/\/[^:/@]*):[^@/]*@/, '$1:***@');
 }
 
 const NEURAL_DOCS = 'See docs/voice-model.md, "Neural back end (optional)".';

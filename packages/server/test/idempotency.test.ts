@@ -78,4 +78,29 @@ describe('Idempotency-Key', () => {
     });
     expect(res.statusCode).toBe(200);
   });
+
+  it('answers a committed request as it is when storing its key fails, and stores it once the database answers', async () => {
+    // The database drops out between the work's commit and the key's write (a real outage in
+    // e2e/topology/faults.test.ts); here the first write fails the way pg does then.
+    const store = t.storage.idempotency;
+    const complete = store.complete.bind(store);
+    let failures = 1;
+    store.complete = async (...args) => {
+      if (failures-- > 0) throw new Error('Connection terminated unexpectedly');
+      return complete(...args);
+    };
+    const body = { action: 'transfer.approve', userId: 'u', payload: { amount: 2 } };
+    const first = await post(body, 'outage-1');
+    expect(first.statusCode).toBe(201);
+    // Retried in the background every 500 ms: the retry of the client then replays.
+    let second = await post(body, 'outage-1');
+    for (let i = 0; i < 40 && second.statusCode === 409; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      second = await post(body, 'outage-1');
+    }
+    expect(second.statusCode).toBe(201);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    expect(second.body).toBe(first.body);
+    expect(await count()).toBe(1);
+  });
 });

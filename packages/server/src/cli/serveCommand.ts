@@ -113,7 +113,7 @@ export function consoleUrl(serverUrl: string): string {
 /**
  * The failures a host can cause at boot, as the one line with the fix that docs/configuration.md
  * promises (exit code 2): a port in use or not allowed, a SQLite path that cannot be created or
- * opened. Anything else is passed on as it is.
+ * opened, a Redis that does not answer. Anything else is passed on as it is.
  */
 export function explainStartFailure(error: unknown, config: ServerConfig): unknown {
   const code = (error as NodeJS.ErrnoException | null)?.code;
@@ -125,6 +125,10 @@ export function explainStartFailure(error: unknown, config: ServerConfig): unkno
   if (code === 'EACCES' && (error as NodeJS.ErrnoException).syscall === 'listen')
     return new ConfigError(
       `Not allowed to listen on ${where} (ports below 1024 need privileges): choose another port with --port or KEYRA_PORT.`,
+    );
+  if ((error as Error | null)?.name === 'RedisUnreachableError')
+    return new ConfigError(
+      `${(error as Error).message}: start Redis, or leave out --redis (KEYRA_REDIS_URL) to keep rate-limit counters in this process. Once running, a server rides out Redis outages (rate limits fail open; docs/reliability.md).`,
     );
   const sqlite = config.databaseUrl.startsWith('sqlite:');
   if (

@@ -1,5 +1,6 @@
 import { KeyraError } from '@keyra/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isDependencyUnavailable } from './isDependencyUnavailable.js';
 
 interface ValidationIssue {
   keyword: string;
@@ -82,7 +83,10 @@ function fromValidation(error: FastifyError): KeyraError {
   );
 }
 
-/** Turns any error into the coded `{code, message, details?}` body; only true bugs become 500s. */
+/**
+ * Turns any error into the coded `{code, message, details?}` body; an unreachable database becomes
+ * a 503 with `Retry-After`, and only true bugs become 500s.
+ */
 export function toKeyraError(error: FastifyError | Error): KeyraError {
   if (error instanceof KeyraError) return error;
   const fastifyError = error as FastifyError;
@@ -134,6 +138,13 @@ export function toKeyraError(error: FastifyError | Error): KeyraError {
     fastifyError.statusCode < 500
   ) {
     return new KeyraError('validation_failed', error.message, { cause: error });
+  }
+  if (isDependencyUnavailable(error)) {
+    return new KeyraError(
+      'service_unavailable',
+      'The database is unavailable; retry with backoff.',
+      { cause: error, headers: { 'Retry-After': '1' } },
+    );
   }
   return new KeyraError(
     'internal_error',

@@ -83,9 +83,18 @@ export async function beginIdempotentRequest(
   return true;
 }
 
+const SETTLE_RETRY_MS = 500;
+
 /**
  * Runs as the response leaves: stores it under the claimed key, or releases the claim after a
  * server error so the client's retry runs the request again.
+ *
+ * If the database is unreachable at that moment (it went away mid-request), the response still
+ * goes out as it is (the work it reports is committed or rolled back already), and storing or
+ * releasing is retried in the background until it lands or the claim's lock lapses. Failing the
+ * response instead would turn a committed create into a 503 whose retry, once the lock lapsed,
+ * created a second one; and an unreleased claim answers every retry `idempotency_key_in_use`
+ * for the whole lock.
  */
 export async function finishIdempotentRequest(
   request: FastifyRequest,
@@ -97,15 +106,31 @@ export async function finishIdempotentRequest(
   const claim = request.idempotencyClaim;
   if (!claim) return;
   request.idempotencyClaim = null;
-  if (statusCode >= 500 || statusCode === 429) {
-    await store.release(scope, claim.key, claim.token);
-    return;
+  const settle = (): Promise<unknown> =>
+    statusCode >= 500 || statusCode === 429
+      ? store.release(scope, claim.key, claim.token)
+      : store.complete(
+          scope,
+          claim.key,
+          claim.token,
+          statusCode,
+          typeof payload === 'string' ? payload : String(payload ?? ''),
+        );
+  try {
+    await settle();
+  } catch (error) {
+    request.log.warn(
+      { reason: (error as Error).message },
+      'idempotency key not settled; retrying in the background',
+    );
+    let attempts = Math.floor(LOCK_MS / SETTLE_RETRY_MS);
+    const retry = (): void => {
+      setTimeout(() => {
+        settle().catch(() => {
+          if (--attempts > 0) retry();
+        });
+      }, SETTLE_RETRY_MS).unref();
+    };
+    retry();
   }
-  await store.complete(
-    scope,
-    claim.key,
-    claim.token,
-    statusCode,
-    typeof payload === 'string' ? payload : String(payload ?? ''),
-  );
 }

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { redactUrl } from '../config.js';
 import type { RateLimitStore } from './rateLimitStore.js';
 
 // INCR and the first PEXPIRE in one atomic step, so a crash between them cannot leave a counter
@@ -17,8 +18,22 @@ export async function createRedisRateLimitStore(url: string): Promise<RateLimitS
     connectTimeout: 2000,
   });
   // ioredis reports connection trouble as events; the hit() calls surface it as rejections.
-  redis.on('error', () => undefined);
-  await redis.connect();
+  let lastError: Error | null = null;
+  redis.on('error', (error: Error) => {
+    lastError = error;
+  });
+  try {
+    await redis.connect();
+  } catch (error) {
+    // Unreachable at boot: refuse to start (a wrong --redis must not go unnoticed). Without the
+    // disconnect, ioredis would keep reconnecting and the failed process would never exit.
+    redis.disconnect();
+    const reason = (lastError as Error | null)?.message ?? (error as Error).message;
+    throw Object.assign(new Error(`Redis at ${redactUrl(url)} is unreachable (${reason})`), {
+      name: 'RedisUnreachableError',
+      cause: error,
+    });
+  }
   redis.defineCommand('keyraHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
   return {
     async hit(key, windowMs, now) {

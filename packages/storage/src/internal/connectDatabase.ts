@@ -98,7 +98,19 @@ export async function connectDatabase(
       connectionString: url,
       max: options.poolSize ?? 10,
       types: pgTypes,
+      // Without a bound, a connection attempt to an unreachable host waits for TCP to give up
+      // (minutes); with it, the request fails with 503 and the client retries.
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
     });
+    // When PostgreSQL restarts or the network drops, a connection with no query running fails
+    // with nothing to reject: pg emits 'error' on the pool (idle connections) or on the client
+    // itself (checked out, between a transaction's queries), and an 'error' event nobody listens
+    // to kills the process. The broken connection is discarded on release (it is no longer
+    // queryable) and the next query opens a new one; queries that run while the database is away
+    // reject, which the server answers with 503 service_unavailable.
+    pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { kind: 'postgres', db };
   }
