@@ -76,8 +76,17 @@ beforeAll(async () => {
   );
   await run(
     'npm',
-    ['install', tarball, '--omit=dev', '--omit=optional', '--no-audit', '--no-fund'],
-    { cwd: project, maxBuffer: 16 * 1024 * 1024 },
+    [
+      'install',
+      tarball,
+      '--omit=dev',
+      '--omit=optional',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+    ],
+    // JOBS: node-gyp compiles better-sqlite3 on every core.
+    { cwd: project, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, JOBS: 'max' } },
   );
   const { stdout } = await run('du', ['-sk', path.join(project, 'node_modules')]);
   installedKiB = Number(stdout.split('\t')[0]);
@@ -138,6 +147,8 @@ describe('the keyra server package installed outside the monorepo', () => {
     );
     expect(verified.status).toBe(200);
     expect(verified.body).toMatchObject({ status: 'approved' });
+    const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/keyra_approvals_total\{method="device",outcome="approved"\} 1/);
   });
 
   it('finds its bundled voice model and migrations (keyra doctor)', async () => {
