@@ -13,7 +13,8 @@ import { keyraApi, pairDevice, signedApproval, type Api } from './helpers/keyraA
  * directory outside the monorepo (real npm registry; better-sqlite3 compiles from source here,
  * which is most of the time), then `npx keyra keys create` and `npx keyra serve` run from there.
  * Optional dependencies (EAS/ethers, onnxruntime-node) are left out on purpose: KEYRA must work
- * without them, and they add about 600 MB of download.
+ * without them, and they add about 350 MB. The install takes about 3 minutes on an idle 2-core
+ * machine (better-sqlite3's compile) and over 8 under load, hence the long hook timeout.
  */
 
 const run = promisify(execFile);
@@ -104,7 +105,7 @@ beforeAll(async () => {
   const key = (JSON.parse(created.stdout) as { key: string }).key;
   baseUrl = await serve();
   api = keyraApi(baseUrl, key);
-}, 600_000);
+}, 900_000);
 
 afterAll(async () => {
   if (server && server.exitCode === null) {
