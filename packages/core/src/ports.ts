@@ -272,6 +272,8 @@ export interface WebhookDeliveryStore {
   listAttempts(scope: Scope, endpointId: string, limit: number): Promise<WebhookAttemptRecord[]>;
   /** Counts deliveries by status (for tests and metrics). */
   countByStatus(scope?: Scope): Promise<Record<'pending' | 'delivered' | 'failed', number>>;
+  /** How many deliveries wait to be delivered or retried, all tenants (the backlog metric). */
+  countPending(): Promise<number>;
 }
 
 export interface StampStore {
@@ -287,6 +289,8 @@ export interface StampStore {
   recordChainSubmission(id: string, chainId: number, txHash: string): Promise<void>;
   /** Records an attempt's outcome, counts it and releases the lease. */
   completeChain(id: string, outcome: ChainOutcome): Promise<void>;
+  /** How many stamps wait for their on-chain mirror, all tenants (the backlog metric). */
+  countChainPending(): Promise<number>;
 }
 
 export type NewUsageRecord = Omit<UsageRecord, 'billing' | 'plan'>;

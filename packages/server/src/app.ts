@@ -15,7 +15,7 @@ import { cacheApiKeys } from './http/cacheApiKeys.js';
 import { handleError } from './http/errorHandler.js';
 import { prettyStdoutDestination, stdoutDestination } from './http/logDestination.js';
 import { beginIdempotentRequest, finishIdempotentRequest } from './http/idempotency.js';
-import { registerMetrics } from './http/metrics.js';
+import { registerMetrics, type KeyraMetrics, type PoolStats } from './http/metrics.js';
 import { enforceRateLimit } from './http/rateLimit.js';
 import { createValidatorCompiler } from './http/validation.js';
 import { KEYRA_ICON_SVG, KEYRA_LOGO_SVG } from './http/keyraLogo.js';
@@ -70,6 +70,8 @@ declare module 'fastify' {
     routeTable: RouteEntry[];
     /** Aborted when the app starts closing: long waits (device long-polls) answer at once. */
     closingSignal: AbortSignal;
+    /** Prometheus metrics; routes and the webhook worker count business events here. */
+    metrics: KeyraMetrics;
   }
 }
 
@@ -198,7 +200,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     throw new KeyraError('route_not_found', `No route ${request.method} ${path}. See /docs.`);
   });
 
-  const { registry } = registerMetrics(app);
+  // `@keyra/storage` reports its pool (`DatabaseStorage.poolStats`); the core port does not.
+  const pool = (storage as Storage & { poolStats?: () => PoolStats }).poolStats;
+  const metrics = registerMetrics(app, {
+    storage,
+    ...(pool ? { poolStats: () => pool.call(storage) } : {}),
+  });
+  app.decorate('metrics', metrics);
+  const { registry } = metrics;
   const approval = await loadApprovalServices(storage, options.serverSecret, config, clock.now());
   const notifier = createChallengeNotifier();
 

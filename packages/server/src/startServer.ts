@@ -118,6 +118,7 @@ export async function startServer(
       log: app.log,
       dev: config.dev,
       disableAfterMs: config.webhooks.disableAfterMs,
+      metrics: app.metrics,
     });
     const webhookWorker = worker;
     const attester = await loadEasAttester(config.eas, storage.serverState, secret.value);

@@ -176,6 +176,17 @@ describe('POST /api/v1/verify (voice)', () => {
   it('fails the speaker gate for another voice saying the right words', async () => {
     const wallet = await enrolled();
     const probe = phraseFile('espeak-ng_en-us', 6, 'wav');
+    /** `keyra_voice_gate_total` and `keyra_approvals_total` samples for method voice, by labels. */
+    const counters = async (): Promise<Record<string, number>> => {
+      const text = (await t.app.inject('/metrics')).body;
+      const found: Record<string, number> = {};
+      for (const [, name, labels, value] of text.matchAll(
+        /^(keyra_voice_gate_total|keyra_approvals_total)\{([^}]*)\} (\d+)$/gm,
+      ))
+        found[`${name}{${labels}}`] = Number(value);
+      return found;
+    };
+    const before = await counters();
     const res = await post('/api/v1/verify', {
       wallet,
       audioBase64: b64(probe.bytes),
@@ -185,6 +196,20 @@ describe('POST /api/v1/verify (voice)', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json().verified).toBe(false);
     expect(res.json().gates.speaker.passed).toBe(false);
+    // The attempt is counted once, with each gate's outcome, at /metrics.
+    const after = await counters();
+    const grew = Object.keys(after)
+      .filter((name) => after[name]! - (before[name] ?? 0) === 1)
+      .sort();
+    const gate = (name: string, outcome: boolean): string =>
+      `keyra_voice_gate_total{gate="${name}",outcome="${outcome ? 'passed' : 'failed'}"}`;
+    const gates = res.json().gates as Record<string, { passed: boolean }>;
+    expect(grew).toEqual(
+      [
+        'keyra_approvals_total{method="voice",outcome="not_verified"}',
+        ...Object.entries(gates).map(([name, result]) => gate(name, result.passed)),
+      ].sort(),
+    );
   });
 
   it('fails the phrase gate for the right voice saying other words, and the phrase stays usable', async () => {

@@ -1,5 +1,5 @@
 import type { Storage } from '@keyra/core';
-import { connectDatabase, pingDatabase } from './internal/connectDatabase.js';
+import { connectDatabase, pingDatabase, type PoolStats } from './internal/connectDatabase.js';
 import { createStores } from './internal/createStores.js';
 import { createDeliverySignals } from './internal/deliverySignals.js';
 import {
@@ -29,6 +29,8 @@ export interface DatabaseStorage extends Storage {
   migrate(): Promise<MigrationResult>;
   /** Applied and pending migration names. */
   migrationStatus(): Promise<MigrationStatus>;
+  /** The connection pool's use now (PostgreSQL; SQLite reports its one connection). */
+  poolStats(): PoolStats;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function openStorage(
   url: string,
   options: OpenStorageOptions = {},
 ): Promise<DatabaseStorage> {
-  const { kind, db } = await connectDatabase(url, options);
+  const { kind, db, poolStats } = await connectDatabase(url, options);
   try {
     await pingDatabase(db);
     if (options.migrate) await runMigrations(db);
@@ -83,5 +85,6 @@ export async function openStorage(
     },
     migrate: () => runMigrations(db),
     migrationStatus: () => readMigrationStatus(db),
+    poolStats,
   };
 }

@@ -1556,6 +1556,7 @@ export function storageContract(target: StorageContractTarget): void {
           delivered: 1,
           failed: 0,
         });
+        expect(await storage.webhookDeliveries.countPending()).toBe(1);
         await storage.webhookDeliveries.recordAttempt({
           id: 'wha_1',
           deliveryId: 'whd_1',

@@ -66,6 +66,33 @@ describe.skipIf(skip)('postgres', () => {
       }
     });
 
+    it('reports its pool: connections lent out, idle and waiting', async () => {
+      const storage = await openStorage(mainDatabase().url, { poolSize: 2 });
+      try {
+        expect(storage.poolStats()).toEqual({ max: 2, total: 1, idle: 1, waiting: 0 });
+        // Two transactions hold both connections until released; a third query must wait.
+        let release = (): void => {};
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let entered = 0;
+        const holders = [1, 2].map(() =>
+          storage.transaction(async () => {
+            entered += 1;
+            await gate;
+          }),
+        );
+        while (entered < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+        const waiting = storage.ping();
+        for (let i = 0; i < 200 && storage.poolStats().waiting === 0; i += 1)
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        expect(storage.poolStats()).toEqual({ max: 2, total: 2, idle: 0, waiting: 1 });
+        release();
+        await Promise.all([...holders, waiting]);
+        expect(storage.poolStats()).toMatchObject({ max: 2, total: 2, waiting: 0 });
+      } finally {
+        await storage.close();
+      }
+    });
+
     it('fails clearly when the server is unreachable', async () => {
       await expect(openStorage('postgres://postgres@127.0.0.1:1/none')).rejects.toThrow();
     });

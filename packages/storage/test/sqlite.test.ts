@@ -24,6 +24,16 @@ storageContract({
 });
 
 describe('sqlite specifics', () => {
+  it('reports its one connection as the pool', async () => {
+    const storage = await openStorage(`sqlite:${path.join(dir, 'pool', 'keyra.db')}`);
+    try {
+      expect(storage.poolStats()).toEqual({ max: 1, total: 1, idle: 0, waiting: 0 });
+    } finally {
+      await storage.close();
+    }
+    expect(storage.poolStats().total).toBe(0);
+  });
+
   it('creates the parent directory and uses WAL mode', async () => {
     const file = path.join(dir, 'nested', 'deeper', 'keyra.db');
     const storage = await openStorage(`sqlite:${file}`, { migrate: true });

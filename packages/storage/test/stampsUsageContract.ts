@@ -108,6 +108,7 @@ export function stampsUsageContract(setup: Setup, open: Open): void {
       stamp({ id: 'stp_later', chainStatus: 'pending', chainNextAttemptAt: T0 + DAY }),
     );
     await storage.stamps.insert(stamp({ id: 'stp_none' }));
+    expect(await storage.stamps.countChainPending()).toBe(2);
     const other = await open(url);
     const [a, b] = await Promise.all([
       storage.stamps.claimChainDue(T0, 10, 60_000),
@@ -150,6 +151,7 @@ export function stampsUsageContract(setup: Setup, open: Open): void {
       nextAttemptAt: null,
       now: T0 + 6_000,
     });
+    expect(await storage.stamps.countChainPending()).toBe(1);
     expect(await storage.stamps.findById('stp_due')).toMatchObject({
       chainStatus: 'confirmed',
       chainAttempts: 2,

@@ -14,6 +14,7 @@ import {
 } from '@keyra/core';
 import type { FastifyBaseLogger } from 'fastify';
 import { createKeepAliveAgents, safeFetch, SafeFetchError } from '../net/safeFetch.js';
+import type { DeliveryOutcome, KeyraMetrics } from '../http/metrics.js';
 import { signingSecrets } from './webhookSecrets.js';
 
 export interface WebhookWorkerOptions {
@@ -46,6 +47,8 @@ export interface WebhookWorkerOptions {
   idTokens?: IdTokenSigner;
   /** Test seam for the SSRF guard's DNS. */
   resolve?: (host: string) => Promise<string[]>;
+  /** Where delivery latency and failures are counted (the app's `/metrics`). */
+  metrics?: Pick<KeyraMetrics, 'webhookDeliveryDuration' | 'webhookDeliveryFailures'>;
 }
 
 export interface WebhookWorker {
@@ -94,11 +97,14 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
     statusCode: number | null;
     excerpt: string | null;
     error: string | null;
+    /** Why there was no answer, as a metric label: the SafeFetchError reason, else `error`. */
+    failure: string | null;
     latencyMs: number;
   }> {
     let statusCode: number | null = null;
     let excerpt: string | null = null;
     let error: string | null = null;
+    let failure: string | null = null;
     const started = performance.now();
     try {
       const response = await safeFetch(url, {
@@ -116,12 +122,37 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
       statusCode = response.status;
       excerpt = response.body.subarray(0, EXCERPT_BYTES).toString('utf8');
     } catch (cause) {
+      failure = cause instanceof SafeFetchError ? cause.reason : 'error';
       error =
         cause instanceof SafeFetchError
           ? `${cause.reason}: ${cause.message}`
           : String((cause as Error).message ?? cause);
     }
-    return { statusCode, excerpt, error, latencyMs: Math.round(performance.now() - started) };
+    return {
+      statusCode,
+      excerpt,
+      error,
+      failure,
+      latencyMs: Math.round(performance.now() - started),
+    };
+  }
+
+  /** Counts one attempt: its latency by outcome and, without a 2xx, why. */
+  function observe(
+    kind: 'webhook' | 'ciba',
+    result: { statusCode: number | null; failure: string | null; latencyMs: number },
+    status: 'delivered' | 'pending' | 'failed',
+  ): void {
+    const { metrics } = options;
+    if (!metrics) return;
+    const outcome: DeliveryOutcome = status === 'pending' ? 'retry' : status;
+    metrics.webhookDeliveryDuration.observe({ kind, outcome }, result.latencyMs / 1000);
+    if (status === 'delivered') return;
+    const reason =
+      result.statusCode !== null
+        ? `http_${Math.floor(result.statusCode / 100)}xx`
+        : (result.failure ?? 'error');
+    metrics.webhookDeliveryFailures.inc({ kind, reason });
   }
 
   /** The attempt's outcome under the one retry schedule: delivered (2xx), retry later, or failed. */
@@ -175,6 +206,7 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
     );
     const now = clock.now();
     const { attempt, retryAt, status } = outcomeOf(delivery, result.statusCode, now);
+    observe('ciba', result, status);
     await storage.transaction(async (tx) => {
       await tx.webhookDeliveries.recordAttempt({
         id: newId('attempt'),
@@ -216,13 +248,11 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
       Math.floor(startedAt / 1000),
       body,
     );
-    const { statusCode, excerpt, error, latencyMs } = await post(
-      endpoint.url,
-      { 'user-agent': 'KEYRA-Webhooks/1', ...headers },
-      body,
-    );
+    const result = await post(endpoint.url, { 'user-agent': 'KEYRA-Webhooks/1', ...headers }, body);
+    const { statusCode, excerpt, error, latencyMs } = result;
     const now = clock.now();
     const { attempt, ok, retryAt, status } = outcomeOf(delivery, statusCode, now);
+    observe('webhook', result, status);
     // One commit for the attempt, the delivery's state and the endpoint's.
     const disabled = await storage.transaction(async (tx) => {
       await tx.webhookDeliveries.recordAttempt({

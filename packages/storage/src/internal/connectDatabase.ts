@@ -19,9 +19,22 @@ export interface ConnectOptions {
   backgroundCheckpointMs?: number;
 }
 
+/** Connection pool use at one moment (`keyra_db_pool_*` metrics). */
+export interface PoolStats {
+  /** The most connections the pool opens (SQLite: its one connection). */
+  max: number;
+  /** Connections open now, busy or idle. */
+  total: number;
+  /** Open connections not lent to a query. */
+  idle: number;
+  /** Queries waiting for a connection because all `max` are busy. */
+  waiting: number;
+}
+
 export interface Connection {
   kind: DatabaseKind;
   db: Kysely<Database>;
+  poolStats(): PoolStats;
 }
 
 const PG_INT8_OID = 20;
@@ -91,6 +104,8 @@ export async function connectDatabase(
       db: new Kysely<Database>({
         dialect: createSqliteDialect(database, file, () => checkpointer?.stop()),
       }),
+      // One synchronous connection: queries never wait for another.
+      poolStats: () => ({ max: 1, total: database.open ? 1 : 0, idle: 0, waiting: 0 }),
     };
   }
   if (isPostgresUrl(url)) {
@@ -112,7 +127,17 @@ export async function connectDatabase(
     pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { kind: 'postgres', db };
+    const max = options.poolSize ?? 10;
+    return {
+      kind: 'postgres',
+      db,
+      poolStats: () => ({
+        max,
+        total: pool.totalCount,
+        idle: pool.idleCount,
+        waiting: pool.waitingCount,
+      }),
+    };
   }
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? '(none)';
   throw new Error(

@@ -28,6 +28,7 @@ import { ERROR_RESPONSES as errors } from '../errorResponses.js';
 import { scopeOf } from '../scopeOf.js';
 import { challengeJson } from './challengeJson.js';
 import { stampJson } from '../stamps/stampJson.js';
+import { observeApproval } from '../../http/metrics.js';
 
 export interface ChallengeRoutesOptions {
   storage: Storage;
@@ -72,18 +73,23 @@ export async function challengeRoutes(
     },
     async (request) => {
       checkChallengeId(request.params.id);
-      const { challenge, device, stamp } = await verifyChallenge(
-        scopeOf(request),
-        request.params.id,
-        request.body,
-        {
-          storage,
-          rp: approval.rp,
-          trust: approval.trust,
-          signer: approval.signer,
-          stamps: approval.stamps,
-          now: clock.now(),
-        },
+      const { challenge, device, stamp } = await observeApproval(
+        app.metrics,
+        // The device is not known before the verb finds it: refusals count as `unknown`.
+        'unknown',
+        () =>
+          verifyChallenge(scopeOf(request), request.params.id, request.body, {
+            storage,
+            rp: approval.rp,
+            trust: approval.trust,
+            signer: approval.signer,
+            stamps: approval.stamps,
+            now: clock.now(),
+          }),
+        (verified) => ({
+          method: verified.device.kind === 'keyra_one' ? 'device' : 'passkey',
+          outcome: verified.challenge.status,
+        }),
       );
       return {
         id: challenge.id,

@@ -33,6 +33,7 @@ import {
 import type { ApprovalServices } from '../../approval/loadApprovalServices.js';
 import { ERROR_RESPONSES } from '../errorResponses.js';
 import { stampJson } from '../stamps/stampJson.js';
+import { observeApproval } from '../../http/metrics.js';
 
 export interface DeviceApiRoutesOptions {
   storage: Storage;
@@ -262,18 +263,25 @@ export async function deviceApiRoutes(
           );
         }
         const now = clock.now();
-        const { challenge, stamp } = await verifyChallenge(
-          scopeOfDevice(device),
-          request.params.id,
-          { deviceId: device.id, attestation: request.body.attestation },
-          {
-            storage,
-            rp: approval.rp,
-            trust: approval.trust,
-            signer: approval.signer,
-            stamps: approval.stamps,
-            now,
-          },
+        const method = device.kind === 'keyra_one' ? 'device' : 'passkey';
+        const { challenge, stamp } = await observeApproval(
+          app.metrics,
+          method,
+          () =>
+            verifyChallenge(
+              scopeOfDevice(device),
+              request.params.id,
+              { deviceId: device.id, attestation: request.body.attestation },
+              {
+                storage,
+                rp: approval.rp,
+                trust: approval.trust,
+                signer: approval.signer,
+                stamps: approval.stamps,
+                now,
+              },
+            ),
+          (verified) => ({ method, outcome: verified.challenge.status }),
         );
         return {
           id: challenge.id,

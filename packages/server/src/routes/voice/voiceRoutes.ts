@@ -33,6 +33,7 @@ import { ERROR_RESPONSES } from '../errorResponses.js';
 import { scopeOf } from '../scopeOf.js';
 import { isLegacyEnroll, isLegacyVerify, legacyVoiceHandlers } from './legacyVoiceRoutes.js';
 import { enrollmentJson, verificationJson, verifyLogJson } from './voiceJson.js';
+import { countVoiceGates, observeApproval } from '../../http/metrics.js';
 
 export interface VoiceRoutesOptions {
   storage: Storage;
@@ -154,28 +155,46 @@ export async function voiceRoutes(
           request.log.error({ reason: (error as Error).message }, 'could not write verify log'),
         random,
       };
-      if (isLegacyVerify(body)) return legacy.verify(scope, body, reply, log);
-      const verification = await verifyVoice(
-        scope,
-        {
-          wallet: body.wallet,
-          audience: scope.audience,
-          phraseId: body.phrase_id,
-          audioUrl: body.audioUrl,
-          audioBase64: body.audioBase64,
-          projectionId: body.projection_id,
-          paramsVersion: body.params_version,
-        },
-        {
-          ...log,
-          storage,
-          speech,
-          loadAudio,
-          serverSecret,
-          signer: approval.signer,
-          stamps: approval.stamps,
-        },
+      const describe = (result: { verified: boolean; method: string }) => ({
+        method: result.method,
+        outcome: result.verified ? 'verified' : 'not_verified',
+      });
+      if (isLegacyVerify(body)) {
+        return observeApproval(
+          app.metrics,
+          'legacy_hash',
+          () => legacy.verify(scope, body, reply, log),
+          describe,
+        );
+      }
+      const verification = await observeApproval(
+        app.metrics,
+        'voice',
+        () =>
+          verifyVoice(
+            scope,
+            {
+              wallet: body.wallet,
+              audience: scope.audience,
+              phraseId: body.phrase_id,
+              audioUrl: body.audioUrl,
+              audioBase64: body.audioBase64,
+              projectionId: body.projection_id,
+              paramsVersion: body.params_version,
+            },
+            {
+              ...log,
+              storage,
+              speech,
+              loadAudio,
+              serverSecret,
+              signer: approval.signer,
+              stamps: approval.stamps,
+            },
+          ),
+        describe,
       );
+      countVoiceGates(app.metrics, verification.gates);
       return verificationJson(verification, approval.attester);
     },
   );

@@ -120,5 +120,15 @@ export function createStampStore(db: Kysely<Database>, kind: DatabaseKind): Stam
         .where('id', '=', id)
         .execute();
     },
+
+    async countChainPending() {
+      // A range of the (chain_status, chain_next_attempt_at) index: cheap enough for every scrape.
+      const row = await db
+        .selectFrom('stamps')
+        .select((eb) => eb.fn.countAll<string | number>().as('count'))
+        .where('chain_status', '=', 'pending')
+        .executeTakeFirstOrThrow();
+      return Number(row.count);
+    },
   };
 }

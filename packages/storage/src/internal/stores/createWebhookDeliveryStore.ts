@@ -195,5 +195,15 @@ export function createWebhookDeliveryStore(
       for (const row of await query.execute()) counts[row.status] = Number(row.count);
       return counts;
     },
+
+    async countPending() {
+      // A range of the (status, next_attempt_at) index: cheap enough for every scrape.
+      const row = await db
+        .selectFrom('webhook_deliveries')
+        .select((eb) => eb.fn.countAll<string | number>().as('count'))
+        .where('status', '=', 'pending')
+        .executeTakeFirstOrThrow();
+      return Number(row.count);
+    },
   };
 }
