@@ -82,7 +82,7 @@ function newChallenge(
       ...(fields.stamp === undefined ? {} : { stamp: fields.stamp }),
       ...(fields.expiresIn === undefined ? {} : { expiresIn: fields.expiresIn }),
     },
-    { store: storage.challenges, now: clock.now() },
+    { storage: storage, now: clock.now() },
   );
 }
 
@@ -739,7 +739,7 @@ describe('verifyChallenge: concurrent verifies', () => {
       const challenge = await createChallenge(
         at,
         { action: 'deploy.production', userId: 'usr_alice', audience: 'acme' },
-        { store: main.challenges, now: clock.now() },
+        { storage: main, now: clock.now() },
       );
       const second = await openStorage(file.url);
       try {
