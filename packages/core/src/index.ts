@@ -274,7 +274,12 @@ export {
 export {
   createAuditCheckpoint,
   type AuditCheckpointSigner,
-  type AuditCheckpointStamper,
   type CreateAuditCheckpointDeps,
 } from './audit/createAuditCheckpoint.js';
+export {
+  checkpointAuditHeads,
+  type CheckpointAuditHeadsDeps,
+} from './audit/checkpointAuditHeads.js';
 export { verifyAuditCheckpoint } from './audit/verifyAuditCheckpoint.js';
+export { listAuditCheckpoints } from './audit/listAuditCheckpoints.js';
+export { exportAudit } from './audit/exportAudit.js';

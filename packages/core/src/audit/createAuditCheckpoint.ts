@@ -9,38 +9,23 @@ export interface AuditCheckpointSigner {
   signAuditCheckpoint(claims: AuditCheckpointClaims, now: EpochMs): Promise<string>;
 }
 
-/**
- * Stamps a signed checkpoint (an EAS off-chain attestation of the SHA-256 of its JWS) and stores
- * the stamp; returns the stamp id, or null when stamping is not configured.
- */
-export type AuditCheckpointStamper = (checkpoint: AuditCheckpointRecord) => Promise<string | null>;
-
 export interface CreateAuditCheckpointDeps {
-  audit: Pick<AuditStore, 'head' | 'insertCheckpoint' | 'listCheckpoints'>;
+  audit: Pick<AuditStore, 'head' | 'insertCheckpoint'>;
   signer: AuditCheckpointSigner;
-  stamper?: AuditCheckpointStamper;
   now: EpochMs;
   random?: RandomBytes;
-  /** Skip (return null) when the newest checkpoint already names the current head (the periodic job). */
-  onlyIfChanged?: boolean;
 }
 
 /**
  * Signs the tenant's current chain head: a JWS with the tenant, seq and head hash, made with the
- * proof signing key (so it verifies against `/.well-known/jwks.json`), stamped when EAS is
- * configured, and stored. A rewrite of the chain up to that seq, even a consistent one by someone
+ * proof signing key (so it verifies against `/.well-known/jwks.json`), and stored. A rewrite of the chain up to that seq, even a consistent one by someone
  * with database access, no longer reaches the signed hash.
  */
 export async function createAuditCheckpoint(
   tenantId: string,
   deps: CreateAuditCheckpointDeps,
-): Promise<AuditCheckpointRecord | null> {
+): Promise<AuditCheckpointRecord> {
   const head = await deps.audit.head(tenantId);
-  if (deps.onlyIfChanged) {
-    const [latest] = await deps.audit.listCheckpoints(tenantId, 1);
-    if (head.seq === 0 || (latest && latest.seq === head.seq && latest.hash === head.hash))
-      return null;
-  }
   const id = newId('auditCheckpoint', deps.random ?? systemRandom);
   const signature = await deps.signer.signAuditCheckpoint(
     {
@@ -62,8 +47,6 @@ export async function createAuditCheckpoint(
     createdAt: deps.now,
     stampId: null,
   };
-  const stampId = deps.stamper ? await deps.stamper(checkpoint) : null;
-  const stored = { ...checkpoint, stampId };
-  await deps.audit.insertCheckpoint(stored);
-  return stored;
+  await deps.audit.insertCheckpoint(checkpoint);
+  return checkpoint;
 }
