@@ -283,3 +283,4 @@ export {
 export { verifyAuditCheckpoint } from './audit/verifyAuditCheckpoint.js';
 export { listAuditCheckpoints } from './audit/listAuditCheckpoints.js';
 export { exportAudit } from './audit/exportAudit.js';
+export { checkAuditTrail, type AuditTrailReport } from './audit/checkAuditTrail.js';
