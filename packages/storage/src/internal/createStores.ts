@@ -48,6 +48,6 @@ export function createStores(
     usage: createUsageStore(db),
     oauthClients: createOAuthClientStore(db),
     cibaRequests: createCibaRequestStore(db),
-    audit: createAuditStore(db),
+    audit: createAuditStore(db, kind),
   };
 }

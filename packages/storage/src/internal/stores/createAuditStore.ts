@@ -4,10 +4,15 @@ import {
   type AuditEntry,
   type AuditStore,
 } from '@keyra/core';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { inTransaction } from '../inTransaction.js';
 import { newestFirst } from '../newestFirst.js';
-import type { AuditCheckpointsTable, AuditEntriesTable, Database } from '../schema.js';
+import type {
+  AuditCheckpointsTable,
+  AuditEntriesTable,
+  Database,
+  DatabaseKind,
+} from '../schema.js';
 
 function entryFromRow(row: AuditEntriesTable): AuditEntry {
   return {
@@ -37,21 +42,27 @@ function checkpointFromRow(row: AuditCheckpointsTable): AuditCheckpointRecord {
   };
 }
 
-export function createAuditStore(db: Kysely<Database>): AuditStore {
+export function createAuditStore(db: Kysely<Database>, kind: DatabaseKind): AuditStore {
   return {
     append(tenantId, seal) {
       return inTransaction(db, async (trx) => {
-        // The head row is the tenant's lock: a no-op UPDATE takes its row lock until the
-        // transaction ends (PostgreSQL re-reads the row after waiting, so it sees the last
+        // The head row is the tenant's lock on PostgreSQL: a no-op UPDATE takes its row lock
+        // until the transaction ends (and re-reads the row after waiting, so it sees the last
         // committed head), which queues a tenant's appends and keeps seq gap-free. SQLite's
-        // transactions already hold the database's write lock.
+        // transactions already hold the database's write lock (BEGIN IMMEDIATE): a read will do.
         const lockHead = () =>
-          trx
-            .updateTable('audit_heads')
-            .set((eb) => ({ seq: eb.ref('seq') }))
-            .where('tenant_id', '=', tenantId)
-            .returning(['seq', 'hash'])
-            .executeTakeFirst();
+          kind === 'postgres'
+            ? trx
+                .updateTable('audit_heads')
+                .set((eb) => ({ seq: eb.ref('seq') }))
+                .where('tenant_id', '=', tenantId)
+                .returning(['seq', 'hash'])
+                .executeTakeFirst()
+            : trx
+                .selectFrom('audit_heads')
+                .select(['seq', 'hash'])
+                .where('tenant_id', '=', tenantId)
+                .executeTakeFirst();
         let head = await lockHead();
         if (!head) {
           await trx
@@ -63,22 +74,31 @@ export function createAuditStore(db: Kysely<Database>): AuditStore {
           if (!head) throw new Error(`audit head of tenant ${tenantId} could not be created`);
         }
         const entry = seal({ seq: Number(head.seq), hash: head.hash });
-        await trx
-          .insertInto('audit_entries')
-          .values({
-            id: entry.id,
-            tenant_id: entry.tenantId,
-            seq: entry.seq,
-            type: entry.type,
-            environment: entry.environment,
-            actor: entry.actor,
-            subject: entry.subject,
-            data: JSON.stringify(entry.data),
-            occurred_at: entry.occurredAt,
-            prev_hash: entry.prevHash,
-            hash: entry.hash,
-          })
-          .execute();
+        const row = {
+          id: entry.id,
+          tenant_id: entry.tenantId,
+          seq: entry.seq,
+          type: entry.type,
+          environment: entry.environment,
+          actor: entry.actor,
+          subject: entry.subject,
+          data: JSON.stringify(entry.data),
+          occurred_at: entry.occurredAt,
+          prev_hash: entry.prevHash,
+          hash: entry.hash,
+        };
+        if (kind === 'postgres') {
+          // One round trip for the entry and the head: an append runs while the tenant's head
+          // is locked, so it is kept short.
+          await sql`with appended as (${trx
+            .insertInto('audit_entries')
+            .values(row)
+            .returning(['seq', 'hash'])})
+            update audit_heads set seq = appended.seq, hash = appended.hash
+            from appended where audit_heads.tenant_id = ${tenantId}`.execute(trx);
+          return entry;
+        }
+        await trx.insertInto('audit_entries').values(row).execute();
         await trx
           .updateTable('audit_heads')
           .set({ seq: entry.seq, hash: entry.hash })
