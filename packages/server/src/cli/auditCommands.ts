@@ -49,6 +49,12 @@ export function registerAuditCommands(program: Command): void {
         for (const tenant of tenants)
           out.push({ name: tenant.name, report: await checkAuditTrail(tenant.id, storage) });
         return out;
+      }).catch((error: unknown) => {
+        if (error instanceof CliError) throw error;
+        // Not a verdict on the chain: exit 2, so a script never reads it as "broken".
+        throw new CliError(
+          `Could not check the audit log: ${error instanceof Error ? error.message : String(error)}`,
+        );
       });
       const intact = reports.every(({ report }) => report.intact);
       if (flags.json) {

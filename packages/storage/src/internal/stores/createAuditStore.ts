@@ -23,11 +23,24 @@ function entryFromRow(row: AuditEntriesTable): AuditEntry {
     environment: row.environment,
     actor: row.actor,
     subject: row.subject,
-    data: JSON.parse(row.data) as Record<string, unknown>,
+    data: parseData(row.data),
     occurredAt: row.occurred_at,
     prevHash: row.prev_hash,
     hash: row.hash,
   };
+}
+
+/**
+ * Entries are read to be verified, so a `data` column edited into something that is not JSON must
+ * not stop the reader: it comes back as `{ unparsable: text }`, which cannot hash like the
+ * object that was appended, so the verifier names the entry.
+ */
+function parseData(text: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return { unparsable: text };
+  }
 }
 
 function checkpointFromRow(row: AuditCheckpointsTable): AuditCheckpointRecord {
