@@ -18,7 +18,7 @@ import {
   type AuditEntry,
   type Scope,
 } from '@keyra/core';
-import { openStorage, type DatabaseStorage } from '@keyra/storage';
+import { openStorage } from '@keyra/storage';
 import {
   createTestPostgresDatabase,
   shouldSkipPostgres,
