@@ -99,3 +99,12 @@ export {
   OpenIdConfiguration,
   TokenForm,
 } from './oauth.js';
+export {
+  AuditCheckpoint,
+  AuditCheckpointList,
+  AuditEntry,
+  AuditList,
+  ExportAuditQuery,
+  ListAuditCheckpointsQuery,
+  ListAuditQuery,
+} from './audit.js';

@@ -21,6 +21,8 @@ export const ID_PREFIX = {
   stamp: 'stp',
   usage: 'use',
   oauthClient: 'cli',
+  auditEntry: 'aud',
+  auditCheckpoint: 'acp',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -56,6 +56,8 @@ export {
   type RotateApiKeyOptions,
   type RotateApiKeyResult,
 } from './keys/rotateApiKey.js';
+export { revokeApiKey, type RevokeApiKeyOptions } from './keys/revokeApiKey.js';
+export { disableDevice } from './devices/disableDevice.js';
 export { ensureTenant } from './tenants/ensureTenant.js';
 export { createSecretBox, type SecretBox } from './secrets/createSecretBox.js';
 export {
@@ -243,3 +245,42 @@ export {
   type BuildCibaNotificationDeps,
   type CibaNotification,
 } from './ciba/buildCibaNotification.js';
+export {
+  AUDIT_CHECKPOINT_TYPE,
+  AUDIT_GENESIS_HASH,
+  AUDIT_TYPES,
+  type AuditCheckpointClaims,
+  type AuditCheckpointRecord,
+  type AuditEntry,
+  type AuditFact,
+  type AuditHead,
+  type AuditType,
+} from './audit/auditRecords.js';
+export { auditDocument, hashAuditEntry } from './audit/auditDocument.js';
+export { appendAudit } from './audit/appendAudit.js';
+export {
+  verifyAuditChain,
+  type AuditBreak,
+  type AuditChainBreak,
+  type AuditChainReport,
+  type VerifyAuditChainOptions,
+} from './audit/verifyAuditChain.js';
+export {
+  listAudit,
+  encodeAuditCursor,
+  decodeAuditCursor,
+  type AuditPage,
+} from './audit/listAudit.js';
+export {
+  createAuditCheckpoint,
+  type AuditCheckpointSigner,
+  type CreateAuditCheckpointDeps,
+} from './audit/createAuditCheckpoint.js';
+export {
+  checkpointAuditHeads,
+  type CheckpointAuditHeadsDeps,
+} from './audit/checkpointAuditHeads.js';
+export { verifyAuditCheckpoint } from './audit/verifyAuditCheckpoint.js';
+export { listAuditCheckpoints } from './audit/listAuditCheckpoints.js';
+export { exportAudit } from './audit/exportAudit.js';
+export { checkAuditTrail, type AuditTrailReport } from './audit/checkAuditTrail.js';

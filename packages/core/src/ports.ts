@@ -1,4 +1,5 @@
 import type { SigningKeyRecord } from './proofs/signingKeys.js';
+import type { AuditCheckpointRecord, AuditEntry, AuditHead } from './audit/auditRecords.js';
 import type {
   WebhookAttemptRecord,
   WebhookDeliveryRecord,
@@ -342,6 +343,46 @@ export interface CibaRequestStore {
   markTokensIssued(handleHash: string, now: EpochMs): Promise<boolean>;
 }
 
+/** Filters for listing audit entries. All optional; combined with AND. */
+export interface AuditFilter {
+  type?: string;
+  subject?: string;
+  environment?: Environment;
+  /** Inclusive lower bound on occurredAt. */
+  since?: EpochMs;
+  /** Exclusive upper bound on occurredAt. */
+  until?: EpochMs;
+}
+
+/** The tamper-evident audit log: one hash chain per tenant (see `appendAudit`). */
+export interface AuditStore {
+  /**
+   * Appends the tenant's next entry in the caller's transaction (or its own): locks the tenant's
+   * chain head until the transaction ends — so appends of one tenant queue up, across processes —
+   * passes it to `seal`, which builds the entry that follows it, inserts that entry and moves the
+   * head to it. Returns the entry.
+   */
+  append(tenantId: string, seal: (head: AuditHead) => AuditEntry): Promise<AuditEntry>;
+  /** The tenant's chain head as recorded beside the entries (seq 0 and the genesis hash when empty). */
+  head(tenantId: string): Promise<AuditHead>;
+  /** Chain order (seq ascending): at most `limit` entries with seq above `afterSeq`. */
+  list(
+    tenantId: string,
+    filter: AuditFilter,
+    limit: number,
+    afterSeq?: number,
+  ): Promise<AuditEntry[]>;
+  /** Every tenant that has an audit chain head (for the checkpoint job and the verifier). */
+  tenantsWithChains(): Promise<string[]>;
+  insertCheckpoint(checkpoint: AuditCheckpointRecord): Promise<void>;
+  /** Newest first (createdAt desc, id desc), at most `limit`, after a keyset position. */
+  listCheckpoints(
+    tenantId: string,
+    limit: number,
+    after?: { createdAt: EpochMs; id: string },
+  ): Promise<AuditCheckpointRecord[]>;
+}
+
 /** Server-wide proof signing keys (not tenant data). */
 export interface SigningKeyStore {
   insert(key: SigningKeyRecord): Promise<void>;
@@ -396,6 +437,7 @@ export interface Storage {
   readonly usage: UsageStore;
   readonly oauthClients: OAuthClientStore;
   readonly cibaRequests: CibaRequestStore;
+  readonly audit: AuditStore;
   /** Runs `fn` in one database transaction; the stores passed to it write inside it. */
   transaction<T>(
     fn: (

@@ -44,6 +44,8 @@ export interface RequestSpec {
    */
   auth?: 'bearer' | 'x-api-key' | 'none' | { token: string };
   options?: RequestOptions | undefined;
+  /** Return the body as text (e.g. NDJSON) instead of parsing it as JSON; errors still parse. */
+  text?: { accept: string };
 }
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8787';
@@ -89,7 +91,7 @@ export class Transport {
       if (value !== undefined && value !== null) url.searchParams.set(name, String(value));
     }
     const headers: Record<string, string> = {
-      accept: 'application/json',
+      accept: spec.text?.accept ?? 'application/json',
       'user-agent': `keyra-sdk-typescript/${SDK_VERSION}`,
     };
     if (auth === 'bearer') headers.authorization = `Bearer ${this.apiKey}`;
@@ -121,6 +123,7 @@ export class Transport {
       );
     }
     const text = await response.text();
+    if (spec.text && response.ok) return text as T;
     let parsed: unknown = undefined;
     if (text !== '') {
       try {

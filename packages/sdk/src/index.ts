@@ -34,4 +34,13 @@ export {
 } from './webhooks.js';
 export { Proofs, payloadDigest, type ProofClaims, type ProofVerifyOptions } from './proofs.js';
 export { Stamps, type StampClaims, type StampVerifyOptions } from './stamps.js';
+export { Audit, parseAuditNdjson } from './resources/audit.js';
+export {
+  AUDIT_GENESIS_HASH,
+  auditEntryHash,
+  verifyAuditChain,
+  type AuditChainBreak,
+  type AuditChainResult,
+  type VerifyAuditChainOptions,
+} from './auditChain.js';
 export type * from './types.js';

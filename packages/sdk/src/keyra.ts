@@ -6,6 +6,7 @@ import { Credentials } from './resources/credentials.js';
 import { DeviceApi } from './resources/deviceApi.js';
 import { Devices } from './resources/devices.js';
 import { Events } from './resources/events.js';
+import { Audit } from './resources/audit.js';
 import { Simulator } from './resources/simulator.js';
 import { Usage } from './resources/usage.js';
 import { Voice } from './resources/voice.js';
@@ -35,6 +36,8 @@ export class Keyra {
   readonly simulator: Simulator;
   readonly webhookEndpoints: WebhookEndpoints;
   readonly events: Events;
+  /** The tamper-evident audit log and its signed checkpoints. */
+  readonly audit: Audit;
   readonly webhooks: Webhooks;
   readonly voice: Voice;
   readonly proofs: Proofs;
@@ -53,6 +56,7 @@ export class Keyra {
     this.simulator = new Simulator(transport);
     this.webhookEndpoints = new WebhookEndpoints(transport);
     this.events = new Events(transport);
+    this.audit = new Audit(transport);
     this.webhooks = new Webhooks(transport.webhookSecret);
     this.voice = new Voice(transport);
     // Proofs and stamps are signed with the same keys: one JWKS cache serves both.

@@ -121,3 +121,13 @@ export interface EventList {
   /** Pass as `cursor` for the next (older) page; null on the last page. */
   nextCursor: string | null;
 }
+
+/** One link of the tenant's audit chain (`GET /v1/audit`); see `verifyAuditChain`. */
+export type AuditEntry = Static<typeof contract.AuditEntry>;
+export type AuditList = Static<typeof contract.AuditList>;
+export type ListAuditParams = Static<typeof contract.ListAuditQuery>;
+export type ExportAuditParams = Static<typeof contract.ExportAuditQuery>;
+/** A signed statement of the chain head: verify `signature` against the JWKS. */
+export type AuditCheckpoint = Static<typeof contract.AuditCheckpoint>;
+export type AuditCheckpointList = Static<typeof contract.AuditCheckpointList>;
+export type ListAuditCheckpointsParams = Static<typeof contract.ListAuditCheckpointsQuery>;

@@ -31,6 +31,7 @@ import { jwksRoutes } from './routes/wellknown/jwksRoutes.js';
 import { consoleRoutes } from './routes/console/consoleRoutes.js';
 import { webhookRoutes } from './routes/webhooks/webhookRoutes.js';
 import { eventRoutes } from './routes/webhooks/eventRoutes.js';
+import { auditRoutes } from './routes/audit/auditRoutes.js';
 import { createWebhookSecretBox } from './webhooks/webhookSecrets.js';
 import { loadApprovalServices } from './approval/loadApprovalServices.js';
 import { createChallengeNotifier } from './approval/challengeNotifier.js';
@@ -378,6 +379,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       rotationOverlapMs: config.webhooks.rotationOverlapMs,
     });
     await api.register(eventRoutes, { storage, clock });
+    await api.register(auditRoutes, { storage, clock, signer: approval.signer });
     await api.register(usageRoutes, { storage, clock });
     await api.register(voiceRoutes, {
       storage,

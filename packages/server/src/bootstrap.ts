@@ -26,11 +26,12 @@ export async function bootstrapSandbox(
   if ((await storage.tenants.count()) > 0) return { keyFile: null };
   const { tenant, created } = await ensureTenant(storage.tenants, DEFAULT_TENANT, clock.now());
   if (!created) return { keyFile: null };
-  const issued = await createApiKey(storage.apiKeys, {
+  const issued = await createApiKey(storage, {
     tenantId: tenant.id,
     environment: 'sandbox',
     audience: tenant.name,
     now: clock.now(),
+    actor: 'system',
   });
   const file = sandboxKeyFile(dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });

@@ -29,6 +29,8 @@ export interface ServerConfig {
   apiKeyCacheMs: number;
   idempotencyRetentionMs: number;
   expirySweepIntervalMs: number;
+  /** How often each tenant's audit chain head is signed (if it moved); 0 = only on demand. */
+  auditCheckpointIntervalMs: number;
   /** WebAuthn relying party for passkeys and KEYRA ONE pairing. */
   relyingParty: {
     id: string;
@@ -425,6 +427,14 @@ export function loadConfig(
       50,
       3_600_000,
     ),
+    auditCheckpointIntervalMs:
+      integer(
+        'KEYRA_AUDIT_CHECKPOINT_SECONDS',
+        env.KEYRA_AUDIT_CHECKPOINT_SECONDS,
+        3600,
+        0,
+        7 * 86_400,
+      ) * 1000,
     relyingParty: { id: rpId, name: env.KEYRA_RP_NAME ?? 'KEYRA', origins },
     trustedRootFiles: (env.KEYRA_TRUSTED_ROOTS ?? '')
       .split(',')

@@ -82,12 +82,22 @@ export async function startServer(
       },
       'keyra listening',
     );
+    // Signs with the keys the JWKS publishes: CIBA push ID tokens and audit checkpoints.
+    const proofKeySigner = createProofSigner(
+      storage.signingKeys,
+      createSecretBox(secret.value, 'signing-keys'),
+      () => config.publicUrl,
+    );
     job = startMaintenanceJobs(
       storage,
       clock,
       {
         expirySweepIntervalMs: config.expirySweepIntervalMs,
         idempotencyRetentionMs: config.idempotencyRetentionMs,
+        auditCheckpoints: {
+          intervalMs: config.auditCheckpointIntervalMs,
+          signer: proofKeySigner,
+        },
       },
       app.log,
     );
@@ -101,11 +111,7 @@ export async function startServer(
         : storage;
     const workerStorage = deliveryStorage;
     // CIBA push notifications carry ID tokens, signed with the keys the JWKS publishes.
-    const idTokenSigner = createProofSigner(
-      storage.signingKeys,
-      createSecretBox(secret.value, 'signing-keys'),
-      () => config.publicUrl,
-    );
+    const idTokenSigner = proofKeySigner;
     worker = startWebhookWorker({
       idTokens: {
         issuer: () => cibaIssuer(config),

@@ -41,7 +41,7 @@ describe('authentication', () => {
 
   it('refuses a revoked key', async () => {
     const tenant = await t.storage.tenants.findByName('acme');
-    const issued = await createApiKey(t.storage.apiKeys, {
+    const issued = await createApiKey(t.storage, {
       tenantId: tenant!.id,
       environment: 'sandbox',
       audience: 'acme',
@@ -62,7 +62,7 @@ describe('authentication', () => {
     t = await createTestApp({ env: { KEYRA_API_KEY_CACHE_MS: '0' } });
     key = await t.key();
     const tenant = await t.storage.tenants.findByName('acme');
-    const issued = await createApiKey(t.storage.apiKeys, {
+    const issued = await createApiKey(t.storage, {
       tenantId: tenant!.id,
       environment: 'sandbox',
       audience: 'acme',
@@ -76,7 +76,7 @@ describe('authentication', () => {
   it('never caches an unknown key: a key created after a refused lookup works at once', async () => {
     const tenant = await t.storage.tenants.findByName('acme');
     await expectRefused(bearer(`sk_test_${'B'.repeat(32)}`));
-    const issued = await createApiKey(t.storage.apiKeys, {
+    const issued = await createApiKey(t.storage, {
       tenantId: tenant!.id,
       environment: 'sandbox',
       audience: 'acme',
@@ -87,13 +87,13 @@ describe('authentication', () => {
 
   it('keeps a rotated key valid for the grace period, then refuses it', async () => {
     const tenant = await t.storage.tenants.findByName('acme');
-    const issued = await createApiKey(t.storage.apiKeys, {
+    const issued = await createApiKey(t.storage, {
       tenantId: tenant!.id,
       environment: 'sandbox',
       audience: 'acme',
       now: t.clock.now(),
     });
-    const rotated = await rotateApiKey(t.storage.apiKeys, {
+    const rotated = await rotateApiKey(t.storage, {
       keyId: issued.record.id,
       now: t.clock.now(),
       graceMs: 60_000,
@@ -107,7 +107,7 @@ describe('authentication', () => {
     // A rotated key cannot be rotated again.
     expect(
       (
-        await rotateApiKey(t.storage.apiKeys, {
+        await rotateApiKey(t.storage, {
           keyId: issued.record.id,
           now: t.clock.now(),
           graceMs: 0,

@@ -16,12 +16,12 @@ describe('maintenance jobs', () => {
     const due = await createChallenge(
       scope,
       { action: 'a.b', userId: 'u', expiresIn: 10, audience: 'acme' },
-      { store: t.storage.challenges, now: t.clock.now() },
+      { storage: t.storage, now: t.clock.now() },
     );
     const live = await createChallenge(
       scope,
       { action: 'a.b', userId: 'u', expiresIn: 600, audience: 'acme' },
-      { store: t.storage.challenges, now: t.clock.now() },
+      { storage: t.storage, now: t.clock.now() },
     );
     const claim = {
       scope,

@@ -107,7 +107,7 @@ describe('usage metering and GET /v1/usage', () => {
       freeCredits: 2,
     });
     const small = (
-      await createApiKey(t.storage.apiKeys, {
+      await createApiKey(t.storage, {
         tenantId: 'ten_small',
         environment: 'sandbox',
         audience: 'small',

@@ -27,6 +27,7 @@ import { stampsUsageContract } from './stampsUsageContract.js';
 import { foreignScopeContract } from './foreignScopeContract.js';
 import { deliverySignalsContract } from './deliverySignalsContract.js';
 import { cibaContract } from './cibaContract.js';
+import { auditContract } from './auditContract.js';
 
 /** A database backend the contract runs against. */
 export interface StorageContractTarget {
@@ -1371,6 +1372,8 @@ export function storageContract(target: StorageContractTarget): void {
       cibaContract(setup, open, () => target.emptyDatabase()));
 
     describe('foreign scopes', () => foreignScopeContract(setup));
+
+    describe('audit chain', () => auditContract(setup, open));
 
     describe('delivery wake-up signals', () =>
       deliverySignalsContract(setup, (url) => open(url), target.kind));

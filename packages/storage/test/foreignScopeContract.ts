@@ -7,6 +7,7 @@ import type {
   Storage,
   WebhookEndpointRecord,
 } from '@keyra/core';
+import { appendAudit } from '@keyra/core';
 import { expect, it } from 'vitest';
 import type { DatabaseStorage } from '../src/index.js';
 
@@ -259,6 +260,17 @@ const ids = (rows: { id: string }[]): string[] => rows.map((row) => row.id);
 
 /** One case per method of the port that takes a Scope: the compiler insists on each. */
 const CASES: Record<ScopedMethod, ForeignScopeCase> = {
+  'audit.list': {
+    seed: async (s) => {
+      await appendAudit(s, OWNER, { type: 'challenge.created', subject: 'ch_1' }, T0);
+    },
+    call: async (s, scope) =>
+      (await s.audit.list(scope.tenantId, { environment: scope.environment }, 10)).map(
+        (entry) => entry.subject,
+      ),
+    nothing: [],
+    found: ['ch_1'],
+  },
   'challenges.find': {
     seed: seedChallenge,
     call: async (s, scope) => (await s.challenges.find(scope, 'ch_1'))?.id ?? null,
@@ -612,6 +624,11 @@ const UNSCOPED: Record<Exclude<StoreMethod, ScopedMethod>, string> = {
   'cibaRequests.recordPoll': 'token endpoint, by the handle of a request its client owns',
   'cibaRequests.markTokensIssued': 'token endpoint, by the handle of a request its client owns',
   'usage.meteredCount': 'credits are counted per tenant, across environments',
+  'audit.append': 'the chain is per tenant; the entry carries its own environment',
+  'audit.head': 'the chain is per tenant, across environments',
+  'audit.tenantsWithChains': SERVER_WIDE,
+  'audit.insertCheckpoint': 'a checkpoint carries its own tenant',
+  'audit.listCheckpoints': 'checkpoints sign a tenant’s whole chain, across environments',
 };
 
 /** The methods of the stores `storage` really has, as `store.method`. */

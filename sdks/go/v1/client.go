@@ -75,6 +75,7 @@ type Client struct {
 	Devices          *DevicesService
 	WebhookEndpoints *WebhookEndpointsService
 	Events           *EventsService
+	Audit            *AuditService
 	Voice            *VoiceService
 	Webhooks         *Webhooks
 	Proofs           *ProofsService
@@ -122,6 +123,7 @@ func NewClient(opts Options) *Client {
 	c.Devices = &DevicesService{c}
 	c.WebhookEndpoints = &WebhookEndpointsService{c}
 	c.Events = &EventsService{c}
+	c.Audit = &AuditService{c}
 	c.Voice = &VoiceService{c}
 	c.Webhooks = &Webhooks{secret: opts.WebhookSecret, now: time.Now}
 	// Proofs and stamps are signed with the same keys: one JWKS cache serves both.
@@ -207,6 +209,11 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 			return &ConnectionError{Err: err}
 		}
 		if status >= 200 && status < 300 {
+			if raw, ok := out.(*[]byte); ok {
+				// A body that is not one JSON document (the NDJSON audit export): handed back as is.
+				*raw = body
+				return nil
+			}
 			if out == nil || len(bytes.TrimSpace(body)) == 0 {
 				return nil
 			}

@@ -23,6 +23,7 @@ from ._jws import verify_es256_jws
 from ._canonical import canonical_json
 from ._proofs import payload_digest
 from ._webhooks import Webhooks
+from ._audit import AUDIT_GENESIS_HASH, audit_entry_hash, verify_audit_chain
 
 __all__ = [
     "Keyra",
@@ -47,5 +48,8 @@ __all__ = [
     "canonical_json",
     "payload_digest",
     "verify_es256_jws",
+    "verify_audit_chain",
+    "audit_entry_hash",
+    "AUDIT_GENESIS_HASH",
     "__version__",
 ]

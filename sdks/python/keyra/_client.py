@@ -5,7 +5,7 @@ from ._async import AsyncChallenges, AsyncJwksCache, AsyncProofs, AsyncStamps
 from ._http import AsyncTransport, Transport
 from ._jws import JwksCache
 from ._proofs import Proofs
-from ._resources import Challenges, Credentials, Devices, Events, Usage, Voice, WebhookEndpoints
+from ._resources import Audit, Challenges, Credentials, Devices, Events, Usage, Voice, WebhookEndpoints
 from ._stamps import Stamps
 from ._webhooks import Webhooks
 
@@ -61,6 +61,7 @@ class Keyra(_Settings):
         self.devices = Devices(self._transport)
         self.webhook_endpoints = WebhookEndpoints(self._transport)
         self.events = Events(self._transport)
+        self.audit = Audit(self._transport)
         self.voice = Voice(self._transport)
         # Proofs and stamps are signed with the same keys: one JWKS cache serves both.
         keys = JwksCache(self._transport)
@@ -102,6 +103,7 @@ class AsyncKeyra(_Settings):
         self.devices = Devices(self._transport)
         self.webhook_endpoints = WebhookEndpoints(self._transport)
         self.events = Events(self._transport)
+        self.audit = Audit(self._transport)
         self.voice = Voice(self._transport)
         keys = AsyncJwksCache(self._transport)
         self.proofs = AsyncProofs(keys)

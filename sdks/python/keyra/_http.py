@@ -280,6 +280,9 @@ def _decode_success(raw: bytes, status: int, headers: Dict[str, str]) -> Any:
     if not raw:
         return None
     try:
+        if headers.get("content-type", "").startswith("application/x-ndjson"):
+            # An export (GET /v1/audit/export): one JSON object per line, returned as a list.
+            return [to_object(json.loads(line)) for line in raw.decode("utf-8").splitlines() if line.strip()]
         parsed = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as err:
         raise APIError(

@@ -150,6 +150,39 @@ class Events(_Resource):
         return self._req("POST", f"/v1/events/{_id(event_id)}/redeliver", _params(params, kwargs))
 
 
+class Audit(_Resource):
+    """The tenant's tamper-evident audit log (``/v1/audit``), in chain order. Check what you fetched
+    with :func:`keyra.verify_audit_chain`; keep checkpoints outside KEYRA."""
+
+    def list(self, params: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Any:
+        """``GET /v1/audit``: type, subject, environment, since, until, limit, cursor →
+        ``{data, hasMore, nextCursor}``, oldest first."""
+        return self._req("GET", "/v1/audit", query=_params(params, kwargs))
+
+    def list_auto_paging(self, params: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Iterator[Any]:
+        """Yields every matching entry, following ``nextCursor`` (blocking client only)."""
+        query = _params(params, kwargs)
+        while True:
+            page = self._req("GET", "/v1/audit", query=query)
+            for item in page.get("data", []):
+                yield item
+            if not page.get("hasMore") or not page.get("nextCursor"):
+                return
+            query = dict(query, cursor=page["nextCursor"])
+
+    def export(self, params: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Any:
+        """``GET /v1/audit/export`` (NDJSON): every matching entry, as a list, in chain order."""
+        return self._req("GET", "/v1/audit/export", query=_params(params, kwargs))
+
+    def list_checkpoints(self, params: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Any:
+        """``GET /v1/audit/checkpoints``: signed heads, newest first."""
+        return self._req("GET", "/v1/audit/checkpoints", query=_params(params, kwargs))
+
+    def create_checkpoint(self, *, idempotency_key: Optional[str] = None) -> Any:
+        """``POST /v1/audit/checkpoints``: signs the current head → ``{id, seq, hash, signature, …}``."""
+        return self._req("POST", "/v1/audit/checkpoints", {}, idempotency_key=idempotency_key)
+
+
 class Usage(_Resource):
     def retrieve(
         self, params: Optional[Mapping[str, Any]] = None, *, from_: Any = None, to: Any = None

@@ -5,6 +5,7 @@ import type { Storage } from '../ports.js';
 import { formatTimestamp } from '../time.js';
 import { recordEvent } from '../webhooks/recordEvent.js';
 import { effectiveStatus } from './effectiveStatus.js';
+import { appendAudit } from '../audit/appendAudit.js';
 
 export interface CancelChallengeDeps {
   storage: Pick<Storage, 'challenges' | 'transaction'>;
@@ -60,6 +61,13 @@ export async function cancelChallenge(
         canceledAt: formatTimestamp(now),
         metadata: canceled.metadata,
       },
+      now,
+      deps.random,
+    );
+    await appendAudit(
+      tx,
+      scope,
+      { type: 'challenge.canceled', subject: canceled.id },
       now,
       deps.random,
     );

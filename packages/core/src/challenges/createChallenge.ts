@@ -1,7 +1,8 @@
 import type { ChallengeRecord, EpochMs, Scope } from '../domain.js';
 import { KeyraError } from '../errors.js';
 import { newId, systemRandom, type RandomBytes } from '../ids.js';
-import type { ChallengeStore } from '../ports.js';
+import type { Storage } from '../ports.js';
+import { appendAudit } from '../audit/appendAudit.js';
 import { canonicalJson } from '../internal/canonicalJson.js';
 import { challengeDigest } from './challengeDigest.js';
 import { CHALLENGE_LIMITS } from './limits.js';
@@ -22,7 +23,10 @@ export interface CreateChallengeInput {
 }
 
 export interface CreateChallengeDeps {
-  store: ChallengeStore;
+  /** The root storage (the verb opens a transaction) or the stores of the caller's transaction. */
+  storage: Pick<Storage, 'challenges' | 'audit'> & Partial<Pick<Storage, 'transaction'>>;
+  /** Who asks, for the audit log, when not the API key of `scope` (e.g. an OAuth client id). */
+  actor?: string;
   now: EpochMs;
   random?: RandomBytes;
 }
@@ -106,6 +110,21 @@ export async function createChallenge(
     metadata: input.metadata ?? {},
     ...(input.bindingMessage !== undefined ? { bindingMessage: input.bindingMessage } : {}),
   };
-  await deps.store.insert(record);
+  const write = async (tx: Pick<Storage, 'challenges' | 'audit'>): Promise<void> => {
+    await tx.challenges.insert(record);
+    await appendAudit(
+      tx,
+      scope,
+      {
+        type: 'challenge.created',
+        actor: deps.actor,
+        subject: id,
+        data: { action: record.action, userId: record.userId, digest: record.digest },
+      },
+      deps.now,
+      deps.random,
+    );
+  };
+  await (deps.storage.transaction ? deps.storage.transaction(write) : write(deps.storage));
   return record;
 }

@@ -2,6 +2,7 @@ import type { ChallengeRecord, EpochMs } from '../domain.js';
 import type { Storage } from '../ports.js';
 import { formatTimestamp } from '../time.js';
 import { recordEvent } from '../webhooks/recordEvent.js';
+import { appendAudit } from '../audit/appendAudit.js';
 
 /**
  * One sweep of the expiry job: marks overdue pending challenges expired, in batches, until none
@@ -18,7 +19,13 @@ export async function expireChallenges(
   for (;;) {
     const batch = await storage.transaction(async (tx) => {
       const rows = await tx.challenges.expireDue(now, batchSize);
-      for (const challenge of rows) {
+      // Tenant order: each append locks its tenant's chain head until commit, and two sweepers
+      // taking heads in the same order cannot deadlock.
+      const byTenant = [...rows].sort((a, b) =>
+        a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : 0,
+      );
+      for (const challenge of byTenant) {
+        const scope = { tenantId: challenge.tenantId, environment: challenge.environment };
         await recordEvent(
           tx,
           { tenantId: challenge.tenantId, environment: challenge.environment },
@@ -29,6 +36,17 @@ export async function expireChallenges(
             userId: challenge.userId,
             expiredAt: formatTimestamp(challenge.expiresAt),
             metadata: challenge.metadata,
+          },
+          now,
+        );
+        await appendAudit(
+          tx,
+          scope,
+          {
+            type: 'challenge.expired',
+            actor: 'system',
+            subject: challenge.id,
+            data: { expiredAt: formatTimestamp(challenge.expiresAt) },
           },
           now,
         );

@@ -13,6 +13,8 @@ import type { ProofSigner } from '../proofs/proofSigner.js';
 import { recordEvent } from '../webhooks/recordEvent.js';
 import type { StampIssuer, StampRecord } from '../stamps/stampRecords.js';
 import { meterVerification } from '../usage/meterVerification.js';
+import { appendAudit } from '../audit/appendAudit.js';
+import { disableDevice } from '../devices/disableDevice.js';
 
 export interface VerifyChallengeInput {
   deviceId: string;
@@ -95,7 +97,7 @@ export async function verifyChallenge(
     if (current && current.deviceId === device.id && result.newCounter === device.signCount) {
       assertDecidable(challenge, effectiveStatus(current, now));
     }
-    await storage.devices.disable(scope, device.id, 'counter_regression', now);
+    await disableDevice(storage, scope, device.id, 'counter_regression', now, random);
     refuse(
       `Device ${device.id} sent signature counter ${result.newCounter} after ${device.signCount}: it may have been cloned and is now disabled.`,
     );
@@ -168,6 +170,18 @@ export async function verifyChallenge(
         decidedAt: formatTimestamp(now),
         ...(stamp ? { stampId: stamp.id } : {}),
         metadata: challenge.metadata,
+      },
+      now,
+      random,
+    );
+    await appendAudit(
+      tx,
+      scope,
+      {
+        type: decision === 'approved' ? 'challenge.approved' : 'challenge.rejected',
+        actor: device.id,
+        subject: challenge.id,
+        data: { method, ...(stamp ? { stampId: stamp.id } : {}) },
       },
       now,
       random,

@@ -215,7 +215,7 @@ export async function startBackchannelAuthentication(
           audience: client.id,
           ...(bindingMessage !== undefined ? { bindingMessage } : {}),
         },
-        { store: tx.challenges, now, random },
+        { storage: tx, now, random, actor: client.id },
       );
       const request: CibaRequestRecord = {
         handleHash,

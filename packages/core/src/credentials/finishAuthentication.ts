@@ -4,6 +4,7 @@ import type { Storage } from '../ports.js';
 import { readClientData, responseCredentialId } from './clientData.js';
 import type { DeviceTrust, RelyingParty } from './relyingParty.js';
 import { verifyAssertion } from './verifyAssertion.js';
+import { disableDevice } from '../devices/disableDevice.js';
 
 /**
  * Finishes a sign-in ceremony started by `startAuthentication` without a challenge id: the
@@ -44,7 +45,7 @@ export async function finishAuthentication(
     refuse('Unknown, expired or already used sign-in challenge.');
   const result = await verifyAssertion(device, input.response, clientData.challenge, rp, trust);
   if (result.outcome === 'counter_regression') {
-    await storage.devices.disable(scope, device.id, 'counter_regression', now);
+    await disableDevice(storage, scope, device.id, 'counter_regression', now);
     refuse(
       `Device ${device.id}'s signature counter went backwards: it may have been cloned and is now disabled.`,
     );

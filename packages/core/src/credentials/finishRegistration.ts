@@ -6,6 +6,7 @@ import { newId, systemRandom, type RandomBytes } from '../ids.js';
 import type { Storage } from '../ports.js';
 import { readClientData } from './clientData.js';
 import { recordEvent } from '../webhooks/recordEvent.js';
+import { appendAudit } from '../audit/appendAudit.js';
 import { acceptedOrigin, type DeviceTrust, type RelyingParty } from './relyingParty.js';
 
 export interface FinishRegistrationInput {
@@ -122,6 +123,22 @@ export async function finishRegistration(
         kind: device.kind,
         name: device.name,
         aaguid: device.aaguid,
+      },
+      now,
+      random,
+    );
+    await appendAudit(
+      tx,
+      scope,
+      {
+        type: 'device.paired',
+        subject: device.id,
+        data: {
+          userId: device.userId,
+          kind: device.kind,
+          credentialId: device.credentialId,
+          attestationTrusted: device.attestationTrusted,
+        },
       },
       now,
       random,

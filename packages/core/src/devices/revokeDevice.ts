@@ -3,6 +3,7 @@ import { KeyraError } from '../errors.js';
 import { systemRandom, type RandomBytes } from '../ids.js';
 import type { Storage } from '../ports.js';
 import { recordEvent } from '../webhooks/recordEvent.js';
+import { appendAudit } from '../audit/appendAudit.js';
 
 export interface RevokeDeviceDeps {
   storage: Storage;
@@ -32,6 +33,13 @@ export async function revokeDevice(
       { deviceId: device.id, userId: device.userId, kind: device.kind },
       now,
       deps.random ?? systemRandom,
+    );
+    await appendAudit(
+      tx,
+      scope,
+      { type: 'device.revoked', subject: device.id, data: { userId: device.userId } },
+      now,
+      deps.random,
     );
     return device;
   });

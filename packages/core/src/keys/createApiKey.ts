@@ -1,6 +1,7 @@
 import type { ApiKeyRecord, EpochMs, Environment } from '../domain.js';
 import { newId, systemRandom, type RandomBytes } from '../ids.js';
-import type { ApiKeyStore } from '../ports.js';
+import type { Storage } from '../ports.js';
+import { appendAudit } from '../audit/appendAudit.js';
 import { generateApiKey } from './apiKeys.js';
 
 export interface IssuedApiKey {
@@ -16,6 +17,8 @@ export interface CreateApiKeyOptions {
   audience: string;
   now: EpochMs;
   random?: RandomBytes;
+  /** Who creates it, for the audit log: `cli` (the default) or `system` (bootstrap). */
+  actor?: string;
 }
 
 /** Builds a fresh key record and its secret without storing it. */
@@ -39,12 +42,26 @@ export function buildApiKey(options: CreateApiKeyOptions): IssuedApiKey {
   };
 }
 
-/** Creates and stores a new key for a tenant and environment. */
+/** Creates and stores a new key for a tenant and environment, with its audit entry. */
 export async function createApiKey(
-  store: ApiKeyStore,
+  storage: Pick<Storage, 'transaction'>,
   options: CreateApiKeyOptions,
 ): Promise<IssuedApiKey> {
   const issued = buildApiKey(options);
-  await store.insert(issued.record);
+  await storage.transaction(async (tx) => {
+    await tx.apiKeys.insert(issued.record);
+    await appendAudit(
+      tx,
+      { tenantId: options.tenantId, environment: options.environment },
+      {
+        type: 'api_key.created',
+        actor: options.actor ?? 'cli',
+        subject: issued.record.id,
+        data: { displayPrefix: issued.record.displayPrefix, audience: issued.record.audience },
+      },
+      options.now,
+      options.random,
+    );
+  });
   return issued;
 }

@@ -3,6 +3,7 @@ import { KeyraError } from '../errors.js';
 import { randomBase62, systemRandom, type RandomBytes } from '../ids.js';
 import type { Storage } from '../ports.js';
 import { recordEvent } from '../webhooks/recordEvent.js';
+import { appendAudit } from '../audit/appendAudit.js';
 import { QUALITY_THRESHOLDS } from './limits.js';
 import { walletProjection } from './projectEmbedding.js';
 import { requireAudioFields } from './requireAudioFields.js';
@@ -102,6 +103,17 @@ export async function enrollVoice(
       scope,
       'voice.enrolled',
       { wallet: input.wallet, projectionId, paramsVersion, replaced: wasThere },
+      now,
+      random,
+    );
+    await appendAudit(
+      tx,
+      scope,
+      {
+        type: 'voice.enrolled',
+        subject: input.wallet,
+        data: { projectionId, paramsVersion, replaced: wasThere },
+      },
       now,
       random,
     );

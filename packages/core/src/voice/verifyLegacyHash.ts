@@ -4,6 +4,7 @@ import type { Storage } from '../ports.js';
 import { keyedLegacyHash, legacyHashesEqual } from './legacyHash.js';
 import { logVerifyAttempt, type Logged, type VerifyLogDeps } from './logVerifyAttempt.js';
 import { refuseMixedLegacy } from './refuseMixedLegacy.js';
+import { appendAudit } from '../audit/appendAudit.js';
 
 export interface VerifyLegacyHashInput {
   wallet: string;
@@ -16,7 +17,7 @@ export interface VerifyLegacyHashInput {
 }
 
 export interface VerifyLegacyHashDeps extends VerifyLogDeps {
-  storage: Pick<Storage, 'voice'>;
+  storage: Pick<Storage, 'voice' | 'transaction'>;
   serverSecret: Uint8Array;
 }
 
@@ -42,7 +43,7 @@ export type LegacyHashVerification = Logged<{
  * The deprecated hash flow's verification (seed 004). Checks, in order: the body carries nothing
  * but `wallet` and `probe_hash` (400); a `phrase_hash` is enrolled for the wallet (404); the keyed
  * hashes of the two are equal, compared in constant time. It yields no proof or stamp and spends
- * nothing; like every attempt it writes a verify-log row.
+ * nothing; like every attempt it writes a verify-log row, and a match an audit entry.
  */
 export async function verifyLegacyHash(
   scope: Scope,
@@ -65,6 +66,15 @@ export async function verifyLegacyHash(
     }
     const probe = keyedLegacyHash(deps.serverSecret, scope, input.wallet, input.probeHash);
     const match = legacyHashesEqual(probe, stored.keyedHash);
+    if (match)
+      await deps.storage.transaction((tx) =>
+        appendAudit(
+          tx,
+          scope,
+          { type: 'voice.verified', subject: input.wallet, data: { method: 'legacy_hash' } },
+          deps.now,
+        ),
+      );
     return {
       verified: match,
       wallet: input.wallet,

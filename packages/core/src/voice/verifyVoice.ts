@@ -6,6 +6,7 @@ import type { ProofSigner } from '../proofs/proofSigner.js';
 import type { StampIssuer, StampRecord } from '../stamps/stampRecords.js';
 import { meterVerification } from '../usage/meterVerification.js';
 import { recordEvent } from '../webhooks/recordEvent.js';
+import { appendAudit } from '../audit/appendAudit.js';
 import { beginPhraseAttempt } from './issuePhrase.js';
 import { VOICE_LIMITS } from './limits.js';
 import { logVerifyAttempt, type Logged, type VerifyLogDeps } from './logVerifyAttempt.js';
@@ -191,6 +192,17 @@ export async function verifyVoice(
           projectionId,
           speakerScore: gates.speaker.score,
           ...(stamp ? { stampId: stamp.id } : {}),
+        },
+        now,
+        random,
+      );
+      await appendAudit(
+        tx,
+        scope,
+        {
+          type: 'voice.verified',
+          subject: input.wallet,
+          data: { phraseId: phrase.id, ...(stamp ? { stampId: stamp.id } : {}) },
         },
         now,
         random,

@@ -1,9 +1,10 @@
 import type { EpochMs, Scope } from '../domain.js';
 import { newId, systemRandom } from '../ids.js';
-import type { WebhookEndpointStore } from '../ports.js';
+import type { Storage } from '../ports.js';
 import { assertWebhookUrl, type WebhookUrlGuard } from './webhookUrlGuard.js';
 import { newSealedSecret, type WebhookSecretDeps } from './webhookSecret.js';
 import type { WebhookEndpointRecord } from './webhookRecords.js';
+import { appendAudit } from '../audit/appendAudit.js';
 
 export interface CreateWebhookEndpointInput {
   url: string;
@@ -15,7 +16,7 @@ export interface CreateWebhookEndpointInput {
 }
 
 export interface CreateWebhookEndpointDeps extends WebhookSecretDeps {
-  store: WebhookEndpointStore;
+  storage: Pick<Storage, 'transaction'>;
   urls: WebhookUrlGuard;
   now: EpochMs;
 }
@@ -29,7 +30,7 @@ export interface CreatedWebhookEndpoint {
 /**
  * Creates a webhook endpoint with a new signing secret. Checks, in order: the URL passes the guard
  * (400 `invalid_webhook_url`). Then the secret is generated, sealed with the endpoint id as
- * associated data, and the endpoint is stored in one write.
+ * associated data, and the endpoint and its audit entry are stored in one transaction.
  */
 export async function createWebhookEndpoint(
   scope: Scope,
@@ -57,6 +58,19 @@ export async function createWebhookEndpoint(
     disabledReason: null,
     deletedAt: null,
   };
-  await deps.store.insert(endpoint);
+  await deps.storage.transaction(async (tx) => {
+    await tx.webhookEndpoints.insert(endpoint);
+    await appendAudit(
+      tx,
+      scope,
+      {
+        type: 'webhook_endpoint.created',
+        subject: id,
+        data: { url: endpoint.url, events: endpoint.events, enabled: endpoint.enabled },
+      },
+      now,
+      deps.random,
+    );
+  });
   return { endpoint, secret };
 }

@@ -1,10 +1,11 @@
 import type { EpochMs, Scope } from '../domain.js';
-import type { WebhookEndpointStore } from '../ports.js';
+import type { Storage } from '../ports.js';
 import { findWebhookEndpoint } from './findWebhookEndpoint.js';
 import type { WebhookEndpointRecord } from './webhookRecords.js';
+import { appendAudit } from '../audit/appendAudit.js';
 
 export interface DeleteWebhookEndpointDeps {
-  store: WebhookEndpointStore;
+  storage: Pick<Storage, 'webhookEndpoints' | 'transaction'>;
   now: EpochMs;
 }
 
@@ -19,7 +20,15 @@ export async function deleteWebhookEndpoint(
   endpointId: string,
   deps: DeleteWebhookEndpointDeps,
 ): Promise<WebhookEndpointRecord> {
-  const endpoint = await findWebhookEndpoint(scope, endpointId, deps.store);
-  await deps.store.delete(scope, endpoint.id, deps.now);
+  const endpoint = await findWebhookEndpoint(scope, endpointId, deps.storage.webhookEndpoints);
+  await deps.storage.transaction(async (tx) => {
+    if (await tx.webhookEndpoints.delete(scope, endpoint.id, deps.now))
+      await appendAudit(
+        tx,
+        scope,
+        { type: 'webhook_endpoint.deleted', subject: endpoint.id, data: { url: endpoint.url } },
+        deps.now,
+      );
+  });
   return { ...endpoint, enabled: false };
 }

@@ -1,11 +1,12 @@
 import type { EpochMs, Scope } from '../domain.js';
-import type { WebhookEndpointStore } from '../ports.js';
+import type { Storage } from '../ports.js';
 import { endpointNotFound, findWebhookEndpoint } from './findWebhookEndpoint.js';
 import { newSealedSecret, type WebhookSecretDeps } from './webhookSecret.js';
 import type { WebhookEndpointRecord } from './webhookRecords.js';
+import { appendAudit } from '../audit/appendAudit.js';
 
 export interface RotateWebhookSecretDeps extends WebhookSecretDeps {
-  store: WebhookEndpointStore;
+  storage: Pick<Storage, 'webhookEndpoints' | 'transaction'>;
   /** How long the replaced secret keeps signing deliveries next to the new one. */
   overlapMs: number;
   now: EpochMs;
@@ -30,16 +31,31 @@ export async function rotateWebhookSecret(
   deps: RotateWebhookSecretDeps,
 ): Promise<RotatedWebhookSecret> {
   const { now } = deps;
-  const endpoint = await findWebhookEndpoint(scope, endpointId, deps.store);
+  const endpoint = await findWebhookEndpoint(scope, endpointId, deps.storage.webhookEndpoints);
   const { secret, sealed } = newSealedSecret(endpoint.id, deps);
-  const rotated = await deps.store.rotateSecret(
-    scope,
-    endpoint.id,
-    sealed,
-    endpoint.sealedSecret,
-    now + deps.overlapMs,
-    now,
-  );
+  const rotated = await deps.storage.transaction(async (tx) => {
+    const record = await tx.webhookEndpoints.rotateSecret(
+      scope,
+      endpoint.id,
+      sealed,
+      endpoint.sealedSecret,
+      now + deps.overlapMs,
+      now,
+    );
+    if (record)
+      await appendAudit(
+        tx,
+        scope,
+        {
+          type: 'webhook_endpoint.secret_rotated',
+          subject: record.id,
+          data: { previousSecretExpiresAt: new Date(now + deps.overlapMs).toISOString() },
+        },
+        now,
+        deps.random,
+      );
+    return record;
+  });
   if (!rotated) throw endpointNotFound(endpoint.id);
   return { endpoint: rotated, secret };
 }

@@ -49,7 +49,7 @@ const newChallenge = (at: Scope = scope, on: Storage = storage): Promise<Challen
       expiresIn: 60,
       audience: 'acme',
     },
-    { store: on.challenges, now: clock.now() },
+    { storage: on, now: clock.now() },
   );
 
 const cancel = (at: Scope, id: string, on: Storage = storage): Promise<ChallengeRecord> =>

@@ -38,7 +38,7 @@ function create(
   return createChallenge(
     at,
     { action: 'transfer.approve', userId: 'usr_alice', audience: 'acme', ...fields },
-    { store: storage.challenges, now: clock.now() },
+    { storage: storage, now: clock.now() },
   );
 }
 

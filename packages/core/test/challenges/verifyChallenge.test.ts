@@ -13,6 +13,7 @@ import {
   challengeDigest,
   createChallenge,
   verifyChallenge,
+  verifyAuditChain,
   type ChallengeRecord,
   type ErrorCode,
   type Scope,
@@ -82,7 +83,7 @@ function newChallenge(
       ...(fields.stamp === undefined ? {} : { stamp: fields.stamp }),
       ...(fields.expiresIn === undefined ? {} : { expiresIn: fields.expiresIn }),
     },
-    { store: storage.challenges, now: clock.now() },
+    { storage: storage, now: clock.now() },
   );
 }
 
@@ -112,6 +113,7 @@ async function written(at: Scope, challengeId: string) {
     usage: await storage.usage.findBySubject(at, challengeId),
     devices: await storage.devices.list(at, { includeRevoked: true }),
     deliveries: await storage.webhookDeliveries.countByStatus(at),
+    audit: await storage.audit.list(at.tenantId, {}, 1000),
   };
 }
 
@@ -532,6 +534,16 @@ describe('verifyChallenge: clone detection', () => {
     expect(after.challenge).toEqual(before.challenge);
     expect(after.events).toEqual(before.events);
     expect(after.usage).toBeNull();
+    // The only new audit entry is the disable, naming why.
+    expect(after.audit.slice(0, before.audit.length)).toEqual(before.audit);
+    expect(after.audit.slice(before.audit.length)).toMatchObject([
+      {
+        type: 'device.disabled',
+        actor: 'system',
+        subject: alice.record.id,
+        data: { reason: 'counter_regression' },
+      },
+    ]);
     expect(await storage.devices.find(scope, alice.record.id)).toMatchObject({
       signCount: 1,
       disabledAt: clock.now(),
@@ -615,6 +627,12 @@ describe('verifyChallenge: decisions', () => {
       signCount: 1,
       lastUsedAt: clock.now(),
     });
+    const audit = await storage.audit.list(scope.tenantId, { subject: challenge.id }, 10);
+    expect(audit).toMatchObject([
+      { type: 'challenge.created', actor: 'system', data: { digest: challenge.digest } },
+      { type: 'challenge.approved', actor: alice.record.id, data: { method: 'device' } },
+    ]);
+    expect(verifyAuditChain(await storage.audit.list(scope.tenantId, {}, 1000)).intact).toBe(true);
   });
 
   it('rejects: no proof, a challenge.rejected event, nothing metered', async () => {
@@ -739,7 +757,7 @@ describe('verifyChallenge: concurrent verifies', () => {
       const challenge = await createChallenge(
         at,
         { action: 'deploy.production', userId: 'usr_alice', audience: 'acme' },
-        { store: main.challenges, now: clock.now() },
+        { storage: main, now: clock.now() },
       );
       const second = await openStorage(file.url);
       try {

@@ -131,7 +131,7 @@ describe('startAuthentication for a challenge', () => {
     const challenge = await createChallenge(
       scope,
       { action: 'transfer.approve', userId: 'usr_alice', audience: 'acme' },
-      { store: storage.challenges, now: clock.now() },
+      { storage: storage, now: clock.now() },
     );
     const options = await start('usr_alice', challenge.id);
     expect(options.challenge).toBe(Buffer.from(challenge.digest, 'hex').toString('base64url'));
@@ -149,7 +149,7 @@ describe('startAuthentication for a challenge', () => {
     const challenge = await createChallenge(
       scope,
       { action: 'transfer.approve', userId: 'usr_alice', expiresIn: 10, audience: 'acme' },
-      { store: storage.challenges, now: clock.now() },
+      { storage: storage, now: clock.now() },
     );
     const error = await expectKeyraError(start('usr_bob', challenge.id), 'validation_failed');
     expect(error.details).toEqual([{ field: 'userId', issue: 'mismatch' }]);

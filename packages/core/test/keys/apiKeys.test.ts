@@ -29,7 +29,7 @@ afterEach(async () => db.close());
 const HOUR = 3_600_000;
 
 const issue = (environment: Scope['environment'] = 'sandbox') =>
-  createApiKey(storage.apiKeys, {
+  createApiKey(storage, {
     tenantId: scope.tenantId,
     environment,
     audience: 'acme',
@@ -77,13 +77,13 @@ describe('createApiKey and authenticateApiKey', () => {
   });
 
   it('a rotation keeps the audience', async () => {
-    const old = await createApiKey(storage.apiKeys, {
+    const old = await createApiKey(storage, {
       tenantId: scope.tenantId,
       environment: 'sandbox',
       audience: 'https://bank.example',
       now: clock.now(),
     });
-    const rotated = await rotateApiKey(storage.apiKeys, {
+    const rotated = await rotateApiKey(storage, {
       keyId: old.record.id,
       now: clock.now(),
       graceMs: 0,
@@ -127,7 +127,7 @@ describe('createApiKey and authenticateApiKey', () => {
 describe('rotateApiKey', () => {
   it('issues a replacement that works at once while the old key works for the grace period', async () => {
     const old = await issue();
-    const rotated = await rotateApiKey(storage.apiKeys, {
+    const rotated = await rotateApiKey(storage, {
       keyId: old.record.id,
       now: clock.now(),
       graceMs: 24 * HOUR,
@@ -151,13 +151,13 @@ describe('rotateApiKey', () => {
 
   it('retires the old key immediately with no grace', async () => {
     const old = await issue();
-    await rotateApiKey(storage.apiKeys, { keyId: old.record.id, now: clock.now(), graceMs: 0 });
+    await rotateApiKey(storage, { keyId: old.record.id, now: clock.now(), graceMs: 0 });
     expect(await refusal(old.secret)).toBe('expired');
   });
 
   it('rotates a key once: a replaced, revoked or expired key is inactive and nothing is issued', async () => {
     const replaced = await issue();
-    await rotateApiKey(storage.apiKeys, {
+    await rotateApiKey(storage, {
       keyId: replaced.record.id,
       now: clock.now(),
       graceMs: HOUR,
@@ -168,7 +168,7 @@ describe('rotateApiKey', () => {
 
     for (const key of [replaced, revoked]) {
       expect(
-        await rotateApiKey(storage.apiKeys, {
+        await rotateApiKey(storage, {
           keyId: key.record.id,
           now: clock.now(),
           graceMs: HOUR,
@@ -176,7 +176,7 @@ describe('rotateApiKey', () => {
       ).toEqual({ outcome: 'inactive' });
     }
     expect(
-      await rotateApiKey(storage.apiKeys, {
+      await rotateApiKey(storage, {
         keyId: 'key_unknown',
         now: clock.now(),
         graceMs: HOUR,
@@ -189,7 +189,7 @@ describe('rotateApiKey', () => {
     const old = await issue();
     const results = await Promise.all(
       [1, 2].map(() =>
-        rotateApiKey(storage.apiKeys, { keyId: old.record.id, now: clock.now(), graceMs: HOUR }),
+        rotateApiKey(storage, { keyId: old.record.id, now: clock.now(), graceMs: HOUR }),
       ),
     );
     expect(results.map((r) => r.outcome).sort()).toEqual(['inactive', 'rotated']);

@@ -50,6 +50,15 @@ describe('the legacy hash verbs', () => {
     expect((await verify('w1', sha('nope'))).verified).toBe(false);
     expect((await enroll('w1', sha('other'))).replaced).toBe(true);
     expect((await verify('w1', sha('other'))).verified).toBe(true);
+    // Enrolments and matches are audited (a mismatch is only in the verify log), never the hash.
+    const audit = await w.storage.audit.list(w.scope.tenantId, {}, 10);
+    expect(audit.map((e) => [e.type, e.subject, e.data])).toEqual([
+      ['voice.enrolled', 'w1', { method: 'legacy_hash', replaced: false }],
+      ['voice.verified', 'w1', { method: 'legacy_hash' }],
+      ['voice.enrolled', 'w1', { method: 'legacy_hash', replaced: true }],
+      ['voice.verified', 'w1', { method: 'legacy_hash' }],
+    ]);
+    expect(JSON.stringify(audit)).not.toContain(sha('open sesame'));
   });
 
   it('answer 404 for a wallet with no hash, and log every attempt', async () => {

@@ -44,7 +44,7 @@ describe('webhook endpoint verbs on SQLite', () => {
     createWebhookEndpoint(
       scope,
       { url, events: ['device.revoked'] },
-      { store: store(), box, urls, now },
+      { storage: t.storage, box, urls, now },
     );
 
   beforeEach(async () => {
@@ -59,7 +59,7 @@ describe('webhook endpoint verbs on SQLite', () => {
     const { endpoint, secret } = await createWebhookEndpoint(
       t.scope,
       { url: 'https://hooks.example.com/a', events: ['*'], description: 'ops' },
-      { store: store(), box, urls, now },
+      { storage: t.storage, box, urls, now },
     );
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(Buffer.from(secret.slice('whsec_'.length), 'base64')).toHaveLength(32);
@@ -85,7 +85,7 @@ describe('webhook endpoint verbs on SQLite', () => {
     const { endpoint, secret } = await createWebhookEndpoint(
       t.scope,
       { url: 'https://hooks.example.com/a', events: ['*'] },
-      { store: store(), box, urls, now, random: zeros },
+      { storage: t.storage, box, urls, now, random: zeros },
     );
     expect(secret).toBe(`whsec_${Buffer.alloc(32).toString('base64')}`);
     expect(endpoint.id).toMatch(/^we_0+$/);
@@ -108,7 +108,7 @@ describe('webhook endpoint verbs on SQLite', () => {
       t.scope,
       endpoint.id,
       { events: ['*'], description: null },
-      { store: store(), urls, now },
+      { storage: t.storage, urls, now },
     );
     expect(updated).toMatchObject({ events: ['*'], description: null, updatedAt: T0 + 1000 });
 
@@ -116,7 +116,7 @@ describe('webhook endpoint verbs on SQLite', () => {
       t.scope,
       endpoint.id,
       { url: 'https://db.internal/' },
-      { store: store(), urls, now },
+      { storage: t.storage, urls, now },
     );
     expect(await codeOf(badUrl)).toBe('invalid_webhook_url');
     expect((await store().find(t.scope, endpoint.id))?.url).toBe(endpoint.url);
@@ -127,7 +127,7 @@ describe('webhook endpoint verbs on SQLite', () => {
       t.scope,
       endpoint.id,
       { enabled: true },
-      { store: store(), urls, now },
+      { storage: t.storage, urls, now },
     );
     expect(enabled).toMatchObject({ enabled: true, disabledReason: null, failingSince: null });
   });
@@ -136,7 +136,7 @@ describe('webhook endpoint verbs on SQLite', () => {
     const { endpoint, secret: first } = await create(t.scope);
     now = T0 + 60_000;
     const { endpoint: rotated, secret: second } = await rotateWebhookSecret(t.scope, endpoint.id, {
-      store: store(),
+      storage: t.storage,
       box,
       overlapMs: OVERLAP_MS,
       now,
@@ -153,14 +153,14 @@ describe('webhook endpoint verbs on SQLite', () => {
 
   it('deletes an endpoint once; afterwards it is not found', async () => {
     const { endpoint } = await create(t.scope);
-    const deleted = await deleteWebhookEndpoint(t.scope, endpoint.id, { store: store(), now });
+    const deleted = await deleteWebhookEndpoint(t.scope, endpoint.id, { storage: t.storage, now });
     expect(deleted).toMatchObject({ id: endpoint.id, enabled: false });
     expect(await store().find(t.scope, endpoint.id)).toBeNull();
-    expect(await codeOf(deleteWebhookEndpoint(t.scope, endpoint.id, { store: store(), now }))).toBe(
-      'webhook_endpoint_not_found',
-    );
+    expect(
+      await codeOf(deleteWebhookEndpoint(t.scope, endpoint.id, { storage: t.storage, now })),
+    ).toBe('webhook_endpoint_not_found');
     const rotate = rotateWebhookSecret(t.scope, endpoint.id, {
-      store: store(),
+      storage: t.storage,
       box,
       overlapMs: OVERLAP_MS,
       now,
@@ -178,26 +178,26 @@ describe('webhook endpoint verbs on SQLite', () => {
         scope,
         endpoint.id,
         { url: 'https://attacker.example.com/' },
-        { store: store(), urls, now },
+        { storage: t.storage, urls, now },
       );
       expect(await codeOf(update)).toBe('webhook_endpoint_not_found');
       const rotate = rotateWebhookSecret(scope, endpoint.id, {
-        store: store(),
+        storage: t.storage,
         box,
         overlapMs: OVERLAP_MS,
         now,
       });
       expect(await codeOf(rotate)).toBe('webhook_endpoint_not_found');
-      expect(await codeOf(deleteWebhookEndpoint(scope, endpoint.id, { store: store(), now }))).toBe(
-        'webhook_endpoint_not_found',
-      );
+      expect(
+        await codeOf(deleteWebhookEndpoint(scope, endpoint.id, { storage: t.storage, now })),
+      ).toBe('webhook_endpoint_not_found');
     }
     expect(await store().find(t.scope, endpoint.id)).toEqual(endpoint);
   });
 
   it('refuses an id that is not an endpoint id before looking it up', async () => {
     expect(await codeOf(findWebhookEndpoint(t.scope, 'dev_abc', store()))).toBe('invalid_id');
-    const update = updateWebhookEndpoint(t.scope, 'nope', {}, { store: store(), urls, now });
+    const update = updateWebhookEndpoint(t.scope, 'nope', {}, { storage: t.storage, urls, now });
     expect(await codeOf(update)).toBe('invalid_id');
   });
 });

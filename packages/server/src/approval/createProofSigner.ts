@@ -5,6 +5,8 @@ import {
   signProof,
   PROOF_TTL_DEFAULT_SECONDS,
   STAMP_TYPE,
+  AUDIT_CHECKPOINT_TYPE,
+  type AuditCheckpointClaims,
   type StampClaims,
   type ProofSigner,
   type SecretBox,
@@ -19,6 +21,8 @@ export interface ServerProofSigner extends ProofSigner {
   signStamp(claims: StampClaims, now: number): Promise<string>;
   /** Signs an OpenID ID token (`typ: JWT`) with the same key as proofs, so the JWKS verifies it. */
   signIdToken(claims: Record<string, unknown>, now: number): Promise<string>;
+  /** Signs an audit checkpoint (a `keyra-audit-checkpoint+jwt` JWS) with the same key as proofs. */
+  signAuditCheckpoint(claims: AuditCheckpointClaims, now: number): Promise<string>;
   /** The JWKS document: every key, retired ones included, so older proofs keep verifying. */
   jwks(): Promise<ReturnType<typeof jwksDocument>>;
 }
@@ -79,6 +83,9 @@ export function createProofSigner(
     },
     async signStamp(claims, now) {
       return signCompactJws(await activeKey(now), box, { ...claims }, STAMP_TYPE);
+    },
+    async signAuditCheckpoint(claims, now) {
+      return signCompactJws(await activeKey(now), box, { ...claims }, AUDIT_CHECKPOINT_TYPE);
     },
     async signIdToken(claims, now) {
       return signCompactJws(await activeKey(now), box, claims, 'JWT');

@@ -2,3 +2,12 @@
 export class CliError extends Error {
   override name = 'CliError';
 }
+
+/** Ends the command with `exitCode` after it printed its own outcome (e.g. a broken audit chain). */
+export class CliExit extends Error {
+  override name = 'CliExit';
+
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}

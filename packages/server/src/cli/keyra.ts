@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { KeyraError } from '@keyra/core';
 import { ConfigError } from '../config.js';
-import { CliError } from './cliError.js';
+import { CliError, CliExit } from './cliError.js';
 import { registerKeysCommands } from './keysCommands.js';
 import { registerClientsCommands } from './clientsCommands.js';
 import { registerMigrateCommand } from './migrateCommand.js';
@@ -15,6 +15,7 @@ import { registerListenCommand } from './listenCommand.js';
 import { registerChallengesCommands } from './challengesCommands.js';
 import { registerEventsCommands } from './eventsCommands.js';
 import { registerMcpCommand } from './mcpCommand.js';
+import { registerAuditCommands } from './auditCommands.js';
 
 /** The `keyra` program: serve, migrate and key management, each with `--help`. */
 export function createProgram(): Command {
@@ -36,6 +37,7 @@ export function createProgram(): Command {
   registerListenCommand(program);
   registerDoctorCommand(program);
   registerMcpCommand(program);
+  registerAuditCommands(program);
   return program;
 }
 
@@ -47,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof CliExit) return error.exitCode;
     if (error instanceof ConfigError || error instanceof KeyraError || error instanceof CliError) {
       console.error(`keyra: ${error.message}`);
       return 2;

@@ -5,6 +5,7 @@ import {
   ensureTenant,
   formatTimestamp,
   rotateApiKey,
+  revokeApiKey,
   systemClock,
   type ApiKeyRecord,
   type Environment,
@@ -80,7 +81,7 @@ export function registerKeysCommands(program: Command): void {
         await withStorage(flags.database, async (storage) => {
           const now = systemClock.now();
           const { tenant } = await ensureTenant(storage.tenants, flags.tenant, now);
-          const issued = await createApiKey(storage.apiKeys, {
+          const issued = await createApiKey(storage, {
             tenantId: tenant.id,
             environment: flags.env,
             audience: parseAudience(flags.audience ?? tenant.name),
@@ -160,7 +161,7 @@ export function registerKeysCommands(program: Command): void {
         );
       }
       await withStorage(flags.database, async (storage) => {
-        const result = await rotateApiKey(storage.apiKeys, {
+        const result = await rotateApiKey(storage, {
           keyId,
           now: systemClock.now(),
           graceMs: grace * 1000,
@@ -199,7 +200,7 @@ export function registerKeysCommands(program: Command): void {
     .option('--json', 'print {"id","revoked":true} as JSON')
     .action(async (keyId: string, flags: { database?: string; json?: boolean }) => {
       await withStorage(flags.database, async (storage) => {
-        const revoked = await storage.apiKeys.revoke(keyId, systemClock.now());
+        const revoked = await revokeApiKey(storage, { keyId, now: systemClock.now() });
         if (!revoked) {
           const exists = await storage.apiKeys.findById(keyId);
           throw new CliError(

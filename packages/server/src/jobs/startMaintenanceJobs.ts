@@ -1,4 +1,10 @@
-import { expireChallenges, type Clock, type Storage } from '@keyra/core';
+import {
+  checkpointAuditHeads,
+  expireChallenges,
+  type AuditCheckpointSigner,
+  type Clock,
+  type Storage,
+} from '@keyra/core';
 import type { FastifyBaseLogger } from 'fastify';
 
 export interface BackgroundJob {
@@ -11,6 +17,8 @@ export interface MaintenanceOptions {
   expirySweepIntervalMs: number;
   /** Idempotency records older than this are deleted (hourly). */
   idempotencyRetentionMs: number;
+  /** Signs each moved audit chain head this often (0 = never, only `POST /v1/audit/checkpoints`). */
+  auditCheckpoints?: { intervalMs: number; signer: AuditCheckpointSigner };
 }
 
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
@@ -18,7 +26,8 @@ const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 /**
  * Periodic upkeep every instance runs: the expiry sweep (each overdue challenge is handed to
  * exactly one instance by the store's conditional update) and the hourly purge of expired
- * idempotency records. A failed run is logged and retried on the next tick.
+ * idempotency records, and the audit checkpoints (each tenant's moved chain head signed). A failed
+ * run is logged and retried on the next tick.
  */
 export function startMaintenanceJobs(
   storage: Storage,
@@ -29,6 +38,7 @@ export function startMaintenanceJobs(
   let running: Promise<void> | null = null;
   let stopped = false;
   let lastPurge = 0;
+  let lastCheckpoint = clock.now();
   const tick = async (): Promise<void> => {
     const now = clock.now();
     try {
@@ -46,6 +56,24 @@ export function startMaintenanceJobs(
         if (purged > 0) log.info({ count: purged }, 'idempotency records purged');
       } catch (error) {
         log.error({ reason: (error as Error).message }, 'idempotency purge failed; will retry');
+      }
+    }
+    const checkpoints = options.auditCheckpoints;
+    if (
+      checkpoints &&
+      checkpoints.intervalMs > 0 &&
+      now - lastCheckpoint >= checkpoints.intervalMs
+    ) {
+      lastCheckpoint = now;
+      try {
+        const created = await checkpointAuditHeads({
+          audit: storage.audit,
+          signer: checkpoints.signer,
+          now,
+        });
+        if (created.length > 0) log.info({ count: created.length }, 'audit checkpoints signed');
+      } catch (error) {
+        log.error({ reason: (error as Error).message }, 'audit checkpoint failed; will retry');
       }
     }
   };

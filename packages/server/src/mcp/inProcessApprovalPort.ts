@@ -47,7 +47,7 @@ export function createInProcessApprovalPort(options: InProcessApprovalPortOption
         scope,
         { ...request, audience: scope.audience },
         {
-          store: storage.challenges,
+          storage,
           now: clock.now(),
         },
       );

@@ -80,7 +80,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     serverSecret,
     async key(tenant = 'acme', environment: Environment = 'sandbox') {
       const { tenant: record } = await ensureTenant(storage.tenants, tenant, clock.now());
-      const issued = await createApiKey(storage.apiKeys, {
+      const issued = await createApiKey(storage, {
         tenantId: record.id,
         environment,
         audience: record.name,

@@ -127,7 +127,7 @@ export async function createVoiceTestApp(
     async key(tenant = 'acme') {
       const { tenant: record } = await ensureTenant(storage.tenants, tenant, clock.now());
       return (
-        await createApiKey(storage.apiKeys, {
+        await createApiKey(storage, {
           tenantId: record.id,
           environment: 'sandbox',
           audience: record.name,

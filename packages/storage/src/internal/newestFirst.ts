@@ -2,7 +2,7 @@ import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Database } from './schema.js';
 
 /** Tables listed newest first by (created_at, id) with keyset pagination. */
-type KeysetTable = 'challenges' | 'events' | 'verify_logs';
+type KeysetTable = 'challenges' | 'events' | 'verify_logs' | 'audit_checkpoints';
 
 /**
  * Orders newest first (created_at desc, id desc), keeps only rows strictly after the keyset

@@ -248,6 +248,37 @@ export interface IdempotencyKeysTable {
   locked_until: number;
 }
 
+export interface AuditEntriesTable {
+  id: string;
+  tenant_id: string;
+  seq: number;
+  type: string;
+  environment: Environment;
+  actor: string;
+  subject: string;
+  /** JSON text. */
+  data: string;
+  occurred_at: number;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadsTable {
+  tenant_id: string;
+  seq: number;
+  hash: string;
+}
+
+export interface AuditCheckpointsTable {
+  id: string;
+  tenant_id: string;
+  seq: number;
+  hash: string;
+  signature: string;
+  created_at: number;
+  stamp_id: string | null;
+}
+
 /** The Kysely database type of the current schema. Extend it with each migration that adds a table. */
 export interface Database extends VoiceTables {
   tenants: TenantsTable;
@@ -266,6 +297,9 @@ export interface Database extends VoiceTables {
   webhook_attempts: WebhookAttemptsTable;
   oauth_clients: OAuthClientsTable;
   ciba_requests: CibaRequestsTable;
+  audit_entries: AuditEntriesTable;
+  audit_heads: AuditHeadsTable;
+  audit_checkpoints: AuditCheckpointsTable;
 }
 
 export type DatabaseKind = 'sqlite' | 'postgres';

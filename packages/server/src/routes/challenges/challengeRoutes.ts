@@ -145,7 +145,7 @@ export async function challengeRoutes(
         scope,
         { ...request.body, audience: request.body.audience ?? scope.audience },
         {
-          store: storage.challenges,
+          storage,
           now: clock.now(),
         },
       );

@@ -57,7 +57,7 @@ export async function webhookRoutes(
     },
     async (request, reply) => {
       const { endpoint, secret } = await createWebhookEndpoint(scopeOf(request), request.body, {
-        store,
+        storage,
         box,
         urls,
         now: clock.now(),
@@ -111,7 +111,7 @@ export async function webhookRoutes(
     async (request) =>
       endpointJson(
         await updateWebhookEndpoint(scopeOf(request), request.params.id, request.body, {
-          store,
+          storage,
           urls,
           now: clock.now(),
         }),
@@ -132,7 +132,7 @@ export async function webhookRoutes(
     async (request) =>
       endpointJson(
         await deleteWebhookEndpoint(scopeOf(request), request.params.id, {
-          store,
+          storage,
           now: clock.now(),
         }),
       ),
@@ -152,7 +152,7 @@ export async function webhookRoutes(
     },
     async (request) => {
       const { endpoint, secret } = await rotateWebhookSecret(scopeOf(request), request.params.id, {
-        store,
+        storage,
         box,
         overlapMs: options.rotationOverlapMs,
         now: clock.now(),
