@@ -26,6 +26,7 @@ export {
   type CreateChallengeDeps,
 } from './challenges/createChallenge.js';
 export { effectiveStatus } from './challenges/effectiveStatus.js';
+export { challengeApprovers } from './challenges/challengeApprovers.js';
 export {
   listChallenges,
   encodeCursor,
@@ -73,6 +74,7 @@ export {
   type ProofClaims,
   type ProofMethod,
   type ProofSubject,
+  type ProofApprover,
 } from './proofs/signProof.js';
 export type { ProofSigner } from './proofs/proofSigner.js';
 export { assertDecidable } from './challenges/assertDecidable.js';

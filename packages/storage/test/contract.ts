@@ -27,6 +27,7 @@ import { stampsUsageContract } from './stampsUsageContract.js';
 import { foreignScopeContract } from './foreignScopeContract.js';
 import { deliverySignalsContract } from './deliverySignalsContract.js';
 import { cibaContract } from './cibaContract.js';
+import { quorumContract } from './quorumContract.js';
 
 /** A database backend the contract runs against. */
 export interface StorageContractTarget {
@@ -212,6 +213,8 @@ export function storageContract(target: StorageContractTarget): void {
             audience: _ch,
             metadata: _md,
             binding_message: _bm,
+            quorum: _q,
+            reject_on: _ro,
             ...oldChallenge
           } = challengeToRow(challenge({ id: 'chl_old', tenantId: 'tnt_old' }));
           await db
@@ -1369,6 +1372,8 @@ export function storageContract(target: StorageContractTarget): void {
 
     describe('CIBA clients and requests', () =>
       cibaContract(setup, open, () => target.emptyDatabase()));
+
+    describe('quorum challenges', () => quorumContract(setup, open));
 
     describe('foreign scopes', () => foreignScopeContract(setup));
 

@@ -1,0 +1,203 @@
+import type {
+  ApprovalMethod,
+  ChallengeRecord,
+  ChallengeVote,
+  DeviceRecord,
+  EpochMs,
+  Scope,
+} from '../domain.js';
+import { KeyraError } from '../errors.js';
+import type { RandomBytes } from '../ids.js';
+import type { Storage } from '../ports.js';
+import type { ProofSigner } from '../proofs/proofSigner.js';
+import type { ProofApprover } from '../proofs/signProof.js';
+import type { StampIssuer, StampRecord } from '../stamps/stampRecords.js';
+import { formatTimestamp } from '../time.js';
+import { meterVerification } from '../usage/meterVerification.js';
+import { recordEvent } from '../webhooks/recordEvent.js';
+import { assertDecidable } from './assertDecidable.js';
+import { effectiveStatus } from './effectiveStatus.js';
+
+/** 409 `duplicate_vote`: the device's human already voted on this quorum challenge. */
+export function duplicateVote(challenge: ChallengeRecord, device: DeviceRecord): KeyraError {
+  return new KeyraError(
+    'duplicate_vote',
+    `${device.userId} already voted on challenge ${challenge.id}; each approver counts once.`,
+  );
+}
+
+/** A verified answer from one approver's device. */
+export interface QuorumBallot {
+  device: DeviceRecord;
+  decision: 'approved' | 'rejected';
+  method: ApprovalMethod;
+  /** The signature counter the assertion carried. */
+  newCounter: number;
+}
+
+export interface RecordQuorumVoteDeps {
+  storage: Storage;
+  signer: ProofSigner;
+  stamps: StampIssuer;
+  now: EpochMs;
+  random: RandomBytes;
+}
+
+/** The approvals that count toward the quorum, as the proof's `approvers` claim lists them. */
+export function proofApprovers(challenge: ChallengeRecord): ProofApprover[] {
+  return (challenge.quorum?.votes ?? [])
+    .filter((vote) => vote.decision === 'approved')
+    .map((vote) => ({
+      sub: vote.userId,
+      method: vote.method,
+      deviceId: vote.deviceId,
+      at: Math.floor(vote.decidedAt / 1000),
+    }));
+}
+
+/** A vote as webhooks and the API show it. */
+export function voteJson(vote: ChallengeVote): Record<string, unknown> {
+  return {
+    userId: vote.userId,
+    deviceId: vote.deviceId,
+    method: vote.method,
+    decidedAt: formatTimestamp(vote.decidedAt),
+  };
+}
+
+/**
+ * Records one approver's verified vote on a quorum challenge, in one transaction: the vote (the
+ * store counts votes on a challenge one at a time and refuses a second vote by the same human), the
+ * device's counter and a `challenge.approval_recorded` event. The vote that settles the challenge
+ * decides it in the same transaction: the `quorum`-th approval approves it (proof naming every
+ * approver, stamp when asked for, usage metered once, one `challenge.approved`); a rejection
+ * rejects it when `rejectOn` is `any`, or once fewer approvers than the quorum are left who have
+ * not rejected (`impossible`). Any other vote leaves it `pending`.
+ */
+export async function recordQuorumVote(
+  scope: Scope,
+  challenge: ChallengeRecord,
+  ballot: QuorumBallot,
+  deps: RecordQuorumVoteDeps,
+): Promise<{ challenge: ChallengeRecord; device: DeviceRecord; stamp: StampRecord | null }> {
+  const { storage, now, random } = deps;
+  const { device, decision, method } = ballot;
+  return storage.transaction(async (tx) => {
+    const outcome = await tx.challenges.vote(
+      scope,
+      challenge.id,
+      { userId: device.userId, decision, deviceId: device.id, method, decidedAt: now },
+      now,
+    );
+    if (outcome.outcome === 'duplicate') throw duplicateVote(challenge, device);
+    if (outcome.outcome === 'not_an_approver') {
+      throw new KeyraError(
+        'not_an_approver',
+        `${device.userId} is not an approver of challenge ${challenge.id}.`,
+      );
+    }
+    if (outcome.outcome === 'closed') {
+      const current = await tx.challenges.find(scope, challenge.id);
+      assertDecidable(challenge, current ? effectiveStatus(current, now) : 'expired');
+      throw new KeyraError(
+        'challenge_already_used',
+        `Challenge ${challenge.id} was already consumed.`,
+      );
+    }
+    if (!(await tx.devices.recordUse(scope, device.id, device.signCount, ballot.newCounter, now))) {
+      // Another verify used the same counter value concurrently: a replayed or cloned signature.
+      throw new KeyraError(
+        'attestation_invalid',
+        `Device ${device.id}'s signature counter was already used.`,
+      );
+    }
+    const voted = outcome.challenge;
+    const rule = voted.quorum;
+    if (!rule) throw new Error(`Challenge ${voted.id} lost its quorum rule.`);
+    const approvals = rule.votes.filter((vote) => vote.decision === 'approved').length;
+    const rejections = rule.votes.length - approvals;
+    const usedDevice = { ...device, signCount: ballot.newCounter, lastUsedAt: now };
+    await recordEvent(
+      tx,
+      scope,
+      'challenge.approval_recorded',
+      {
+        challengeId: voted.id,
+        action: voted.action,
+        userId: device.userId,
+        decision,
+        deviceId: device.id,
+        method,
+        decidedAt: formatTimestamp(now),
+        quorum: rule.quorum,
+        approvalCount: approvals,
+        remaining: Math.max(0, rule.quorum - approvals),
+        metadata: voted.metadata,
+      },
+      now,
+      random,
+    );
+
+    const approved = decision === 'approved' && approvals >= rule.quorum;
+    const rejected =
+      decision === 'rejected' &&
+      (rule.rejectOn === 'any' || rule.approvers.length - rejections < rule.quorum);
+    if (!approved && !rejected) return { challenge: voted, device: usedDevice, stamp: null };
+
+    const proof = approved
+      ? await deps.signer.sign(
+          {
+            challengeId: voted.id,
+            action: voted.action,
+            userId: voted.id,
+            payload: voted.payload,
+            challengeDigest: voted.digest,
+            environment: scope.environment,
+            method,
+            deviceId: device.id,
+            audience: voted.audience,
+            approvers: proofApprovers(voted),
+          },
+          now,
+        )
+      : null;
+    const stamp =
+      proof !== null && voted.stampRequested
+        ? await deps.stamps.issue(scope, { subjectId: voted.id, method, proof }, now)
+        : null;
+    // We hold the challenge row (the vote's counter write), so this conditional write matches.
+    const decided = await tx.challenges.decide(
+      scope,
+      voted.id,
+      approved ? 'approved' : 'rejected',
+      now,
+      { deviceId: device.id, method, proof, stampId: stamp?.id ?? null },
+    );
+    if (!decided) {
+      throw new KeyraError('challenge_already_used', `Challenge ${voted.id} was already consumed.`);
+    }
+    if (stamp) await tx.stamps.insert(stamp);
+    if (approved) await meterVerification(tx, scope, voted.id, method, now, random);
+    const votes = rule.votes.filter((vote) => vote.decision === decision).map(voteJson);
+    await recordEvent(
+      tx,
+      scope,
+      approved ? 'challenge.approved' : 'challenge.rejected',
+      {
+        challengeId: voted.id,
+        action: voted.action,
+        userId: null,
+        deviceId: device.id,
+        method,
+        decidedAt: formatTimestamp(now),
+        ...(stamp ? { stampId: stamp.id } : {}),
+        quorum: rule.quorum,
+        ...(approved ? { approvals: votes } : { rejections: votes }),
+        metadata: voted.metadata,
+      },
+      now,
+      random,
+    );
+    return { challenge: decided, device: usedDevice, stamp };
+  });
+}
