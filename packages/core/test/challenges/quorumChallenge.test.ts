@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { approveChallenge, rejectChallenge } from '@keyra/device';
-import { openStorage } from '@keyra/storage';
+import { migrateToLatest, openStorage } from '@keyra/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createTestPostgresDatabase,
+  shouldSkipPostgres,
+} from '../../../storage/test/postgresTestDatabase.js';
 import {
   canonicalJson,
   challengeDigest,
@@ -27,6 +31,7 @@ import { expectKeyraError } from '../support/expectKeyraError.js';
 import { CLOCK_START, manualClock, type ManualClock } from '../support/manualClock.js';
 
 const START_SECONDS = CLOCK_START / 1000;
+const skipPostgres = await shouldSkipPostgres();
 import { openTestStorage, tenantScope, type TestStorage } from '../support/testStorage.js';
 
 let db: TestStorage;
@@ -425,3 +430,72 @@ describe('verifyChallenge on a quorum challenge', () => {
     }
   });
 });
+
+describe.skipIf(skipPostgres)(
+  'quorum races on PostgreSQL, two instances with their own pools',
+  () => {
+    it('five approvers of a 3-of-5 approving at once, each twice: one approval, three votes, metered once', async () => {
+      const database = await createTestPostgresDatabase();
+      await migrateToLatest(database.url);
+      const main = await openStorage(database.url, { poolSize: 8 });
+      const second = await openStorage(database.url, { poolSize: 8 });
+      try {
+        const at = await tenantScope(main, 'acme', clock.now());
+        const humans: PairedDevice[] = [];
+        for (const userId of ['usr_1', 'usr_2', 'usr_3', 'usr_4', 'usr_5'])
+          humans.push(await pairDevice(main, at, userId, clock.now()));
+        for (let round = 0; round < 3; round++) {
+          const challenge = await createChallenge(
+            at,
+            {
+              action: 'wire.send',
+              approvers: humans.map((human) => human.record.userId),
+              quorum: 3,
+              payload: { amount: 1_000_000 },
+              audience: 'treasury',
+            },
+            { store: main.challenges, now: clock.now() },
+          );
+          const outcomes = await Promise.all(
+            humans.flatMap((human) => {
+              const attestation = approve(human, challenge.digest);
+              return [main, second].map((instance) =>
+                verifyChallenge(
+                  at,
+                  challenge.id,
+                  { deviceId: human.record.id, attestation },
+                  deps({ storage: instance }),
+                ).then(
+                  (result) => result.challenge.status,
+                  (error: { code: string }) => error.code,
+                ),
+              );
+            }),
+          );
+          expect(outcomes.filter((o) => o === 'approved')).toHaveLength(1);
+          expect(outcomes.filter((o) => o === 'pending')).toHaveLength(2);
+          for (const outcome of outcomes)
+            expect(outcome).toMatch(
+              /^(approved|pending|challenge_already_used|duplicate_vote|attestation_invalid)$/,
+            );
+          const final = await second.challenges.find(at, challenge.id);
+          expect(final?.status).toBe('approved');
+          const voters = final?.quorum?.votes.map((vote) => vote.userId) ?? [];
+          expect(voters).toHaveLength(3);
+          expect(new Set(voters).size).toBe(3);
+          const events = (await main.events.list(at, 100)).filter(
+            (event) => event.data['challengeId'] === challenge.id,
+          );
+          expect(events.filter((e) => e.type === 'challenge.approved')).toHaveLength(1);
+          expect(events.filter((e) => e.type === 'challenge.approval_recorded')).toHaveLength(3);
+          expect(decodeJwt(final!.proof!).approvers).toHaveLength(3);
+        }
+        expect(await main.usage.meteredCount(at.tenantId)).toBe(3);
+      } finally {
+        await main.close();
+        await second.close();
+        await database.drop();
+      }
+    });
+  },
+);
