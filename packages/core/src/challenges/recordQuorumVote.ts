@@ -43,7 +43,10 @@ export interface RecordQuorumVoteDeps {
   random: RandomBytes;
 }
 
-/** The approvals that count toward the quorum, as the proof's `approvers` claim lists them. */
+/**
+ * The approvals that count toward the quorum, as the proof's `approvers` claim lists them: oldest
+ * first, ties by user id.
+ */
 export function proofApprovers(challenge: ChallengeRecord): ProofApprover[] {
   return (challenge.quorum?.votes ?? [])
     .filter((vote) => vote.decision === 'approved')
@@ -52,8 +55,34 @@ export function proofApprovers(challenge: ChallengeRecord): ProofApprover[] {
       method: vote.method,
       deviceId: vote.deviceId,
       at: Math.floor(vote.decidedAt / 1000),
-    }));
+    }))
+    .sort((a, b) => a.at - b.at || (a.sub < b.sub ? -1 : a.sub > b.sub ? 1 : 0));
 }
+
+/** Whether the votes of `challenge` settle it, and how. */
+function settles(challenge: ChallengeRecord): 'approved' | 'rejected' | null {
+  const rule = challenge.quorum;
+  if (!rule) return null;
+  const approvals = rule.votes.filter((vote) => vote.decision === 'approved').length;
+  const rejections = rule.votes.length - approvals;
+  if (approvals >= rule.quorum) return 'approved';
+  if (rejections > 0 && rule.rejectOn === 'any') return 'rejected';
+  if (rule.approvers.length - rejections < rule.quorum) return 'rejected';
+  return null;
+}
+
+/** `challenge` as it will be once `vote` is recorded (the store keeps votes in this order too). */
+function withVote(challenge: ChallengeRecord, vote: ChallengeVote): ChallengeRecord {
+  const rule = challenge.quorum;
+  if (!rule) return challenge;
+  const votes = [...rule.votes, vote].sort(
+    (a, b) => a.decidedAt - b.decidedAt || (a.userId < b.userId ? -1 : 1),
+  );
+  return { ...challenge, quorum: { ...rule, votes } };
+}
+
+/** The proof (and stamp) were prepared for other approvals than the ones the vote completed. */
+class StaleApproval extends Error {}
 
 /** A vote as webhooks and the API show it. */
 export function voteJson(vote: ChallengeVote): Record<string, unknown> {
@@ -73,6 +102,12 @@ export function voteJson(vote: ChallengeVote): Record<string, unknown> {
  * approver, stamp when asked for, usage metered once, one `challenge.approved`); a rejection
  * rejects it when `rejectOn` is `any`, or once fewer approvers than the quorum are left who have
  * not rejected (`impossible`). Any other vote leaves it `pending`.
+ *
+ * The proof and stamp are signed before the transaction (the signer may read the database, which
+ * a SQLite transaction holds), for the approvals this vote is expected to complete. When a racing
+ * vote committed in between and the approvals differ, the transaction rolls back and the vote is
+ * tried again on the fresh state; each retry means another approver's vote landed, so there are
+ * at most as many as approvers.
  */
 export async function recordQuorumVote(
   scope: Scope,
@@ -80,15 +115,93 @@ export async function recordQuorumVote(
   ballot: QuorumBallot,
   deps: RecordQuorumVoteDeps,
 ): Promise<{ challenge: ChallengeRecord; device: DeviceRecord; stamp: StampRecord | null }> {
+  const { storage, now } = deps;
+  const { device, decision, method } = ballot;
+  const vote: ChallengeVote = {
+    userId: device.userId,
+    decision,
+    deviceId: device.id,
+    method,
+    decidedAt: now,
+  };
+  const attempts = (challenge.quorum?.approvers.length ?? 0) + 1;
+  let seen = challenge;
+  for (let attempt = 1; ; attempt++) {
+    const expected = withVote(seen, vote);
+    const prepared =
+      settles(expected) === 'approved'
+        ? await prepareApproval(scope, expected, ballot, deps)
+        : null;
+    try {
+      return await decideInTransaction(scope, challenge, ballot, vote, prepared, deps);
+    } catch (error) {
+      if (!(error instanceof StaleApproval) || attempt >= attempts) throw error;
+    }
+    const current = await storage.challenges.find(scope, challenge.id);
+    if (!current)
+      throw new KeyraError(
+        'challenge_not_found',
+        `No challenge ${challenge.id} in this environment.`,
+      );
+    assertDecidable(current, effectiveStatus(current, now));
+    seen = current;
+  }
+}
+
+interface PreparedApproval {
+  /** The approvals the proof names. */
+  approvers: ProofApprover[];
+  proof: string;
+  stamp: StampRecord | null;
+}
+
+async function prepareApproval(
+  scope: Scope,
+  expected: ChallengeRecord,
+  ballot: QuorumBallot,
+  deps: RecordQuorumVoteDeps,
+): Promise<PreparedApproval> {
+  const approvers = proofApprovers(expected);
+  const proof = await deps.signer.sign(
+    {
+      challengeId: expected.id,
+      action: expected.action,
+      userId: expected.id,
+      payload: expected.payload,
+      challengeDigest: expected.digest,
+      environment: scope.environment,
+      method: ballot.method,
+      deviceId: ballot.device.id,
+      audience: expected.audience,
+      approvers,
+    },
+    deps.now,
+  );
+  const stamp = expected.stampRequested
+    ? await deps.stamps.issue(
+        scope,
+        { subjectId: expected.id, method: ballot.method, proof },
+        deps.now,
+      )
+    : null;
+  return { approvers, proof, stamp };
+}
+
+const sameApprovers = (a: ProofApprover[], b: ProofApprover[]): boolean =>
+  JSON.stringify(a) === JSON.stringify(b);
+
+async function decideInTransaction(
+  scope: Scope,
+  challenge: ChallengeRecord,
+  ballot: QuorumBallot,
+  vote: ChallengeVote,
+  prepared: PreparedApproval | null,
+  deps: RecordQuorumVoteDeps,
+): Promise<{ challenge: ChallengeRecord; device: DeviceRecord; stamp: StampRecord | null }> {
   const { storage, now, random } = deps;
   const { device, decision, method } = ballot;
   return storage.transaction(async (tx) => {
-    const outcome = await tx.challenges.vote(
-      scope,
-      challenge.id,
-      { userId: device.userId, decision, deviceId: device.id, method, decidedAt: now },
-      now,
-    );
+    const outcome = await tx.challenges.vote(scope, challenge.id, vote, now);
     if (outcome.outcome === 'duplicate') throw duplicateVote(challenge, device);
     if (outcome.outcome === 'not_an_approver') {
       throw new KeyraError(
@@ -104,6 +217,16 @@ export async function recordQuorumVote(
         `Challenge ${challenge.id} was already consumed.`,
       );
     }
+    const voted = outcome.challenge;
+    const rule = voted.quorum;
+    if (!rule) throw new Error(`Challenge ${voted.id} lost its quorum rule.`);
+    const settled = settles(voted);
+    if (
+      settled === 'approved' &&
+      (!prepared || !sameApprovers(prepared.approvers, proofApprovers(voted)))
+    ) {
+      throw new StaleApproval(`Challenge ${voted.id} gained votes while this one was signed.`);
+    }
     if (!(await tx.devices.recordUse(scope, device.id, device.signCount, ballot.newCounter, now))) {
       // Another verify used the same counter value concurrently: a replayed or cloned signature.
       throw new KeyraError(
@@ -111,11 +234,7 @@ export async function recordQuorumVote(
         `Device ${device.id}'s signature counter was already used.`,
       );
     }
-    const voted = outcome.challenge;
-    const rule = voted.quorum;
-    if (!rule) throw new Error(`Challenge ${voted.id} lost its quorum rule.`);
-    const approvals = rule.votes.filter((vote) => vote.decision === 'approved').length;
-    const rejections = rule.votes.length - approvals;
+    const approvals = rule.votes.filter((v) => v.decision === 'approved').length;
     const usedDevice = { ...device, signCount: ballot.newCounter, lastUsedAt: now };
     await recordEvent(
       tx,
@@ -137,48 +256,24 @@ export async function recordQuorumVote(
       now,
       random,
     );
+    if (settled === null) return { challenge: voted, device: usedDevice, stamp: null };
 
-    const approved = decision === 'approved' && approvals >= rule.quorum;
-    const rejected =
-      decision === 'rejected' &&
-      (rule.rejectOn === 'any' || rule.approvers.length - rejections < rule.quorum);
-    if (!approved && !rejected) return { challenge: voted, device: usedDevice, stamp: null };
-
-    const proof = approved
-      ? await deps.signer.sign(
-          {
-            challengeId: voted.id,
-            action: voted.action,
-            userId: voted.id,
-            payload: voted.payload,
-            challengeDigest: voted.digest,
-            environment: scope.environment,
-            method,
-            deviceId: device.id,
-            audience: voted.audience,
-            approvers: proofApprovers(voted),
-          },
-          now,
-        )
-      : null;
-    const stamp =
-      proof !== null && voted.stampRequested
-        ? await deps.stamps.issue(scope, { subjectId: voted.id, method, proof }, now)
-        : null;
+    const approved = settled === 'approved';
+    const proof = approved ? (prepared?.proof ?? null) : null;
+    const stamp = approved ? (prepared?.stamp ?? null) : null;
     // We hold the challenge row (the vote's counter write), so this conditional write matches.
-    const decided = await tx.challenges.decide(
-      scope,
-      voted.id,
-      approved ? 'approved' : 'rejected',
-      now,
-      { deviceId: device.id, method, proof, stampId: stamp?.id ?? null },
-    );
+    const decided = await tx.challenges.decide(scope, voted.id, settled, now, {
+      deviceId: device.id,
+      method,
+      proof,
+      stampId: stamp?.id ?? null,
+    });
     if (!decided) {
       throw new KeyraError('challenge_already_used', `Challenge ${voted.id} was already consumed.`);
     }
     if (stamp) await tx.stamps.insert(stamp);
     if (approved) await meterVerification(tx, scope, voted.id, method, now, random);
-    const votes = rule.votes.filter((vote) => vote.decision === decision).map(voteJson);
+    const votes = rule.votes.filter((v) => v.decision === settled).map(voteJson);
     await recordEvent(
       tx,
       scope,

@@ -57,13 +57,28 @@ beforeEach(async () => {
 });
 afterEach(async () => db.close());
 
+/**
+ * Like the server's, the signer and the stamp issuer read the database (its signing keys, the
+ * tenant): a verb that signed inside its transaction would wait on itself on SQLite.
+ */
 function deps(overrides: Partial<VerifyChallengeDeps> = {}): VerifyChallengeDeps {
+  const at = overrides.storage ?? storage;
   return {
-    storage,
+    storage: at,
     rp: RP,
     trust: fixtureTrust(),
-    signer: proofs.signer,
-    stamps: proofs.stamps,
+    signer: {
+      async sign(subject, now) {
+        await at.signingKeys.listAll();
+        return proofs.signer.sign(subject, now);
+      },
+    },
+    stamps: {
+      async issue(stampScope, subject, now) {
+        await at.tenants.findById(stampScope.tenantId);
+        return proofs.stamps.issue(stampScope, subject, now);
+      },
+    },
     now: clock.now(),
     ...overrides,
   };

@@ -124,7 +124,7 @@ export function challengeWithApprovers(
       decidedAt: Number(decidedAt),
     });
   }
-  votes.sort((a, b) => a.decidedAt - b.decidedAt || a.userId.localeCompare(b.userId));
+  votes.sort((a, b) => a.decidedAt - b.decidedAt || (a.userId < b.userId ? -1 : 1));
   return {
     ...challenge,
     userId: null,
