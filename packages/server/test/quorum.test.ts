@@ -127,7 +127,7 @@ describe('quorum challenges over the API', () => {
         .map((event) => event.type)
         .filter((type) => type.startsWith('challenge.'))
         .sort(),
-    ).toEqual(['challenge.approved', 'challenge.approval_recorded', 'challenge.approval_recorded']);
+    ).toEqual(['challenge.approval_recorded', 'challenge.approval_recorded', 'challenge.approved']);
     const usage = await t.storage.usage.meteredCount((await t.storage.tenants.list())[0]!.id);
     expect(usage).toBe(1);
   });
