@@ -32,6 +32,12 @@ export {
   type SignatureHeader,
   type WebhookVerifyOptions,
 } from './webhooks.js';
-export { Proofs, payloadDigest, type ProofClaims, type ProofVerifyOptions } from './proofs.js';
+export {
+  Proofs,
+  payloadDigest,
+  type ProofApprover,
+  type ProofClaims,
+  type ProofVerifyOptions,
+} from './proofs.js';
 export { Stamps, type StampClaims, type StampVerifyOptions } from './stamps.js';
 export type * from './types.js';
