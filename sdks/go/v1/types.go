@@ -7,7 +7,7 @@ type CreateChallengeParams struct {
 	// Action is a dotted lowercase name such as "transfer.approve" (≤ 100 characters).
 	Action string `json:"action"`
 	// UserID is the one human who must approve. For a quorum challenge leave it empty and set
-	// Approvers and Quorum instead (docs/policies.md).
+	// Approvers and Quorum instead (docs/quorum.md).
 	UserID string `json:"userId,omitempty"`
 	// Approvers are the distinct humans who may approve (1–20); Quorum of them must.
 	Approvers []string `json:"approvers,omitempty"`

@@ -400,7 +400,7 @@ describe('verifyChallenge on a quorum challenge', () => {
         for (let round = 0; round < 3; round++) {
           const challenge = await quorumChallenge({ quorum: 2 }, at, main);
           // Each human answers twice at once (a double tap), on both connections.
-          const answers = humans.flatMap((human, i) => {
+          const answers = humans.flatMap((human) => {
             const attestation = approve(human, challenge.digest);
             return [main, second].map((store) =>
               verifyChallenge(
