@@ -245,3 +245,25 @@ export {
   type BuildCibaNotificationDeps,
   type CibaNotification,
 } from './ciba/buildCibaNotification.js';
+// Policies: the pure evaluator (rule matching, conditions, time windows). Not yet wired to
+// storage or routes; see docs/quorum.md, "Policies".
+export {
+  evaluatePolicies,
+  matchesActionGlob,
+  checkCondition,
+  type PolicyEvaluation,
+  type PolicySubject,
+} from './policies/evaluatePolicies.js';
+export { isWithinWindows } from './policies/isWithinWindows.js';
+export { parseCondition } from './policies/parseCondition.js';
+export {
+  CONDITION_OPS,
+  WEEKDAYS,
+  type ConditionOp,
+  type PolicyCondition,
+  type PolicyRequirement,
+  type PolicyRule,
+  type Scalar,
+  type TimeWindow,
+  type Weekday,
+} from './policies/policyRecords.js';

@@ -68,8 +68,11 @@ export async function signAnswer(
   return updatePairedState(statePath, (state) => {
     const mayAnswer = challenge.approvers ?? [challenge.userId];
     if (!mayAnswer.includes(state.pairing.userId)) {
+      const addressee = challenge.approvers
+        ? `approvers ${challenge.approvers.join(', ')}`
+        : `user ${String(challenge.userId)}`;
       throw new CliError(
-        `challenge ${challenge.id} is for ${mayAnswer.join(', ')}, but this device is paired with ${state.pairing.userId}: refusing to sign`,
+        `challenge ${challenge.id} is for ${addressee}, but this device is paired with ${state.pairing.userId}: refusing to sign`,
       );
     }
     const answer = decision === 'approve' ? approveChallenge : rejectChallenge;
