@@ -245,8 +245,8 @@ export {
   type BuildCibaNotificationDeps,
   type CibaNotification,
 } from './ciba/buildCibaNotification.js';
-// Policies: the pure evaluator (rule matching, conditions, time windows). Not yet wired to
-// storage or routes; see docs/quorum.md, "Policies".
+// Policies: the pure evaluator (rule matching, typed conditions, time windows, the CLI's
+// condition syntax). Not yet wired to storage, routes or challenge creation.
 export {
   evaluatePolicies,
   matchesActionGlob,
