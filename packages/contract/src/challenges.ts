@@ -71,10 +71,62 @@ export const BindingMessage = Type.String({
   examples: ['Code 7F3K'],
 });
 
+export const Approvers = Type.Array(UserId, {
+  minItems: 1,
+  maxItems: CHALLENGE_LIMITS.approversMax,
+  description: `The distinct humans who may approve a quorum challenge (1 to ${CHALLENGE_LIMITS.approversMax}), each on their own device or passkey. The digest covers them in this order.`,
+  examples: [['usr_a', 'usr_b', 'usr_c']],
+});
+
+export const Quorum = Type.Integer({
+  minimum: 1,
+  maximum: CHALLENGE_LIMITS.approversMax,
+  description: 'How many distinct `approvers` must approve, 1 to the number of approvers.',
+  examples: [2],
+});
+
+export const RejectOn = Type.Union([Type.Literal('any'), Type.Literal('impossible')], {
+  description:
+    'When a quorum challenge is rejected: at the first rejection (`any`), or once too few approvers are left to reach the quorum (`impossible`, the default).',
+});
+
+export const ChallengeVote = Type.Object(
+  {
+    userId: UserId,
+    deviceId: Type.String({ description: 'The device or passkey the approver answered with.' }),
+    method: Type.Union([Type.Literal('device'), Type.Literal('passkey')]),
+    decidedAt: Timestamp,
+  },
+  { additionalProperties: false, title: 'ChallengeVote' },
+);
+export type ChallengeVote = Static<typeof ChallengeVote>;
+
+/** The quorum fields of a challenge's JSON, present only on a quorum challenge. */
+export const QuorumFields = {
+  approvers: Type.Optional(Approvers),
+  quorum: Type.Optional(Quorum),
+  rejectOn: Type.Optional(RejectOn),
+  approvals: Type.Optional(
+    Type.Array(ChallengeVote, { description: 'The approvals so far, oldest first.' }),
+  ),
+  rejections: Type.Optional(
+    Type.Array(ChallengeVote, { description: 'The rejections so far, oldest first.' }),
+  ),
+  remaining: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: 'Approvals still needed to reach the quorum (0 once approved).',
+    }),
+  ),
+};
+
 export const CreateChallengeBody = Type.Object(
   {
     action: Action,
-    userId: UserId,
+    userId: Type.Optional(UserId),
+    approvers: Type.Optional(Approvers),
+    quorum: Type.Optional(Quorum),
+    rejectOn: Type.Optional(RejectOn),
     payload: Type.Optional(Payload),
     expiresIn: Type.Optional(
       Type.Integer({
@@ -94,7 +146,11 @@ export const CreateChallengeBody = Type.Object(
     audience: Type.Optional(Audience),
     metadata: Type.Optional(Metadata),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description:
+      'Give `userId` (one human approves) or `approvers` and `quorum` (that many of them must approve); see docs/quorum.md.',
+  },
 );
 export type CreateChallengeBody = Static<typeof CreateChallengeBody>;
 
@@ -113,7 +169,9 @@ export const Challenge = Type.Object(
     id: ChallengeId,
     status: ChallengeStatus,
     action: Action,
-    userId: UserId,
+    userId: Type.Union([UserId, Type.Null()], {
+      description: 'The one human who must approve; null for a quorum challenge (see `approvers`).',
+    }),
     payload: Payload,
     digest: Type.String({
       pattern: '^[0-9a-f]{64}$',
@@ -137,6 +195,7 @@ export const Challenge = Type.Object(
     audience: Audience,
     metadata: Metadata,
     bindingMessage: Type.Optional(BindingMessage),
+    ...QuorumFields,
   },
   { additionalProperties: false, title: 'Challenge' },
 );

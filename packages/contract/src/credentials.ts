@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { CHALLENGE_LIMITS } from '@keyra/core';
 import { Timestamp } from './common.js';
 import { Stamp } from './stamps.js';
-import { ChallengeId, ChallengeStatus } from './challenges.js';
+import { ChallengeId, ChallengeStatus, ChallengeVote } from './challenges.js';
 
 const UserId = Type.String({
   minLength: 1,
@@ -125,7 +125,7 @@ export const VerifiedChallenge = Type.Object(
     status: ChallengeStatus,
     proof: Type.Union([Type.String(), Type.Null()], {
       description:
-        'Compact JWS (ES256) signed by the server; verify with /.well-known/jwks.json. Null for a rejection.',
+        'Compact JWS (ES256) signed by the server; verify with /.well-known/jwks.json. Null for a rejection, and for a quorum vote that leaves the challenge `pending`.',
     }),
     deviceId: DeviceId,
     method: Type.Union([Type.Literal('device'), Type.Literal('passkey')]),
@@ -133,6 +133,17 @@ export const VerifiedChallenge = Type.Object(
     stamp: Type.Union([Stamp, Type.Null()], {
       description: 'The stamp, when the challenge was created with `stamp: true` and approved.',
     }),
+    approvals: Type.Optional(
+      Type.Array(ChallengeVote, {
+        description: 'A quorum challenge only: the approvals so far, this one included.',
+      }),
+    ),
+    remaining: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'A quorum challenge only: approvals still needed (0 once approved).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

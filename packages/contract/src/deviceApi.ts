@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Timestamp } from './common.js';
-import { BindingMessage, ChallengeId, ChallengeStatus } from './challenges.js';
+import { Approvers, BindingMessage, ChallengeId, ChallengeStatus, Quorum } from './challenges.js';
 import { DeviceId, WebAuthnResponse } from './credentials.js';
 
 export const DeviceSessionOptionsBody = Type.Object(
@@ -31,11 +31,15 @@ export const DeviceChallenge = Type.Object(
     id: ChallengeId,
     status: ChallengeStatus,
     action: Type.String(),
-    userId: Type.String(),
+    userId: Type.Union([Type.String(), Type.Null()], {
+      description: 'The one human who must approve; null for a quorum challenge.',
+    }),
     payload: Type.Record(Type.String(), Type.Unknown()),
     createdAt: Timestamp,
     expiresAt: Timestamp,
     bindingMessage: Type.Optional(BindingMessage),
+    approvers: Type.Optional(Approvers),
+    quorum: Type.Optional(Quorum),
   },
   { additionalProperties: false },
 );

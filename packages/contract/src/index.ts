@@ -13,6 +13,10 @@ export {
   CreateChallengeBody,
   CreatedChallenge,
   ListChallengesQuery,
+  Approvers,
+  Quorum,
+  RejectOn,
+  ChallengeVote,
 } from './challenges.js';
 export {
   AuthenticationOptions,

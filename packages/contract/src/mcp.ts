@@ -1,6 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CHALLENGE_LIMITS } from '@keyra/core';
-import { Action, ChallengeId, ChallengeStatus, Payload, UserId } from './challenges.js';
+import {
+  Action,
+  Approvers,
+  ChallengeId,
+  ChallengeStatus,
+  Payload,
+  Quorum,
+  UserId,
+} from './challenges.js';
 import { Timestamp } from './common.js';
 
 /*
@@ -80,7 +88,12 @@ export const ApprovalState = Type.Object(
     status: ChallengeStatus,
     challengeId: ChallengeId,
     action: Action,
-    userId: UserId,
+    userId: Type.Union([UserId, Type.Null()], {
+      description:
+        'The human asked; null for a quorum challenge created through the API (see `approvers`).',
+    }),
+    approvers: Type.Optional(Approvers),
+    quorum: Type.Optional(Quorum),
     payload: Payload,
     expiresAt: Timestamp,
     proof: Type.Optional(Type.String({ description: 'The signed proof of an approval.' })),

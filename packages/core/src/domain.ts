@@ -60,7 +60,8 @@ export interface ChallengeRecord {
   tenantId: string;
   environment: Environment;
   action: string;
-  userId: string;
+  /** The one human who must approve; null for a quorum challenge (see `quorum`). */
+  userId: string | null;
   /** The caller's payload, a JSON object. */
   payload: Record<string, unknown>;
   /** Hex SHA-256 of the canonical challenge document; see `challengeDigest`. */
@@ -88,6 +89,35 @@ export interface ChallengeRecord {
    * the approval with what the client's own screen shows. Display only: not in the digest.
    */
   bindingMessage?: string | null;
+  /** Present only on a quorum challenge: who may vote, how many must approve, and the votes so far. */
+  quorum?: ChallengeQuorum;
+}
+
+/** When a quorum challenge is rejected: at the first rejection, or once the quorum is out of reach. */
+export type RejectOn = 'any' | 'impossible';
+
+/**
+ * The quorum rule of a challenge created with `approvers` and `quorum`: it is `approved` once
+ * `quorum` distinct approvers approved, `rejected` at the first rejection (`rejectOn: 'any'`) or
+ * once too few approvers are left to reach the quorum (`'impossible'`), `expired` otherwise.
+ */
+export interface ChallengeQuorum {
+  /** The humans who may vote, in the order the challenge was created with (the digest's order). */
+  approvers: string[];
+  /** How many distinct approvers must approve, 1 to `approvers.length`. */
+  quorum: number;
+  rejectOn: RejectOn;
+  /** The votes cast so far, oldest first: at most one per approver. */
+  votes: ChallengeVote[];
+}
+
+/** One approver's signed answer to a quorum challenge. */
+export interface ChallengeVote {
+  userId: string;
+  decision: 'approved' | 'rejected';
+  deviceId: string;
+  method: ApprovalMethod;
+  decidedAt: EpochMs;
 }
 
 /** How a human approved: a KEYRA ONE (or its simulator) or a browser passkey. */

@@ -74,6 +74,8 @@ export type ErrorCode =
   | 'challenge_already_used'
   | 'challenge_canceled'
   | 'challenge_not_cancelable'
+  | 'not_an_approver'
+  | 'duplicate_vote'
   | 'attestation_invalid'
   | 'device_not_found'
   | 'credential_already_registered'
@@ -114,6 +116,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   challenge_already_used: 409,
   challenge_canceled: 409,
   challenge_not_cancelable: 409,
+  not_an_approver: 403,
+  duplicate_vote: 409,
   attestation_invalid: 422,
   device_not_found: 404,
   credential_already_registered: 409,
@@ -183,6 +187,10 @@ export const ERROR_DESCRIPTION: Readonly<Record<ErrorCode, string>> = {
     'The challenge was canceled by the app (`POST /v1/challenges/:id/cancel`); it can no longer be approved or rejected.',
   challenge_not_cancelable:
     'Only a pending challenge can be canceled; this one was already approved, rejected or expired (`details.status` says which).',
+  not_an_approver:
+    "The device's user is not one of the quorum challenge's `approvers` (a one-approver challenge answers `attestation_invalid`, as it always did).",
+  duplicate_vote:
+    'This approver already voted on the quorum challenge; each approver counts once, whichever device or passkey they use.',
   attestation_invalid: 'Signature or device certificate failed verification.',
   device_not_found: 'No paired KEYRA device for this user.',
   credential_already_registered: 'This credential is already paired in this environment.',

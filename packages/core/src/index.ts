@@ -26,6 +26,7 @@ export {
   type CreateChallengeDeps,
 } from './challenges/createChallenge.js';
 export { effectiveStatus } from './challenges/effectiveStatus.js';
+export { challengeApprovers } from './challenges/challengeApprovers.js';
 export {
   listChallenges,
   encodeCursor,
@@ -75,6 +76,7 @@ export {
   type ProofClaims,
   type ProofMethod,
   type ProofSubject,
+  type ProofApprover,
 } from './proofs/signProof.js';
 export type { ProofSigner } from './proofs/proofSigner.js';
 export { assertDecidable } from './challenges/assertDecidable.js';
@@ -284,3 +286,25 @@ export { verifyAuditCheckpoint } from './audit/verifyAuditCheckpoint.js';
 export { listAuditCheckpoints } from './audit/listAuditCheckpoints.js';
 export { exportAudit } from './audit/exportAudit.js';
 export { checkAuditTrail, type AuditTrailReport } from './audit/checkAuditTrail.js';
+// Policies: the pure evaluator (rule matching, typed conditions, time windows, the CLI's
+// condition syntax). Not yet wired to storage, routes or challenge creation.
+export {
+  evaluatePolicies,
+  matchesActionGlob,
+  checkCondition,
+  type PolicyEvaluation,
+  type PolicySubject,
+} from './policies/evaluatePolicies.js';
+export { isWithinWindows } from './policies/isWithinWindows.js';
+export { parseCondition } from './policies/parseCondition.js';
+export {
+  CONDITION_OPS,
+  WEEKDAYS,
+  type ConditionOp,
+  type PolicyCondition,
+  type PolicyRequirement,
+  type PolicyRule,
+  type Scalar,
+  type TimeWindow,
+  type Weekday,
+} from './policies/policyRecords.js';

@@ -10,6 +10,7 @@ import type { CibaRequestRecord, OAuthClientRecord } from './ciba/cibaRecords.js
 import type { ChainOutcome, StampRecord, UsageBucket, UsageRecord } from './stamps/stampRecords.js';
 import type {
   ApprovalMethod,
+  ChallengeVote,
   CeremonyRecord,
   DeviceRecord,
   EventRecord,
@@ -144,7 +145,35 @@ export interface ChallengeStore {
    * a row is returned by at most one caller.
    */
   expireDue(now: EpochMs, limit: number): Promise<ChallengeRecord[]>;
+  /**
+   * What a device shows: the pending, unexpired challenges `userId` must answer, newest first, at
+   * most `limit` — theirs, and quorum challenges that list them as an approver and have no vote of
+   * theirs yet.
+   */
+  listPendingFor(
+    scope: Scope,
+    userId: string,
+    now: EpochMs,
+    limit: number,
+  ): Promise<ChallengeRecord[]>;
+  /**
+   * Records one approver's vote on a pending, unexpired quorum challenge; any outcome but
+   * `recorded` changes nothing. Call it inside `storage.transaction` with what the vote causes. It
+   * first bumps the challenge's vote counter with a conditional write (on PostgreSQL this locks the
+   * challenge row, so votes on one challenge are counted one at a time across instances), then
+   * claims the approver's row only if they have not voted: the same human twice, at once or later,
+   * gets `duplicate`. `recorded` returns the challenge with every vote so far, this one included.
+   */
+  vote(scope: Scope, id: string, vote: ChallengeVote, now: EpochMs): Promise<VoteOutcome>;
 }
+
+/** The result of {@link ChallengeStore.vote}. */
+export type VoteOutcome =
+  | { outcome: 'recorded'; challenge: ChallengeRecord }
+  /** The challenge is not pending, expired, or not in scope. */
+  | { outcome: 'closed' }
+  | { outcome: 'not_an_approver' }
+  | { outcome: 'duplicate' };
 
 /** What a decision records beside the status: who signed and the proof issued. */
 export interface ChallengeDecisionDetails {

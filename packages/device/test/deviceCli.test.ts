@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { rejectionChallenge } from '@keyra/core';
+import { challengeDigest, rejectionChallenge } from '@keyra/core';
 import type { DeviceChallenge } from '@keyra/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../src/cli/cliIo.js';
@@ -109,6 +109,31 @@ describe('the digest the device signs', () => {
     const saved = await loadAuthenticatorState(path);
     expect(saved.credentials[0]!.signCount).toBe(2);
     expect(saved.pairing).toEqual(paired.pairing);
+  });
+
+  it('signs a quorum challenge that lists its user over the quorum digest, and refuses one that does not', async () => {
+    const quorum = { ...SHOWN, userId: null, approvers: ['usr_a', 'usr_8f2a'], quorum: 2 };
+    const expected = challengeDigest({
+      id: SHOWN.id,
+      action: SHOWN.action,
+      approvers: ['usr_a', 'usr_8f2a'],
+      quorum: 2,
+      payload: SHOWN.payload,
+      expiresAt: Date.parse(SHOWN.expiresAt),
+    });
+    expect(digestOfShownChallenge(quorum)).toBe(expected);
+    expect(digestOfShownChallenge({ ...quorum, quorum: 1 })).not.toBe(expected);
+    const path = join(dir, 'quorum.json');
+    await saveAuthenticatorState(path, paired);
+    const approval = await signAnswer(path, quorum, 'approve');
+    expect(
+      JSON.parse(Buffer.from(approval.attestation.response.clientDataJSON, 'base64url').toString())
+        .challenge,
+    ).toBe(Buffer.from(expected, 'hex').toString('base64url'));
+    await expect(
+      signAnswer(path, { ...quorum, approvers: ['usr_a', 'usr_b'] }, 'approve'),
+    ).rejects.toThrow(/is for approvers usr_a, usr_b, but this device is paired with usr_8f2a/);
+    expect(formatChallenge(quorum, NOW)).toContain('quorum   2 of usr_a, usr_8f2a');
   });
 
   it("refuses to sign another user's challenge", async () => {

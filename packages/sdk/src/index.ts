@@ -32,7 +32,13 @@ export {
   type SignatureHeader,
   type WebhookVerifyOptions,
 } from './webhooks.js';
-export { Proofs, payloadDigest, type ProofClaims, type ProofVerifyOptions } from './proofs.js';
+export {
+  Proofs,
+  payloadDigest,
+  type ProofApprover,
+  type ProofClaims,
+  type ProofVerifyOptions,
+} from './proofs.js';
 export { Stamps, type StampClaims, type StampVerifyOptions } from './stamps.js';
 export { Audit, parseAuditNdjson } from './resources/audit.js';
 export {

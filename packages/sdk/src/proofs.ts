@@ -10,7 +10,7 @@ export const PROOF_TYPE = 'keyra-proof+jwt';
 export interface ProofClaims {
   /** The server's public URL. */
   iss: string;
-  /** The user who approved. */
+  /** The user who approved; for a quorum challenge, the challenge id (the humans are in `approvers`). */
   sub: string;
   /** Unique proof id, `prf_…`: remember it to use each proof once. */
   jti: string;
@@ -31,7 +31,22 @@ export interface ProofClaims {
   deviceId: string | null;
   /** Never accept a `sandbox` proof in production. */
   env: 'sandbox' | 'production';
+  /**
+   * Only in the proof of a quorum challenge: every approval that counted, oldest first. `method`
+   * and `deviceId` above are then those of the approval that completed the quorum.
+   */
+  approvers?: ProofApprover[];
   [claim: string]: unknown;
+}
+
+/** One approval named by a quorum proof's `approvers` claim. */
+export interface ProofApprover {
+  /** The approver's user id. */
+  sub: string;
+  method: 'device' | 'passkey';
+  deviceId: string;
+  /** When their approval was verified (Unix seconds). */
+  at: number;
 }
 
 /** Options of `proofs.verify`: pass what you are about to act on, and the proof must match it. */

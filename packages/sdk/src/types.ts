@@ -96,6 +96,7 @@ export type EventType =
   | 'challenge.rejected'
   | 'challenge.expired'
   | 'challenge.canceled'
+  | 'challenge.approval_recorded'
   | 'webhook_endpoint.disabled'
   | 'voice.enrolled'
   | 'voice.verified'

@@ -73,6 +73,27 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('proofs.verify', () => {
+  it('accepts a quorum proof and returns its approvers', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const approvers = [
+      { sub: 'usr_alice', method: 'device', deviceId: 'dev_a', at: now - 5 },
+      { sub: 'usr_bob', method: 'passkey', deviceId: 'dev_b', at: now },
+    ];
+    const proof = await new SignJWT({ ...claims, sub: 'chl_abcd', approvers })
+      .setProtectedHeader({ alg: 'ES256', kid: first.kid, typ: 'keyra-proof+jwt' })
+      .setIssuer(baseUrl)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 3600)
+      .sign(first.privateKey);
+    const verified = await new Keyra({ baseUrl }).proofs.verify(proof, {
+      action: 'transfer.approve',
+      payload: PAYLOAD,
+      audience: 'payments-api',
+    });
+    expect(verified.sub).toBe('chl_abcd');
+    expect(verified.approvers).toEqual(approvers);
+  });
+
   it('accepts a valid proof, returns its claims, and caches the JWKS', async () => {
     fetches = 0;
     const keyra = new Keyra({ baseUrl });

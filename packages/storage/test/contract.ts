@@ -28,6 +28,7 @@ import { foreignScopeContract } from './foreignScopeContract.js';
 import { deliverySignalsContract } from './deliverySignalsContract.js';
 import { cibaContract } from './cibaContract.js';
 import { auditContract } from './auditContract.js';
+import { quorumContract } from './quorumContract.js';
 
 /** A database backend the contract runs against. */
 export interface StorageContractTarget {
@@ -213,6 +214,8 @@ export function storageContract(target: StorageContractTarget): void {
             audience: _ch,
             metadata: _md,
             binding_message: _bm,
+            quorum: _q,
+            reject_on: _ro,
             ...oldChallenge
           } = challengeToRow(challenge({ id: 'chl_old', tenantId: 'tnt_old' }));
           await db
@@ -1370,6 +1373,8 @@ export function storageContract(target: StorageContractTarget): void {
 
     describe('CIBA clients and requests', () =>
       cibaContract(setup, open, () => target.emptyDatabase()));
+
+    describe('quorum challenges', () => quorumContract(setup, open));
 
     describe('foreign scopes', () => foreignScopeContract(setup));
 

@@ -164,6 +164,16 @@ const seedCibaRequest = async (s: DatabaseStorage): Promise<void> => {
 };
 const seedDevice = (s: DatabaseStorage): Promise<void> => s.devices.insert(device());
 const ownedChallenge = (s: DatabaseStorage): Promise<unknown> => s.challenges.find(OWNER, 'ch_1');
+/** A quorum challenge ch_q (user_1 or user_2, one of them) in OWNER's scope. */
+const seedQuorumChallenge = (s: DatabaseStorage): Promise<void> =>
+  s.challenges.insert({
+    ...challenge(),
+    id: 'ch_q',
+    userId: null,
+    quorum: { approvers: ['user_1', 'user_2'], quorum: 1, rejectOn: 'any', votes: [] },
+  });
+const ownedQuorumChallenge = (s: DatabaseStorage): Promise<unknown> =>
+  s.challenges.find(OWNER, 'ch_q');
 const ownedDevice = (s: DatabaseStorage): Promise<unknown> => s.devices.find(OWNER, 'dev_1');
 const ownedEndpoint = (s: DatabaseStorage): Promise<unknown> =>
   s.webhookEndpoints.find(OWNER, 'we_1');
@@ -297,6 +307,34 @@ const CASES: Record<ScopedMethod, ForeignScopeCase> = {
     nothing: null,
     found: 'approved',
     owned: ownedChallenge,
+  },
+  'challenges.listPendingFor': {
+    seed: seedQuorumChallenge,
+    call: async (s, scope) =>
+      ids(await s.challenges.listPendingFor(scope, 'user_2', T0, 10)).join(',') || null,
+    nothing: null,
+    found: 'ch_q',
+  },
+  'challenges.vote': {
+    seed: seedQuorumChallenge,
+    call: async (s, scope) =>
+      (
+        await s.challenges.vote(
+          scope,
+          'ch_q',
+          {
+            userId: 'user_2',
+            decision: 'approved',
+            deviceId: 'dev_2',
+            method: 'device',
+            decidedAt: T0 + 1,
+          },
+          T0 + 1,
+        )
+      ).outcome,
+    nothing: 'closed',
+    found: 'recorded',
+    owned: ownedQuorumChallenge,
   },
   'challenges.cancel': {
     seed: seedChallenge,

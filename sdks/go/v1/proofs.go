@@ -21,7 +21,7 @@ const DefaultLeeway = 60 * time.Second
 // production.
 type ProofClaims struct {
 	Issuer          string `json:"iss"`
-	Subject         string `json:"sub"` // the userId who approved
+	Subject         string `json:"sub"` // the userId who approved; the challenge id for a quorum
 	ID              string `json:"jti"` // prf_…: remember it to use each proof once
 	Audience        string `json:"aud"` // the relying party: the challenge's audience
 	IssuedAt        int64  `json:"iat"`
@@ -33,8 +33,18 @@ type ProofClaims struct {
 	Method          string `json:"method"`   // device | passkey | voice
 	DeviceID        string `json:"deviceId"` // empty for a voice proof
 	Env             string `json:"env"`      // sandbox | production
+	// Approvers lists every approval of a quorum challenge, oldest first (empty otherwise).
+	Approvers []ProofApprover `json:"approvers,omitempty"`
 	// Raw holds every claim, including ones this version does not know.
 	Raw map[string]any `json:"-"`
+}
+
+// ProofApprover is one approval named by a quorum proof.
+type ProofApprover struct {
+	Subject  string `json:"sub"` // the approver's userId
+	Method   string `json:"method"`
+	DeviceID string `json:"deviceId"`
+	At       int64  `json:"at"` // when their approval was verified (Unix seconds)
 }
 
 // ProofVerifyOptions are what the proof must match: pass what you are about to act on. Empty

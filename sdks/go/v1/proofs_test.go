@@ -230,3 +230,52 @@ func withClaims(changes map[string]any) map[string]any {
 	}
 	return out
 }
+
+func TestProofVerifyQuorum(t *testing.T) {
+	k1 := newTestKey(t, "kid-1")
+	srv := httptest.NewServer(&jwksServer{keys: []testKey{k1}})
+	defer srv.Close()
+	c := NewClient(Options{BaseURL: srv.URL, APIKey: "sk_test_x"})
+	header := map[string]string{"alg": "ES256", "kid": "kid-1", "typ": ProofType}
+	cl := claims()
+	cl["sub"] = "chl_abcd1234"
+	cl["approvers"] = []map[string]any{
+		{"sub": "usr_alice", "method": "device", "deviceId": "dev_a", "at": testIat - 5},
+		{"sub": "usr_bob", "method": "passkey", "deviceId": "dev_b", "at": testIat},
+	}
+	got, err := c.Proofs.VerifyWith(context.Background(), k1.sign(t, header, cl), ProofVerifyOptions{
+		Action: "transfer.approve", Payload: map[string]any{"amount": 12500, "currency": "USD"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ProofApprover{
+		{Subject: "usr_alice", Method: "device", DeviceID: "dev_a", At: testIat - 5},
+		{Subject: "usr_bob", Method: "passkey", DeviceID: "dev_b", At: testIat},
+	}
+	if len(got.Approvers) != 2 || got.Approvers[0] != want[0] || got.Approvers[1] != want[1] {
+		t.Fatalf("approvers: %+v", got.Approvers)
+	}
+	// A one-approver proof has none.
+	single, err := c.Proofs.Verify(context.Background(), k1.sign(t, header, claims()))
+	if err != nil || single.Approvers != nil {
+		t.Fatalf("single: %v %+v", err, single)
+	}
+}
+
+func TestCreateQuorumChallengeBody(t *testing.T) {
+	body, err := json.Marshal(CreateChallengeParams{Action: "wire.send", Approvers: []string{"usr_a", "usr_b"}, Quorum: 2, RejectOn: "any"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(body) != `{"action":"wire.send","approvers":["usr_a","usr_b"],"quorum":2,"rejectOn":"any"}` {
+		t.Fatalf("%s", body)
+	}
+	var challenge Challenge
+	if err := json.Unmarshal([]byte(`{"id":"chl_1","userId":null,"approvers":["usr_a","usr_b"],"quorum":2,"rejectOn":"any","approvals":[{"userId":"usr_a","deviceId":"dev_1","method":"device","decidedAt":"2026-05-29T18:40:01Z"}],"rejections":[],"remaining":1}`), &challenge); err != nil {
+		t.Fatal(err)
+	}
+	if challenge.UserID != "" || challenge.Quorum != 2 || len(challenge.Approvals) != 1 || challenge.Remaining == nil || *challenge.Remaining != 1 {
+		t.Fatalf("%+v", challenge)
+	}
+}

@@ -6,7 +6,15 @@ import "encoding/json"
 type CreateChallengeParams struct {
 	// Action is a dotted lowercase name such as "transfer.approve" (≤ 100 characters).
 	Action string `json:"action"`
-	UserID string `json:"userId"`
+	// UserID is the one human who must approve. For a quorum challenge leave it empty and set
+	// Approvers and Quorum instead (docs/quorum.md).
+	UserID string `json:"userId,omitempty"`
+	// Approvers are the distinct humans who may approve (1–20); Quorum of them must.
+	Approvers []string `json:"approvers,omitempty"`
+	Quorum    int      `json:"quorum,omitempty"`
+	// RejectOn is "any" (the first rejection rejects) or "impossible" (the server default: once
+	// the quorum is out of reach).
+	RejectOn string `json:"rejectOn,omitempty"`
 	// Payload is shown to the human and bound to the approval (JSON object, ≤ 16 KiB).
 	Payload map[string]any `json:"payload,omitempty"`
 	// ExpiresIn is the lifetime in seconds (10–600); the server default (120) when zero.
@@ -61,6 +69,22 @@ type Challenge struct {
 	// OpenID CIBA front door (the text the human saw beside the action).
 	Metadata       map[string]string `json:"metadata"`
 	BindingMessage *string           `json:"bindingMessage,omitempty"`
+	// A quorum challenge (UserID is then empty): who may approve, how many must, when it is
+	// rejected, the votes so far and the approvals still needed.
+	Approvers  []string        `json:"approvers,omitempty"`
+	Quorum     int             `json:"quorum,omitempty"`
+	RejectOn   string          `json:"rejectOn,omitempty"`
+	Approvals  []ChallengeVote `json:"approvals,omitempty"`
+	Rejections []ChallengeVote `json:"rejections,omitempty"`
+	Remaining  *int            `json:"remaining,omitempty"`
+}
+
+// ChallengeVote is one approver's answer to a quorum challenge.
+type ChallengeVote struct {
+	UserID    string `json:"userId"`
+	DeviceID  string `json:"deviceId"`
+	Method    string `json:"method"`
+	DecidedAt string `json:"decidedAt"`
 }
 
 // ListChallengesParams filters GET /v1/challenges. Zero values are left out.
@@ -89,16 +113,19 @@ type VerifyChallengeParams struct {
 	Attestation any    `json:"attestation"`
 }
 
-// VerifiedChallenge is the answer of a verify: Proof is a compact JWS (nil for a rejection);
-// Stamp is set when the challenge was created with Stamp and approved.
+// VerifiedChallenge is the answer of a verify: Proof is a compact JWS (nil for a rejection, and
+// for a quorum vote that leaves the challenge "pending"); Stamp is set when the challenge was
+// created with Stamp and approved. Approvals and Remaining are set for a quorum challenge.
 type VerifiedChallenge struct {
-	ID        string  `json:"id"`
-	Status    string  `json:"status"`
-	Proof     *string `json:"proof"`
-	DeviceID  string  `json:"deviceId"`
-	Method    string  `json:"method"`
-	DecidedAt string  `json:"decidedAt"`
-	Stamp     *Stamp  `json:"stamp"`
+	ID        string          `json:"id"`
+	Status    string          `json:"status"`
+	Proof     *string         `json:"proof"`
+	DeviceID  string          `json:"deviceId"`
+	Method    string          `json:"method"`
+	DecidedAt string          `json:"decidedAt"`
+	Stamp     *Stamp          `json:"stamp"`
+	Approvals []ChallengeVote `json:"approvals,omitempty"`
+	Remaining *int            `json:"remaining,omitempty"`
 }
 
 // RegistrationOptionsParams is the body of POST /v1/credentials/register.

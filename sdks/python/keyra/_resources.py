@@ -33,7 +33,8 @@ class _Resource:
 
 class Challenges(_Resource):
     def create(self, params: Optional[Mapping[str, Any]] = None, *, idempotency_key: Optional[str] = None, **kwargs: Any) -> Any:
-        """``POST /v1/challenges``: action, user_id, payload, expires_in → ``{id, status, expiresAt}``."""
+        """``POST /v1/challenges``: action, user_id (or approvers, quorum and reject_on for a
+        quorum challenge), payload, expires_in → ``{id, status, expiresAt}``."""
         return self._req("POST", "/v1/challenges", _params(params, kwargs), idempotency_key=idempotency_key)
 
     def retrieve(self, challenge_id: str) -> Any:

@@ -199,3 +199,46 @@ class CanonicalJsonTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+# A quorum proof signed by Node's crypto (jose, key "quorum-kid"): sub is the challenge id,
+# approvers lists usr_alice (device) and usr_bob (passkey); payload as TOKEN's.
+QUORUM_JWK = {
+    "kty": "EC",
+    "x": "iLWIy5Tmjxn-tzACqmccxJ6f0dJfpIuh97zVSAtYR7s",
+    "y": "HaCMfCemvPmR0xCH2uthsQNZu59FKIeRmpFEJZ8UhKU",
+    "crv": "P-256",
+    "kid": "quorum-kid",
+    "alg": "ES256",
+    "use": "sig",
+}
+QUORUM_TOKEN = (
+    "eyJhbGciOiJFUzI1NiIsImtpZCI6InF1b3J1bS1raWQiLCJ0eXAiOiJrZXlyYS1wcm9vZitqd3QifQ."
+    "eyJpc3MiOiJodHRwOi8vMTI3LjAuMC4xOjg3ODciLCJzdWIiOiJjaGxfcSIsImp0aSI6InByZl9xIiwiYXVkIjoidHJlYXN1cnki"
+    "LCJpYXQiOjE3ODAwODAwMDAsImV4cCI6MTc4MDE2NjQwMCwiY2hhbGxlbmdlSWQiOiJjaGxfcSIsImFjdGlvbiI6IndpcmUuc2Vu"
+    "ZCIsInBheWxvYWREaWdlc3QiOiI4MjRiYmVmY2UzZDk5OTM0MmU4MzQ4ZDMxMDE3ZDhmZGYyOGQwZjJlYzI0YjAyYWM0NDUzNmYz"
+    "NDMzMzc0YWIzIiwiY2hhbGxlbmdlRGlnZXN0IjoiMDAiLCJtZXRob2QiOiJwYXNza2V5IiwiZGV2aWNlSWQiOiJkZXZfYiIsImVu"
+    "diI6InNhbmRib3giLCJhcHByb3ZlcnMiOlt7InN1YiI6InVzcl9hbGljZSIsIm1ldGhvZCI6ImRldmljZSIsImRldmljZUlkIjoi"
+    "ZGV2X2EiLCJhdCI6MTc4MDA3OTk5MH0seyJzdWIiOiJ1c3JfYm9iIiwibWV0aG9kIjoicGFzc2tleSIsImRldmljZUlkIjoiZGV2"
+    "X2IiLCJhdCI6MTc4MDA4MDAwMH1dfQ."
+    "BbQQCRQjRGA1NjzptlHUGshzz_Wc9sKC9ZQzhPucWpzNf2TwFgA7Iti6iplkLYmC5Vm8y2lA0job1-xGzsnCSw"
+)
+
+
+class QuorumProofTests(unittest.TestCase):
+    def test_a_quorum_proof_verifies_and_names_every_approver(self) -> None:
+        client = keyra.Keyra(api_key="k", base_url="http://127.0.0.1:9")  # never contacted
+        claims = client.proofs.verify(
+            QUORUM_TOKEN,
+            jwks={"keys": [QUORUM_JWK]},
+            action="wire.send",
+            payload=PAYLOAD,
+            audience="treasury",
+            now=NOW,
+        )
+        self.assertEqual(claims.sub, "chl_q")
+        self.assertEqual([a.sub for a in claims.approvers], ["usr_alice", "usr_bob"])
+        self.assertEqual(claims.approvers[1].method, "passkey")
+        self.assertEqual(claims.approvers[0].device_id, "dev_a")
+        self.assertEqual(claims.approvers[0].at, 1780079990)
+

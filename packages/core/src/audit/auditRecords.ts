@@ -7,6 +7,7 @@ import type { EpochMs, Environment } from '../domain.js';
  */
 export const AUDIT_TYPES = [
   'challenge.created',
+  'challenge.vote_recorded',
   'challenge.approved',
   'challenge.rejected',
   'challenge.canceled',

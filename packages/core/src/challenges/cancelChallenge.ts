@@ -58,6 +58,9 @@ export async function cancelChallenge(
         challengeId: canceled.id,
         action: canceled.action,
         userId: canceled.userId,
+        ...(canceled.quorum
+          ? { approvers: canceled.quorum.approvers, quorum: canceled.quorum.quorum }
+          : {}),
         canceledAt: formatTimestamp(now),
         metadata: canceled.metadata,
       },

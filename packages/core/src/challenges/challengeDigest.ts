@@ -3,22 +3,41 @@ import { canonicalJson } from '../internal/canonicalJson.js';
 import { formatTimestamp } from '../time.js';
 import type { EpochMs } from '../domain.js';
 
-/** The fields a challenge digest covers. */
-export interface ChallengeDigestInput {
+interface DigestFields {
   id: string;
   action: string;
-  userId: string;
   payload: Record<string, unknown>;
   /** Epoch ms, whole seconds: it is hashed in its RFC 3339 form, e.g. `2026-05-29T18:42:00Z`. */
   expiresAt: EpochMs;
 }
 
 /**
+ * The fields a challenge digest covers: one approver (`userId`), or a quorum (`approvers`, in the
+ * order the challenge lists them, and `quorum`).
+ */
+export type ChallengeDigestInput =
+  | (DigestFields & { userId: string; approvers?: undefined; quorum?: undefined })
+  | (DigestFields & { userId?: null; approvers: readonly string[]; quorum: number });
+
+/**
  * The document an approval signs: the RFC 8785 canonical JSON of
- * `{action, expiresAt, id, payload, userId}`, with `expiresAt` as the RFC 3339 string the API
- * returns. Exported so docs, tests, devices and SDKs can show the exact bytes.
+ * `{action, expiresAt, id, payload, userId}` for a one-approver challenge, and of
+ * `{action, approvers, expiresAt, id, payload, quorum}` for a quorum challenge (no `userId`), with
+ * `expiresAt` as the RFC 3339 string the API returns. Every approver of a quorum signs the same
+ * document, which names all of them and how many must approve. Exported so docs, tests, devices
+ * and SDKs can show the exact bytes.
  */
 export function challengeDocument(input: ChallengeDigestInput): string {
+  if (input.approvers !== undefined) {
+    return canonicalJson({
+      id: input.id,
+      action: input.action,
+      approvers: [...input.approvers],
+      quorum: input.quorum,
+      payload: input.payload,
+      expiresAt: formatTimestamp(input.expiresAt),
+    });
+  }
   return canonicalJson({
     id: input.id,
     action: input.action,

@@ -1,4 +1,4 @@
-import type { ChallengeRecord, EpochMs, Scope } from '../domain.js';
+import type { ChallengeQuorum, ChallengeRecord, EpochMs, RejectOn, Scope } from '../domain.js';
 import { KeyraError } from '../errors.js';
 import { newId, systemRandom, type RandomBytes } from '../ids.js';
 import type { Storage } from '../ports.js';
@@ -9,7 +9,14 @@ import { CHALLENGE_LIMITS } from './limits.js';
 
 export interface CreateChallengeInput {
   action: string;
-  userId: string;
+  /** The one human who must approve. Give either this or `approvers` + `quorum`. */
+  userId?: string;
+  /** The humans who may approve a quorum challenge (distinct), with `quorum`. */
+  approvers?: string[];
+  /** How many distinct `approvers` must approve, 1 to `approvers.length`. */
+  quorum?: number;
+  /** When a quorum challenge is rejected; default `impossible`. */
+  rejectOn?: RejectOn;
   payload?: Record<string, unknown>;
   expiresIn?: number;
   /** Issue a stamp when the challenge is approved. */
@@ -40,16 +47,80 @@ export function jsonDepth(value: unknown): number {
   return deepest + 1;
 }
 
+/** 400 `validation_failed` naming one field. */
+function invalid(field: string, issue: string, message: string): KeyraError {
+  return new KeyraError('validation_failed', message, { details: [{ field, issue }] });
+}
+
 /**
- * Creates a pending, single-use challenge bound to `action` + `payload` by its digest. The
- * schema has already checked types and ranges; here the payload's size (of its canonical form)
- * and depth are checked, since JSON Schema cannot express them.
+ * Who must approve: exactly one of `userId` or `approvers` (distinct) with a `quorum` between 1
+ * and their number; `quorum` and `rejectOn` only with `approvers`.
+ */
+function approversOf(
+  input: CreateChallengeInput,
+): { userId: string; quorum: null } | { userId: null; quorum: ChallengeQuorum } {
+  if (input.approvers === undefined) {
+    if (input.userId === undefined)
+      throw invalid('userId', 'required', 'Give userId (one approver) or approvers and quorum.');
+    if (input.quorum !== undefined || input.rejectOn !== undefined)
+      throw invalid(
+        input.quorum !== undefined ? 'quorum' : 'rejectOn',
+        'requires_approvers',
+        'quorum and rejectOn apply to a challenge with approvers, not one with a userId.',
+      );
+    return { userId: input.userId, quorum: null };
+  }
+  if (input.userId !== undefined)
+    throw invalid(
+      'approvers',
+      'conflicts_with_user_id',
+      'Give either userId (one approver) or approvers and quorum, not both.',
+    );
+  const approvers = input.approvers;
+  if (approvers.length === 0 || approvers.length > CHALLENGE_LIMITS.approversMax)
+    throw invalid(
+      'approvers',
+      'size',
+      `approvers lists 1 to ${CHALLENGE_LIMITS.approversMax} user ids; it has ${approvers.length}.`,
+    );
+  const duplicate = approvers.find((userId, index) => approvers.indexOf(userId) !== index);
+  if (duplicate !== undefined)
+    throw invalid(
+      'approvers',
+      'duplicate',
+      `approvers lists ${duplicate} twice; each human counts once.`,
+    );
+  if (input.quorum === undefined)
+    throw invalid('quorum', 'required', 'A challenge with approvers needs a quorum.');
+  if (input.quorum < 1 || input.quorum > approvers.length)
+    throw invalid(
+      'quorum',
+      'out_of_range',
+      `quorum is ${input.quorum}; it must be between 1 and the ${approvers.length} approvers.`,
+    );
+  return {
+    userId: null,
+    quorum: {
+      approvers: [...approvers],
+      quorum: input.quorum,
+      rejectOn: input.rejectOn ?? 'impossible',
+      votes: [],
+    },
+  };
+}
+
+/**
+ * Creates a pending, single-use challenge bound to `action` + `payload` by its digest, for one
+ * human (`userId`) or a quorum of `approvers`. The schema has already checked types and ranges;
+ * here the payload's size (of its canonical form) and depth, and who must approve, are checked,
+ * since JSON Schema cannot express them.
  */
 export async function createChallenge(
   scope: Scope,
   input: CreateChallengeInput,
   deps: CreateChallengeDeps,
 ): Promise<ChallengeRecord> {
+  const who = approversOf(input);
   const payload = input.payload ?? {};
   const depth = jsonDepth(payload);
   if (depth > CHALLENGE_LIMITS.payloadMaxDepth) {
@@ -94,9 +165,18 @@ export async function createChallenge(
     tenantId: scope.tenantId,
     environment: scope.environment,
     action: input.action,
-    userId: input.userId,
+    userId: who.userId,
     payload,
-    digest: challengeDigest({ id, action: input.action, userId: input.userId, payload, expiresAt }),
+    digest: who.quorum
+      ? challengeDigest({
+          id,
+          action: input.action,
+          approvers: who.quorum.approvers,
+          quorum: who.quorum.quorum,
+          payload,
+          expiresAt,
+        })
+      : challengeDigest({ id, action: input.action, userId: who.userId, payload, expiresAt }),
     status: 'pending',
     createdAt: deps.now,
     expiresAt,
@@ -109,6 +189,7 @@ export async function createChallenge(
     audience: input.audience,
     metadata: input.metadata ?? {},
     ...(input.bindingMessage !== undefined ? { bindingMessage: input.bindingMessage } : {}),
+    ...(who.quorum ? { quorum: who.quorum } : {}),
   };
   const write = async (tx: Pick<Storage, 'challenges' | 'audit'>): Promise<void> => {
     await tx.challenges.insert(record);

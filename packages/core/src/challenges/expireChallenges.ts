@@ -34,6 +34,9 @@ export async function expireChallenges(
             challengeId: challenge.id,
             action: challenge.action,
             userId: challenge.userId,
+            ...(challenge.quorum
+              ? { approvers: challenge.quorum.approvers, quorum: challenge.quorum.quorum }
+              : {}),
             expiredAt: formatTimestamp(challenge.expiresAt),
             metadata: challenge.metadata,
           },

@@ -5,6 +5,8 @@ export const CHALLENGE_LIMITS = {
   actionPattern: '^[a-z0-9_-]+(\\.[a-z0-9_-]+)*$',
   userIdMaxLength: 128,
   userIdPattern: '^[A-Za-z0-9._:@-]+$',
+  /** A quorum challenge names 1 to 20 distinct approvers. */
+  approversMax: 20,
   payloadMaxBytes: 16 * 1024,
   payloadMaxDepth: 16,
   expiresInMin: 10,

@@ -15,6 +15,7 @@ import type { StampIssuer, StampRecord } from '../stamps/stampRecords.js';
 import { meterVerification } from '../usage/meterVerification.js';
 import { appendAudit } from '../audit/appendAudit.js';
 import { disableDevice } from '../devices/disableDevice.js';
+import { duplicateVote, recordQuorumVote } from './recordQuorumVote.js';
 
 export interface VerifyChallengeInput {
   deviceId: string;
@@ -43,13 +44,17 @@ export interface VerifiedChallenge {
 /**
  * Decides a challenge from a device's signed answer. Checks, in order: the challenge exists and
  * is pending and unexpired (404/409/410); the device exists in this tenant and environment (404
- * `device_not_found`), belongs to the challenge's user and is neither revoked nor disabled; the
+ * `device_not_found`), belongs to the challenge's user (for a quorum challenge: to one of its
+ * approvers, else 403 `not_an_approver`, who has not voted yet, else 409 `duplicate_vote`) and is
+ * neither revoked nor disabled; the
  * assertion is from that credential, signs the challenge digest (approve) or the rejection
  * challenge (reject), from the right origin and rpId, with user verification; the signature counter
  * grew (a regression disables the device as possibly cloned). Then one conditional write consumes
  * the challenge, so exactly one of any number of racing verifies wins; the device counter, the
  * `challenge.approved`/`challenge.rejected` event, the stamp (when asked for) and the usage record
  * of an approval are written in the same transaction, so an approval is metered exactly once.
+ * A quorum challenge records the vote instead and is decided by the vote that settles it (see
+ * `recordQuorumVote`); a vote that does not answers with the challenge still `pending`.
  */
 export async function verifyChallenge(
   scope: Scope,
@@ -73,11 +78,21 @@ export async function verifyChallenge(
   const refuse = (message: string): never => {
     throw new KeyraError('attestation_invalid', message);
   };
-  if (device.userId !== challenge.userId)
+  const quorum = challenge.quorum;
+  if (quorum) {
+    if (!quorum.approvers.includes(device.userId))
+      throw new KeyraError(
+        'not_an_approver',
+        `Device ${device.id} belongs to ${device.userId}, who is not an approver of challenge ${challenge.id}.`,
+      );
+  } else if (device.userId !== challenge.userId) {
     refuse(`Device ${device.id} is not paired with the challenge's user.`);
+  }
   if (device.revokedAt !== null) refuse(`Device ${device.id} was revoked.`);
   if (device.disabledAt !== null)
     refuse(`Device ${device.id} is disabled (${device.disabledReason ?? 'untrusted'}).`);
+  if (quorum?.votes.some((vote) => vote.userId === device.userId))
+    throw duplicateVote(challenge, device);
   if (responseCredentialId(input.attestation) !== device.credentialId) {
     refuse(`The assertion was not made by device ${device.id}.`);
   }
@@ -94,8 +109,10 @@ export async function verifyChallenge(
     // challenge before that verify committed and the device after: it is a used challenge, not a
     // cloned device. Only a stale counter on a still-open challenge disables the device.
     const current = await storage.challenges.find(scope, challenge.id);
-    if (current && current.deviceId === device.id && result.newCounter === device.signCount) {
-      assertDecidable(challenge, effectiveStatus(current, now));
+    if (current && result.newCounter === device.signCount) {
+      if (current.deviceId === device.id) assertDecidable(challenge, effectiveStatus(current, now));
+      if (current.quorum?.votes.some((vote) => vote.deviceId === device.id))
+        throw duplicateVote(challenge, device);
     }
     await disableDevice(storage, scope, device.id, 'counter_regression', now, random);
     refuse(
@@ -104,13 +121,27 @@ export async function verifyChallenge(
   }
 
   const method: ApprovalMethod = device.kind === 'keyra_one' ? 'device' : 'passkey';
+  if (quorum) {
+    return recordQuorumVote(
+      scope,
+      challenge,
+      {
+        device,
+        decision: decision as 'approved' | 'rejected',
+        method,
+        newCounter: result.newCounter,
+      },
+      { ...deps, random },
+    );
+  }
+  const userId = challenge.userId ?? challenge.id;
   const proof =
     decision === 'approved'
       ? await deps.signer.sign(
           {
             challengeId: challenge.id,
             action: challenge.action,
-            userId: challenge.userId,
+            userId,
             payload: challenge.payload,
             challengeDigest: challenge.digest,
             environment: scope.environment,

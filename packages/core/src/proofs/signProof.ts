@@ -11,9 +11,20 @@ export const PROOF_TYPE = 'keyra-proof+jwt';
 
 export type ProofMethod = 'device' | 'passkey' | 'voice';
 
+/** One approver of a quorum proof, in its `approvers` claim. */
+export interface ProofApprover {
+  /** The approver's user id. */
+  sub: string;
+  method: ProofMethod;
+  deviceId: string;
+  /** When their approval was verified (Unix seconds). */
+  at: number;
+}
+
 export interface ProofSubject {
   challengeId: string;
   action: string;
+  /** The approving human; for a quorum challenge, the challenge id (the humans are in `approvers`). */
   userId: string;
   payload: Record<string, unknown>;
   /** Hex challenge digest the human's signature covered. */
@@ -23,6 +34,8 @@ export interface ProofSubject {
   deviceId: string | null;
   /** The relying party the proof is for: its `aud` claim. */
   audience: string;
+  /** A quorum challenge's approvals, oldest first: the proof's `approvers` claim. */
+  approvers?: ProofApprover[];
 }
 
 /** How long a proof is valid by default: a day, enough for a webhook retried for hours. */
@@ -46,6 +59,11 @@ export interface ProofClaims {
   method: ProofMethod;
   deviceId: string | null;
   env: Environment;
+  /**
+   * Only in the proof of a quorum challenge: every approval that counted, oldest first. `sub` is
+   * then the challenge id, and `method`/`deviceId` are those of the approval that completed it.
+   */
+  approvers?: ProofApprover[];
 }
 
 /** Hex SHA-256 of a payload's canonical JSON. */
@@ -81,6 +99,7 @@ export async function signProof(
     method: subject.method,
     deviceId: subject.deviceId,
     env: subject.environment,
+    ...(subject.approvers ? { approvers: subject.approvers } : {}),
   };
   return { jws: await signCompactJws(key, box, { ...claims }, PROOF_TYPE), claims };
 }

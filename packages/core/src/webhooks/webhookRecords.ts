@@ -6,6 +6,8 @@ export const EVENT_TYPES = [
   'challenge.rejected',
   'challenge.expired',
   'challenge.canceled',
+  /** One approver's vote on a quorum challenge (approve or reject), settling it or not. */
+  'challenge.approval_recorded',
   'device.paired',
   'device.revoked',
   'voice.enrolled',

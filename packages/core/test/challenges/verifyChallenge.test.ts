@@ -343,7 +343,10 @@ const attacks: Attack[] = [
     async arrange() {
       const challenge = await newChallenge();
       const swapped = challengeDigest({
-        ...challenge,
+        id: challenge.id,
+        action: challenge.action,
+        userId: 'usr_alice',
+        expiresAt: challenge.expiresAt,
         payload: { amount: 99_999, currency: 'USD' },
       });
       return {

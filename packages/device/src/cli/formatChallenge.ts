@@ -10,7 +10,9 @@ export function formatChallenge(challenge: DeviceChallenge, now: number): string
   const lines = [
     `┌─ KEYRA ONE · challenge ${safe(challenge.id)}`,
     `│ action   ${safe(challenge.action)}`,
-    `│ user     ${safe(challenge.userId)}`,
+    ...(challenge.approvers !== undefined
+      ? [`│ quorum   ${challenge.quorum ?? '?'} of ${challenge.approvers.map(safe).join(', ')}`]
+      : [`│ user     ${safe(challenge.userId ?? '')}`]),
     // The CIBA client's binding message: compare it with what the client's own screen shows.
     ...(challenge.bindingMessage !== undefined
       ? [`│ binding  ${quote(challenge.bindingMessage)}`]

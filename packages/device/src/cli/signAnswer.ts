@@ -17,7 +17,8 @@ export interface VerifyBody {
 
 /**
  * The digest of the challenge as the device showed it: `challengeDigest` over the shown `id`,
- * `action`, `userId`, `payload` and `expiresAt`. The device API sends no digest on purpose: a
+ * `action`, `userId` (or `approvers` and `quorum`), `payload` and `expiresAt`. The device API
+ * sends no digest on purpose: a
  * device that signed a server-supplied digest could be made to approve something other than
  * what it displayed.
  */
@@ -28,6 +29,21 @@ export function digestOfShownChallenge(challenge: DeviceChallenge): string {
   if (Number.isNaN(expiresAt) || formatTimestamp(expiresAt) !== challenge.expiresAt) {
     throw new CliError(
       `challenge ${challenge.id} has expiresAt ${JSON.stringify(challenge.expiresAt)}, not a whole-second RFC 3339 UTC time: the device cannot sign it`,
+    );
+  }
+  if (challenge.approvers !== undefined && challenge.quorum !== undefined) {
+    return challengeDigest({
+      id: challenge.id,
+      action: challenge.action,
+      approvers: challenge.approvers,
+      quorum: challenge.quorum,
+      payload: challenge.payload,
+      expiresAt,
+    });
+  }
+  if (challenge.userId === null) {
+    throw new CliError(
+      `challenge ${challenge.id} names neither a user nor approvers: the device cannot sign it`,
     );
   }
   return challengeDigest({
@@ -50,9 +66,13 @@ export async function signAnswer(
 ): Promise<VerifyBody> {
   const digestHex = digestOfShownChallenge(challenge);
   return updatePairedState(statePath, (state) => {
-    if (challenge.userId !== state.pairing.userId) {
+    const mayAnswer = challenge.approvers ?? [challenge.userId];
+    if (!mayAnswer.includes(state.pairing.userId)) {
+      const addressee = challenge.approvers
+        ? `approvers ${challenge.approvers.join(', ')}`
+        : `user ${String(challenge.userId)}`;
       throw new CliError(
-        `challenge ${challenge.id} is for user ${challenge.userId}, but this device is paired with ${state.pairing.userId}: refusing to sign`,
+        `challenge ${challenge.id} is for ${addressee}, but this device is paired with ${state.pairing.userId}: refusing to sign`,
       );
     }
     const answer = decision === 'approve' ? approveChallenge : rejectChallenge;

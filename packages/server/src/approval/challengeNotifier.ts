@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { challengeApprovers, type ChallengeRecord } from '@keyra/core';
 
 /**
  * Wakes long-polling devices on this instance when a challenge is created for their user. Other
@@ -40,4 +41,11 @@ export function createChallengeNotifier(): ChallengeNotifier {
       });
     },
   };
+}
+
+/** Wakes the devices of every human who may answer `challenge` (one user, or each approver). */
+export function notifyApprovers(notifier: ChallengeNotifier, challenge: ChallengeRecord): void {
+  for (const userId of challengeApprovers(challenge)) {
+    notifier.notify(challenge.tenantId, challenge.environment, userId);
+  }
 }

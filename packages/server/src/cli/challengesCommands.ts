@@ -39,10 +39,21 @@ function positiveInteger(name: string, value: string | undefined): number | unde
   return number;
 }
 
+/** Who must approve: the user, or `2 of usr_a, usr_b, usr_c` for a quorum challenge. */
+function addressee(challenge: Challenge): string {
+  return challenge.approvers
+    ? `${challenge.quorum ?? '?'} of ${challenge.approvers.join(', ')}`
+    : String(challenge.userId);
+}
+
 function printChallenge(challenge: Challenge): void {
   console.log(`${challenge.id}  ${challenge.status}`);
   console.log(`  action     ${challenge.action}`);
-  console.log(`  user       ${challenge.userId}`);
+  console.log(`  ${challenge.approvers ? 'approvers' : 'user     '}  ${addressee(challenge)}`);
+  if (challenge.approvals)
+    console.log(
+      `  approvals  ${challenge.approvals.map((a) => a.userId).join(', ') || '—'} (${challenge.remaining ?? 0} more needed)`,
+    );
   console.log(`  payload    ${JSON.stringify(challenge.payload)}`);
   console.log(`  created    ${challenge.createdAt}   expires ${challenge.expiresAt}`);
   if (challenge.decidedAt)
@@ -168,7 +179,9 @@ export function registerChallengesCommands(program: Command): void {
         if (flags.json) return console.log(JSON.stringify(page));
         if (page.data.length === 0) return console.log('No challenges.');
         for (const c of page.data) {
-          console.log(`${c.id}  ${c.status.padEnd(8)}  ${c.createdAt}  ${c.action}  ${c.userId}`);
+          console.log(
+            `${c.id}  ${c.status.padEnd(8)}  ${c.createdAt}  ${c.action}  ${addressee(c)}`,
+          );
         }
         if (page.hasMore) console.log(`More: keyra challenges list --cursor ${page.nextCursor}`);
       },

@@ -19,6 +19,8 @@ export interface VerifiedProof {
   method: string;
   deviceId: string | null;
   env: string;
+  /** A quorum proof's approvals (`sub` is then the challenge id). */
+  approvers?: { sub: string }[];
 }
 
 /** Options of one read while a tool waits. */

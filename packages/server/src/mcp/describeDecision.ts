@@ -2,7 +2,9 @@ import type { Challenge } from '@keyra/contract';
 
 /** One sentence an agent (or its human reading the transcript) understands, per status. */
 export function describeDecision(challenge: Challenge): string {
-  const what = `${challenge.action} for ${challenge.userId} (challenge ${challenge.id})`;
+  const who =
+    challenge.userId ?? `${challenge.quorum ?? '?'} of ${(challenge.approvers ?? []).join(', ')}`;
+  const what = `${challenge.action} for ${who} (challenge ${challenge.id})`;
   switch (challenge.status) {
     case 'approved':
       return `Approved: ${what} at ${challenge.decidedAt ?? '?'} on their ${challenge.method === 'passkey' ? 'passkey' : 'KEYRA ONE'}. Proceed; keep the proof.`;

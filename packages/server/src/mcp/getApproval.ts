@@ -21,6 +21,8 @@ export const getApproval: McpTool<GetApprovalInput> = {
     const structured: ApprovalState = {
       status: challenge.status,
       userId: challenge.userId,
+      ...(challenge.approvers !== undefined ? { approvers: challenge.approvers } : {}),
+      ...(challenge.quorum !== undefined ? { quorum: challenge.quorum } : {}),
       ...approvalFields(challenge),
     };
     return { structured, text: describeDecision(challenge) };

@@ -8,7 +8,7 @@ import {
 } from '@keyra/core';
 import { Keyra } from '@keyra/sdk';
 import type { ServerProofSigner } from '../approval/createProofSigner.js';
-import type { ChallengeNotifier } from '../approval/challengeNotifier.js';
+import { notifyApprovers, type ChallengeNotifier } from '../approval/challengeNotifier.js';
 import { challengeJson } from '../routes/challenges/challengeJson.js';
 import type { ApprovalPort } from './approvalPort.js';
 
@@ -51,7 +51,7 @@ export function createInProcessApprovalPort(options: InProcessApprovalPortOption
           now: clock.now(),
         },
       );
-      notifier.notify(record.tenantId, record.environment, record.userId);
+      notifyApprovers(notifier, record);
       return challengeJson(record, clock.now());
     },
     async get(id) {
@@ -62,7 +62,7 @@ export function createInProcessApprovalPort(options: InProcessApprovalPortOption
     },
     async cancel(id) {
       const record = await cancelChallenge(scope, id, { storage, now: clock.now() });
-      notifier.notify(record.tenantId, record.environment, record.userId);
+      notifyApprovers(notifier, record);
     },
     verifyProof(proof, expected) {
       // The server's own clock decides expiry here, as it decided the proof's iat and exp.

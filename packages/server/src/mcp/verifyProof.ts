@@ -43,7 +43,7 @@ export const verifyProof: McpTool<VerifyProofInput> = {
       };
       return {
         structured,
-        text: `Valid: ${claims.sub} approved ${claims.action} (challenge ${claims.challengeId}) with ${claims.method}${input.payload !== undefined ? ', for exactly this payload' : ''}.`,
+        text: `Valid: ${claims.approvers ? claims.approvers.map((a) => a.sub).join(' and ') : claims.sub} approved ${claims.action} (challenge ${claims.challengeId}) with ${claims.method}${input.payload !== undefined ? ', for exactly this payload' : ''}.`,
       };
     } catch (error) {
       // Keys that cannot be fetched say nothing about the proof: a tool error, not `valid: false`.

@@ -2,6 +2,7 @@ import type {
   ApiKeyRecord,
   CeremonyRecord,
   ChallengeRecord,
+  ChallengeVote,
   DeviceRecord,
   EventRecord,
   IdempotencyRecord,
@@ -10,6 +11,8 @@ import type {
 } from '@keyra/core';
 import type {
   ApiKeysTable,
+  ChallengeApproversTable,
+  ChallengeRow,
   ChallengesTable,
   DevicesTable,
   EventsTable,
@@ -18,6 +21,7 @@ import type {
   TenantsTable,
   WebauthnCeremoniesTable,
 } from './schema.js';
+import type { Insertable } from 'kysely';
 import { scopeColumns } from './inScope.js';
 
 // Mapping between stored rows (snake_case, payload as JSON text) and the domain records.
@@ -72,7 +76,7 @@ export function apiKeyToRow(key: ApiKeyRecord): ApiKeysTable {
   };
 }
 
-export function challengeFromRow(row: ChallengesTable): ChallengeRecord {
+export function challengeFromRow(row: ChallengeRow): ChallengeRecord {
   return {
     id: row.id,
     tenantId: row.tenant_id,
@@ -97,12 +101,63 @@ export function challengeFromRow(row: ChallengesTable): ChallengeRecord {
   };
 }
 
-export function challengeToRow(challenge: ChallengeRecord): ChallengesTable {
+/**
+ * A challenge row with its approver rows (a quorum challenge's, in `position` order); a
+ * one-approver challenge ignores them and keeps the record shape it always had.
+ */
+export function challengeWithApprovers(
+  row: ChallengeRow,
+  approvers: readonly ChallengeApproversTable[],
+): ChallengeRecord {
+  const challenge = challengeFromRow(row);
+  if (row.quorum === null) return challenge;
+  const votes: ChallengeVote[] = [];
+  for (const approver of approvers) {
+    // A vote writes all four columns at once (ChallengeStore.vote).
+    const { decision, device_id: deviceId, method, decided_at: decidedAt } = approver;
+    if (decision === null || deviceId === null || method === null || decidedAt === null) continue;
+    votes.push({
+      userId: approver.user_id,
+      decision,
+      deviceId,
+      method,
+      decidedAt: Number(decidedAt),
+    });
+  }
+  votes.sort((a, b) => a.decidedAt - b.decidedAt || (a.userId < b.userId ? -1 : 1));
+  return {
+    ...challenge,
+    userId: null,
+    quorum: {
+      approvers: approvers.map((approver) => approver.user_id),
+      quorum: row.quorum,
+      rejectOn: row.reject_on ?? 'impossible',
+      votes,
+    },
+  };
+}
+
+/** The approver rows of a new quorum challenge. */
+export function approverRows(challenge: ChallengeRecord): ChallengeApproversTable[] {
+  return (challenge.quorum?.approvers ?? []).map((userId, position) => ({
+    challenge_id: challenge.id,
+    user_id: userId,
+    ...scopeColumns(challenge),
+    position,
+    decision: null,
+    device_id: null,
+    method: null,
+    decided_at: null,
+  }));
+}
+
+export function challengeToRow(challenge: ChallengeRecord): Insertable<ChallengesTable> {
   return {
     id: challenge.id,
     ...scopeColumns(challenge),
     action: challenge.action,
-    user_id: challenge.userId,
+    // A quorum challenge has no single user: '' (no user id can be empty) keeps the column NOT NULL.
+    user_id: challenge.userId ?? '',
     payload: JSON.stringify(challenge.payload),
     digest: challenge.digest,
     status: challenge.status,
@@ -117,6 +172,8 @@ export function challengeToRow(challenge: ChallengeRecord): ChallengesTable {
     audience: challenge.audience,
     metadata: JSON.stringify(challenge.metadata),
     binding_message: challenge.bindingMessage ?? null,
+    quorum: challenge.quorum?.quorum ?? null,
+    reject_on: challenge.quorum?.rejectOn ?? null,
   };
 }
 

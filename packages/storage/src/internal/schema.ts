@@ -7,7 +7,9 @@ import type {
   Environment,
   Plan,
   ProofMethod,
+  RejectOn,
 } from '@keyra/core';
+import type { Generated, Selectable } from 'kysely';
 import type { VoiceTables } from './stores/voiceTables.js';
 
 // Row shapes as stored. Timestamps are BIGINT epoch ms on both dialects (PostgreSQL's int8 is
@@ -59,6 +61,28 @@ export interface ChallengesTable {
   /** JSON text of the caller's string labels. */
   metadata: string;
   binding_message: string | null;
+  /** Null for a one-approver challenge. */
+  quorum: number | null;
+  reject_on: RejectOn | null;
+  /** Votes recorded so far (the counter each vote bumps first). */
+  vote_count: Generated<number>;
+}
+
+/** A challenge row as read back. */
+export type ChallengeRow = Selectable<ChallengesTable>;
+
+/** One approver of a quorum challenge, and their vote once cast. */
+export interface ChallengeApproversTable {
+  challenge_id: string;
+  user_id: string;
+  tenant_id: string;
+  environment: Environment;
+  /** Their index in the challenge's `approvers`. */
+  position: number;
+  decision: 'approved' | 'rejected' | null;
+  device_id: string | null;
+  method: ApprovalMethod | null;
+  decided_at: number | null;
 }
 
 export interface StampsTable {
@@ -284,6 +308,7 @@ export interface Database extends VoiceTables {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
   challenges: ChallengesTable;
+  challenge_approvers: ChallengeApproversTable;
   stamps: StampsTable;
   usage_records: UsageRecordsTable;
   idempotency_keys: IdempotencyKeysTable;

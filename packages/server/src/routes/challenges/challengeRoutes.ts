@@ -23,10 +23,10 @@ import {
 } from '@keyra/contract';
 import type { FastifyInstance } from 'fastify';
 import type { ApprovalServices } from '../../approval/loadApprovalServices.js';
-import type { ChallengeNotifier } from '../../approval/challengeNotifier.js';
+import { notifyApprovers, type ChallengeNotifier } from '../../approval/challengeNotifier.js';
 import { ERROR_RESPONSES as errors } from '../errorResponses.js';
 import { scopeOf } from '../scopeOf.js';
-import { challengeJson } from './challengeJson.js';
+import { challengeJson, verifiedQuorumJson } from './challengeJson.js';
 import { stampJson } from '../stamps/stampJson.js';
 import { observeApproval } from '../../http/metrics.js';
 
@@ -65,7 +65,7 @@ export async function challengeRoutes(
         summary:
           'Verify the signed answer from KEYRA ONE (or a passkey) and consume the challenge.',
         description:
-          'The attestation is a WebAuthn assertion (JSON form) whose challenge is the challenge digest (approve) or the rejection challenge (reject). Exactly one verify of a challenge can succeed. 409 `challenge_already_used`, 409 `challenge_canceled`, 410 `challenge_expired`, 422 `attestation_invalid`, 404 `device_not_found`.',
+          'The attestation is a WebAuthn assertion (JSON form) whose challenge is the challenge digest (approve) or the rejection challenge (reject). Exactly one verify of a challenge can succeed. A quorum challenge takes one vote per approver: a vote that does not settle it answers 200 with `status: "pending"`, its `approvals` and the approvals `remaining`. 409 `challenge_already_used`, 409 `challenge_canceled`, 410 `challenge_expired`, 422 `attestation_invalid`, 404 `device_not_found`, 403 `not_an_approver`, 409 `duplicate_vote`.',
         params: ChallengeParams,
         body: VerifyChallengeBody,
         response: { 200: VerifiedChallenge, ...errors },
@@ -99,6 +99,7 @@ export async function challengeRoutes(
         method: challenge.method ?? (device.kind === 'keyra_one' ? 'device' : 'passkey'),
         decidedAt: formatTimestamp(challenge.decidedAt ?? clock.now()),
         stamp: stamp ? stampJson(stamp, approval.attester) : null,
+        ...verifiedQuorumJson(challenge),
       };
     },
   );
@@ -121,7 +122,7 @@ export async function challengeRoutes(
       const now = clock.now();
       const record = await cancelChallenge(scopeOf(request), request.params.id, { storage, now });
       // Long-polling devices of this user refresh their list, and stop showing it.
-      notifier.notify(record.tenantId, record.environment, record.userId);
+      notifyApprovers(notifier, record);
       return challengeJson(record, now);
     },
   );
@@ -134,7 +135,7 @@ export async function challengeRoutes(
         tags: ['Challenges'],
         summary: 'Create a single-use authorization challenge.',
         description:
-          'Creates a pending challenge bound to `action` and `payload` by its digest. Send an `Idempotency-Key` header to retry safely.',
+          'Creates a pending challenge bound to `action` and `payload` by its digest, for one human (`userId`) or a quorum (`approvers` + `quorum`, optional `rejectOn`). Send an `Idempotency-Key` header to retry safely.',
         body: CreateChallengeBody,
         response: { 201: CreatedChallenge, ...errors },
       },
@@ -149,7 +150,7 @@ export async function challengeRoutes(
           now: clock.now(),
         },
       );
-      notifier.notify(record.tenantId, record.environment, record.userId);
+      notifyApprovers(notifier, record);
       return reply
         .status(201)
         .send({ id: record.id, status: 'pending', expiresAt: formatTimestamp(record.expiresAt) });

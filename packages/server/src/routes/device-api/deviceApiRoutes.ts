@@ -1,4 +1,5 @@
 import {
+  challengeApprovers,
   effectiveStatus,
   finishAuthentication,
   formatTimestamp,
@@ -34,6 +35,7 @@ import type { ApprovalServices } from '../../approval/loadApprovalServices.js';
 import { ERROR_RESPONSES } from '../errorResponses.js';
 import { stampJson } from '../stamps/stampJson.js';
 import { observeApproval } from '../../http/metrics.js';
+import { verifiedQuorumJson } from '../challenges/challengeJson.js';
 
 export interface DeviceApiRoutesOptions {
   storage: Storage;
@@ -74,6 +76,10 @@ function deviceChallengeJson(challenge: ChallengeRecord, now: number): DeviceCha
     createdAt: formatTimestamp(challenge.createdAt),
     expiresAt: formatTimestamp(challenge.expiresAt),
     ...(challenge.bindingMessage != null ? { bindingMessage: challenge.bindingMessage } : {}),
+    // A quorum challenge's digest covers its approvers and quorum: the device needs both.
+    ...(challenge.quorum
+      ? { approvers: challenge.quorum.approvers, quorum: challenge.quorum.quorum }
+      : {}),
   };
 }
 
@@ -167,14 +173,9 @@ export async function deviceApiRoutes(
       request.device = device;
     });
 
-    const pending = async (device: DeviceRecord, now: number): Promise<ChallengeRecord[]> =>
-      (
-        await storage.challenges.list(
-          scopeOfDevice(device),
-          { status: 'pending', userId: device.userId },
-          50,
-        )
-      ).filter((challenge) => challenge.expiresAt > now);
+    // Its user's own challenges, and quorum challenges that list them and still await their vote.
+    const pending = (device: DeviceRecord, now: number): Promise<ChallengeRecord[]> =>
+      storage.challenges.listPendingFor(scopeOfDevice(device), device.userId, now, 50);
 
     session.get<{ Querystring: DeviceChallengesQuery }>(
       '/v1/device-api/challenges',
@@ -231,7 +232,7 @@ export async function deviceApiRoutes(
         const challenge = isIdOf('challenge', request.params.id)
           ? await storage.challenges.find(scopeOfDevice(device), request.params.id)
           : null;
-        if (!challenge || challenge.userId !== device.userId) {
+        if (!challenge || !challengeApprovers(challenge).includes(device.userId)) {
           throw new KeyraError(
             'challenge_not_found',
             `No challenge ${request.params.id.slice(0, 80)} for this device's user.`,
@@ -291,6 +292,7 @@ export async function deviceApiRoutes(
           method: challenge.method ?? 'device',
           decidedAt: formatTimestamp(challenge.decidedAt ?? now),
           stamp: stamp ? stampJson(stamp, approval.attester) : null,
+          ...verifiedQuorumJson(challenge),
         };
       },
     );

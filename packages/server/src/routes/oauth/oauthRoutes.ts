@@ -15,7 +15,7 @@ import {
   TokenForm,
 } from '@keyra/contract';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ChallengeNotifier } from '../../approval/challengeNotifier.js';
+import { notifyApprovers, type ChallengeNotifier } from '../../approval/challengeNotifier.js';
 import type { ServerProofSigner } from '../../approval/createProofSigner.js';
 import { acceptFormBodies, type FormParams } from './formBody.js';
 import { handleOAuthError } from './oauthErrorHandler.js';
@@ -104,7 +104,7 @@ export async function oauthRoutes(
         now: clock.now(),
       });
       const { challenge } = started;
-      options.notifier.notify(challenge.tenantId, challenge.environment, challenge.userId);
+      notifyApprovers(options.notifier, challenge);
       return {
         auth_req_id: started.authReqId,
         expires_in: started.expiresIn,

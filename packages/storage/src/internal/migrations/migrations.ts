@@ -8,6 +8,7 @@ import { proofBinding } from './0006_proof_binding.js';
 import { challengeCancel } from './0007_challenge_cancel.js';
 import { ciba } from './0008_ciba.js';
 import { audit } from './0009_audit.js';
+import { quorumPolicies } from './0010_quorum_policies.js';
 
 /**
  * Every schema version, in order. Names sort lexically (Kysely applies them in that order), so
@@ -24,6 +25,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0007_challenge_cancel': challengeCancel,
   '0008_ciba': ciba,
   '0009_audit': audit,
+  '0010_quorum_policies': quorumPolicies,
 };
 
 /** Migrations compiled into the package, so the built `dist` needs no migrations folder at runtime. */

@@ -1,15 +1,54 @@
 import type { ChallengeRecord, ChallengeStore } from '@keyra/core';
 import type { Kysely } from 'kysely';
 import { inTransaction } from '../inTransaction.js';
-import { challengeFromRow, challengeToRow } from '../rows.js';
-import type { Database, DatabaseKind } from '../schema.js';
+import { approverRows, challengeToRow, challengeWithApprovers } from '../rows.js';
+import type { ChallengeRow, Database, DatabaseKind } from '../schema.js';
 import { inScope } from '../inScope.js';
 import { newestFirst } from '../newestFirst.js';
+
+/** Challenge rows as records, a quorum challenge's with its approvers and votes (one query). */
+async function hydrate(
+  db: Kysely<Database>,
+  rows: readonly ChallengeRow[],
+): Promise<ChallengeRecord[]> {
+  const quorumIds = rows.filter((row) => row.quorum !== null).map((row) => row.id);
+  const approvers =
+    quorumIds.length === 0
+      ? []
+      : await db
+          .selectFrom('challenge_approvers')
+          .selectAll()
+          .where('challenge_id', 'in', quorumIds)
+          .orderBy('challenge_id')
+          .orderBy('position')
+          .execute();
+  return rows.map((row) =>
+    challengeWithApprovers(
+      row,
+      approvers.filter((approver) => approver.challenge_id === row.id),
+    ),
+  );
+}
+
+async function hydrateOne(
+  db: Kysely<Database>,
+  row: ChallengeRow | undefined,
+): Promise<ChallengeRecord | null> {
+  return row ? ((await hydrate(db, [row]))[0] ?? null) : null;
+}
 
 export function createChallengeStore(db: Kysely<Database>, kind: DatabaseKind): ChallengeStore {
   return {
     async insert(challenge) {
-      await db.insertInto('challenges').values(challengeToRow(challenge)).execute();
+      const approvers = approverRows(challenge);
+      if (approvers.length === 0) {
+        await db.insertInto('challenges').values(challengeToRow(challenge)).execute();
+        return;
+      }
+      await inTransaction(db, async (trx) => {
+        await trx.insertInto('challenges').values(challengeToRow(challenge)).execute();
+        await trx.insertInto('challenge_approvers').values(approvers).execute();
+      });
     },
 
     async find(scope, id) {
@@ -19,7 +58,7 @@ export function createChallengeStore(db: Kysely<Database>, kind: DatabaseKind): 
         .where('id', '=', id)
         .where(inScope(scope))
         .executeTakeFirst();
-      return row ? challengeFromRow(row) : null;
+      return hydrateOne(db, row);
     },
 
     async list(scope, filter, limit, after) {
@@ -31,7 +70,7 @@ export function createChallengeStore(db: Kysely<Database>, kind: DatabaseKind): 
         query = query.where('created_at', '>=', filter.createdFrom);
       if (filter.createdTo !== undefined) query = query.where('created_at', '<', filter.createdTo);
       const rows = await newestFirst(query, limit, after).execute();
-      return rows.map(challengeFromRow);
+      return hydrate(db, rows);
     },
 
     async decide(scope, id, status, now, details) {
@@ -56,7 +95,7 @@ export function createChallengeStore(db: Kysely<Database>, kind: DatabaseKind): 
         .where('expires_at', '>', now)
         .returningAll()
         .executeTakeFirst();
-      return row ? challengeFromRow(row) : null;
+      return hydrateOne(db, row);
     },
 
     async cancel(scope, id, now) {
@@ -70,7 +109,7 @@ export function createChallengeStore(db: Kysely<Database>, kind: DatabaseKind): 
         .where('expires_at', '>', now)
         .returningAll()
         .executeTakeFirst();
-      return row ? challengeFromRow(row) : null;
+      return hydrateOne(db, row);
     },
 
     async expireDue(now, limit) {
@@ -79,6 +118,84 @@ export function createChallengeStore(db: Kysely<Database>, kind: DatabaseKind): 
       return kind === 'postgres'
         ? expireDuePostgres(db, now, batch)
         : expireDueSqlite(db, now, batch);
+    },
+
+    async listPendingFor(scope, userId, now, limit) {
+      const query = db
+        .selectFrom('challenges')
+        .selectAll()
+        .where(inScope(scope))
+        .where('status', '=', 'pending')
+        .where('expires_at', '>', now)
+        .where((eb) =>
+          eb.or([
+            eb('user_id', '=', userId),
+            eb(
+              'id',
+              'in',
+              eb
+                .selectFrom('challenge_approvers')
+                .select('challenge_id')
+                .where(inScope(scope))
+                .where('user_id', '=', userId)
+                .where('decision', 'is', null),
+            ),
+          ]),
+        );
+      return hydrate(db, await newestFirst(query, limit).execute());
+    },
+
+    async vote(scope, id, vote, now) {
+      return inTransaction(db, async (trx) => {
+        // The counter write first: on PostgreSQL it locks the challenge row, so votes on one
+        // challenge are counted one at a time and the next voter sees this one once committed.
+        const counted = await trx
+          .updateTable('challenges')
+          .set((eb) => ({ vote_count: eb('vote_count', '+', 1) }))
+          .where('id', '=', id)
+          .where(inScope(scope))
+          .where('quorum', 'is not', null)
+          .where('status', '=', 'pending')
+          .where('expires_at', '>', now)
+          .returning('id')
+          .executeTakeFirst();
+        if (!counted) return { outcome: 'closed' };
+        const claimed = await trx
+          .updateTable('challenge_approvers')
+          .set({
+            decision: vote.decision,
+            device_id: vote.deviceId,
+            method: vote.method,
+            decided_at: vote.decidedAt,
+          })
+          .where('challenge_id', '=', id)
+          .where('user_id', '=', vote.userId)
+          .where('decision', 'is', null)
+          .returning('user_id')
+          .executeTakeFirst();
+        if (!claimed) {
+          // Not a vote after all: take the count back (the caller's rollback would too).
+          await trx
+            .updateTable('challenges')
+            .set((eb) => ({ vote_count: eb('vote_count', '-', 1) }))
+            .where('id', '=', id)
+            .execute();
+          const approver = await trx
+            .selectFrom('challenge_approvers')
+            .select('user_id')
+            .where('challenge_id', '=', id)
+            .where('user_id', '=', vote.userId)
+            .executeTakeFirst();
+          return { outcome: approver ? 'duplicate' : 'not_an_approver' };
+        }
+        const row = await trx
+          .selectFrom('challenges')
+          .selectAll()
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+        const challenge = await hydrateOne(trx, row);
+        return challenge ? { outcome: 'recorded', challenge } : { outcome: 'closed' };
+      });
     },
   };
 }
@@ -104,7 +221,7 @@ async function expireDueSqlite(
     .where('status', '=', 'pending')
     .returningAll()
     .execute();
-  return rows.map(challengeFromRow);
+  return hydrate(db, rows);
 }
 
 /**
@@ -139,6 +256,6 @@ async function expireDuePostgres(
       .where('status', '=', 'pending')
       .returningAll()
       .execute();
-    return rows.map(challengeFromRow);
+    return hydrate(trx, rows);
   });
 }
