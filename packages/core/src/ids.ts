@@ -21,6 +21,10 @@ export const ID_PREFIX = {
   stamp: 'stp',
   usage: 'use',
   oauthClient: 'cli',
+  consoleUser: 'cu',
+  consoleInvite: 'cinv',
+  consoleSession: 'cs',
+  consoleAction: 'cact',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -243,3 +243,4 @@ export {
   type BuildCibaNotificationDeps,
   type CibaNotification,
 } from './ciba/buildCibaNotification.js';
+export * from './console/index.js';

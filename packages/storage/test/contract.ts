@@ -27,6 +27,7 @@ import { stampsUsageContract } from './stampsUsageContract.js';
 import { foreignScopeContract } from './foreignScopeContract.js';
 import { deliverySignalsContract } from './deliverySignalsContract.js';
 import { cibaContract } from './cibaContract.js';
+import { consoleContract } from './consoleContract.js';
 
 /** A database backend the contract runs against. */
 export interface StorageContractTarget {
@@ -1369,6 +1370,8 @@ export function storageContract(target: StorageContractTarget): void {
 
     describe('CIBA clients and requests', () =>
       cibaContract(setup, open, () => target.emptyDatabase()));
+
+    describe('console users and sessions', () => consoleContract(setup));
 
     describe('foreign scopes', () => foreignScopeContract(setup));
 

@@ -17,6 +17,7 @@ import { createStampStore } from './stores/createStampStore.js';
 import { createUsageStore } from './stores/createUsageStore.js';
 import { createOAuthClientStore } from './stores/createOAuthClientStore.js';
 import { createCibaRequestStore } from './stores/createCibaRequestStore.js';
+import { createConsoleStore } from './stores/createConsoleStore.js';
 
 export type Stores = Omit<Storage, 'transaction' | 'close' | 'ping' | 'watchDeliveries'>;
 
@@ -47,5 +48,6 @@ export function createStores(
     usage: createUsageStore(db),
     oauthClients: createOAuthClientStore(db),
     cibaRequests: createCibaRequestStore(db),
+    console: createConsoleStore(db),
   };
 }

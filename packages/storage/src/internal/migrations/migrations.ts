@@ -7,6 +7,7 @@ import { stampsUsage } from './0005_stamps_usage.js';
 import { proofBinding } from './0006_proof_binding.js';
 import { challengeCancel } from './0007_challenge_cancel.js';
 import { ciba } from './0008_ciba.js';
+import { consoleMigration } from './0011_console.js';
 
 /**
  * Every schema version, in order. Names sort lexically (Kysely applies them in that order), so
@@ -22,6 +23,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006_proof_binding': proofBinding,
   '0007_challenge_cancel': challengeCancel,
   '0008_ciba': ciba,
+  '0011_console': consoleMigration,
 };
 
 /** Migrations compiled into the package, so the built `dist` needs no migrations folder at runtime. */
