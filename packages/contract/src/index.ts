@@ -99,3 +99,21 @@ export {
   OpenIdConfiguration,
   TokenForm,
 } from './oauth.js';
+export {
+  ConsoleActionList,
+  ConsoleInvite,
+  ConsoleMemberList,
+  ConsoleMemberParams,
+  ConsoleRole,
+  ConsoleSession,
+  ConsoleSessionList,
+  ConsoleUser,
+  EnrolmentOptions,
+  EnrolmentOptionsBody,
+  FinishEnrolmentBody,
+  FinishSignInBody,
+  InviteMemberBody,
+  SignedOutEverywhere,
+  SignInOptions,
+  UpdateMemberBody,
+} from './console.js';
