@@ -37,6 +37,7 @@ describe('keyra CLI', () => {
     [['listen']],
     [['challenges', 'cancel']],
     [['mcp']],
+    [['console', 'invite']],
   ])('%j --help prints usage', async (args) => {
     const res = await runKeyra([...args, '--help']);
     expect(res.code).toBe(0);

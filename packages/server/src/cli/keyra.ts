@@ -15,6 +15,7 @@ import { registerListenCommand } from './listenCommand.js';
 import { registerChallengesCommands } from './challengesCommands.js';
 import { registerEventsCommands } from './eventsCommands.js';
 import { registerMcpCommand } from './mcpCommand.js';
+import { registerConsoleCommands } from './consoleCommands.js';
 
 /** The `keyra` program: serve, migrate and key management, each with `--help`. */
 export function createProgram(): Command {
@@ -36,6 +37,7 @@ export function createProgram(): Command {
   registerListenCommand(program);
   registerDoctorCommand(program);
   registerMcpCommand(program);
+  registerConsoleCommands(program);
   return program;
 }
 
