@@ -5,6 +5,7 @@ import {
   type AuthenticatorState,
 } from '@keyra/device';
 import { ensureTenant, inviteConsoleUser, type ConsoleRole } from '@keyra/core';
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CONSOLE_ACCESS } from '../src/http/consoleAccess.js';
 import { bearer, createTestApp, type TestApp } from './helpers/testApp.js';
@@ -514,6 +515,17 @@ describe('console roles on /v1', () => {
       headers: as(globex),
     });
     expect(cross.json().code).toBe('console_user_not_found');
+  });
+
+  it('is the table docs/console.md prints', () => {
+    const doc = readFileSync(new URL('../../../docs/console.md', import.meta.url), 'utf8');
+    const rows = [
+      ...doc.matchAll(/^\| `([A-Z]+ \/[^`]*)` \| (viewer|developer|admin|owner|never[^|]*) \|$/gm),
+    ];
+    const documented = Object.fromEntries(
+      rows.map(([, route, role]) => [route, role?.startsWith('never') ? null : role]),
+    );
+    expect(documented).toEqual(CONSOLE_ACCESS);
   });
 
   it('has an entry for every key-authenticated route, and none for a route that is gone', () => {
