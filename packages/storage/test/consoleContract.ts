@@ -130,6 +130,14 @@ export function consoleContract(setup: Setup): void {
     ]);
     expect(raced.filter((c) => c !== null)).toHaveLength(1);
     expect(await storage.console.consumeCeremony('c2', 'sign_in', T0 + MINUTE)).toBeNull();
+    await storage.console.insertCeremony({
+      ...base,
+      challenge: 'c3',
+      kind: 'sign_in',
+      expiresAt: T0 + 2 * MINUTE,
+    });
+    expect(await storage.console.purgeCeremoniesBefore(T0 + MINUTE + 1)).toBe(2);
+    expect(await storage.console.consumeCeremony('c3', 'sign_in', T0)).not.toBeNull();
   });
 
   it('slides, lists and revokes sessions per user', async () => {

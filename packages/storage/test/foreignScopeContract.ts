@@ -631,6 +631,7 @@ const UNSCOPED: Record<Exclude<StoreMethod, ScopedMethod>, string> = {
   'console.findPasskey':
     'discoverable sign-in: the credential finds the passkey and its user gives the tenant',
   'console.recordPasskeyUse': 'sign-in, by the credential id of a passkey just verified',
+  'console.purgeCeremoniesBefore': SERVER_WIDE,
   'console.insertCeremony': 'console WebAuthn ceremonies come before any tenant is known',
   'console.consumeCeremony': 'console WebAuthn ceremonies come before any tenant is known',
   'console.findSession': 'authentication: the session cookie (a bearer secret) yields the tenant',

@@ -137,6 +137,12 @@ export interface ConsoleStore {
     now: EpochMs,
   ): Promise<ConsoleCeremonyRecord | null>;
 
+  /**
+   * Deletes ceremonies that expired before `before` (sign-in options are asked for without a
+   * session, so they must not pile up); returns how many.
+   */
+  purgeCeremoniesBefore(before: EpochMs): Promise<number>;
+
   insertSession(session: ConsoleSessionRecord): Promise<void>;
   findSession(tokenHash: string): Promise<ConsoleSessionRecord | null>;
   /** Moves `lastSeenAt` forward (never back). */

@@ -18,7 +18,7 @@ const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 /**
  * Periodic upkeep every instance runs: the expiry sweep (each overdue challenge is handed to
  * exactly one instance by the store's conditional update) and the hourly purge of expired
- * idempotency records. A failed run is logged and retried on the next tick.
+ * idempotency records and console WebAuthn ceremonies. A failed run is logged and retried on the next tick.
  */
 export function startMaintenanceJobs(
   storage: Storage,
@@ -46,6 +46,14 @@ export function startMaintenanceJobs(
         if (purged > 0) log.info({ count: purged }, 'idempotency records purged');
       } catch (error) {
         log.error({ reason: (error as Error).message }, 'idempotency purge failed; will retry');
+      }
+      try {
+        await storage.console.purgeCeremoniesBefore(now);
+      } catch (error) {
+        log.error(
+          { reason: (error as Error).message },
+          'console ceremony purge failed; will retry',
+        );
       }
     }
   };

@@ -270,6 +270,14 @@ export function createConsoleStore(db: Kysely<Database>): ConsoleStore {
         : null;
     },
 
+    async purgeCeremoniesBefore(before) {
+      const result = await db
+        .deleteFrom('console_ceremonies')
+        .where('expires_at', '<', before)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
     async insertSession(session) {
       await db
         .insertInto('console_sessions')
