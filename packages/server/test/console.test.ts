@@ -608,3 +608,136 @@ describe('console members and the action log', () => {
     ]);
   });
 });
+
+describe('console limits and bad input', () => {
+  it('limits each console user like a key', async () => {
+    await t.close();
+    t = await createTestApp({
+      env: { KEYRA_ORIGINS: ORIGIN, KEYRA_RATE_LIMIT_PER_KEY: '3' },
+    });
+    const ada = await enrol(await invite('ada@example.com', 'owner'));
+    const bob = await enrol(await invite('bob@example.com', 'viewer'));
+    const statuses = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await t.app.inject({ method: 'GET', url: '/v1/challenges', headers: as(ada) });
+      statuses.push(res.statusCode);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const other = await t.app.inject({ method: 'GET', url: '/v1/challenges', headers: as(bob) });
+    expect(other.statusCode).toBe(200);
+  });
+
+  it('answers bad input with a 4xx and changes nothing', async () => {
+    const owner = await enrol(await invite('ada@example.com', 'owner'));
+    const garbage = {
+      id: 'abc',
+      rawId: 'abc',
+      type: 'public-key',
+      response: { clientDataJSON: 'e30' },
+    };
+    const cases: Array<[string, string, unknown, Record<string, string>, number, string]> = [
+      [
+        'POST',
+        '/console/api/sign-in',
+        { response: garbage },
+        { origin: ORIGIN },
+        401,
+        'console_sign_in_failed',
+      ],
+      [
+        'POST',
+        '/console/api/sign-in',
+        { response: 'x' },
+        { origin: ORIGIN },
+        400,
+        'validation_failed',
+      ],
+      [
+        'POST',
+        '/console/api/enrolment',
+        { token: 'kci_short', response: garbage },
+        { origin: ORIGIN },
+        400,
+        'validation_failed',
+      ],
+      [
+        'POST',
+        '/console/api/enrolment',
+        { token: `kci_${'A'.repeat(43)}`, response: garbage },
+        { origin: ORIGIN },
+        410,
+        'console_invite_invalid',
+      ],
+      [
+        'POST',
+        '/console/api/members',
+        { email: 'not-an-email', role: 'viewer' },
+        as(owner),
+        400,
+        'validation_failed',
+      ],
+      [
+        'POST',
+        '/console/api/members',
+        { email: 'ada@example.com', role: 'viewer' },
+        as(owner),
+        409,
+        'console_user_exists',
+      ],
+      [
+        'POST',
+        '/console/api/members',
+        { email: 'x@example.com', role: 'king' },
+        as(owner),
+        400,
+        'validation_failed',
+      ],
+      [
+        'PATCH',
+        '/console/api/members/not-an-id',
+        { role: 'viewer' },
+        as(owner),
+        400,
+        'validation_failed',
+      ],
+      [
+        'PATCH',
+        '/console/api/members/cu_unknown1234',
+        { role: 'viewer' },
+        as(owner),
+        404,
+        'console_user_not_found',
+      ],
+      [
+        'GET',
+        '/console/api/session',
+        undefined,
+        { cookie: 'keyra_console=kcs_forged' },
+        401,
+        'console_session_invalid',
+      ],
+      [
+        'GET',
+        '/v1/challenges',
+        undefined,
+        { cookie: 'keyra_console=nonsense', 'keyra-environment': 'sandbox' },
+        401,
+        'console_session_invalid',
+      ],
+    ];
+    for (const [method, url, payload, headers, status, code] of cases) {
+      const res = await t.app.inject({
+        method: method as 'GET',
+        url,
+        headers,
+        ...(payload === undefined ? {} : { payload: payload as object }),
+      });
+      expect(
+        [res.statusCode, res.json().code],
+        `${method} ${url} ${JSON.stringify(payload)}`,
+      ).toEqual([status, code]);
+    }
+    const tenant = (await t.storage.tenants.findByName('acme'))!;
+    expect((await t.storage.console.listUsers(tenant.id)).map((u) => u.role)).toEqual(['owner']);
+  });
+});
