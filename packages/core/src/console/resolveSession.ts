@@ -3,7 +3,10 @@ import { KeyraError } from '../errors.js';
 import type { ConsoleSessionRecord, ConsoleStore, ConsoleUserRecord } from './consoleRecords.js';
 import { CONSOLE_SESSION_PREFIX, consoleCsrfToken, hashConsoleToken } from './consoleTokens.js';
 
-/** Sliding the idle timeout costs a write; one per minute of use is enough. */
+/**
+ * Sliding the idle timeout costs a write; one per minute of use is enough (or per tenth of the
+ * idle timeout, when that is shorter, so a short timeout still slides).
+ */
 export const SESSION_TOUCH_INTERVAL_MS = 60 * 1000;
 
 export interface ResolvedConsoleSession {
@@ -17,7 +20,8 @@ export interface ResolvedConsoleSession {
  * `console_session_invalid` from outside (the reason in `cause`). Checks, in order: a token of the
  * right form; a stored session; not revoked; not idle for `idleTimeoutMs` or more; before its
  * absolute expiry; its user exists and is not disabled. A session in use is then slid forward
- * (`lastSeenAt`), at most once per {@link SESSION_TOUCH_INTERVAL_MS}.
+ * (`lastSeenAt`), at most once per {@link SESSION_TOUCH_INTERVAL_MS}
+ * (or a tenth of the idle timeout).
  */
 export async function resolveSession(
   store: Pick<ConsoleStore, 'findSession' | 'findUser' | 'touchSession'>,
@@ -40,7 +44,7 @@ export async function resolveSession(
   if (now >= session.expiresAt) return refuse('absolute timeout');
   const user = await store.findUser(session.tenantId, session.userId);
   if (!user || user.disabledAt !== null) return refuse('user disabled');
-  if (now - session.lastSeenAt >= SESSION_TOUCH_INTERVAL_MS) {
+  if (now - session.lastSeenAt >= Math.min(SESSION_TOUCH_INTERVAL_MS, session.idleTimeoutMs / 10)) {
     await store.touchSession(session.tokenHash, now);
     session.lastSeenAt = now;
   }
