@@ -55,11 +55,11 @@ describe.skipIf(needs.skip)('console sign-in in headless Chromium', () => {
     expect(await page.evaluate('document.cookie')).toBe('');
 
     await page.click('#challenges-button');
-    await page.waitForFunction("document.getElementById('challenges-result').textContent !== ''");
+    await page.waitForSelector('#challenges-result:not(:empty)');
     expect(await ui.text('#challenges-result')).toBe('0 challenges in sandbox.');
     await page.selectOption('#environment', 'production');
     await page.click('#challenges-button');
-    await page.waitForFunction("document.getElementById('challenges-result').textContent !== ''");
+    await page.waitForSelector('#challenges-result:not(:empty)');
     expect(await ui.text('#challenges-result')).toBe('0 challenges in production.');
     await ui.shoot('signed-in');
 
