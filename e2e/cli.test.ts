@@ -38,6 +38,7 @@ describe('keyra CLI', () => {
     [['challenges', 'cancel']],
     [['mcp']],
     [['audit', 'verify']],
+    [['console', 'invite']],
   ])('%j --help prints usage', async (args) => {
     const res = await runKeyra([...args, '--help']);
     expect(res.code).toBe(0);

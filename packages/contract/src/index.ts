@@ -112,3 +112,21 @@ export {
   ListAuditCheckpointsQuery,
   ListAuditQuery,
 } from './audit.js';
+export {
+  ConsoleActionList,
+  ConsoleInvite,
+  ConsoleMemberList,
+  ConsoleMemberParams,
+  ConsoleRole,
+  ConsoleSession,
+  ConsoleSessionList,
+  ConsoleUser,
+  EnrolmentOptions,
+  EnrolmentOptionsBody,
+  FinishEnrolmentBody,
+  FinishSignInBody,
+  InviteMemberBody,
+  SignedOutEverywhere,
+  SignInOptions,
+  UpdateMemberBody,
+} from './console.js';

@@ -85,6 +85,15 @@ export type ErrorCode =
   // Stamps and usage (seed 004)
   | 'stamp_not_found'
   | 'invalid_usage_range'
+  // Console sign-in, sessions and roles (issue 16)
+  | 'console_session_invalid'
+  | 'console_csrf_failed'
+  | 'console_role_insufficient'
+  | 'console_sign_in_failed'
+  | 'console_invite_invalid'
+  | 'console_user_exists'
+  | 'console_user_not_found'
+  | 'console_last_owner'
   // OpenID CIBA front door (`/oauth/*`): RFC 6749 §5.2 and CIBA Core §11, §13 codes, answered
   // as `{error, error_description}`
   | OAuthErrorCode
@@ -126,6 +135,14 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   invalid_webhook_url: 400,
   stamp_not_found: 404,
   invalid_usage_range: 400,
+  console_session_invalid: 401,
+  console_csrf_failed: 403,
+  console_role_insufficient: 403,
+  console_sign_in_failed: 401,
+  console_invite_invalid: 410,
+  console_user_exists: 409,
+  console_user_not_found: 404,
+  console_last_owner: 409,
   invalid_request: 400,
   invalid_client: 401,
   invalid_grant: 400,
@@ -201,6 +218,18 @@ export const ERROR_DESCRIPTION: Readonly<Record<ErrorCode, string>> = {
   stamp_not_found: 'No stamp with this id (stamps are public: the id alone finds one).',
   invalid_usage_range:
     'The usage range is not real UTC days with `from` <= `to` and at most 366 days.',
+  console_session_invalid:
+    'Console: no session cookie, or the session expired (idle or absolute limit), was signed out, or its user was disabled; sign in again.',
+  console_csrf_failed:
+    "Console: a state-changing request lacked the session's `X-CSRF-Token`, or came from another `Origin`.",
+  console_role_insufficient:
+    "Console: the signed-in user's role does not allow this (`details.required` names the role needed).",
+  console_sign_in_failed:
+    'Console: the passkey sign-in failed (unknown passkey, disabled user, bad signature or counter); the server log says why.',
+  console_invite_invalid: 'Console: the invite link is unknown, expired or already used.',
+  console_user_exists: 'Console: this email already has an active console user in the tenant.',
+  console_user_not_found: 'Console: no console user with this id in the tenant.',
+  console_last_owner: "Console: the tenant's last owner cannot be demoted or disabled.",
   invalid_request:
     'OAuth (`/oauth/*`): a parameter is missing, repeated, malformed or of the wrong content type.',
   invalid_client:

@@ -23,6 +23,10 @@ export const ID_PREFIX = {
   oauthClient: 'cli',
   auditEntry: 'aud',
   auditCheckpoint: 'acp',
+  consoleUser: 'cu',
+  consoleInvite: 'cinv',
+  consoleSession: 'cs',
+  consoleAction: 'cact',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -308,3 +308,4 @@ export {
   type TimeWindow,
   type Weekday,
 } from './policies/policyRecords.js';
+export * from './console/index.js';

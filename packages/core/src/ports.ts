@@ -6,6 +6,7 @@ import type {
   WebhookEndpointRecord,
 } from './webhooks/webhookRecords.js';
 import type { VoiceStore } from './voice/voiceRecords.js';
+import type { ConsoleStore } from './console/consoleRecords.js';
 import type { CibaRequestRecord, OAuthClientRecord } from './ciba/cibaRecords.js';
 import type { ChainOutcome, StampRecord, UsageBucket, UsageRecord } from './stamps/stampRecords.js';
 import type {
@@ -467,6 +468,8 @@ export interface Storage {
   readonly oauthClients: OAuthClientStore;
   readonly cibaRequests: CibaRequestStore;
   readonly audit: AuditStore;
+  /** Console users, invites, passkeys, sessions and actions. */
+  readonly console: ConsoleStore;
   /** Runs `fn` in one database transaction; the stores passed to it write inside it. */
   transaction<T>(
     fn: (

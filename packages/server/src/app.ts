@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { systemClock, type Clock, type Storage } from '@keyra/core';
+import {
+  DEFAULT_CONSOLE_SESSION_POLICY,
+  systemClock,
+  type Clock,
+  type ConsoleSessionPolicy,
+  type Storage,
+} from '@keyra/core';
 import Fastify, {
   LogController,
   type FastifyInstance,
@@ -11,6 +17,9 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { cibaIssuer, type ServerConfig } from './config.js';
 import { authenticateRequest } from './http/authenticate.js';
+import { authenticateConsoleRequest, isConsoleRequest } from './http/authenticateConsole.js';
+import { CONSOLE_ACCESS, consoleAccessKey } from './http/consoleAccess.js';
+import { recordConsoleAction } from './http/recordConsoleAction.js';
 import { cacheApiKeys } from './http/cacheApiKeys.js';
 import { handleError } from './http/errorHandler.js';
 import { prettyStdoutDestination, stdoutDestination } from './http/logDestination.js';
@@ -29,6 +38,7 @@ import { credentialRoutes } from './routes/credentials/credentialRoutes.js';
 import { deviceRoutes } from './routes/devices/deviceRoutes.js';
 import { jwksRoutes } from './routes/wellknown/jwksRoutes.js';
 import { consoleRoutes } from './routes/console/consoleRoutes.js';
+import { consoleApiRoutes } from './routes/console/consoleApiRoutes.js';
 import { webhookRoutes } from './routes/webhooks/webhookRoutes.js';
 import { eventRoutes } from './routes/webhooks/eventRoutes.js';
 import { auditRoutes } from './routes/audit/auditRoutes.js';
@@ -55,6 +65,8 @@ export interface BuildAppOptions {
   rateLimitStore?: RateLimitStore;
   /** Speech machinery of the voice routes (default: created on first use, closed with the app). */
   voiceEngine?: VoiceEngine;
+  /** How long console sessions live (default: 30 min idle, 12 h absolute). */
+  consoleSessionPolicy?: ConsoleSessionPolicy;
   /** Fastify/pino logger options; `false` silences logs (tests). */
   logger?: FastifyServerOptions['logger'];
 }
@@ -150,6 +162,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setErrorHandler(handleError);
   app.decorateRequest('auth', null);
   app.decorateRequest('idempotencyClaim', null);
+  app.decorateRequest('consoleSession', null);
   let closing = false;
   const shutdown = new AbortController();
   app.decorate('closingSignal', shutdown.signal);
@@ -289,6 +302,35 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   await app.register(consoleRoutes);
 
+  // Console sign-in, sessions and members: per-IP shield, then the session's own checks.
+  const consoleOrigins = [...approval.rp.origins, new URL(config.publicUrl).origin];
+  const consolePolicy = options.consoleSessionPolicy ?? DEFAULT_CONSOLE_SESSION_POLICY;
+  const recordConsoleActions = recordConsoleAction(storage.console, clock);
+  await app.register(async (consoleApi) => {
+    consoleApi.addHook('onRequest', limitPerIp);
+    consoleApi.addHook('onResponse', recordConsoleActions);
+    await consoleApi.register(consoleApiRoutes, {
+      storage,
+      clock,
+      rp: approval.rp,
+      policy: consolePolicy,
+      allowedOrigins: consoleOrigins,
+      publicUrl: () => config.publicUrl,
+      limitUser: (userId, request, reply) =>
+        enforceRateLimit(
+          rateLimitStore,
+          {
+            key: `console:${userId}`,
+            limit: config.rateLimit.perKey,
+            windowMs: config.rateLimit.windowMs,
+          },
+          clock.now(),
+          reply,
+          request.log,
+        ),
+    });
+  });
+
   // The OpenID CIBA front door: clients authenticate with their own secret, not a tenant key.
   const issuer = (): string => cibaIssuer(config);
   await app.register(discoveryRoutes, { issuer, baseUrl: () => config.publicUrl });
@@ -319,7 +361,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   // Everything below needs a key: per-IP shield, authentication, per-key limit (and idempotency on /v1).
   const apiKeys = cacheApiKeys(storage.apiKeys, { ttlMs: config.apiKeyCacheMs, clock });
-  /** The per-IP shield, then the API key, then the per-key limit. */
+  /** Every route behind a key says what a console session may do with it (CONSOLE_ACCESS). */
+  const requireConsoleAccessEntry = (route: { method: string | string[]; url: string }): void => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD' && !(consoleAccessKey(method, route.url) in CONSOLE_ACCESS))
+        throw new Error(
+          `${method} ${route.url} has no entry in CONSOLE_ACCESS (http/consoleAccess.ts): say which console role may call it.`,
+        );
+    }
+  };
+  /** The per-IP shield, then the API key (or console session), then the per-key limit. */
   const authenticateApi = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const now = clock.now();
     const { windowMs, perIp, perKey } = config.rateLimit;
@@ -330,10 +381,23 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       reply,
       request.log,
     );
-    request.auth = await authenticateRequest(request, apiKeys, clock);
+    // A console session (cookie, no key) stands in for a key; its user is limited like a key.
+    request.auth = isConsoleRequest(request)
+      ? await authenticateConsoleRequest(
+          request,
+          { console: storage.console, tenants: storage.tenants, allowedOrigins: consoleOrigins },
+          now,
+        )
+      : await authenticateRequest(request, apiKeys, clock);
     await enforceRateLimit(
       rateLimitStore,
-      { key: `key:${request.auth.keyId}`, limit: perKey, windowMs },
+      {
+        key: request.auth.keyId.startsWith('console:')
+          ? request.auth.keyId
+          : `key:${request.auth.keyId}`,
+        limit: perKey,
+        windowMs,
+      },
       now,
       reply,
       request.log,
@@ -342,11 +406,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // MCP (Streamable HTTP) for agents: the same authentication and limits, but JSON-RPC bodies and
   // no Idempotency-Key handling (a tool call streams its answer; there is no response to replay).
   await app.register(async (agents) => {
+    agents.addHook('onRoute', requireConsoleAccessEntry);
     agents.addHook('onRequest', authenticateApi);
     await agents.register(mcpRoutes, { storage, clock, approval, notifier, version: API_VERSION });
   });
   await app.register(async (api) => {
+    api.addHook('onRoute', requireConsoleAccessEntry);
     api.addHook('onRequest', authenticateApi);
+    api.addHook('onResponse', recordConsoleActions);
     api.addHook('preHandler', async (request, reply) => {
       if (!request.auth) return;
       const replayed = await beginIdempotentRequest(request, reply, request.auth, {

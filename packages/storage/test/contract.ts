@@ -29,6 +29,7 @@ import { deliverySignalsContract } from './deliverySignalsContract.js';
 import { cibaContract } from './cibaContract.js';
 import { auditContract } from './auditContract.js';
 import { quorumContract } from './quorumContract.js';
+import { consoleContract } from './consoleContract.js';
 
 /** A database backend the contract runs against. */
 export interface StorageContractTarget {
@@ -1375,6 +1376,7 @@ export function storageContract(target: StorageContractTarget): void {
       cibaContract(setup, open, () => target.emptyDatabase()));
 
     describe('quorum challenges', () => quorumContract(setup, open));
+    describe('console users and sessions', () => consoleContract(setup));
 
     describe('foreign scopes', () => foreignScopeContract(setup));
 

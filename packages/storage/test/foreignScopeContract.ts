@@ -603,6 +603,8 @@ const CASES: Record<ScopedMethod, ForeignScopeCase> = {
 
 const WRITES_OWN_SCOPE = 'writes a record that carries its own tenant and environment';
 const SERVER_WIDE = 'server-wide, across tenants';
+const CONSOLE_TENANT =
+  'console users belong to a tenant, across both environments: by tenant id (isolation tested in the console contract)';
 
 /** Every other method of the port, and why it takes no Scope: the compiler insists on each. */
 const UNSCOPED: Record<Exclude<StoreMethod, ScopedMethod>, string> = {
@@ -667,6 +669,31 @@ const UNSCOPED: Record<Exclude<StoreMethod, ScopedMethod>, string> = {
   'audit.tenantsWithChains': SERVER_WIDE,
   'audit.insertCheckpoint': 'a checkpoint carries its own tenant',
   'audit.listCheckpoints': 'checkpoints sign a tenant’s whole chain, across environments',
+  'console.insertInvite': WRITES_OWN_SCOPE,
+  'console.insertUser': WRITES_OWN_SCOPE,
+  'console.insertPasskey': WRITES_OWN_SCOPE,
+  'console.insertSession': WRITES_OWN_SCOPE,
+  'console.recordAction': WRITES_OWN_SCOPE,
+  'console.findUser': CONSOLE_TENANT,
+  'console.findUserByEmail': CONSOLE_TENANT,
+  'console.listUsers': CONSOLE_TENANT,
+  'console.setRole': CONSOLE_TENANT,
+  'console.disableUser': CONSOLE_TENANT,
+  'console.revokeUserSessions': CONSOLE_TENANT,
+  'console.listSessions': CONSOLE_TENANT,
+  'console.listActions': CONSOLE_TENANT,
+  'console.findInviteByHash':
+    'invite link: the token (a bearer secret) finds it and names the tenant',
+  'console.useInvite': 'enrolment, by the id of an invite its token found',
+  'console.findPasskey':
+    'discoverable sign-in: the credential finds the passkey and its user gives the tenant',
+  'console.recordPasskeyUse': 'sign-in, by the credential id of a passkey just verified',
+  'console.purgeCeremoniesBefore': SERVER_WIDE,
+  'console.insertCeremony': 'console WebAuthn ceremonies come before any tenant is known',
+  'console.consumeCeremony': 'console WebAuthn ceremonies come before any tenant is known',
+  'console.findSession': 'authentication: the session cookie (a bearer secret) yields the tenant',
+  'console.touchSession': 'by the token hash of a session just resolved',
+  'console.revokeSession': 'by the token hash of the signed-in session',
 };
 
 /** The methods of the stores `storage` really has, as `store.method`. */

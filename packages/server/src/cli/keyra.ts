@@ -16,6 +16,7 @@ import { registerChallengesCommands } from './challengesCommands.js';
 import { registerEventsCommands } from './eventsCommands.js';
 import { registerMcpCommand } from './mcpCommand.js';
 import { registerAuditCommands } from './auditCommands.js';
+import { registerConsoleCommands } from './consoleCommands.js';
 
 /** The `keyra` program: serve, migrate and key management, each with `--help`. */
 export function createProgram(): Command {
@@ -38,6 +39,7 @@ export function createProgram(): Command {
   registerDoctorCommand(program);
   registerMcpCommand(program);
   registerAuditCommands(program);
+  registerConsoleCommands(program);
   return program;
 }
 

@@ -1,4 +1,4 @@
-import type { AuthenticatedKey } from '@keyra/core';
+import type { AuthenticatedKey, ResolvedConsoleSession } from '@keyra/core';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -6,6 +6,8 @@ declare module 'fastify' {
     auth: AuthenticatedKey | null;
     /** Set when this request claimed an Idempotency-Key and must store its response. */
     idempotencyClaim: { key: string; token: number } | null;
+    /** Set when a console session (cookie) authenticated this request; its changes are recorded. */
+    consoleSession: Pick<ResolvedConsoleSession, 'session' | 'user'> | null;
   }
 }
 

@@ -26,8 +26,8 @@ const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 /**
  * Periodic upkeep every instance runs: the expiry sweep (each overdue challenge is handed to
  * exactly one instance by the store's conditional update) and the hourly purge of expired
- * idempotency records, and the audit checkpoints (each tenant's moved chain head signed). A failed
- * run is logged and retried on the next tick.
+ * idempotency records, console WebAuthn ceremonies, and the audit checkpoints (each tenant's moved
+ * chain head signed). A failed run is logged and retried on the next tick.
  */
 export function startMaintenanceJobs(
   storage: Storage,
@@ -56,6 +56,14 @@ export function startMaintenanceJobs(
         if (purged > 0) log.info({ count: purged }, 'idempotency records purged');
       } catch (error) {
         log.error({ reason: (error as Error).message }, 'idempotency purge failed; will retry');
+      }
+      try {
+        await storage.console.purgeCeremoniesBefore(now);
+      } catch (error) {
+        log.error(
+          { reason: (error as Error).message },
+          'console ceremony purge failed; will retry',
+        );
       }
     }
     const checkpoints = options.auditCheckpoints;

@@ -18,6 +18,7 @@ import { createUsageStore } from './stores/createUsageStore.js';
 import { createOAuthClientStore } from './stores/createOAuthClientStore.js';
 import { createCibaRequestStore } from './stores/createCibaRequestStore.js';
 import { createAuditStore } from './stores/createAuditStore.js';
+import { createConsoleStore } from './stores/createConsoleStore.js';
 
 export type Stores = Omit<Storage, 'transaction' | 'close' | 'ping' | 'watchDeliveries'>;
 
@@ -49,5 +50,6 @@ export function createStores(
     oauthClients: createOAuthClientStore(db),
     cibaRequests: createCibaRequestStore(db),
     audit: createAuditStore(db, kind),
+    console: createConsoleStore(db),
   };
 }

@@ -253,6 +253,72 @@ export interface CibaRequestsTable {
   expires_at: number;
 }
 
+export interface ConsoleUsersTable {
+  id: string;
+  tenant_id: string;
+  email: string;
+  role: 'viewer' | 'developer' | 'admin' | 'owner';
+  created_at: number;
+  disabled_at: number | null;
+}
+
+export interface ConsoleInvitesTable {
+  id: string;
+  tenant_id: string;
+  email: string;
+  role: 'viewer' | 'developer' | 'admin' | 'owner';
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  invited_by: string | null;
+}
+
+export interface ConsolePasskeysTable {
+  credential_id: string;
+  user_id: string;
+  tenant_id: string;
+  public_key: string;
+  counter: number;
+  /** JSON array. */
+  transports: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface ConsoleCeremoniesTable {
+  challenge: string;
+  kind: 'enrolment' | 'sign_in';
+  invite_id: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface ConsoleSessionsTable {
+  token_hash: string;
+  id: string;
+  user_id: string;
+  tenant_id: string;
+  created_at: number;
+  last_seen_at: number;
+  idle_timeout_ms: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface ConsoleActionsTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  environment: Environment | null;
+  method: string;
+  route: string;
+  target_id: string | null;
+  status_code: number;
+  at: number;
+}
+
 export interface ServerStateTable {
   key: string;
   value: string;
@@ -325,6 +391,12 @@ export interface Database extends VoiceTables {
   audit_entries: AuditEntriesTable;
   audit_heads: AuditHeadsTable;
   audit_checkpoints: AuditCheckpointsTable;
+  console_users: ConsoleUsersTable;
+  console_invites: ConsoleInvitesTable;
+  console_passkeys: ConsolePasskeysTable;
+  console_ceremonies: ConsoleCeremoniesTable;
+  console_sessions: ConsoleSessionsTable;
+  console_actions: ConsoleActionsTable;
 }
 
 export type DatabaseKind = 'sqlite' | 'postgres';

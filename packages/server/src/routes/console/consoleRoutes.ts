@@ -121,6 +121,18 @@ export async function consoleRoutes(
   app.get('/console', { schema: { hide: true } }, page);
   app.get('/console/playground', { schema: { hide: true } }, page);
 
+  // Sign-in, and enrolment from an invite link (`/console/enrol#token=…`): one small page.
+  const signInPage = async (
+    request: { url: string },
+    reply: FastifyReply,
+  ): Promise<FastifyReply> => {
+    const body = await readInside(consoleDir, 'signin.html');
+    if (!body) throw notFound(request.url);
+    return sendFile(reply, 'signin.html', body);
+  };
+  app.get('/console/sign-in', { schema: { hide: true } }, signInPage);
+  app.get('/console/enrol', { schema: { hide: true } }, signInPage);
+
   app.get<{ Params: { '*': string } }>(
     '/console/assets/*',
     { schema: { hide: true } },

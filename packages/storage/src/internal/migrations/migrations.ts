@@ -9,6 +9,7 @@ import { challengeCancel } from './0007_challenge_cancel.js';
 import { ciba } from './0008_ciba.js';
 import { audit } from './0009_audit.js';
 import { quorumPolicies } from './0010_quorum_policies.js';
+import { consoleMigration } from './0011_console.js';
 
 /**
  * Every schema version, in order. Names sort lexically (Kysely applies them in that order), so
@@ -26,6 +27,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0008_ciba': ciba,
   '0009_audit': audit,
   '0010_quorum_policies': quorumPolicies,
+  '0011_console': consoleMigration,
 };
 
 /** Migrations compiled into the package, so the built `dist` needs no migrations folder at runtime. */
