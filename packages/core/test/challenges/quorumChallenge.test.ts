@@ -168,11 +168,7 @@ describe('createChallenge with approvers', () => {
     ],
   ])('refuses %s, storing nothing', async (_name, fields, field, issue) => {
     const error = await expectKeyraError(
-      createChallenge(
-        scope,
-        { ...base, ...fields },
-        { storage, now: clock.now() },
-      ),
+      createChallenge(scope, { ...base, ...fields }, { storage, now: clock.now() }),
       'validation_failed',
     );
     expect(error.details).toEqual([{ field, issue }]);
