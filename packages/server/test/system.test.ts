@@ -47,10 +47,12 @@ describe('system routes, OpenAPI and docs', () => {
     const create = doc.paths['/v1/challenges'].post;
     const ref = (schema: { $ref: string }) =>
       doc.components.schemas[schema.$ref.replace('#/components/schemas/', '')];
-    expect(ref(create.requestBody.content['application/json'].schema).required).toEqual([
-      'action',
-      'userId',
-    ]);
+    // `userId` (one approver) or `approvers` + `quorum` (docs/quorum.md): only `action` is always required.
+    const body = ref(create.requestBody.content['application/json'].schema);
+    expect(body.required).toEqual(['action']);
+    expect(Object.keys(body.properties)).toEqual(
+      expect.arrayContaining(['userId', 'approvers', 'quorum', 'rejectOn']),
+    );
     expect(create.responses['201']).toBeDefined();
     expect(create.responses['409']).toEqual({ $ref: '#/components/responses/Conflict' });
   });
