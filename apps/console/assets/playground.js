@@ -312,6 +312,11 @@ export function startPlayground({ clients, currentUserId, hasKey }) {
     try {
       if (!challenge) throw pageError('no_challenge', 'Create a challenge first (step 2).');
       const userId = challenge.userId;
+      if (!userId)
+        throw pageError(
+          'quorum_challenge',
+          'This challenge asks several approvers; the playground approves single-user challenges only.',
+        );
       const { startAuthentication } = webAuthn();
       let optionsJSON = /** @type {PublicKeyCredentialRequestOptionsJSON} */ (
         await clients.withKey().credentials.authenticationOptions({
