@@ -21,6 +21,38 @@ afterAll(async () => {
 });
 
 describe('keyra serve', () => {
+  it('signs and stamps audit checkpoints on its own schedule (KEYRA_AUDIT_CHECKPOINT_SECONDS)', async () => {
+    const own = mkdtempSync(path.join(os.tmpdir(), 'keyra-checkpoints-'));
+    const server = await startKeyra([], {
+      cwd: own,
+      env: { KEYRA_AUDIT_CHECKPOINT_SECONDS: '1' },
+    });
+    started.push(server);
+    try {
+      const key = readFileSync(path.join(own, '.keyra', 'sandbox-key'), 'utf8').trim();
+      const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+      const created = await fetch(`${server.url}/v1/challenges`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ action: 'deploy.approve', userId: 'usr_1' }),
+      });
+      expect(created.status).toBe(201);
+      let checkpoints: { seq: number; stampId: string | null }[] = [];
+      for (let i = 0; i < 150 && checkpoints.length === 0; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const listed = await fetch(`${server.url}/v1/audit/checkpoints`, { headers });
+        checkpoints = ((await listed.json()) as { data: typeof checkpoints }).data;
+      }
+      expect(checkpoints[0]?.seq).toBeGreaterThan(0);
+      const stamp = await fetch(`${server.url}/v1/stamps/${checkpoints[0]!.stampId}`);
+      expect(stamp.status).toBe(200);
+      expect(((await stamp.json()) as { method: string }).method).toBe('audit_checkpoint');
+      expect(await server.stop('SIGTERM')).toBe(0);
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
   it('bootstraps a sandbox key into a 0600 file on first start, never printing the key', async () => {
     const server = await start();
     const keyFile = path.join(dir, '.keyra', 'sandbox-key');

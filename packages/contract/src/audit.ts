@@ -101,7 +101,8 @@ export const AuditCheckpoint = Type.Object(
     }),
     createdAt: Timestamp,
     stampId: Type.Union([Type.String(), Type.Null()], {
-      description: 'Reserved for an EAS stamp of the checkpoint; null in this release.',
+      description:
+        'The stamp of this checkpoint (`GET /v1/stamps/{id}`, method `audit_checkpoint`, `proof_sha256` = SHA-256 of `signature`): an EAS off-chain attestation, mirrored on chain for production tenants when a chain is configured. Null when the EAS packages are not installed.',
     }),
   },
   { additionalProperties: false, title: 'AuditCheckpoint' },

@@ -52,7 +52,18 @@ export const Stamp = Type.Object(
       description: "SHA-256 (hex) of the proof's compact JWS.",
     }),
     issued_at: Timestamp,
-    method: Type.Union([Type.Literal('device'), Type.Literal('passkey'), Type.Literal('voice')]),
+    method: Type.Union(
+      [
+        Type.Literal('device'),
+        Type.Literal('passkey'),
+        Type.Literal('voice'),
+        Type.Literal('audit_checkpoint'),
+      ],
+      {
+        description:
+          '`audit_checkpoint`: the stamp of a signed audit checkpoint (its proof is the checkpoint JWS).',
+      },
+    ),
     environment: Type.Union([Type.Literal('sandbox'), Type.Literal('production')]),
     signature: Type.String({
       description:

@@ -183,6 +183,7 @@ export type {
   StampClaims,
   StampIssuer,
   StampRecord,
+  StampMethod,
   StampSubject,
   UsageBucket,
   UsageRecord,
@@ -276,6 +277,7 @@ export {
 export {
   createAuditCheckpoint,
   type AuditCheckpointSigner,
+  type AuditCheckpointStamping,
   type CreateAuditCheckpointDeps,
 } from './audit/createAuditCheckpoint.js';
 export {

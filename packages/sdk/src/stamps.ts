@@ -21,7 +21,8 @@ export interface StampClaims {
   proof_sha256: string;
   /** RFC 3339, whole seconds. */
   issued_at: string;
-  method: 'device' | 'passkey' | 'voice';
+  /** `audit_checkpoint` for a stamp of a signed audit checkpoint. */
+  method: 'device' | 'passkey' | 'voice' | 'audit_checkpoint';
   /** Never accept a `sandbox` stamp as evidence in production. */
   env: 'sandbox' | 'production';
   [claim: string]: unknown;

@@ -446,7 +446,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       rotationOverlapMs: config.webhooks.rotationOverlapMs,
     });
     await api.register(eventRoutes, { storage, clock });
-    await api.register(auditRoutes, { storage, clock, signer: approval.signer });
+    await api.register(auditRoutes, {
+      storage,
+      clock,
+      signer: approval.signer,
+      stamping: approval.attester ? { issuer: approval.stamps, storage } : null,
+    });
     await api.register(usageRoutes, { storage, clock });
     await api.register(voiceRoutes, {
       storage,

@@ -12,6 +12,7 @@ import { createRedisRateLimitStore } from './ratelimit/createRedisRateLimitStore
 import { loadServerSecret } from './loadServerSecret.js';
 import { startWebhookWorker, type WebhookWorker } from './webhooks/startWebhookWorker.js';
 import { createWebhookSecretBox } from './webhooks/webhookSecrets.js';
+import { createStampIssuer } from './stamps/createStampIssuer.js';
 import { loadEasAttester } from './stamps/createEasAttester.js';
 import { startChainMirror, type ChainMirror } from './stamps/startChainMirror.js';
 import { EAS_INSTALL_HINT } from './stamps/loadEas.js';
@@ -88,6 +89,12 @@ export async function startServer(
       createSecretBox(secret.value, 'signing-keys'),
       () => config.publicUrl,
     );
+    const attester = await loadEasAttester(config.eas, storage.serverState, secret.value);
+    if (!attester) {
+      if (config.eas.chain)
+        throw new ConfigError(`KEYRA_EAS_RPC_URL is set, but ${EAS_INSTALL_HINT}`);
+      app.log.warn(`Stamps will carry no EAS off-chain attestation: ${EAS_INSTALL_HINT}`);
+    }
     job = startMaintenanceJobs(
       storage,
       clock,
@@ -97,6 +104,18 @@ export async function startServer(
         auditCheckpoints: {
           intervalMs: config.auditCheckpointIntervalMs,
           signer: proofKeySigner,
+          // With EAS installed, each periodic checkpoint is stamped too (docs/audit.md).
+          stamping: attester
+            ? {
+                issuer: createStampIssuer({
+                  tenants: storage.tenants,
+                  signer: proofKeySigner,
+                  attester,
+                  eas: config.eas,
+                }),
+                storage,
+              }
+            : null,
         },
       },
       app.log,
@@ -127,12 +146,6 @@ export async function startServer(
       metrics: app.metrics,
     });
     const webhookWorker = worker;
-    const attester = await loadEasAttester(config.eas, storage.serverState, secret.value);
-    if (!attester) {
-      if (config.eas.chain)
-        throw new ConfigError(`KEYRA_EAS_RPC_URL is set, but ${EAS_INSTALL_HINT}`);
-      app.log.warn(`Stamps will carry no EAS off-chain attestation: ${EAS_INSTALL_HINT}`);
-    }
     if (attester && config.eas.chain) {
       mirror = startChainMirror({
         storage,

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { verifyAuditChain, type AuditEntry } from '@keyra/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { easVerifies, type StampBody } from './helpers/eas.js';
 import { bearer, createTestApp, type TestApp } from './helpers/testApp.js';
 
 type EntryJson = Omit<AuditEntry, 'occurredAt'> & { occurredAt: string };
@@ -125,7 +127,7 @@ describe('audit API', () => {
     const checkpoint = created.json();
     const entries = (await get('/v1/audit')).json().data as EntryJson[];
     const head = entries[entries.length - 1]!;
-    expect(checkpoint).toMatchObject({ seq: head.seq, hash: head.hash, stampId: null });
+    expect(checkpoint).toMatchObject({ seq: head.seq, hash: head.hash });
 
     const jwks = (await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json();
     const { payload, protectedHeader } = await jwtVerify(
@@ -144,5 +146,34 @@ describe('audit API', () => {
     const listed = (await get('/v1/audit/checkpoints')).json();
     expect(listed).toEqual({ data: [checkpoint], hasMore: false, nextCursor: null });
     expect((await get('/v1/audit/checkpoints', other)).json().data).toEqual([]);
+  });
+
+  it('stamps each checkpoint: a public stamp over the checkpoint JWS, attested with EAS', async () => {
+    await createChallenge(live);
+    const checkpoint = (
+      await t.app.inject({ method: 'POST', url: '/v1/audit/checkpoints', headers: bearer(live) })
+    ).json();
+    expect(checkpoint.stampId).toMatch(/^stp_/);
+    const stamp = (
+      await t.app.inject({ method: 'GET', url: `/v1/stamps/${checkpoint.stampId}` })
+    ).json() as StampBody;
+    expect(stamp).toMatchObject({
+      stamp_id: checkpoint.stampId,
+      method: 'audit_checkpoint',
+      environment: 'production',
+      proof_sha256: createHash('sha256').update(checkpoint.signature).digest('hex'),
+    });
+    // Nothing of the tenant's chain beyond the hash of the signed checkpoint is public.
+    expect(JSON.stringify(stamp)).not.toContain(checkpoint.hash);
+    const stampsConfig = (
+      await t.app.inject({ method: 'GET', url: '/.well-known/keyra-stamps.json' })
+    ).json();
+    expect(easVerifies(stamp, stampsConfig.eas.attester)).toBe(true);
+    // The KEYRA signature of the stamp itself verifies with the JWKS.
+    const jwks = (await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json();
+    const { payload } = await jwtVerify(stamp.signature, createLocalJWKSet(jwks));
+    expect(payload).toMatchObject({ stamp_id: checkpoint.stampId, method: 'audit_checkpoint' });
+    // An audit read names the stamp in the checkpoint list too.
+    expect((await get('/v1/audit/checkpoints')).json().data[0].stampId).toBe(checkpoint.stampId);
   });
 });

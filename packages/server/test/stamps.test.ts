@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EasSdk } from '../src/stamps/loadEas.js';
 import {
   approve,
   pairSimulator,
@@ -10,45 +8,8 @@ import {
   signChallenge,
   type PairedSimulator,
 } from './helpers/simulator.js';
+import { eas, easVerifies, type StampBody } from './helpers/eas.js';
 import { bearer, createTestApp, type TestApp } from './helpers/testApp.js';
-
-// The EAS SDK's own verification (loaded with require: its ESM build does not load on Node 20).
-const eas = createRequire(import.meta.url)('@ethereum-attestation-service/eas-sdk') as EasSdk;
-
-interface StampBody {
-  stamp_id: string;
-  proof_sha256: string;
-  issued_at: string;
-  method: string;
-  environment: string;
-  signature: string;
-  eas: {
-    schema: string;
-    schema_uid: string;
-    attester: string;
-    offchain: {
-      sig: Parameters<InstanceType<EasSdk['Offchain']>['verifyOffchainAttestationSignature']>[1];
-      signer: string;
-    };
-    onchain: unknown;
-  };
-}
-
-/** Verifies an off-chain attestation exactly as a third party would, with the EAS SDK. */
-function easVerifies(stamp: StampBody, attester: string): boolean {
-  const { sig } = stamp.eas.offchain;
-  const domain = sig.domain as unknown as {
-    version: string;
-    chainId: string;
-    verifyingContract: string;
-  };
-  const offchain = new eas.Offchain(
-    { address: domain.verifyingContract, version: domain.version, chainId: BigInt(domain.chainId) },
-    eas.OffchainAttestationVersion.Version2,
-    new eas.EAS(domain.verifyingContract),
-  );
-  return offchain.verifyOffchainAttestationSignature(attester, sig);
-}
 
 describe('stamps', () => {
   let t: TestApp;

@@ -423,7 +423,7 @@ type Stamp struct {
 	StampID     string `json:"stamp_id"`
 	ProofSHA256 string `json:"proof_sha256"` // hex SHA-256 of the proof's compact JWS
 	IssuedAt    string `json:"issued_at"`    // RFC 3339, whole seconds
-	Method      string `json:"method"`       // device | passkey | voice
+	Method      string `json:"method"`       // device | passkey | voice | audit_checkpoint
 	Environment string `json:"environment"`  // sandbox | production
 	// Signature is a compact JWS (ES256, typ keyra-stamp+jwt) over the fields above.
 	Signature string   `json:"signature"`

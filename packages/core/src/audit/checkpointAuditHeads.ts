@@ -2,11 +2,16 @@ import type { EpochMs } from '../domain.js';
 import type { RandomBytes } from '../ids.js';
 import type { AuditStore } from '../ports.js';
 import type { AuditCheckpointRecord } from './auditRecords.js';
-import { createAuditCheckpoint, type AuditCheckpointSigner } from './createAuditCheckpoint.js';
+import {
+  createAuditCheckpoint,
+  type AuditCheckpointSigner,
+  type AuditCheckpointStamping,
+} from './createAuditCheckpoint.js';
 
 export interface CheckpointAuditHeadsDeps {
   audit: Pick<AuditStore, 'head' | 'insertCheckpoint' | 'listCheckpoints' | 'tenantsWithChains'>;
   signer: AuditCheckpointSigner;
+  stamping?: AuditCheckpointStamping | null;
   now: EpochMs;
   random?: RandomBytes;
 }

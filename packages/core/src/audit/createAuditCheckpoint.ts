@@ -1,6 +1,7 @@
 import type { EpochMs } from '../domain.js';
 import { newId, systemRandom, type RandomBytes } from '../ids.js';
-import type { AuditStore } from '../ports.js';
+import type { AuditStore, Storage } from '../ports.js';
+import type { StampIssuer } from '../stamps/stampRecords.js';
 import type { AuditCheckpointClaims, AuditCheckpointRecord } from './auditRecords.js';
 
 /** Signs checkpoint claims with the proof keys (the server's current key, `kid` in the header). */
@@ -9,17 +10,30 @@ export interface AuditCheckpointSigner {
   signAuditCheckpoint(claims: AuditCheckpointClaims, now: EpochMs): Promise<string>;
 }
 
+/**
+ * Stamps each checkpoint (EAS off-chain attestation, and the on-chain mirror where the tenant's
+ * plan and the configuration call for one), stored with it in one transaction.
+ */
+export interface AuditCheckpointStamping {
+  issuer: StampIssuer;
+  storage: Pick<Storage, 'transaction'>;
+}
+
 export interface CreateAuditCheckpointDeps {
   audit: Pick<AuditStore, 'head' | 'insertCheckpoint'>;
   signer: AuditCheckpointSigner;
+  /** Absent (or null) when EAS is not installed: the checkpoint is then signed only. */
+  stamping?: AuditCheckpointStamping | null;
   now: EpochMs;
   random?: RandomBytes;
 }
 
 /**
  * Signs the tenant's current chain head: a JWS with the tenant, seq and head hash, made with the
- * proof signing key (so it verifies against `/.well-known/jwks.json`), and stored. A rewrite of the chain up to that seq, even a consistent one by someone
- * with database access, no longer reaches the signed hash.
+ * proof signing key (so it verifies against `/.well-known/jwks.json`), and stored. A rewrite of the
+ * chain up to that seq, even a consistent one by someone with database access, no longer reaches
+ * the signed hash. With stamping, the checkpoint's JWS is also stamped (method `audit_checkpoint`,
+ * in the production environment), so its time and hash are attested outside the operator's reach.
  */
 export async function createAuditCheckpoint(
   tenantId: string,
@@ -47,6 +61,20 @@ export async function createAuditCheckpoint(
     createdAt: deps.now,
     stampId: null,
   };
-  await deps.audit.insertCheckpoint(checkpoint);
-  return checkpoint;
+  const stamping = deps.stamping;
+  if (!stamping) {
+    await deps.audit.insertCheckpoint(checkpoint);
+    return checkpoint;
+  }
+  const stamp = await stamping.issuer.issue(
+    { tenantId, environment: 'production' },
+    { subjectId: id, method: 'audit_checkpoint', proof: signature },
+    deps.now,
+  );
+  const stamped = { ...checkpoint, stampId: stamp.id };
+  await stamping.storage.transaction(async (tx) => {
+    await tx.stamps.insert(stamp);
+    await tx.audit.insertCheckpoint(stamped);
+  });
+  return stamped;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Environment, EpochMs } from '../domain.js';
-import type { ProofMethod } from '../proofs/signProof.js';
+import type { StampMethod } from './stampRecords.js';
 import { formatTimestamp } from '../time.js';
 import type { StampClaims } from './stampRecords.js';
 
@@ -19,7 +19,7 @@ export function stampClaims(
     id: string;
     proofSha256: string;
     issuedAt: EpochMs;
-    method: ProofMethod;
+    method: StampMethod;
     environment: Environment;
   },
 ): StampClaims {

@@ -2,6 +2,12 @@ import type { EpochMs, Environment, Plan, Scope } from '../domain.js';
 import type { ProofMethod } from '../proofs/signProof.js';
 
 /**
+ * What a stamp's verification was: an approval or voice method, or `audit_checkpoint` for a signed
+ * checkpoint of the audit chain (its "proof" is the checkpoint's JWS).
+ */
+export type StampMethod = ProofMethod | 'audit_checkpoint';
+
+/**
  * Where a stamp's on-chain mirror stands: `none` (not mirrored: plan, environment or no chain),
  * `pending` (queued or submitted, retried until confirmed), `confirmed` (the attestation is on
  * chain), `failed` (gave up after the last retry; `chainError` says why).
@@ -19,7 +25,7 @@ export interface StampRecord {
   environment: Environment;
   /** The challenge or phrase the verification decided (never published). */
   subjectId: string;
-  method: ProofMethod;
+  method: StampMethod;
   /** Hex SHA-256 of the proof's compact JWS (its ASCII bytes). */
   proofSha256: string;
   /** Whole seconds, so every signed form of the time agrees. */
@@ -48,7 +54,7 @@ export interface StampClaims {
   stamp_id: string;
   proof_sha256: string;
   issued_at: string;
-  method: ProofMethod;
+  method: StampMethod;
   env: Environment;
 }
 
@@ -95,7 +101,7 @@ export interface UsageBucket {
 export interface StampSubject {
   /** The challenge or phrase verified. */
   subjectId: string;
-  method: ProofMethod;
+  method: StampMethod;
   /** The proof's compact JWS. */
   proof: string;
 }

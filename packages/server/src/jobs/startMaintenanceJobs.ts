@@ -2,6 +2,7 @@ import {
   checkpointAuditHeads,
   expireChallenges,
   type AuditCheckpointSigner,
+  type AuditCheckpointStamping,
   type Clock,
   type Storage,
 } from '@keyra/core';
@@ -18,7 +19,11 @@ export interface MaintenanceOptions {
   /** Idempotency records older than this are deleted (hourly). */
   idempotencyRetentionMs: number;
   /** Signs each moved audit chain head this often (0 = never, only `POST /v1/audit/checkpoints`). */
-  auditCheckpoints?: { intervalMs: number; signer: AuditCheckpointSigner };
+  auditCheckpoints?: {
+    intervalMs: number;
+    signer: AuditCheckpointSigner;
+    stamping?: AuditCheckpointStamping | null;
+  };
 }
 
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
@@ -77,6 +82,7 @@ export function startMaintenanceJobs(
         const created = await checkpointAuditHeads({
           audit: storage.audit,
           signer: checkpoints.signer,
+          stamping: checkpoints.stamping ?? null,
           now,
         });
         if (created.length > 0) log.info({ count: created.length }, 'audit checkpoints signed');

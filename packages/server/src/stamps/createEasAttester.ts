@@ -1,4 +1,4 @@
-import { createSecretBox, type ProofMethod, type ServerStateStore } from '@keyra/core';
+import { createSecretBox, type ServerStateStore, type StampMethod } from '@keyra/core';
 import type { EasConfig } from '../config.js';
 import { loadEas, STAMP_SCHEMA, STAMP_SCHEMA_REVOCABLE, type EasModules } from './loadEas.js';
 
@@ -7,7 +7,7 @@ export interface StampFields {
   proofSha256: string;
   /** Epoch ms, whole seconds. */
   issuedAt: number;
-  method: ProofMethod;
+  method: StampMethod;
 }
 
 /** The EIP-712 domain of the off-chain attestations, as published in the stamp configuration. */

@@ -7,6 +7,7 @@ import type {
   Environment,
   Plan,
   ProofMethod,
+  StampMethod,
   RejectOn,
 } from '@keyra/core';
 import type { Generated, Selectable } from 'kysely';
@@ -90,7 +91,7 @@ export interface StampsTable {
   tenant_id: string;
   environment: Environment;
   subject_id: string;
-  method: ProofMethod;
+  method: StampMethod;
   proof_sha256: string;
   issued_at: number;
   signature: string;

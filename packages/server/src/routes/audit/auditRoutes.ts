@@ -6,6 +6,7 @@ import {
   listAudit,
   listAuditCheckpoints,
   parseRfc3339Query,
+  type AuditCheckpointStamping,
   type AuditFilter,
   type AuthenticatedKey,
   type Clock,
@@ -30,6 +31,8 @@ export interface AuditRoutesOptions {
   storage: Storage;
   clock: Clock;
   signer: ServerProofSigner;
+  /** Stamps checkpoints made on demand; null when EAS is not installed. */
+  stamping: AuditCheckpointStamping | null;
 }
 
 /**
@@ -59,7 +62,7 @@ export async function auditRoutes(
   app: FastifyInstance,
   options: AuditRoutesOptions,
 ): Promise<void> {
-  const { storage, clock, signer } = options;
+  const { storage, clock, signer, stamping } = options;
   const tags = ['Audit'];
 
   app.get<{ Querystring: ListAuditQuery }>(
@@ -168,6 +171,7 @@ export async function auditRoutes(
       const checkpoint = await createAuditCheckpoint(scopeOf(request).tenantId, {
         audit: storage.audit,
         signer,
+        stamping,
         now: clock.now(),
       });
       return reply.status(201).send(auditCheckpointJson(checkpoint));
