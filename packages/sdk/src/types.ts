@@ -100,7 +100,6 @@ export type EventType =
   | 'webhook_endpoint.disabled'
   | 'voice.enrolled'
   | 'voice.verified'
-  | 'challenge.canceled'
   | 'stamp.mirrored'
   | 'ping';
 
