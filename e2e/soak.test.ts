@@ -21,6 +21,7 @@ interface SoakResult {
   samples: [number, number, number][];
 }
 
+// The soak reads /proc/PID/status and /proc/PID/fd: Linux only. CI runs on Linux, so it always runs there.
 describe.skipIf(process.platform !== 'linux')('soak (short run)', () => {
   it('holds RSS and descriptors steady under a minute of mixed load', async () => {
     const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>(

@@ -1,14 +1,9 @@
 import type { AuditFilter, AuditStore } from '../ports.js';
-import { KeyraError } from '../errors.js';
+import { decodeCursorJson, invalidCursor, type KeysetPage } from '../pagination/keysetCursor.js';
 import type { AuditEntry } from './auditRecords.js';
 
 /** A page of a tenant's audit chain, in chain order, with the opaque cursor of the next page. */
-export interface AuditPage {
-  data: AuditEntry[];
-  hasMore: boolean;
-  /** Opaque; pass as `cursor` to get the next page. Null on the last page. */
-  nextCursor: string | null;
-}
+export type AuditPage = KeysetPage<AuditEntry>;
 
 export function encodeAuditCursor(seq: number): string {
   return Buffer.from(JSON.stringify(['seq', seq]), 'utf8').toString('base64url');
@@ -16,19 +11,7 @@ export function encodeAuditCursor(seq: number): string {
 
 /** Decodes a cursor of {@link encodeAuditCursor}; anything else is `invalid_cursor`. */
 export function decodeAuditCursor(text: string): number {
-  const invalid = (): never => {
-    throw new KeyraError(
-      'invalid_cursor',
-      'The cursor is not valid; use the nextCursor of a previous page.',
-    );
-  };
-  if (!/^[A-Za-z0-9_-]{1,100}$/.test(text)) return invalid();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    return invalid();
-  }
+  const parsed = decodeCursorJson(text, 100);
   if (
     !Array.isArray(parsed) ||
     parsed.length !== 2 ||
@@ -36,7 +19,7 @@ export function decodeAuditCursor(text: string): number {
     !Number.isSafeInteger(parsed[1]) ||
     (parsed[1] as number) < 0
   )
-    return invalid();
+    return invalidCursor();
   return parsed[1] as number;
 }
 

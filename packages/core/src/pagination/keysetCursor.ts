@@ -19,24 +19,33 @@ export function encodeKeysetCursor(cursor: KeysetCursor): string {
   return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id]), 'utf8').toString('base64url');
 }
 
+/** The one answer to any cursor that is not one of ours. */
+export function invalidCursor(): never {
+  throw new KeyraError(
+    'invalid_cursor',
+    'The cursor is not valid; use the nextCursor of a previous page.',
+  );
+}
+
+/**
+ * The JSON inside an opaque base64url cursor (at most `maxLength` characters), or
+ * `invalid_cursor`. Callers check the shape of what it holds.
+ */
+export function decodeCursorJson(text: string, maxLength = 200): unknown {
+  if (text.length > maxLength || !/^[A-Za-z0-9_-]+$/.test(text)) return invalidCursor();
+  try {
+    return JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    return invalidCursor();
+  }
+}
+
 /**
  * Decodes a cursor from {@link encodeKeysetCursor} whose id must match `idPattern`; anything
  * else is `invalid_cursor`, so a forged cursor never reaches a query.
  */
 export function decodeKeysetCursor(text: string, idPattern: RegExp): KeysetCursor {
-  const invalid = (): never => {
-    throw new KeyraError(
-      'invalid_cursor',
-      'The cursor is not valid; use the nextCursor of a previous page.',
-    );
-  };
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(text)) return invalid();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    return invalid();
-  }
+  const parsed = decodeCursorJson(text);
   if (
     !Array.isArray(parsed) ||
     parsed.length !== 2 ||
@@ -44,7 +53,7 @@ export function decodeKeysetCursor(text: string, idPattern: RegExp): KeysetCurso
     typeof parsed[1] !== 'string' ||
     !idPattern.test(parsed[1])
   ) {
-    return invalid();
+    return invalidCursor();
   }
   return { createdAt: parsed[0] as number, id: parsed[1] };
 }
