@@ -47,6 +47,7 @@ import {
   readConsoleCookie,
 } from '../../http/consoleCookies.js';
 import { ERROR_RESPONSES } from '../errorResponses.js';
+import { consoleKeyRoutes } from './consoleKeyRoutes.js';
 
 export interface ConsoleApiRoutesOptions {
   storage: Storage;
@@ -385,4 +386,6 @@ export async function consoleApiRoutes(
       };
     },
   );
+
+  consoleKeyRoutes(app, { storage, clock, signedIn });
 }
