@@ -9,7 +9,7 @@ import {
   sessionHeaders,
   type ConsoleBrowser,
 } from './helpers/consoleSession.js';
-import { createTestApp, type TestApp } from './helpers/testApp.js';
+import { bearer, createTestApp, type TestApp } from './helpers/testApp.js';
 
 const ORIGIN = 'https://console.example.com';
 let t: TestApp;
@@ -76,12 +76,18 @@ describe('console API keys', () => {
     expect(again.json().code).toBe('console_api_key_inactive');
 
     const newId = rotated.json().key.id as string;
+    // Through HTTP, where the server caches keys: revoking from the console holds at once.
+    const probe = async (key: string): Promise<number> =>
+      (await t.app.inject({ method: 'GET', url: '/v1/challenges', headers: bearer(key) }))
+        .statusCode;
+    expect(await probe(rotated.json().secret)).toBe(200);
     const revoked = await send(owner, 'POST', `/console/api/keys/${newId}/revoke`);
     expect(revoked.statusCode, revoked.body).toBe(200);
     expect(revoked.json().state).toBe('revoked');
     await expect(
       authenticateApiKey(t.storage.apiKeys, rotated.json().secret, t.clock.now()),
     ).rejects.toThrow();
+    expect(await probe(rotated.json().secret)).toBe(401);
     expect((await send(owner, 'POST', `/console/api/keys/${newId}/revoke`)).statusCode).toBe(409);
 
     // Each change is in the audit chain, by this console user.

@@ -58,6 +58,8 @@ export interface ConsoleApiRoutesOptions {
   allowedOrigins: readonly string[];
   /** Where invite links point (`KEYRA_PUBLIC_URL`). */
   publicUrl: () => string;
+  /** Drops a key from this process's key cache after the console revoked or rotated it. */
+  forgetApiKey: (keyId: string) => void;
   /** The per-user rate limit, like the per-key one. */
   limitUser: (userId: string, request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
@@ -387,5 +389,5 @@ export async function consoleApiRoutes(
     },
   );
 
-  consoleKeyRoutes(app, { storage, clock, signedIn });
+  consoleKeyRoutes(app, { storage, clock, signedIn, forget: options.forgetApiKey });
 }

@@ -33,6 +33,8 @@ export interface ConsoleKeyRoutesOptions {
     minimum: ConsoleRole,
     what: string,
   ) => Promise<ResolvedConsoleSession>;
+  /** Drops a changed key from the server's key cache, so the change holds from the next request. */
+  forget: (keyId: string) => void;
 }
 
 function keyJson(key: ApiKeyRecord, now: number): ConsoleApiKey {
@@ -57,7 +59,7 @@ function keyJson(key: ApiKeyRecord, now: number): ConsoleApiKey {
  * is `404 console_api_key_not_found`, like a missing one.
  */
 export function consoleKeyRoutes(app: FastifyInstance, options: ConsoleKeyRoutesOptions): void {
-  const { storage, clock, signedIn } = options;
+  const { storage, clock, signedIn, forget } = options;
   const schema = (rest: Record<string, unknown>) => ({ hide: true, tags: ['Console'], ...rest });
 
   /** The key `id` of the user's tenant, or the same 404 whether it is missing or someone else's. */
@@ -135,6 +137,7 @@ export function consoleKeyRoutes(app: FastifyInstance, options: ConsoleKeyRoutes
         actor: `console:${user.id}`,
       });
       if (result.outcome !== 'rotated') throw inactive(old.id);
+      forget(old.id);
       const previous = await tenantKey(user.tenantId, old.id);
       return reply.status(201).send({
         key: keyJson(result.replacement.record, now),
@@ -159,6 +162,7 @@ export function consoleKeyRoutes(app: FastifyInstance, options: ConsoleKeyRoutes
       const now = clock.now();
       if (!(await revokeApiKey(storage, { keyId: key.id, now, actor: `console:${user.id}` })))
         throw inactive(key.id);
+      forget(key.id);
       return keyJson(await tenantKey(user.tenantId, key.id), now);
     },
   );
