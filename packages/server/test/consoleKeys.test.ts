@@ -2,6 +2,7 @@
 // grace period and revoke, through the session with CSRF; each change is audited; other tenants'
 // keys and bad input are refused without changing anything.
 import { authenticateApiKey, createApiKey, ensureTenant } from '@keyra/core';
+import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   enrolMember,
@@ -28,9 +29,9 @@ const send = (
   browser: ConsoleBrowser,
   method: 'GET' | 'POST',
   url: string,
-  payload?: unknown,
+  payload?: Record<string, unknown>,
   extra: Record<string, string> = {},
-) =>
+): Promise<LightMyRequestResponse> =>
   t.app.inject({
     method,
     url,
