@@ -67,6 +67,7 @@ async function renderDetail(root, ctx, id) {
       ['State', badge(key.state)],
       ['Audience (aud of its proofs)', key.audience],
       ['Created', dateText(key.createdAt)],
+      ['Last used (to the minute)', dateText(key.lastUsedAt)],
       ['Stops working', dateText(key.expiresAt)],
       ['Revoked', dateText(key.revokedAt)],
       [
@@ -169,6 +170,7 @@ export default /** @type {import('../shell.js').ConsoleView} */ ({
           { label: 'Key', cell: (key) => key.prefix },
           { label: 'State', cell: (key) => badge(key.state) },
           { label: 'Created', cell: (key) => dateText(key.createdAt) },
+          { label: 'Last used', cell: (key) => dateText(key.lastUsedAt) },
           { label: 'Stops working', cell: (key) => dateText(key.expiresAt ?? key.revokedAt) },
         ],
         load: async () => ({
