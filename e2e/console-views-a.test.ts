@@ -177,11 +177,17 @@ describe.skipIf(needs.skip)('console shell and views A in headless Chromium', ()
 
     const id = (await ui.browser.text('#new-secret code')).trim();
     await ui.goto(`keys/${id}`, '#rotate-key');
+    // The probe above used the key: its page says when, to the minute.
+    expect(await ui.browser.text('.facts dt:text-is("Last used (to the minute)") + dd')).not.toBe(
+      '—',
+    );
     await page.selectOption('#grace', '3600');
     await page.click('#rotate-key');
     await page.waitForSelector('#secret-value');
     const replacement = await ui.browser.text('#secret-value');
     expect(replacement).not.toBe(secret);
+    // The old key's facts now say it is rotating, until the end of the grace period.
+    await ui.page.waitForSelector('.facts .badge-rotating');
     expect([await probe(secret), await probe(replacement)]).toEqual([200, 200]);
     await ui.shootView('key-rotated');
 
