@@ -22,8 +22,12 @@ export function apiKeyUseRecorder(
     // Bounded like the key cache: forgetting only costs one extra conditional write.
     if (written.size >= 10_000) written.clear();
     written.set(keyId, now);
-    store.markUsed(keyId, now, API_KEY_USE_PRECISION_MS).catch((error: unknown) => {
-      log.warn({ reason: (error as Error).message, keyId }, 'could not record an API key use');
-    });
+    void (async () => {
+      try {
+        await store.markUsed(keyId, now, API_KEY_USE_PRECISION_MS);
+      } catch (error) {
+        log.warn({ reason: (error as Error).message, keyId }, 'could not record an API key use');
+      }
+    })();
   };
 }
