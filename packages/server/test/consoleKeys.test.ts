@@ -109,6 +109,20 @@ describe('console API keys', () => {
     for (const type of ['api_key.created', 'api_key.rotated', 'api_key.revoked'])
       expect(types).toContainEqual([type, `console:${owner.userId}`]);
     expect(tenant.name).toBe('acme');
+    // And in the console action log, each request with its route, target and status.
+    const actions = (await send(owner, 'GET', '/console/api/actions')).json().data as Array<{
+      route: string;
+      targetId: string | null;
+      statusCode: number;
+    }>;
+    expect(actions.map((a) => [a.route, a.targetId, a.statusCode])).toEqual(
+      expect.arrayContaining([
+        ['/console/api/keys', null, 201],
+        ['/console/api/keys/:id/rotate', key.id, 201],
+        ['/console/api/keys/:id/rotate', key.id, 409],
+        ['/console/api/keys/:id/revoke', newId, 200],
+      ]),
+    );
   });
 
   it('admins list but cannot change; developers cannot list; CSRF is required', async () => {
