@@ -2,6 +2,8 @@
 // session: the cookie goes along (same origin), every change carries X-CSRF-Token, and /v1 calls
 // name their environment in Keyra-Environment. No view calls fetch itself.
 
+import { createClients } from './keyra.js';
+
 /** @typedef {'viewer' | 'developer' | 'admin' | 'owner'} ConsoleRole */
 /** @typedef {{ id: string, email: string, role: ConsoleRole, createdAt: string, disabledAt: string | null }} ConsoleUser */
 /**
@@ -13,6 +15,13 @@
  * }} ConsoleSession
  */
 /** @typedef {'sandbox' | 'production'} Environment */
+/**
+ * @typedef {{ id: string, prefix: string, environment: Environment,
+ *   state: 'active' | 'rotating' | 'expired' | 'revoked', createdAt: string,
+ *   expiresAt: string | null, revokedAt: string | null, replacedBy: string | null,
+ *   audience: string, lastUsedAt: string | null }} ConsoleApiKey
+ * @typedef {{ key: ConsoleApiKey, secret: string, previous?: ConsoleApiKey }} IssuedKey
+ */
 
 /** An error answered by the server: `{code, message}` and the HTTP status. */
 export class ConsoleApiError extends Error {
@@ -28,9 +37,24 @@ export class ConsoleApiError extends Error {
   }
 }
 
+/**
+ * `path?a=1&b=2` without the empty values.
+ * @param {string} path
+ * @param {Record<string, string | number | boolean | undefined | null>} query
+ */
+function withQuery(path, query) {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query))
+    if (value !== undefined && value !== null && value !== '') search.set(name, String(value));
+  const text = search.toString();
+  return text ? `${path}?${text}` : path;
+}
+
 export function createConsoleApi() {
   /** @type {string | null} */
   let csrfToken = null;
+  /** @type {import('../sdk/index.js').Keyra | undefined} */
+  let publicClient;
 
   /**
    * @param {string} method
@@ -114,5 +138,91 @@ export function createConsoleApi() {
      * @returns {Promise<{ data: Array<{ id: string, status: string }> }>}
      */
     listChallenges: (environment) => call('GET', '/v1/challenges?limit=10', { environment }),
+
+    /**
+     * A key-authenticated route through the session, in one environment: `get(env, '/v1/events',
+     * { limit: 20 })`. Empty query values are left out. Views use these for /v1 and /api/v1.
+     * @param {Environment} environment
+     * @param {string} path
+     * @param {Record<string, string | number | boolean | undefined | null>} [query]
+     * @returns {Promise<any>}
+     */
+    get: (environment, path, query = {}) => call('GET', withQuery(path, query), { environment }),
+    /**
+     * @param {Environment} environment @param {string} path @param {unknown} [body]
+     * @returns {Promise<any>}
+     */
+    post: (environment, path, body) => call('POST', path, { environment, body }),
+    /**
+     * @param {Environment} environment @param {string} path @param {unknown} [body]
+     * @returns {Promise<any>}
+     */
+    patch: (environment, path, body) => call('PATCH', path, { environment, body }),
+    /**
+     * @param {Environment} environment @param {string} path
+     * @returns {Promise<any>}
+     */
+    delete: (environment, path) => call('DELETE', path, { environment }),
+
+    /** @returns {Promise<{ data: ConsoleUser[] }>} the tenant's console users (admin and up) */
+    listMembers: () => call('GET', '/console/api/members'),
+    /**
+     * @param {{ email: string, role: ConsoleRole }} invite
+     * @returns {Promise<{ inviteUrl: string, expiresAt: string, id: string, email: string, role: ConsoleRole }>}
+     */
+    inviteMember: (invite) => call('POST', '/console/api/members', { body: invite }),
+    /**
+     * @param {string} id @param {{ role: ConsoleRole }} change
+     * @returns {Promise<ConsoleUser>}
+     */
+    updateMember: (id, change) =>
+      call('PATCH', `/console/api/members/${encodeURIComponent(id)}`, { body: change }),
+    /** @param {string} id @returns {Promise<ConsoleUser>} */
+    disableMember: (id) => call('POST', `/console/api/members/${encodeURIComponent(id)}/disable`),
+
+    /**
+     * @param {Environment} environment
+     * @returns {Promise<{ data: ConsoleApiKey[] }>} the tenant's keys (admins and owners)
+     */
+    listKeys: (environment) => call('GET', withQuery('/console/api/keys', { environment })),
+    /**
+     * @param {Environment} environment
+     * @returns {Promise<IssuedKey>} the new key and its secret, shown once (owners)
+     */
+    createKey: (environment) => call('POST', '/console/api/keys', { body: { environment } }),
+    /**
+     * @param {string} id @param {number} graceSeconds how long the old key keeps working
+     * @returns {Promise<IssuedKey>} the replacement, its secret, and the old key (owners)
+     */
+    rotateKey: (id, graceSeconds) =>
+      call('POST', `/console/api/keys/${encodeURIComponent(id)}/rotate`, {
+        body: { graceSeconds },
+      }),
+    /** @param {string} id @returns {Promise<ConsoleApiKey>} */
+    revokeKey: (id) => call('POST', `/console/api/keys/${encodeURIComponent(id)}/revoke`),
+
+    /**
+     * The SDK without a key, for the public routes: proof checks against the JWKS, stamps.
+     * @returns {import('../sdk/index.js').Keyra}
+     */
+    publicSdk() {
+      publicClient ??= createClients(() => '').anonymous;
+      return publicClient;
+    },
+
+    /**
+     * The standalone playground page's markup (`/console/playground`), which the shell hosts.
+     * @returns {Promise<string>}
+     */
+    async playgroundMarkup() {
+      const response = await fetch('/console/playground', {
+        credentials: 'same-origin',
+        cache: 'no-store',
+        redirect: 'error',
+      });
+      if (!response.ok)
+        throw new ConsoleApiError(response.status, 'http_error', 'The playground did not load.');
+      return response.text();
+    },
   };
 }

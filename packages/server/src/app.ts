@@ -21,6 +21,7 @@ import { authenticateConsoleRequest, isConsoleRequest } from './http/authenticat
 import { CONSOLE_ACCESS, consoleAccessKey } from './http/consoleAccess.js';
 import { recordConsoleAction } from './http/recordConsoleAction.js';
 import { cacheApiKeys } from './http/cacheApiKeys.js';
+import { apiKeyUseRecorder } from './http/recordApiKeyUse.js';
 import { handleError } from './http/errorHandler.js';
 import { prettyStdoutDestination, stdoutDestination } from './http/logDestination.js';
 import { beginIdempotentRequest, finishIdempotentRequest } from './http/idempotency.js';
@@ -306,6 +307,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const consoleOrigins = [...approval.rp.origins, new URL(config.publicUrl).origin];
   const consolePolicy = options.consoleSessionPolicy ?? DEFAULT_CONSOLE_SESSION_POLICY;
   const recordConsoleActions = recordConsoleAction(storage.console, clock);
+  // Created here so the console's key routes can drop a key they revoke or rotate at once.
+  const apiKeys = cacheApiKeys(storage.apiKeys, { ttlMs: config.apiKeyCacheMs, clock });
+  const recordKeyUse = apiKeyUseRecorder(storage.apiKeys, clock);
   await app.register(async (consoleApi) => {
     consoleApi.addHook('onRequest', limitPerIp);
     consoleApi.addHook('onResponse', recordConsoleActions);
@@ -316,6 +320,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       policy: consolePolicy,
       allowedOrigins: consoleOrigins,
       publicUrl: () => config.publicUrl,
+      forgetApiKey: (keyId) => apiKeys.forget(keyId),
       limitUser: (userId, request, reply) =>
         enforceRateLimit(
           rateLimitStore,
@@ -360,7 +365,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   // Everything below needs a key: per-IP shield, authentication, per-key limit (and idempotency on /v1).
-  const apiKeys = cacheApiKeys(storage.apiKeys, { ttlMs: config.apiKeyCacheMs, clock });
   /** Every route behind a key says what a console session may do with it (CONSOLE_ACCESS). */
   const requireConsoleAccessEntry = (route: { method: string | string[]; url: string }): void => {
     for (const method of [route.method].flat()) {
@@ -389,6 +393,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           now,
         )
       : await authenticateRequest(request, apiKeys, clock);
+    if (!request.auth.keyId.startsWith('console:')) recordKeyUse(request.auth.keyId, request.log);
     await enforceRateLimit(
       rateLimitStore,
       {
