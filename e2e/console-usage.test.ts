@@ -256,7 +256,7 @@ describe.skipIf(needs.skip)('console usage and stamps in headless Chromium', () 
   }, 30_000);
 
   it('opens a view from the URL and only ever talks to its own origin', async () => {
-    await page.goto(`${ui.origin}/console/#usage`);
+    await page.goto(`${ui.origin}/console/playground#usage`);
     await page.waitForSelector('html[data-ready="true"]');
     await page.waitForSelector('#usage-result:not([hidden])');
     expect(await page.isVisible('#approve')).toBe(false);
@@ -280,15 +280,17 @@ describe.skipIf(needs.skip)('console usage and stamps in headless Chromium', () 
   }, 30_000);
 
   it('on an IP address, points to the same page on localhost (passkeys need a domain)', async () => {
-    await page.goto(`${ui.origin}/console/#usage`);
+    await page.goto(`${ui.origin}/console/playground#usage`);
     await page.waitForSelector('html[data-ready="true"]');
     expect(await page.isVisible('#ip-host-notice')).toBe(false);
     const onIp = ui.origin.replace('//localhost:', '//127.0.0.1:');
     expect(onIp).not.toBe(ui.origin);
-    await page.goto(`${onIp}/console/#usage`);
+    await page.goto(`${onIp}/console/playground#usage`);
     await page.waitForSelector('html[data-ready="true"]');
     expect(await page.isVisible('#ip-host-notice')).toBe(true);
-    expect(await page.getAttribute('#ip-host-link', 'href')).toBe(`${ui.origin}/console/#usage`);
+    expect(await page.getAttribute('#ip-host-link', 'href')).toBe(
+      `${ui.origin}/console/playground#usage`,
+    );
     await shoot('console-ip-host-notice', '#ip-host-notice', true);
   }, 30_000);
 });

@@ -108,8 +108,13 @@ const playground = startPlayground({
 startVoice({ clients, stampConfiguration: playground.stampConfiguration });
 const usage = startUsage({ clients });
 
+// Alone (/console/playground) the hash is `#usage`; hosted by the shell (app.html) it is
+// `#/usage`, and other views' hashes are the shell's business.
+const inShell = document.documentElement.dataset.shell === 'true';
+
 function showView() {
-  const requested = location.hash.slice(1);
+  const requested = location.hash.replace(/^#\/?/, '').split(/[/?]/)[0] ?? '';
+  if (inShell && !(requested in VIEWS)) return;
   const view = requested in VIEWS ? requested : 'playground';
   for (const element of document.querySelectorAll('[data-view]'))
     /** @type {HTMLElement} */ (element).hidden = element.getAttribute('data-view') !== view;
@@ -138,4 +143,4 @@ fields.displayName.value = sessionStorage.getItem(STORAGE.displayName) || fields
 saveSetup();
 playground.restore();
 showView();
-document.documentElement.dataset.ready = 'true';
+if (!inShell) document.documentElement.dataset.ready = 'true';

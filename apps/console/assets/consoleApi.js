@@ -28,6 +28,19 @@ export class ConsoleApiError extends Error {
   }
 }
 
+/**
+ * `path?a=1&b=2` without the empty values.
+ * @param {string} path
+ * @param {Record<string, string | number | boolean | undefined | null>} query
+ */
+function withQuery(path, query) {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query))
+    if (value !== undefined && value !== null && value !== '') search.set(name, String(value));
+  const text = search.toString();
+  return text ? `${path}?${text}` : path;
+}
+
 export function createConsoleApi() {
   /** @type {string | null} */
   let csrfToken = null;
@@ -114,5 +127,61 @@ export function createConsoleApi() {
      * @returns {Promise<{ data: Array<{ id: string, status: string }> }>}
      */
     listChallenges: (environment) => call('GET', '/v1/challenges?limit=10', { environment }),
+
+    /**
+     * A key-authenticated route through the session, in one environment: `get(env, '/v1/events',
+     * { limit: 20 })`. Empty query values are left out. Views use these for /v1 and /api/v1.
+     * @param {Environment} environment
+     * @param {string} path
+     * @param {Record<string, string | number | boolean | undefined | null>} [query]
+     * @returns {Promise<any>}
+     */
+    get: (environment, path, query = {}) => call('GET', withQuery(path, query), { environment }),
+    /**
+     * @param {Environment} environment @param {string} path @param {unknown} [body]
+     * @returns {Promise<any>}
+     */
+    post: (environment, path, body) => call('POST', path, { environment, body }),
+    /**
+     * @param {Environment} environment @param {string} path @param {unknown} [body]
+     * @returns {Promise<any>}
+     */
+    patch: (environment, path, body) => call('PATCH', path, { environment, body }),
+    /**
+     * @param {Environment} environment @param {string} path
+     * @returns {Promise<any>}
+     */
+    delete: (environment, path) => call('DELETE', path, { environment }),
+
+    /** @returns {Promise<{ data: ConsoleUser[] }>} the tenant's console users (admin and up) */
+    listMembers: () => call('GET', '/console/api/members'),
+    /**
+     * @param {{ email: string, role: ConsoleRole }} invite
+     * @returns {Promise<{ inviteUrl: string, expiresAt: string, id: string, email: string, role: ConsoleRole }>}
+     */
+    inviteMember: (invite) => call('POST', '/console/api/members', { body: invite }),
+    /**
+     * @param {string} id @param {{ role: ConsoleRole }} change
+     * @returns {Promise<ConsoleUser>}
+     */
+    updateMember: (id, change) =>
+      call('PATCH', `/console/api/members/${encodeURIComponent(id)}`, { body: change }),
+    /** @param {string} id @returns {Promise<ConsoleUser>} */
+    disableMember: (id) => call('POST', `/console/api/members/${encodeURIComponent(id)}/disable`),
+
+    /**
+     * The standalone playground page's markup (`/console/playground`), which the shell hosts.
+     * @returns {Promise<string>}
+     */
+    async playgroundMarkup() {
+      const response = await fetch('/console/playground', {
+        credentials: 'same-origin',
+        cache: 'no-store',
+        redirect: 'error',
+      });
+      if (!response.ok)
+        throw new ConsoleApiError(response.status, 'http_error', 'The playground did not load.');
+      return response.text();
+    },
   };
 }

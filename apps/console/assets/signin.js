@@ -29,6 +29,9 @@ function webAuthn() {
   return library;
 }
 
+// The shell sends signed-out visitors here with `?return=<its hash>`; signing in goes back.
+const returnTo = new URLSearchParams(location.search).get('return');
+
 /** @param {import('./consoleApi.js').ConsoleSession | null} session */
 function show(session) {
   element('signed-in').hidden = session === null;
@@ -86,6 +89,7 @@ if (inviteToken) {
 onClick('signin-button', async () => {
   const optionsJSON = await api.signInOptions();
   show(await api.signIn(await webAuthn().startAuthentication({ optionsJSON })));
+  if (returnTo !== null) location.assign(`/console/${returnTo.startsWith('#') ? returnTo : ''}`);
 });
 onClick('signout-button', async () => {
   await api.signOut();

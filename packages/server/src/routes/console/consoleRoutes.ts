@@ -113,23 +113,21 @@ export async function consoleRoutes(
   let webAuthnBundle = options.webAuthnBundle;
   let sdkDir = options.sdkDir;
 
-  const page = async (request: { url: string }, reply: FastifyReply): Promise<FastifyReply> => {
-    const body = await readInside(consoleDir, 'index.html');
-    if (!body) throw notFound(request.url);
-    return sendFile(reply, 'index.html', body);
-  };
-  app.get('/console', { schema: { hide: true } }, page);
-  app.get('/console/playground', { schema: { hide: true } }, page);
+  /** A page from the console folder: its own file, so each has the headers above. */
+  const servePage =
+    (file: string) =>
+    async (request: { url: string }, reply: FastifyReply): Promise<FastifyReply> => {
+      const body = await readInside(consoleDir, file);
+      if (!body) throw notFound(request.url);
+      return sendFile(reply, file, body);
+    };
+  // The signed-in console (the shell routes by the hash), and the playground alone, which takes a
+  // pasted sandbox key and no session; the shell hosts the same page.
+  app.get('/console', { schema: { hide: true } }, servePage('app.html'));
+  app.get('/console/playground', { schema: { hide: true } }, servePage('index.html'));
 
   // Sign-in, and enrolment from an invite link (`/console/enrol#token=…`): one small page.
-  const signInPage = async (
-    request: { url: string },
-    reply: FastifyReply,
-  ): Promise<FastifyReply> => {
-    const body = await readInside(consoleDir, 'signin.html');
-    if (!body) throw notFound(request.url);
-    return sendFile(reply, 'signin.html', body);
-  };
+  const signInPage = servePage('signin.html');
   app.get('/console/sign-in', { schema: { hide: true } }, signInPage);
   app.get('/console/enrol', { schema: { hide: true } }, signInPage);
 

@@ -1,0 +1,8 @@
+// The console's views, by id (the shell's nav lists every id; an id missing here says "not built
+// yet"). One line per view module in views/<id>.js.
+
+import playground from './playground.js';
+import usage from './usage.js';
+
+/** @type {import('../shell.js').ConsoleView[]} */
+export const VIEWS = [playground, usage];
