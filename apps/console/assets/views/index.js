@@ -3,6 +3,8 @@
 
 import playground from './playground.js';
 import usage from './usage.js';
+import webhooks from './webhooks.js';
+import events from './events.js';
 
 /** @type {import('../shell.js').ConsoleView[]} */
-export const VIEWS = [playground, usage];
+export const VIEWS = [playground, usage, webhooks, events];
