@@ -5,6 +5,9 @@ import playground from './playground.js';
 import usage from './usage.js';
 import webhooks from './webhooks.js';
 import events from './events.js';
+import voice from './voice.js';
+import stamps from './stamps.js';
+import audit from './audit.js';
 
 /** @type {import('../shell.js').ConsoleView[]} */
-export const VIEWS = [playground, usage, webhooks, events];
+export const VIEWS = [playground, usage, webhooks, events, voice, stamps, audit];

@@ -1,0 +1,165 @@
+// The console views of part B (webhooks, events, voice, stamps, audit) in headless Chromium
+// against a real `keyra serve --dev`: the owner signs in with the virtual authenticator, data is
+// created through the API (and a real webhook receiver), every change made in the page is
+// confirmed through the API, axe-core checks each view and each view is photographed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserTestNeeds, consoleHarness } from './consoleHarness.js';
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhookReceiver.js';
+
+const needs = browserTestNeeds('e2e/console-views-b.test.ts');
+
+/** Polls `probe` until it answers something truthy (the webhook worker runs in the background). */
+async function eventually<T>(probe: () => Promise<T>, what: string, ms = 15_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`Timed out waiting for ${what}.`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe.skipIf(needs.skip)('console views B in headless Chromium', () => {
+  const ui = consoleHarness('console-views-b');
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    needs.check();
+    receiver = await startWebhookReceiver((request) =>
+      request.path === '/down' ? { status: 503, body: 'receiver is down' } : { status: 200 },
+    );
+    await ui.open();
+  }, 60_000);
+
+  afterAll(async () => {
+    await ui.close();
+    await receiver?.close();
+  });
+
+  it('webhooks: create (secret once), test event, deliveries, edit, disable, rotate, redeliver, delete', async () => {
+    const { page, api } = ui;
+    await ui.goto('webhooks', '#webhook-create');
+    await page.fill('#wh-new-url', `${receiver.origin}/hook`);
+    await page.fill('#wh-new-description', 'Orders backend');
+    await page.click('#webhook-create button[type="submit"]');
+    await page.waitForSelector('[data-secret]');
+    const secret = await ui.browser.text('[data-secret]');
+    expect(secret).toMatch(/^whsec_/);
+    const listed = (await api('GET', '/v1/webhook_endpoints')).body.data;
+    expect(listed).toHaveLength(1);
+    const endpoint = listed[0];
+    expect(endpoint).toMatchObject({
+      url: `${receiver.origin}/hook`,
+      description: 'Orders backend',
+    });
+    expect(endpoint.secret).toBeUndefined();
+    await page.waitForSelector(`.list-table a[href="#/webhooks/${endpoint.id}"]`);
+    await ui.checkAccessibility('webhooks list');
+    await ui.shootView('webhooks');
+
+    // Detail: the secret is never shown again; a test event reaches the receiver.
+    await page.click('text=Open the endpoint');
+    await page.waitForSelector('#webhook-endpoint');
+    expect(await page.textContent('#webhook-endpoint')).not.toContain(secret);
+    await page.click('button:has-text("Send test event")');
+    await page.waitForSelector('text=/Test event evt_\\w+ queued/');
+    const ping = await eventually(
+      () => Promise.resolve(receiver.events('/hook').find((e) => e.type === 'ping')),
+      'the ping',
+    );
+    await eventually(
+      async () =>
+        (await api('GET', `/v1/webhook_endpoints/${endpoint.id}/deliveries`)).body.data.length > 0,
+      'the attempt to be logged',
+    );
+    await page.click('#webhook-deliveries button:has-text("Refresh")');
+    await page.waitForSelector(`#webhook-deliveries a[href="#/events/${ping.id}"]`);
+    await page.click('#webhook-deliveries summary');
+    await page.waitForSelector(`#webhook-deliveries pre:has-text("${ping.id}")`);
+    const request = await ui.browser.text('#webhook-deliveries details');
+    expect(request).toContain(`POST ${receiver.origin}/hook`);
+    expect(request).toMatch(/200/);
+    expect(request).toMatch(/\d+ ms/);
+
+    // Edit, disable (confirmed in the dialog), enable.
+    await page.click('summary:has-text("Edit URL")');
+    await page.fill('#wh-edit-events', 'ping, challenge.approved');
+    await page.fill('#wh-edit-description', 'Orders backend (edited)');
+    await page.click('button:has-text("Save changes")');
+    await page.waitForSelector('text=Changes saved.');
+    expect((await api('GET', `/v1/webhook_endpoints/${endpoint.id}`)).body).toMatchObject({
+      events: ['ping', 'challenge.approved'],
+      description: 'Orders backend (edited)',
+    });
+    await page.click('#webhook-endpoint button:has-text("Disable")');
+    await page.waitForSelector('dialog[open]');
+    await ui.checkAccessibility('webhooks confirm dialog');
+    await page.click('dialog[open] button:has-text("Disable")');
+    await page.waitForSelector('text=Endpoint disabled.');
+    expect((await api('GET', `/v1/webhook_endpoints/${endpoint.id}`)).body.enabled).toBe(false);
+    await page.click('#webhook-endpoint button:has-text("Enable")');
+    await page.waitForSelector('text=Endpoint enabled.');
+    expect((await api('GET', `/v1/webhook_endpoints/${endpoint.id}`)).body.enabled).toBe(true);
+
+    // Rotate: a new secret, shown once; the old one signs until the overlap ends.
+    await page.click('button:has-text("Rotate secret")');
+    await page.click('dialog[open] button:has-text("Rotate")');
+    await page.waitForSelector('[data-secret]');
+    const rotated = await ui.browser.text('[data-secret]');
+    expect(rotated).toMatch(/^whsec_/);
+    expect(rotated).not.toBe(secret);
+    expect(
+      (await api('GET', `/v1/webhook_endpoints/${endpoint.id}`)).body.previousSecretExpiresAt,
+    ).not.toBeNull();
+
+    // Redeliver the ping from the log: the receiver gets it again.
+    const before = receiver.events('/hook').filter((e) => e.id === ping.id).length;
+    await page.click('#webhook-deliveries button:has-text("Redeliver")');
+    await page.waitForSelector('text=/Queued \\(1\\)/');
+    await eventually(
+      () =>
+        Promise.resolve(receiver.events('/hook').filter((e) => e.id === ping.id).length > before),
+      'the redelivery',
+    );
+    await ui.checkAccessibility('webhook detail');
+    await ui.shootView('webhook-detail');
+  }, 60_000);
+
+  it('events: type and day filters, detail with its deliveries, redeliver to every endpoint', async () => {
+    const { page, api } = ui;
+    const [ping] = (await api('GET', '/v1/events?type=ping')).body.data;
+    await ui.goto('events?type=ping', `.list-table a[href="#/events/${ping.id}"]`);
+    expect(await page.inputValue('#filter-type')).toBe('ping');
+    // A day before today has no ping.
+    await page.fill('#filter-to', '2020-01-01');
+    await page.click('form[role="search"] button[type="submit"]');
+    await page.waitForSelector('text=No event matches these filters.');
+    await page.click('form[role="search"] button:has-text("Clear")');
+    await page.waitForSelector(`.list-table a[href="#/events/${ping.id}"]`);
+    await ui.checkAccessibility('events list');
+    await ui.shootView('events');
+
+    await page.click(`.list-table a[href="#/events/${ping.id}"]`);
+    await page.waitForSelector('#event-deliveries .list-table');
+    expect(await ui.browser.text('#event-detail')).toContain('"type": "ping"');
+    const endpointId = (await api('GET', '/v1/webhook_endpoints')).body.data[0].id;
+    expect(await page.isVisible(`#event-deliveries a[href="#/webhooks/${endpointId}"]`)).toBe(true);
+    const before = receiver.events('/hook').filter((e) => e.id === ping.id).length;
+    await page.click('button:has-text("Redeliver to every endpoint")');
+    await page.waitForSelector('text=/Queued 1 delivery/');
+    await eventually(
+      () =>
+        Promise.resolve(receiver.events('/hook').filter((e) => e.id === ping.id).length > before),
+      'the redelivery',
+    );
+    await ui.checkAccessibility('event detail');
+    await ui.shootView('event-detail');
+
+    // Deleting the endpoint (admin, confirmed) removes it.
+    await ui.goto(`webhooks/${endpointId}`, '#webhook-endpoint');
+    await page.click('#webhook-endpoint button.danger:has-text("Delete")');
+    await page.click('dialog[open] button:has-text("Delete")');
+    await page.waitForURL(/#\/webhooks$/);
+    expect((await api('GET', `/v1/webhook_endpoints/${endpointId}`)).status).toBe(404);
+  }, 60_000);
+});
