@@ -3,7 +3,8 @@
 // detail shows it and checks it in the browser with @keyra/sdk (signature against the JWKS, its
 // claims, the attester), as the playground does.
 
-import { Keyra } from '../../sdk/index.js';
+import { Keyra, KeyraError } from '../../sdk/index.js';
+import { ConsoleApiError } from '../consoleApi.js';
 import { renderStamp } from '../stamp.js';
 import { dateText, errorState, h, heading, listTable, loadingState } from './common.js';
 import { code, link, section } from './commonB.js';
@@ -11,7 +12,14 @@ import { code, link, section } from './commonB.js';
 /** @typedef {import('../shell.js').ViewContext} ViewContext */
 
 /** The public client (no key: stamps are public) and the published stamp configuration. */
-const keyra = new Keyra({ baseUrl: location.origin, apiKey: undefined, maxRetries: 0 });
+const keyra = new Keyra({
+  baseUrl: location.origin,
+  apiKey: undefined,
+  maxRetries: 0,
+  // Bound, same origin, without the console cookie: stamps and the JWKS are public.
+  fetch: (input, init = {}) =>
+    fetch(input, { ...init, credentials: 'omit', cache: 'no-store', redirect: 'error' }),
+});
 /** @type {Promise<Record<string, any> | null> | null} */
 let published = null;
 
@@ -86,7 +94,14 @@ async function renderDetail(root, id) {
       ]),
     );
   } catch (error) {
-    status.replaceChildren(errorState(error));
+    // The SDK's errors carry the server's status and code: show them as the console does.
+    status.replaceChildren(
+      errorState(
+        error instanceof KeyraError && error.status !== undefined
+          ? new ConsoleApiError(error.status, error.code, error.message)
+          : error,
+      ),
+    );
   }
 }
 

@@ -361,12 +361,13 @@ export function deliveriesTable(ctx, id, options = {}) {
 
 /** @param {ViewContext} ctx @param {Json} attempt */
 function attemptDetails({ api, environment }, attempt) {
-  const content = h('div', {}, [loadingState()]);
+  const content = h('div');
   const details = h('details', {}, [h('summary', {}, [`Attempt ${attempt.attempt}`]), content]);
   let loaded = false;
   details.addEventListener('toggle', async () => {
     if (loaded || !(/** @type {HTMLDetailsElement} */ (details).open)) return;
     loaded = true;
+    content.replaceChildren(loadingState());
     try {
       const [event, endpoint] = await Promise.all([
         api.get(environment, `/v1/events/${encodeURIComponent(attempt.eventId)}`),
