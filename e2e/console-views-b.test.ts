@@ -263,4 +263,28 @@ describe.skipIf(needs.skip)('console views B in headless Chromium', () => {
     expect(await ui.browser.text('#audit-chain')).toMatch(/matches the chain/);
     await ui.switchEnvironment('sandbox');
   }, 60_000);
+
+  it('playground: a list of its steps moves to each one and ticks those that worked', async () => {
+    const { page, api } = ui;
+    await ui.goto('playground', '#playground-steps');
+    const steps = page.locator('#playground-steps button');
+    expect(await steps.count()).toBe(9);
+    expect(await page.getAttribute('#playground-steps [aria-current="step"]', 'data-step')).toBe(
+      'register-title',
+    );
+    await page.click('#playground-steps button[data-step="challenge-title"]');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('challenge-title');
+    expect(page.url()).toMatch(/#\/playground$/);
+
+    await page.fill('#api-key', ui.browser.key);
+    await page.fill('#user-id', 'usr_steps');
+    await page.click('#register');
+    await page.waitForSelector('#playground-steps button.done[data-step="register-title"]');
+    expect((await api('GET', '/v1/devices?userId=usr_steps')).body.data).toHaveLength(1);
+    expect(await page.getAttribute('#playground-steps [aria-current="step"]', 'data-step')).toBe(
+      'challenge-title',
+    );
+    await ui.checkAccessibility('playground');
+    await ui.shootView('playground');
+  }, 60_000);
 });
