@@ -58,7 +58,7 @@ export function link(hash, text) {
 /**
  * A labelled input or textarea for a form (`name` is also the id, prefixed).
  * @param {{ name: string, label: string, value?: string, type?: string, required?: boolean,
- *   textarea?: boolean, hint?: string, placeholder?: string, prefix: string }} options
+ *   textarea?: boolean, rows?: number, hint?: string, placeholder?: string, prefix: string }} options
  * @returns {HTMLElement}
  */
 export function field({
@@ -68,6 +68,7 @@ export function field({
   type = 'text',
   required = false,
   textarea = false,
+  rows = 3,
   hint,
   placeholder,
   prefix,
@@ -80,7 +81,7 @@ export function field({
     required,
     value,
     placeholder: placeholder ?? '',
-    ...(textarea ? { rows: 3 } : { type }),
+    ...(textarea ? { rows } : { type }),
     ...(hintId ? { 'aria-describedby': hintId } : {}),
   });
   return h('div', { className: 'field' }, [

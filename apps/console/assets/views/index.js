@@ -8,6 +8,7 @@ import events from './events.js';
 import voice from './voice.js';
 import stamps from './stamps.js';
 import audit from './audit.js';
+import policies from './policies.js';
 
 /** @type {import('../shell.js').ConsoleView[]} */
-export const VIEWS = [playground, usage, webhooks, events, voice, stamps, audit];
+export const VIEWS = [playground, usage, webhooks, events, voice, stamps, audit, policies];
