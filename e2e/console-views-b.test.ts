@@ -76,9 +76,9 @@ describe.skipIf(needs.skip)('console views B in headless Chromium', () => {
     );
     await page.click('#webhook-deliveries button:has-text("Refresh")');
     await page.waitForSelector(`#webhook-deliveries a[href="#/events/${ping.id}"]`);
-    await page.click('#webhook-deliveries summary');
+    await page.click('#webhook-deliveries button:has-text("Show attempt 1")');
     await page.waitForSelector(`#webhook-deliveries pre:has-text("${ping.id}")`);
-    const request = await ui.browser.text('#webhook-deliveries details');
+    const request = await ui.browser.text('#webhook-deliveries .attempt-panel');
     expect(request).toContain(`POST ${receiver.origin}/hook`);
     expect(request).toMatch(/200/);
     expect(request).toMatch(/\d+ ms/);

@@ -24,7 +24,7 @@ export function section(title, children, options = {}) {
 
 /** Pretty JSON in a scrollable, focusable <pre> (keyboard users can scroll it). @param {unknown} value @param {string} label */
 export function jsonBlock(value, label) {
-  return h('pre', { className: 'log', tabIndex: 0, 'aria-label': label }, [
+  return h('pre', { className: 'json', tabIndex: 0, 'aria-label': label }, [
     typeof value === 'string' ? value : JSON.stringify(value, null, 2),
   ]);
 }

@@ -334,7 +334,8 @@ export function deliveriesTable(ctx, id, options = {}) {
   const path = options.byEvent
     ? `/v1/events/${encodeURIComponent(id)}/deliveries`
     : `${BASE}/${encodeURIComponent(id)}/deliveries`;
-  return listTable({
+  const panel = h('div', { className: 'attempt-panel', 'aria-live': 'polite' });
+  const table = listTable({
     caption: 'Delivery attempts',
     empty: 'No delivery attempts yet.',
     signal,
@@ -346,7 +347,7 @@ export function deliveriesTable(ctx, id, options = {}) {
       { label: 'Attempt', cell: (row) => String(row.attempt) },
       { label: 'Answer', cell: attemptBadge },
       { label: 'Time', cell: (row) => `${row.latencyMs} ms` },
-      { label: 'Request and response', cell: (row) => attemptDetails(ctx, row) },
+      { label: 'Request and response', cell: (row) => attemptButton(ctx, row, panel) },
       {
         label: 'Redeliver',
         cell: (row) => (can(session, 'admin') ? redeliverButton(ctx, row) : '—'),
@@ -357,48 +358,61 @@ export function deliveriesTable(ctx, id, options = {}) {
       nextCursor: null,
     }),
   });
+  return h('div', {}, [table, panel]);
 }
 
-/** @param {ViewContext} ctx @param {Json} attempt */
-function attemptDetails({ api, environment }, attempt) {
-  const content = h('div');
-  const details = h('details', {}, [h('summary', {}, [`Attempt ${attempt.attempt}`]), content]);
-  let loaded = false;
-  details.addEventListener('toggle', async () => {
-    if (loaded || !(/** @type {HTMLDetailsElement} */ (details).open)) return;
-    loaded = true;
-    content.replaceChildren(loadingState());
+/**
+ * _Show_ for one attempt: fills the panel under the table with the request sent (method, URL,
+ * headers that matter, the event body) and the answer (status, time, body excerpt).
+ * @param {ViewContext} ctx @param {Json} attempt @param {HTMLElement} panel
+ */
+function attemptButton({ api, environment }, attempt, panel) {
+  const button = h('button', { type: 'button', className: 'secondary' }, [
+    `Show attempt ${attempt.attempt}`,
+  ]);
+  button.addEventListener('click', async () => {
+    panel.replaceChildren(loadingState());
     try {
       const [event, endpoint] = await Promise.all([
         api.get(environment, `/v1/events/${encodeURIComponent(attempt.eventId)}`),
         api.get(environment, `${BASE}/${encodeURIComponent(attempt.endpointId)}`).catch(() => null),
       ]);
-      content.replaceChildren(
-        h('h3', {}, ['Request']),
-        detailList([
-          ['Method and URL', code(`POST ${endpoint?.url ?? '(endpoint deleted)'}`)],
-          ['webhook-id', code(event.id)],
-          [
-            'Signature',
-            'keyra-signature and webhook-signature, with the endpoint secret (not stored)',
-          ],
+      const title = h('h3', { tabIndex: -1 }, [`Attempt ${attempt.attempt} of ${attempt.eventId}`]);
+      panel.replaceChildren(
+        title,
+        h('div', { className: 'columns' }, [
+          h('div', {}, [
+            h('h4', {}, ['Request']),
+            detailList([
+              ['Method and URL', code(`POST ${endpoint?.url ?? '(endpoint deleted)'}`)],
+              ['webhook-id', code(event.id)],
+              [
+                'Signatures',
+                'keyra-signature and webhook-signature (the secret is not stored here)',
+              ],
+            ]),
+            jsonBlock(event, `Body of attempt ${attempt.attempt}`),
+          ]),
+          h('div', {}, [
+            h('h4', {}, ['Response']),
+            detailList([
+              ['Status', attemptBadge(attempt)],
+              ['Time', `${attempt.latencyMs} ms`],
+              ['Started', new Date(attempt.startedAt).toISOString()],
+              ['Error', attempt.error],
+            ]),
+            attempt.responseExcerpt
+              ? jsonBlock(attempt.responseExcerpt, `Response body of attempt ${attempt.attempt}`)
+              : emptyState('No response body.'),
+          ]),
         ]),
-        jsonBlock(event, `Body of attempt ${attempt.attempt}`),
-        h('h3', {}, ['Response']),
-        detailList([
-          ['Status', attemptBadge(attempt)],
-          ['Time', `${attempt.latencyMs} ms, started ${new Date(attempt.startedAt).toISOString()}`],
-          ['Error', attempt.error],
-        ]),
-        attempt.responseExcerpt
-          ? jsonBlock(attempt.responseExcerpt, `Response body of attempt ${attempt.attempt}`)
-          : emptyState('No response body.'),
       );
+      title.focus();
     } catch (error) {
-      content.replaceChildren(errorState(error));
+      panel.replaceChildren(errorState(error));
     }
   });
-  return details;
+  return button;
 }
 
 /** @param {ViewContext} ctx @param {Json} attempt */
