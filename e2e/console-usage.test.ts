@@ -256,7 +256,8 @@ describe.skipIf(needs.skip)('console usage and stamps in headless Chromium', () 
   }, 30_000);
 
   it('opens a view from the URL and only ever talks to its own origin', async () => {
-    await page.goto(`${ui.origin}/console/playground#usage`);
+    // A query makes it a new load even when the page already shows /console/playground#usage.
+    await page.goto(`${ui.origin}/console/playground?from=link#usage`);
     await page.waitForSelector('html[data-ready="true"]');
     await page.waitForSelector('#usage-result:not([hidden])');
     expect(await page.isVisible('#approve')).toBe(false);

@@ -2,13 +2,31 @@
 // members) in headless Chromium against a real `keyra serve --dev`: the owner signs in with the
 // virtual authenticator, data is created through the API, each state change made in the page is
 // confirmed through the API, axe-core checks each view, and each view is photographed.
+import { createAuthenticator, makeCredential } from '@keyra/device';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserTestNeeds, consoleHarness } from './consoleHarness.js';
+import {
+  decideChallenge,
+  pairDevice,
+  signedApproval,
+  type PairedDevice,
+} from './helpers/keyraApi.js';
 
 const needs = browserTestNeeds('e2e/console-views-a.test.ts');
 
 describe.skipIf(needs.skip)('console shell and views A in headless Chromium', () => {
   const ui = consoleHarness('console-views-a');
+  let device: PairedDevice;
+  let stamped = '';
+  let pending = '';
+
+  /** Answers the confirm dialog with its confirm button. */
+  const confirm = async (): Promise<void> => {
+    await ui.page.waitForSelector('dialog[open]');
+    await ui.page.click('dialog[open] .actions button:last-child');
+    await ui.page.waitForSelector('dialog', { state: 'detached' });
+  };
+  const rows = (): Promise<number> => ui.page.locator('.list-table tbody tr').count();
 
   beforeAll(async () => {
     needs.check();
@@ -48,6 +66,190 @@ describe.skipIf(needs.skip)('console shell and views A in headless Chromium', ()
     expect(await ui.browser.text('main h1')).toBe('Not found');
     // The page only ever talked to its own origin.
     expect(ui.browser.requested.filter((url) => !url.startsWith(ui.browser.origin))).toEqual([]);
+  }, 60_000);
+
+  it('overview: approvals, outcomes, pending, webhooks and free proofs from the API', async () => {
+    device = await pairDevice(ui.api, 'usr_ada');
+    const approved = await signedApproval(ui.api, device, 'usr_ada', { stamp: true });
+    const verified = await ui.api(
+      'POST',
+      `/v1/challenges/${approved.challengeId}/verify`,
+      approved.verifyBody,
+    );
+    expect(verified.status, JSON.stringify(verified.body)).toBe(200);
+    stamped = approved.challengeId;
+    expect((await decideChallenge(ui.api, device, 'usr_ada', 'reject')).status).toBe(200);
+    const created = await ui.api('POST', '/v1/challenges', {
+      action: 'deploy.production',
+      userId: 'usr_ada',
+      payload: { service: 'api', version: '1.4.2' },
+    });
+    expect(created.status).toBe(201);
+    pending = created.body.id;
+
+    await ui.goto('overview', '#overview-credits-left');
+    const today = new Date().toISOString().slice(0, 10);
+    const usage = await ui.api('GET', `/v1/usage?from=${today}&to=${today}`);
+    expect(await ui.browser.text('#overview-credits-left')).toBe(
+      String(usage.body.credits.remaining),
+    );
+    expect(await ui.browser.text('#overview-verifications .stat-value')).toBe(
+      String(usage.body.totals.verifications),
+    );
+    expect(await ui.browser.text('#overview-pending .stat-value')).toBe('1');
+    expect(await ui.browser.text('#overview-outcomes')).toMatch(/approved\s*1/);
+    await ui.checkAccessibility('overview');
+    await ui.shootView('overview');
+  }, 60_000);
+
+  it('challenges: list, filters in the URL, detail with timeline, proof and stamp, cancel', async () => {
+    const { page } = ui;
+    await ui.goto('challenges', '.list-table tbody tr');
+    expect(await rows()).toBe(3);
+    await ui.checkAccessibility('challenges');
+    await ui.shootView('challenges');
+    await page.selectOption('#filter-status', 'pending');
+    await page.click('.filters button[type="submit"]');
+    await page.waitForURL(/#\/challenges\?status=pending/);
+    await page.waitForSelector('.state-loading', { state: 'detached' });
+    expect(await rows()).toBe(1);
+    await page.fill('#filter-action', 'no.such.action');
+    await page.click('.filters button[type="submit"]');
+    await page.waitForSelector('.state-empty');
+    expect(await ui.browser.text('.state-empty')).toBe('No challenge matches these filters.');
+
+    await ui.goto(`challenges/${stamped}`, '#challenge-stamp .checks');
+    expect(await ui.browser.text('#challenge-timeline')).toMatch(/created[\s\S]*approved/);
+    expect(await page.locator('#proof-checks .check-pass').count()).toBe(1);
+    expect(await page.locator('#challenge-stamp .check-fail').count()).toBe(0);
+    expect(await page.isVisible('#cancel-challenge')).toBe(false);
+    await ui.checkAccessibility('challenge detail');
+    await ui.shootView('challenge');
+
+    await ui.goto(`challenges/${pending}`, '#cancel-challenge');
+    await page.click('#cancel-challenge');
+    await confirm();
+    await page.waitForSelector('.badge-canceled');
+    expect((await ui.api('GET', `/v1/challenges/${pending}`)).body.status).toBe('canceled');
+
+    await ui.goto('challenges/chl_doesnotexist0', '.error');
+    expect(await ui.browser.text('.error .error-title')).toBe('404 challenge_not_found');
+  }, 60_000);
+
+  it('devices and passkeys: list with counters, detail, revoke', async () => {
+    const { page } = ui;
+    await ui.goto('devices', '.list-table tbody tr');
+    expect(await rows()).toBe(1);
+    expect(await ui.browser.text('.list-table tbody tr')).toContain('usr_ada');
+    await ui.checkAccessibility('devices');
+    await ui.shootView('devices');
+    await ui.goto(`devices/${device.deviceId}`, '#revoke-device');
+    await page.click('#revoke-device');
+    await confirm();
+    await page.waitForSelector('.badge-revoked');
+    expect((await ui.api('GET', `/v1/devices/${device.deviceId}`)).body.status).toBe('revoked');
+    await ui.goto('devices');
+    expect(await ui.browser.text('.state-empty')).toBe(
+      'No devices or passkeys in sandbox yet: users pair them through your app (POST /v1/credentials/register).',
+    );
+  }, 60_000);
+
+  it('API keys: create (secret once), rotate with grace, revoke; each confirmed with the key', async () => {
+    const { page } = ui;
+    const probe = async (key: string): Promise<number> =>
+      (
+        await fetch(`${ui.browser.server.url}/v1/challenges?limit=1`, {
+          headers: { authorization: `Bearer ${key}` },
+        })
+      ).status;
+    await ui.goto('keys', '.list-table tbody tr');
+    // `keyra serve --dev` made one and the harness another.
+    expect(await rows()).toBe(2);
+    await page.click('#create-key');
+    await page.waitForSelector('#secret-value');
+    const secret = await ui.browser.text('#secret-value');
+    expect(secret).toMatch(/^sk_test_/);
+    expect(await probe(secret)).toBe(200);
+    await page.waitForFunction(
+      () => document.querySelectorAll('.list-table tbody tr').length === 3,
+    );
+    await ui.checkAccessibility('keys');
+    await ui.shootView('keys');
+
+    const id = (await ui.browser.text('#new-secret code')).trim();
+    await ui.goto(`keys/${id}`, '#rotate-key');
+    await page.selectOption('#grace', '3600');
+    await page.click('#rotate-key');
+    await page.waitForSelector('#secret-value');
+    const replacement = await ui.browser.text('#secret-value');
+    expect(replacement).not.toBe(secret);
+    expect([await probe(secret), await probe(replacement)]).toEqual([200, 200]);
+    await ui.shootView('key-rotated');
+
+    const newId = (await ui.browser.text('#new-secret code')).trim();
+    await ui.goto(`keys/${newId}`, '#revoke-key');
+    await page.click('#revoke-key');
+    await confirm();
+    await page.waitForSelector('.badge-revoked');
+    expect(await probe(replacement)).toBe(401);
+  }, 60_000);
+
+  it('members: invite, change role, disable; confirmed through the console API', async () => {
+    const { page } = ui;
+    const members = async (): Promise<
+      Array<{ email: string; role: string; disabledAt: string | null; id: string }>
+    > => (await page.evaluate(async () => (await fetch('/console/api/members')).json())).data;
+    await ui.goto('members', '.list-table tbody tr');
+    expect(await rows()).toBe(1);
+    await page.fill('#invite-email', 'dev@example.com');
+    await page.selectOption('#invite-role', 'developer');
+    await page.click('#invite-form button[type="submit"]');
+    await page.waitForSelector('#invite-url');
+    expect(await ui.browser.text('#invite-url')).toMatch(/\/console\/enrol#token=kci_/);
+    await ui.checkAccessibility('members');
+    await ui.shootView('members');
+    expect((await members()).map((m) => m.email)).toEqual(['owner@example.com']);
+
+    // The invitee enrols from the link (a simulated passkey from Node), then the owner changes
+    // their role and disables them.
+    const token = (await ui.browser.text('#invite-url')).split('#token=')[1] ?? '';
+    const post = (url: string, body: unknown) =>
+      fetch(`${ui.browser.origin}${url}`, {
+        method: 'POST',
+        headers: { origin: ui.browser.origin, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const options = await (await post('/console/api/enrolment/options', { token })).json();
+    const made = makeCredential(createAuthenticator(), options.options, {
+      origin: ui.browser.origin,
+    });
+    expect((await post('/console/api/enrolment', { token, response: made.response })).status).toBe(
+      201,
+    );
+    const dev = (await members()).find((m) => m.email === 'dev@example.com');
+    expect(dev?.role).toBe('developer');
+    await ui.goto(`members/${dev?.id}`, '#change-role');
+    await page.selectOption('#member-role', 'viewer');
+    await page.click('#change-role');
+    await page.waitForFunction(() =>
+      document.querySelector('.facts')?.textContent?.includes('viewer'),
+    );
+    expect((await members()).find((m) => m.email === 'dev@example.com')?.role).toBe('viewer');
+    await page.click('#disable-member');
+    await confirm();
+    await page.waitForSelector('.badge-disabled');
+    expect((await members()).find((m) => m.email === 'dev@example.com')?.disabledAt).not.toBeNull();
+  }, 60_000);
+
+  it('environment switch: production shows production data only', async () => {
+    await ui.goto('challenges');
+    await ui.switchEnvironment('production');
+    expect(await ui.browser.text('.state-empty')).toBe(
+      'No challenges in production yet: your backend creates them with POST /v1/challenges.',
+    );
+    await ui.goto('keys');
+    expect(await ui.browser.text('.state-empty')).toBe('No production keys yet.');
+    await ui.switchEnvironment('sandbox');
   }, 60_000);
 
   it('signing out leads to the sign-in page, which leads back', async () => {

@@ -2,6 +2,8 @@
 // session: the cookie goes along (same origin), every change carries X-CSRF-Token, and /v1 calls
 // name their environment in Keyra-Environment. No view calls fetch itself.
 
+import { createClients } from './keyra.js';
+
 /** @typedef {'viewer' | 'developer' | 'admin' | 'owner'} ConsoleRole */
 /** @typedef {{ id: string, email: string, role: ConsoleRole, createdAt: string, disabledAt: string | null }} ConsoleUser */
 /**
@@ -13,6 +15,13 @@
  * }} ConsoleSession
  */
 /** @typedef {'sandbox' | 'production'} Environment */
+/**
+ * @typedef {{ id: string, prefix: string, environment: Environment,
+ *   state: 'active' | 'rotating' | 'expired' | 'revoked', createdAt: string,
+ *   expiresAt: string | null, revokedAt: string | null, replacedBy: string | null,
+ *   audience: string }} ConsoleApiKey
+ * @typedef {{ key: ConsoleApiKey, secret: string, previous?: ConsoleApiKey }} IssuedKey
+ */
 
 /** An error answered by the server: `{code, message}` and the HTTP status. */
 export class ConsoleApiError extends Error {
@@ -44,6 +53,8 @@ function withQuery(path, query) {
 export function createConsoleApi() {
   /** @type {string | null} */
   let csrfToken = null;
+  /** @type {import('../sdk/index.js').Keyra | undefined} */
+  let publicClient;
 
   /**
    * @param {string} method
@@ -192,6 +203,36 @@ export function createConsoleApi() {
       call('PATCH', `/console/api/members/${encodeURIComponent(id)}`, { body: change }),
     /** @param {string} id @returns {Promise<ConsoleUser>} */
     disableMember: (id) => call('POST', `/console/api/members/${encodeURIComponent(id)}/disable`),
+
+    /**
+     * @param {Environment} environment
+     * @returns {Promise<{ data: ConsoleApiKey[] }>} the tenant's keys (admins and owners)
+     */
+    listKeys: (environment) => call('GET', withQuery('/console/api/keys', { environment })),
+    /**
+     * @param {Environment} environment
+     * @returns {Promise<IssuedKey>} the new key and its secret, shown once (owners)
+     */
+    createKey: (environment) => call('POST', '/console/api/keys', { body: { environment } }),
+    /**
+     * @param {string} id @param {number} graceSeconds how long the old key keeps working
+     * @returns {Promise<IssuedKey>} the replacement, its secret, and the old key (owners)
+     */
+    rotateKey: (id, graceSeconds) =>
+      call('POST', `/console/api/keys/${encodeURIComponent(id)}/rotate`, {
+        body: { graceSeconds },
+      }),
+    /** @param {string} id @returns {Promise<ConsoleApiKey>} */
+    revokeKey: (id) => call('POST', `/console/api/keys/${encodeURIComponent(id)}/revoke`),
+
+    /**
+     * The SDK without a key, for the public routes: proof checks against the JWKS, stamps.
+     * @returns {import('../sdk/index.js').Keyra}
+     */
+    publicSdk() {
+      publicClient ??= createClients(() => '').anonymous;
+      return publicClient;
+    },
 
     /**
      * The standalone playground page's markup (`/console/playground`), which the shell hosts.

@@ -132,3 +132,13 @@ export {
   SignInOptions,
   UpdateMemberBody,
 } from './console.js';
+export {
+  ConsoleApiKey,
+  ConsoleApiKeyId,
+  ConsoleApiKeyList,
+  ConsoleApiKeyParams,
+  ConsoleApiKeyQuery,
+  CreateConsoleApiKeyBody,
+  IssuedConsoleApiKey,
+  RotateConsoleApiKeyBody,
+} from './consoleKeys.js';

@@ -94,6 +94,8 @@ export type ErrorCode =
   | 'console_user_exists'
   | 'console_user_not_found'
   | 'console_last_owner'
+  | 'console_api_key_not_found'
+  | 'console_api_key_inactive'
   // OpenID CIBA front door (`/oauth/*`): RFC 6749 §5.2 and CIBA Core §11, §13 codes, answered
   // as `{error, error_description}`
   | OAuthErrorCode
@@ -143,6 +145,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   console_user_exists: 409,
   console_user_not_found: 404,
   console_last_owner: 409,
+  console_api_key_not_found: 404,
+  console_api_key_inactive: 409,
   invalid_request: 400,
   invalid_client: 401,
   invalid_grant: 400,
@@ -230,6 +234,9 @@ export const ERROR_DESCRIPTION: Readonly<Record<ErrorCode, string>> = {
   console_user_exists: 'Console: this email already has an active console user in the tenant.',
   console_user_not_found: 'Console: no console user with this id in the tenant.',
   console_last_owner: "Console: the tenant's last owner cannot be demoted or disabled.",
+  console_api_key_not_found: 'Console: no API key with this id in the tenant.',
+  console_api_key_inactive:
+    'Console: the API key is revoked, expired or already rotated, so it cannot be rotated or revoked again.',
   invalid_request:
     'OAuth (`/oauth/*`): a parameter is missing, repeated, malformed or of the wrong content type.',
   invalid_client:

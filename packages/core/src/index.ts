@@ -39,6 +39,8 @@ export {
   hashApiKey,
   parseApiKeyEnvironment,
   hashesEqual,
+  apiKeyState,
+  type ApiKeyState,
   type GeneratedApiKey,
 } from './keys/apiKeys.js';
 export {

@@ -307,6 +307,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const consoleOrigins = [...approval.rp.origins, new URL(config.publicUrl).origin];
   const consolePolicy = options.consoleSessionPolicy ?? DEFAULT_CONSOLE_SESSION_POLICY;
   const recordConsoleActions = recordConsoleAction(storage.console, clock);
+  // Created here so the console's key routes can drop a key they revoke or rotate at once.
+  const apiKeys = cacheApiKeys(storage.apiKeys, { ttlMs: config.apiKeyCacheMs, clock });
   await app.register(async (consoleApi) => {
     consoleApi.addHook('onRequest', limitPerIp);
     consoleApi.addHook('onResponse', recordConsoleActions);
@@ -317,6 +319,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       policy: consolePolicy,
       allowedOrigins: consoleOrigins,
       publicUrl: () => config.publicUrl,
+      forgetApiKey: (keyId) => apiKeys.forget(keyId),
       limitUser: (userId, request, reply) =>
         enforceRateLimit(
           rateLimitStore,
@@ -361,7 +364,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   // Everything below needs a key: per-IP shield, authentication, per-key limit (and idempotency on /v1).
-  const apiKeys = cacheApiKeys(storage.apiKeys, { ttlMs: config.apiKeyCacheMs, clock });
   /** Every route behind a key says what a console session may do with it (CONSOLE_ACCESS). */
   const requireConsoleAccessEntry = (route: { method: string | string[]; url: string }): void => {
     for (const method of [route.method].flat()) {

@@ -4,21 +4,23 @@ import {
   makeCredential,
   type AuthenticatorState,
 } from '@keyra/device';
-import { ensureTenant, inviteConsoleUser, type ConsoleRole } from '@keyra/core';
+import type { ConsoleRole } from '@keyra/core';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CONSOLE_ACCESS } from '../src/http/consoleAccess.js';
+import {
+  cookieOf,
+  enrolMember,
+  inviteMember,
+  sessionHeaders,
+  type ConsoleBrowser,
+} from './helpers/consoleSession.js';
 import { bearer, createTestApp, type TestApp } from './helpers/testApp.js';
 
 const ORIGIN = 'https://console.example.com';
 const MINUTE = 60_000;
 
-interface Browser {
-  cookie: string;
-  csrf: string;
-  state: AuthenticatorState;
-  userId: string;
-}
+type Browser = ConsoleBrowser;
 
 let t: TestApp;
 
@@ -30,49 +32,10 @@ afterEach(async () => {
   await t.close();
 });
 
-async function invite(
-  email: string,
-  role: ConsoleRole,
-  tenant = 'acme',
-  ttlMs?: number,
-): Promise<string> {
-  const { tenant: record } = await ensureTenant(t.storage.tenants, tenant, t.clock.now());
-  const { token } = await inviteConsoleUser(
-    t.storage.console,
-    { tenantId: record.id, email, role, invitedBy: null, ...(ttlMs ? { ttlMs } : {}) },
-    t.clock.now(),
-  );
-  return token;
-}
-
-function cookieOf(setCookie: string | string[] | undefined): string {
-  const line = [setCookie ?? []].flat()[0] ?? '';
-  return line.split(';')[0] ?? '';
-}
-
-async function enrol(token: string, state = createAuthenticator()): Promise<Browser> {
-  const options = await t.app.inject({
-    method: 'POST',
-    url: '/console/api/enrolment/options',
-    headers: { origin: ORIGIN },
-    payload: { token },
-  });
-  expect(options.statusCode, options.body).toBe(200);
-  const made = makeCredential(state, options.json().options, { origin: ORIGIN });
-  const done = await t.app.inject({
-    method: 'POST',
-    url: '/console/api/enrolment',
-    headers: { origin: ORIGIN },
-    payload: { token, response: made.response },
-  });
-  expect(done.statusCode, done.body).toBe(201);
-  return {
-    cookie: cookieOf(done.headers['set-cookie']),
-    csrf: done.json().csrfToken,
-    state: made.state,
-    userId: done.json().user.id,
-  };
-}
+const invite = (email: string, role: ConsoleRole, tenant = 'acme', ttlMs?: number) =>
+  inviteMember(t, email, role, tenant, ttlMs);
+const enrol = (token: string, state?: AuthenticatorState): Promise<Browser> =>
+  enrolMember(t, ORIGIN, token, state);
 
 async function signIn(state: AuthenticatorState, origin = ORIGIN) {
   const options = await t.app.inject({
@@ -91,15 +54,8 @@ async function signIn(state: AuthenticatorState, origin = ORIGIN) {
   return { res, state: asserted.state };
 }
 
-function as(browser: Browser, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    cookie: browser.cookie,
-    origin: ORIGIN,
-    'x-csrf-token': browser.csrf,
-    'keyra-environment': 'sandbox',
-    ...extra,
-  };
-}
+const as = (browser: Browser, extra: Record<string, string> = {}): Record<string, string> =>
+  sessionHeaders(browser, ORIGIN, extra);
 
 describe('console enrolment and sign-in', () => {
   it('enrols from an invite, sets a strict cookie, and signs in again with the passkey', async () => {

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Environment } from '../domain.js';
+import type { ApiKeyRecord, EpochMs, Environment } from '../domain.js';
 import { randomBase62, systemRandom, type RandomBytes } from '../ids.js';
 
 const KEY_PREFIX: Readonly<Record<Environment, string>> = {
@@ -44,4 +44,14 @@ export function hashesEqual(a: string, b: string): boolean {
   const left = Buffer.from(a, 'hex');
   const right = Buffer.from(b, 'hex');
   return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** Where a key stands at `now`: `rotating` keys still work until their `expiresAt`. */
+export type ApiKeyState = 'active' | 'rotating' | 'expired' | 'revoked';
+
+/** The state of `key` at `now`, as `keyra keys list` and the console show it. */
+export function apiKeyState(key: ApiKeyRecord, now: EpochMs): ApiKeyState {
+  if (key.revokedAt !== null) return 'revoked';
+  if (key.expiresAt !== null) return key.expiresAt > now ? 'rotating' : 'expired';
+  return 'active';
 }

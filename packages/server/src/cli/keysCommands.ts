@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import {
+  apiKeyState,
   CHALLENGE_LIMITS,
   createApiKey,
   ensureTenant,
@@ -19,19 +20,13 @@ function envOption(): Option {
   return new Option('--env <env>', 'environment of the key').choices(['sandbox', 'production']);
 }
 
-function keyState(key: ApiKeyRecord, now: number): string {
-  if (key.revokedAt !== null) return 'revoked';
-  if (key.expiresAt !== null) return key.expiresAt > now ? 'rotating' : 'expired';
-  return 'active';
-}
-
 function keyJson(key: ApiKeyRecord, tenant: string, now: number): Record<string, unknown> {
   return {
     id: key.id,
     prefix: key.displayPrefix,
     env: key.environment,
     tenant,
-    state: keyState(key, now),
+    state: apiKeyState(key, now),
     createdAt: formatTimestamp(key.createdAt),
     expiresAt: key.expiresAt === null ? null : formatTimestamp(key.expiresAt),
     revokedAt: key.revokedAt === null ? null : formatTimestamp(key.revokedAt),

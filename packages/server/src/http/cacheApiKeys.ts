@@ -8,6 +8,12 @@ export interface CacheApiKeysOptions {
   capacity?: number;
 }
 
+/** The cached store, and how this process drops a key it changed itself (console revoke, rotate). */
+export interface CachedApiKeyStore extends ApiKeyStore {
+  /** Forgets the cached record of `keyId`, so the next request reads its new state. */
+  forget(keyId: string): void;
+}
+
 /**
  * An `ApiKeyStore` whose `findByHash` remembers found keys for `ttlMs`, so the key lookup leaves
  * the request path. The record carries its own `expiresAt` (rotation grace) and `revokedAt`, which
@@ -19,13 +25,16 @@ export interface CacheApiKeysOptions {
  * Unknown hashes are never cached: a flood of made-up keys cannot fill the cache or push real
  * keys out, and a key created a moment ago is found at once.
  */
-export function cacheApiKeys(store: ApiKeyStore, options: CacheApiKeysOptions): ApiKeyStore {
+export function cacheApiKeys(store: ApiKeyStore, options: CacheApiKeysOptions): CachedApiKeyStore {
   const { ttlMs, clock } = options;
   const capacity = options.capacity ?? 10_000;
-  if (ttlMs <= 0) return store;
+  if (ttlMs <= 0) return { ...store, forget: () => undefined };
   const entries = new Map<string, { record: ApiKeyRecord; fetchedAt: number }>();
   return {
     ...store,
+    forget(keyId) {
+      for (const [hash, entry] of entries) if (entry.record.id === keyId) entries.delete(hash);
+    },
     async findByHash(hash) {
       const now = clock.now();
       const entry = entries.get(hash);

@@ -7,7 +7,8 @@ import type { ConsoleRole } from '@keyra/core';
  * otherwise, so a new route cannot slip past it. docs/console.md prints this table.
  *
  * Viewers only read, and no read answers a secret (webhook secrets are only in the answers that
- * create or rotate them). API keys have no HTTP route; they are managed with `keyra keys`.
+ * create or rotate them). API keys have no /v1 route: owners manage them through
+ * `/console/api/keys` (consoleKeyRoutes.ts) or with `keyra keys`.
  */
 export const CONSOLE_ACCESS: Readonly<Record<string, ConsoleRole | null>> = {
   'GET /v1/challenges': 'viewer',

@@ -47,6 +47,7 @@ import {
   readConsoleCookie,
 } from '../../http/consoleCookies.js';
 import { ERROR_RESPONSES } from '../errorResponses.js';
+import { consoleKeyRoutes } from './consoleKeyRoutes.js';
 
 export interface ConsoleApiRoutesOptions {
   storage: Storage;
@@ -57,6 +58,8 @@ export interface ConsoleApiRoutesOptions {
   allowedOrigins: readonly string[];
   /** Where invite links point (`KEYRA_PUBLIC_URL`). */
   publicUrl: () => string;
+  /** Drops a key from this process's key cache after the console revoked or rotated it. */
+  forgetApiKey: (keyId: string) => void;
   /** The per-user rate limit, like the per-key one. */
   limitUser: (userId: string, request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
@@ -385,4 +388,6 @@ export async function consoleApiRoutes(
       };
     },
   );
+
+  consoleKeyRoutes(app, { storage, clock, signedIn, forget: options.forgetApiKey });
 }
