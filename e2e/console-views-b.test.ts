@@ -11,11 +11,15 @@ import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhookRec
 const needs = browserTestNeeds('e2e/console-views-b.test.ts');
 
 /** Polls `probe` until it answers something truthy (the webhook worker runs in the background). */
-async function eventually<T>(probe: () => Promise<T>, what: string, ms = 15_000): Promise<T> {
+async function eventually<T>(
+  probe: () => Promise<T>,
+  what: string,
+  ms = 15_000,
+): Promise<NonNullable<T>> {
   const until = Date.now() + ms;
   for (;;) {
     const value = await probe();
-    if (value) return value;
+    if (value) return value as NonNullable<T>;
     if (Date.now() > until) throw new Error(`Timed out waiting for ${what}.`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -273,7 +277,7 @@ describe.skipIf(needs.skip)('console views B in headless Chromium', () => {
       'register-title',
     );
     await page.click('#playground-steps button[data-step="challenge-title"]');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('challenge-title');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('challenge-title');
     expect(page.url()).toMatch(/#\/playground$/);
 
     await page.fill('#api-key', ui.browser.key);
