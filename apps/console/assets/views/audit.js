@@ -134,7 +134,10 @@ function render(root, ctx) {
         { label: 'Type', cell: (row) => code(row.type) },
         { label: 'Actor', cell: (row) => row.actor },
         { label: 'Subject', cell: (row) => row.subject },
-        { label: 'Environment', cell: (row) => row.environment },
+        // Sandbox sees only sandbox entries; the column says something only in production.
+        ...(environment === 'production'
+          ? [{ label: 'Environment', cell: (/** @type {any} */ row) => row.environment }]
+          : []),
         {
           label: 'Entry',
           cell: (row) =>

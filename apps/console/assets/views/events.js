@@ -13,7 +13,7 @@ import {
   loadingState,
 } from './common.js';
 import { code, dayRange, jsonBlock, link, notice, section } from './commonB.js';
-import { deliveriesTable } from './webhooks.js';
+import { deliveriesTable } from './deliveries.js';
 
 /** @typedef {import('../shell.js').ViewContext} ViewContext */
 
