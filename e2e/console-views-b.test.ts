@@ -4,6 +4,7 @@
 // confirmed through the API, axe-core checks each view and each view is photographed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
+import { Keyra } from '@keyra/sdk';
 import { browserTestNeeds, consoleHarness } from './consoleHarness.js';
 import { pairDevice, signedApproval } from './helpers/keyraApi.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhookReceiver.js';
@@ -158,6 +159,13 @@ describe.skipIf(needs.skip)('console views B in headless Chromium', () => {
         Promise.resolve(receiver.events('/hook').filter((e) => e.id === ping.id).length > before),
       'the redelivery',
     );
+    // The SDK reads the same log from the event's side, and the range filter.
+    const keyra = new Keyra({ apiKey: ui.browser.key, baseUrl: ui.browser.server.url });
+    const attempts = (await keyra.events.deliveries(ping.id)).data;
+    expect(attempts.length).toBeGreaterThanOrEqual(2);
+    expect(attempts.every((a) => a.endpointId === endpointId && a.eventId === ping.id)).toBe(true);
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    expect((await keyra.events.list({ type: 'ping', since: future })).data).toEqual([]);
     await ui.checkAccessibility('event detail');
     await ui.shootView('event-detail');
 
@@ -195,6 +203,11 @@ describe.skipIf(needs.skip)('console views B in headless Chromium', () => {
     expect(await ui.browser.text('#voice-enrolment')).toContain('legacy_hash');
     expect(await ui.browser.text('#voice-enrolment')).not.toContain(sha('open'));
     await page.waitForSelector(`#voice-logs >> text=${logs[1].id}`);
+    const keyra = new Keyra({ apiKey: ui.browser.key, baseUrl: ui.browser.server.url });
+    expect(await keyra.voice.enrollment('wallet-ada')).toMatchObject({
+      wallet: 'wallet-ada',
+      method: 'legacy_hash',
+    });
     await ui.checkAccessibility('voice wallet');
     await ui.shootView('voice-wallet');
     await ui.goto('voice/nobody', '#voice-enrolment .state-empty');
