@@ -348,4 +348,38 @@ describe.skipIf(needs.skip)('console views B in headless Chromium', () => {
     await page.waitForURL(/#\/policies$/);
     expect((await api('GET', '/v1/policies')).body.data).toEqual([]);
   }, 60_000);
+
+  it('a viewer sees the same lists but no secret and none of the buttons that change things', async () => {
+    const { page, api } = ui;
+    const created = (
+      await api('POST', '/v1/webhook_endpoints', {
+        url: `${receiver.origin}/viewer`,
+        events: ['*'],
+      })
+    ).body;
+    await page.click('#sign-out');
+    await page.waitForURL(/\/console\/sign-in/);
+    await page.goto(await ui.invite('viewer@example.com', 'viewer'));
+    await page.waitForSelector('#enrol:not([hidden])');
+    await page.click('#enrol-button');
+    await page.waitForSelector('#signed-in:not([hidden])');
+
+    await ui.goto('webhooks', `.list-table a[href="#/webhooks/${created.id}"]`);
+    expect(await ui.browser.text('#role')).toBe('viewer');
+    expect(await page.isVisible('#webhook-create')).toBe(false);
+    await ui.goto(`webhooks/${created.id}`, '#webhook-endpoint');
+    const buttons = await page.$$eval('#webhook-endpoint button', (all) =>
+      all.map((b) => b.textContent),
+    );
+    expect(buttons).toEqual([]);
+    expect(await page.content()).not.toContain(created.secret);
+
+    await ui.goto('audit', '#audit-chain');
+    expect(await page.isVisible('button:has-text("Verify the chain")')).toBe(true);
+    expect(await page.isVisible('button:has-text("Export as NDJSON")')).toBe(false);
+    expect(await page.isVisible('button:has-text("Sign a checkpoint now")')).toBe(false);
+    const [event] = (await api('GET', '/v1/events')).body.data;
+    await ui.goto(`events/${event.id}`, '#event-deliveries');
+    expect(await page.isVisible('button:has-text("Redeliver")')).toBe(false);
+  }, 60_000);
 });
