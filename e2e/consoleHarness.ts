@@ -111,14 +111,14 @@ export function consoleHarness(name: string): ConsoleHarness {
 
   async function goto(hash: string, waitFor?: string): Promise<void> {
     const url = `${browser.origin}/console/#/${hash.replace(/^#?\/?/, '')}`;
-    await page().evaluate(() => document.documentElement.removeAttribute('data-ready'));
+    await page().evaluate("document.documentElement.removeAttribute('data-ready')");
     if (page().url() === url) await page().reload();
     else await page().goto(url);
     await settled(waitFor);
   }
 
   async function switchEnvironment(environment: 'sandbox' | 'production'): Promise<void> {
-    await page().evaluate(() => document.documentElement.removeAttribute('data-ready'));
+    await page().evaluate("document.documentElement.removeAttribute('data-ready')");
     await page().selectOption('#environment', environment);
     await page().waitForSelector(`html[data-environment="${environment}"][data-ready="true"]`);
     await settled();

@@ -19,7 +19,7 @@ import { createClients } from './keyra.js';
  * @typedef {{ id: string, prefix: string, environment: Environment,
  *   state: 'active' | 'rotating' | 'expired' | 'revoked', createdAt: string,
  *   expiresAt: string | null, revokedAt: string | null, replacedBy: string | null,
- *   audience: string }} ConsoleApiKey
+ *   audience: string, lastUsedAt: string | null }} ConsoleApiKey
  * @typedef {{ key: ConsoleApiKey, secret: string, previous?: ConsoleApiKey }} IssuedKey
  */
 

@@ -29,6 +29,9 @@ export const ConsoleApiKey = Type.Object(
     revokedAt: Type.Union([Timestamp, Type.Null()]),
     replacedBy: Type.Union([Type.String(), Type.Null()]),
     audience: Type.String(),
+    lastUsedAt: Type.Union([Timestamp, Type.Null()], {
+      description: 'When a request last used the key, to the minute; null if never.',
+    }),
   },
   { additionalProperties: false },
 );

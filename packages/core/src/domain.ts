@@ -47,6 +47,11 @@ export interface ApiKeyRecord {
   /** The key that replaced this one on rotation, if any. */
   replacedBy: string | null;
   /**
+   * When a request last authenticated with the key, to the minute (`ApiKeyStore.markUsed`);
+   * absent or null when it was never used (or not since migration 0013).
+   */
+  lastUsedAt?: EpochMs | null;
+  /**
    * The relying party's name: the `aud` of proofs for challenges this key creates (unless the
    * challenge names its own). Defaults to the tenant's name; a rotation keeps it.
    */

@@ -106,6 +106,11 @@ export interface ApiKeyStore {
   ): Promise<boolean>;
   /** Sets revokedAt if not already revoked. Returns false if the key does not exist or was revoked. */
   revoke(id: string, now: EpochMs): Promise<boolean>;
+  /**
+   * Records that a request authenticated with the key at `now`, in one conditional write that does
+   * nothing when the last use recorded is less than `everyMs` old. Returns whether it wrote.
+   */
+  markUsed(id: string, now: EpochMs, everyMs: number): Promise<boolean>;
 }
 
 export interface ChallengeStore {

@@ -21,6 +21,7 @@ import { authenticateConsoleRequest, isConsoleRequest } from './http/authenticat
 import { CONSOLE_ACCESS, consoleAccessKey } from './http/consoleAccess.js';
 import { recordConsoleAction } from './http/recordConsoleAction.js';
 import { cacheApiKeys } from './http/cacheApiKeys.js';
+import { apiKeyUseRecorder } from './http/recordApiKeyUse.js';
 import { handleError } from './http/errorHandler.js';
 import { prettyStdoutDestination, stdoutDestination } from './http/logDestination.js';
 import { beginIdempotentRequest, finishIdempotentRequest } from './http/idempotency.js';
@@ -309,6 +310,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const recordConsoleActions = recordConsoleAction(storage.console, clock);
   // Created here so the console's key routes can drop a key they revoke or rotate at once.
   const apiKeys = cacheApiKeys(storage.apiKeys, { ttlMs: config.apiKeyCacheMs, clock });
+  const recordKeyUse = apiKeyUseRecorder(storage.apiKeys, clock);
   await app.register(async (consoleApi) => {
     consoleApi.addHook('onRequest', limitPerIp);
     consoleApi.addHook('onResponse', recordConsoleActions);
@@ -392,6 +394,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           now,
         )
       : await authenticateRequest(request, apiKeys, clock);
+    if (!request.auth.keyId.startsWith('console:')) recordKeyUse(request.auth.keyId, request.log);
     await enforceRateLimit(
       rateLimitStore,
       {

@@ -1,7 +1,8 @@
 // API keys from the console: admins list them, owners create (the secret once), rotate with a
 // grace period and revoke, through the session with CSRF; each change is audited; other tenants'
 // keys and bad input are refused without changing anything.
-import { authenticateApiKey, createApiKey, ensureTenant } from '@keyra/core';
+import { authenticateApiKey, createApiKey, ensureTenant, formatTimestamp } from '@keyra/core';
+import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   enrolMember,
@@ -28,9 +29,9 @@ const send = (
   browser: ConsoleBrowser,
   method: 'GET' | 'POST',
   url: string,
-  payload?: unknown,
+  payload?: Record<string, unknown>,
   extra: Record<string, string> = {},
-) =>
+): Promise<LightMyRequestResponse> =>
   t.app.inject({
     method,
     url,
@@ -81,6 +82,12 @@ describe('console API keys', () => {
       (await t.app.inject({ method: 'GET', url: '/v1/challenges', headers: bearer(key) }))
         .statusCode;
     expect(await probe(rotated.json().secret)).toBe(200);
+    // That use is recorded (to the minute, after the answer) and listed.
+    const lastUsed = async (): Promise<string | null> =>
+      (await send(owner, 'GET', '/console/api/keys?environment=production'))
+        .json()
+        .data.find((k: { id: string }) => k.id === newId).lastUsedAt;
+    await expect.poll(lastUsed).toBe(formatTimestamp(t.clock.now()));
     const revoked = await send(owner, 'POST', `/console/api/keys/${newId}/revoke`);
     expect(revoked.statusCode, revoked.body).toBe(200);
     expect(revoked.json().state).toBe('revoked');

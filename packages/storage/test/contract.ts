@@ -203,9 +203,11 @@ export function storageContract(target: StorageContractTarget): void {
             .insertInto('tenants')
             .values({ id: 'tnt_old', name: 'Old Bank', created_at: T0 } as never)
             .execute();
-          const { audience: _key, ...oldKey } = apiKeyToRow(
-            apiKey({ id: 'key_old', tenantId: 'tnt_old' }),
-          );
+          const {
+            audience: _key,
+            last_used_at: _lu,
+            ...oldKey
+          } = apiKeyToRow(apiKey({ id: 'key_old', tenantId: 'tnt_old' }));
           await db
             .insertInto('api_keys')
             .values(oldKey as never)
@@ -416,6 +418,23 @@ export function storageContract(target: StorageContractTarget): void {
         expect(await storage.apiKeys.findById('key_1')).toEqual(key);
         expect(await storage.apiKeys.findByHash('nope')).toBeNull();
         expect(await storage.apiKeys.findById('nope')).toBeNull();
+      });
+
+      it('records the last use at most once per interval, in one conditional write', async () => {
+        const { storage } = await setup();
+        await storage.apiKeys.insert(apiKey({ id: 'key_1' }));
+        expect((await storage.apiKeys.findById('key_1'))?.lastUsedAt ?? null).toBeNull();
+        expect(await storage.apiKeys.markUsed('key_1', T0 + MINUTE, MINUTE)).toBe(true);
+        expect(await storage.apiKeys.markUsed('key_1', T0 + MINUTE + 5, MINUTE)).toBe(false);
+        expect((await storage.apiKeys.findById('key_1'))?.lastUsedAt).toBe(T0 + MINUTE);
+        const racing = await Promise.all(
+          Array.from({ length: 5 }, () =>
+            storage.apiKeys.markUsed('key_1', T0 + 3 * MINUTE, MINUTE),
+          ),
+        );
+        expect(racing.filter(Boolean)).toHaveLength(1);
+        expect((await storage.apiKeys.findByHash('hash_key_1'))?.lastUsedAt).toBe(T0 + 3 * MINUTE);
+        expect(await storage.apiKeys.markUsed('key_missing', T0, MINUTE)).toBe(false);
       });
 
       it('refuses a duplicate hash', async () => {

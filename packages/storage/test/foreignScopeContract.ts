@@ -626,6 +626,7 @@ const UNSCOPED: Record<Exclude<StoreMethod, ScopedMethod>, string> = {
   'apiKeys.listForTenant': "by tenant id, optionally one environment (see 'api keys')",
   'apiKeys.rotate': 'the replacement must share the old key’s scope (see the api keys contract)',
   'apiKeys.revoke': 'operator CLI, by id',
+  'apiKeys.markUsed': 'after authentication, by the id the key itself yielded',
   'challenges.insert': WRITES_OWN_SCOPE,
   'challenges.expireDue': SERVER_WIDE,
   'idempotency.purgeCreatedBefore': SERVER_WIDE,

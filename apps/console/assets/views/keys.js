@@ -42,6 +42,25 @@ function secretPanel(issued, what) {
   ]);
 }
 
+/** A key's facts. @param {import('../consoleApi.js').ConsoleApiKey} key */
+function keyFacts(key) {
+  return detailList([
+    ['Id', h('code', {}, [key.id])],
+    ['Prefix', h('code', {}, [key.prefix])],
+    ['Environment', key.environment],
+    ['State', badge(key.state)],
+    ['Audience (aud of its proofs)', key.audience],
+    ['Created', dateText(key.createdAt)],
+    ['Last used (to the minute)', dateText(key.lastUsedAt)],
+    ['Stops working', dateText(key.expiresAt)],
+    ['Revoked', dateText(key.revokedAt)],
+    [
+      'Replaced by',
+      key.replacedBy ? h('a', { href: `#/keys/${key.replacedBy}` }, [key.replacedBy]) : null,
+    ],
+  ]);
+}
+
 /** @param {HTMLElement} root @param {import('../shell.js').ViewContext} ctx @param {string} id */
 async function renderDetail(root, ctx, id) {
   root.append(heading('API key'), h('p', {}, [h('a', { href: '#/keys' }, ['← All keys'])]));
@@ -59,22 +78,8 @@ async function renderDetail(root, ctx, id) {
     body.replaceChildren(emptyState(`No key ${id} in ${ctx.environment}.`));
     return;
   }
-  body.replaceChildren(
-    detailList([
-      ['Id', h('code', {}, [key.id])],
-      ['Prefix', h('code', {}, [key.prefix])],
-      ['Environment', key.environment],
-      ['State', badge(key.state)],
-      ['Audience (aud of its proofs)', key.audience],
-      ['Created', dateText(key.createdAt)],
-      ['Stops working', dateText(key.expiresAt)],
-      ['Revoked', dateText(key.revokedAt)],
-      [
-        'Replaced by',
-        key.replacedBy ? h('a', { href: `#/keys/${key.replacedBy}` }, [key.replacedBy]) : null,
-      ],
-    ]),
-  );
+  let facts = keyFacts(key);
+  body.replaceChildren(facts);
   if (!can(ctx.session, 'owner') || key.state === 'revoked' || key.state === 'expired') return;
   const current = key;
   const errors = h('div', { 'aria-live': 'polite' });
@@ -98,6 +103,7 @@ async function renderDetail(root, ctx, id) {
     act(rotate, errors, async () => {
       const issued = await ctx.api.rotateKey(current.id, Number(grace.value));
       result.replaceChildren(secretPanel(issued, 'The replacement key'));
+      if (issued.previous) facts.replaceWith((facts = keyFacts(issued.previous)));
       rotate.hidden = true;
     }),
   );
@@ -169,6 +175,7 @@ export default /** @type {import('../shell.js').ConsoleView} */ ({
           { label: 'Key', cell: (key) => key.prefix },
           { label: 'State', cell: (key) => badge(key.state) },
           { label: 'Created', cell: (key) => dateText(key.createdAt) },
+          { label: 'Last used', cell: (key) => dateText(key.lastUsedAt) },
           { label: 'Stops working', cell: (key) => dateText(key.expiresAt ?? key.revokedAt) },
         ],
         load: async () => ({

@@ -59,6 +59,7 @@ export function apiKeyFromRow(row: ApiKeysTable): ApiKeyRecord {
     revokedAt: row.revoked_at,
     replacedBy: row.replaced_by,
     audience: row.audience,
+    ...(row.last_used_at !== null ? { lastUsedAt: row.last_used_at } : {}),
   };
 }
 
@@ -73,6 +74,7 @@ export function apiKeyToRow(key: ApiKeyRecord): ApiKeysTable {
     revoked_at: key.revokedAt,
     replaced_by: key.replacedBy,
     audience: key.audience,
+    last_used_at: key.lastUsedAt ?? null,
   };
 }
 

@@ -36,6 +36,7 @@ export interface ApiKeysTable {
   revoked_at: number | null;
   replaced_by: string | null;
   audience: string;
+  last_used_at: number | null;
 }
 
 export interface ChallengesTable {

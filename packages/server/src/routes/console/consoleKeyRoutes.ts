@@ -48,6 +48,7 @@ function keyJson(key: ApiKeyRecord, now: number): ConsoleApiKey {
     revokedAt: key.revokedAt === null ? null : formatTimestamp(key.revokedAt),
     replacedBy: key.replacedBy,
     audience: key.audience,
+    lastUsedAt: key.lastUsedAt ? formatTimestamp(key.lastUsedAt) : null,
   };
 }
 

@@ -65,5 +65,18 @@ export function createApiKeyStore(db: Kysely<Database>): ApiKeyStore {
         .executeTakeFirst();
       return Number(updated.numUpdatedRows) > 0;
     },
+
+    async markUsed(id, now, everyMs) {
+      // One conditional write: of many requests in the same minute, at most one updates the row.
+      const updated = await db
+        .updateTable('api_keys')
+        .set({ last_used_at: now })
+        .where('id', '=', id)
+        .where((eb) =>
+          eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', now - everyMs)]),
+        )
+        .executeTakeFirst();
+      return Number(updated.numUpdatedRows) > 0;
+    },
   };
 }
