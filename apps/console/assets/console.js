@@ -3,6 +3,7 @@
 
 import { createClients, pageError } from './keyra.js';
 import { startPlayground } from './playground.js';
+import { startPlaygroundSteps } from './playgroundSteps.js';
 import { startUsage } from './usage.js';
 import { startVoice } from './voice.js';
 import { $ } from './ui.js';
@@ -106,6 +107,7 @@ const playground = startPlayground({
   hasKey: () => Boolean(fields.apiKey.value.trim()),
 });
 startVoice({ clients, stampConfiguration: playground.stampConfiguration });
+startPlaygroundSteps();
 const usage = startUsage({ clients });
 
 // Alone (/console/playground) the hash is `#usage`; hosted by the shell (app.html) it is

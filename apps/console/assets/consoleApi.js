@@ -149,6 +149,30 @@ export function createConsoleApi() {
      */
     get: (environment, path, query = {}) => call('GET', withQuery(path, query), { environment }),
     /**
+     * A key-authenticated route that answers text (the audit export's NDJSON), as a Blob.
+     * @param {Environment} environment
+     * @param {string} path
+     * @param {Record<string, string | number | boolean | undefined | null>} [query]
+     * @returns {Promise<Blob>}
+     */
+    async getBlob(environment, path, query = {}) {
+      const response = await fetch(withQuery(path, query), {
+        headers: { 'keyra-environment': environment },
+        credentials: 'same-origin',
+        cache: 'no-store',
+        redirect: 'error',
+      });
+      if (!response.ok) {
+        const json = await response.json().catch(() => null);
+        throw new ConsoleApiError(
+          response.status,
+          json?.code ?? 'http_error',
+          json?.message ?? `HTTP ${response.status}`,
+        );
+      }
+      return response.blob();
+    },
+    /**
      * @param {Environment} environment @param {string} path @param {unknown} [body]
      * @returns {Promise<any>}
      */

@@ -42,6 +42,8 @@ export {
 export {
   EnrollBody,
   Enrollment,
+  EnrollmentParams,
+  EnrollmentStatus,
   IssuedPhrase,
   ListVerifyLogsQuery,
   PhraseBody,

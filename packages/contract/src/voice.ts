@@ -142,6 +142,25 @@ export const Enrollment = Type.Object(
 );
 export type Enrollment = Static<typeof Enrollment>;
 
+export const EnrollmentParams = Type.Object({ wallet: Wallet }, { additionalProperties: false });
+export type EnrollmentParams = Static<typeof EnrollmentParams>;
+
+export const EnrollmentStatus = Type.Object(
+  {
+    wallet: Type.String(),
+    method: Type.Union([Type.Literal('voice'), Type.Literal('legacy_hash')]),
+    projection_id: Type.Union([Type.String(), Type.Null()]),
+    params_version: Type.Union([Type.String(), Type.Null()]),
+    model_version: Type.Union([Type.String(), Type.Null()], {
+      description: 'The speaker model the template was made with.',
+    }),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { additionalProperties: false, description: 'What is enrolled; never the template or hash.' },
+);
+export type EnrollmentStatus = Static<typeof EnrollmentStatus>;
+
 export const VerifyBody = Type.Object(
   {
     wallet: Wallet,

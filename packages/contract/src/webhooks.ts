@@ -80,6 +80,7 @@ export const WebhookAttempt = Type.Object(
   {
     id: Type.String(),
     deliveryId: Type.String(),
+    endpointId: Type.String({ description: 'The endpoint the attempt was sent to.' }),
     eventId: Type.String(),
     attempt: Type.Integer(),
     startedAt: Timestamp,
@@ -132,6 +133,12 @@ export const ListEventsQuery = Type.Object(
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
     type: Type.Optional(
       Type.String({ minLength: 1, maxLength: 64, description: 'Only events of this type.' }),
+    ),
+    since: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Inclusive lower bound on createdAt.' }),
+    ),
+    until: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Exclusive upper bound on createdAt.' }),
     ),
     cursor: Type.Optional(
       Type.String({ maxLength: 200, description: 'The `nextCursor` of the previous page.' }),

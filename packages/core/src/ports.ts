@@ -237,14 +237,26 @@ export interface CeremonyStore {
   purgeExpiredBefore(before: EpochMs): Promise<number>;
 }
 
+/** Which events a list returns; every field is optional. */
+export interface EventFilter {
+  type?: string;
+  /** Inclusive lower bound on createdAt. */
+  since?: EpochMs;
+  /** Exclusive upper bound on createdAt. */
+  until?: EpochMs;
+}
+
 export interface EventStore {
   insert(event: EventRecord): Promise<void>;
   find(scope: Scope, id: string): Promise<EventRecord | null>;
-  /** Newest first (createdAt desc, id desc), at most `limit`, optionally of one type and after a keyset position. */
+  /**
+   * Newest first (createdAt desc, id desc), at most `limit`, optionally of one type, created in
+   * `[since, until)`, and after a keyset position.
+   */
   list(
     scope: Scope,
     limit: number,
-    filter?: { type?: string },
+    filter?: EventFilter,
     after?: { createdAt: EpochMs; id: string },
   ): Promise<EventRecord[]>;
 }
@@ -306,6 +318,8 @@ export interface WebhookDeliveryStore {
   recordAttempt(attempt: WebhookAttemptRecord): Promise<void>;
   /** An endpoint's attempts, newest first. */
   listAttempts(scope: Scope, endpointId: string, limit: number): Promise<WebhookAttemptRecord[]>;
+  /** The attempts to deliver one event (to any endpoint), newest first. */
+  listEventAttempts(scope: Scope, eventId: string, limit: number): Promise<WebhookAttemptRecord[]>;
   /** Counts deliveries by status (for tests and metrics). */
   countByStatus(scope?: Scope): Promise<Record<'pending' | 'delivered' | 'failed', number>>;
   /** How many deliveries wait to be delivered or retried, all tenants (the backlog metric). */

@@ -62,6 +62,7 @@ export type PhraseParams = Static<typeof contract.PhraseBody>;
 export type IssuedPhrase = Static<typeof contract.IssuedPhrase>;
 export type EnrollParams = Static<typeof contract.EnrollBody>;
 export type Enrollment = Static<typeof contract.Enrollment>;
+export type EnrollmentStatus = Static<typeof contract.EnrollmentStatus>;
 export type VoiceVerifyParams = Static<typeof contract.VerifyBody>;
 export type VoiceVerifyResult = Static<typeof contract.VerifyResult>;
 export type ListVerifyLogsParams = Static<typeof contract.ListVerifyLogsQuery>;

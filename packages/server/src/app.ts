@@ -50,6 +50,7 @@ import { createDeviceSessionTokens } from './approval/deviceSessionTokens.js';
 import { deviceApiRoutes } from './routes/device-api/deviceApiRoutes.js';
 import { systemRoutes } from './routes/system/systemRoutes.js';
 import { voiceRoutes } from './routes/voice/voiceRoutes.js';
+import { voiceEnrollmentRoutes } from './routes/voice/voiceEnrollmentRoutes.js';
 import { stampRoutes } from './routes/stamps/stampRoutes.js';
 import { usageRoutes } from './routes/usage/usageRoutes.js';
 import { mcpRoutes } from './routes/mcp/mcpRoutes.js';
@@ -458,6 +459,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       stamping: approval.attester ? { issuer: approval.stamps, storage } : null,
     });
     await api.register(usageRoutes, { storage, clock });
+    await api.register(voiceEnrollmentRoutes, { storage });
     await api.register(voiceRoutes, {
       storage,
       clock,

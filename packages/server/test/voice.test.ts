@@ -663,3 +663,43 @@ describe('rate limits', () => {
     }
   });
 });
+
+describe('GET /api/v1/enrollments/:wallet', () => {
+  const get = (wallet: string, apiKey = key) =>
+    t.app.inject({
+      method: 'GET',
+      url: `/api/v1/enrollments/${wallet}`,
+      headers: { 'x-api-key': apiKey },
+    });
+
+  it('describes a template or a legacy hash without revealing either', async () => {
+    const wallet = await enrolled();
+    const voice = await get(wallet);
+    expect(voice.statusCode).toBe(200);
+    expect(voice.json()).toMatchObject({ wallet, method: 'voice', projection_id: 'p0' });
+    expect(Object.keys(voice.json()).sort()).toEqual([
+      'created_at',
+      'method',
+      'model_version',
+      'params_version',
+      'projection_id',
+      'updated_at',
+      'wallet',
+    ]);
+    const hash = createHash('sha256').update('enrol me').digest('hex');
+    await post('/api/v1/enroll', { wallet: 'legacy-enr', phrase_hash: hash });
+    const legacy = await get('legacy-enr');
+    expect(legacy.json()).toMatchObject({ method: 'legacy_hash', projection_id: null });
+    expect(legacy.body).not.toContain(hash);
+  });
+
+  it('answers 404 for nothing enrolled or another tenant, 400 for a malformed wallet', async () => {
+    const wallet = await enrolled();
+    const missing = await get('nobody-here');
+    expect([missing.statusCode, missing.json().code]).toEqual([404, 'VOICE_TEMPLATE_NOT_FOUND']);
+    const other = await get(wallet, await t.key('other-tenant-2'));
+    expect(other.statusCode).toBe(404);
+    const bad = await get('%20bad%20wallet');
+    expect([bad.statusCode, bad.json().code]).toEqual([400, 'validation_failed']);
+  });
+});

@@ -296,6 +296,21 @@ describe('webhook delivery', () => {
     ]);
     expect(log.data[1].responseExcerpt).toHaveLength(1024);
     expect(log.data[1].latencyMs).toBeGreaterThanOrEqual(0);
+    // The same attempts from the event's side, naming the endpoint.
+    const byEvent = await t.app.inject({
+      method: 'GET',
+      url: `/v1/events/${log.data[0].eventId}/deliveries`,
+      headers: bearer(key),
+    });
+    expect(
+      byEvent.json().data.map((a: { id: string; endpointId: string }) => [a.id, a.endpointId]),
+    ).toEqual(log.data.map((a: { id: string }) => [a.id, endpointId]));
+    const unknown = await t.app.inject({
+      method: 'GET',
+      url: '/v1/events/evt_unknown0/deliveries',
+      headers: bearer(key),
+    });
+    expect([unknown.statusCode, unknown.json().code]).toEqual([404, 'event_not_found']);
   });
 
   it('signs with both secrets during a rotation', async () => {
@@ -453,6 +468,13 @@ describe('GET /v1/events', () => {
       const paired = await get('?type=device.paired');
       expect(paired.data.map((e: { data: { i: number } }) => e.data.i)).toEqual([3, 1]);
       expect((await get('?cursor=bm9wZQ')).code).toBe('invalid_cursor');
+      // A creation range: since included, until excluded; a bad timestamp is a 400.
+      const at = (i: number) => new Date(t.clock.now() + i).toISOString();
+      const ranged = await get(`?since=${at(1)}&until=${at(3)}`);
+      expect(ranged.data.map((e: { data: { i: number } }) => e.data.i)).toEqual([2, 1]);
+      const both = await get(`?type=device.paired&since=${at(2)}`);
+      expect(both.data.map((e: { data: { i: number } }) => e.data.i)).toEqual([3]);
+      expect((await get('?since=yesterday')).code).toBe('validation_failed');
     } finally {
       await t.close();
     }

@@ -1333,6 +1333,16 @@ export function storageContract(target: StorageContractTarget): void {
             (e) => e.id,
           ),
         ).toEqual(['evt_0']);
+        // A creation range: since included, until excluded.
+        const inRange = async (filter: { since?: number; until?: number; type?: string }) =>
+          (await storage.events.list(SANDBOX_A, 10, filter)).map((e) => e.id);
+        expect(await inRange({ since: T0 + 1 })).toEqual(['evt_2']);
+        expect(await inRange({ until: T0 + 1 })).toEqual(['evt_1', 'evt_0']);
+        expect(await inRange({ since: T0, until: T0 + 3, type: 'device.paired' })).toEqual([
+          'evt_1',
+          'evt_0',
+        ]);
+        expect(await inRange({ since: T0 + 2 })).toEqual([]);
       });
 
       it('keeps signing keys, retired ones included', async () => {
@@ -1620,6 +1630,22 @@ export function storageContract(target: StorageContractTarget): void {
           ),
         ).toEqual([2, 1]);
         expect(await storage.webhookDeliveries.listAttempts(SANDBOX_B, 'we_1', 10)).toEqual([]);
+        // The same attempts by event, for the event's detail.
+        expect(
+          (await storage.webhookDeliveries.listEventAttempts(SANDBOX_A, 'evt_1', 10)).map((a) => [
+            a.attempt,
+            a.endpointId,
+          ]),
+        ).toEqual([
+          [2, 'we_1'],
+          [1, 'we_1'],
+        ]);
+        expect(await storage.webhookDeliveries.listEventAttempts(SANDBOX_A, 'evt_9', 10)).toEqual(
+          [],
+        );
+        expect(await storage.webhookDeliveries.listEventAttempts(SANDBOX_B, 'evt_1', 10)).toEqual(
+          [],
+        );
       });
     });
 

@@ -485,6 +485,12 @@ const CASES: Record<ScopedMethod, ForeignScopeCase> = {
     nothing: [],
     found: ['wa_1'],
   },
+  'webhookDeliveries.listEventAttempts': {
+    seed: seedDelivery,
+    call: async (s, scope) => ids(await s.webhookDeliveries.listEventAttempts(scope, 'evt_1', 10)),
+    nothing: [],
+    found: ['wa_1'],
+  },
   'webhookDeliveries.countByStatus': {
     seed: seedDelivery,
     call: (s, scope) => s.webhookDeliveries.countByStatus(scope),

@@ -246,6 +246,7 @@ type WebhookEndpointList struct {
 type WebhookAttempt struct {
 	ID              string  `json:"id"`
 	DeliveryID      string  `json:"deliveryId"`
+	EndpointID      string  `json:"endpointId"`
 	EventID         string  `json:"eventId"`
 	Attempt         int     `json:"attempt"`
 	StartedAt       string  `json:"startedAt"`

@@ -19,6 +19,7 @@ export {
   type VoiceProjection,
 } from './projectEmbedding.js';
 export { keyedLegacyHash, legacyHashesEqual } from './legacyHash.js';
+export { findVoiceEnrollment, type VoiceEnrollmentSummary } from './findVoiceEnrollment.js';
 export {
   issuePhrase,
   beginPhraseAttempt,

@@ -2,9 +2,11 @@ import type { RequestOptions, Transport } from '../client.js';
 import type {
   EventList,
   KeyraEvent,
+  ListAttemptsParams,
   ListEventsParams,
   RedeliverParams,
   Redelivery,
+  WebhookAttemptList,
 } from '../types.js';
 import { enc } from './challenges.js';
 
@@ -18,6 +20,20 @@ export class Events {
 
   retrieve(id: string, options?: RequestOptions): Promise<KeyraEvent> {
     return this.transport.request({ method: 'GET', path: `/v1/events/${enc(id)}`, options });
+  }
+
+  /** Every attempt to deliver this event, to any endpoint, newest first. */
+  deliveries(
+    id: string,
+    params: ListAttemptsParams = {},
+    options?: RequestOptions,
+  ): Promise<WebhookAttemptList> {
+    return this.transport.request({
+      method: 'GET',
+      path: `/v1/events/${enc(id)}/deliveries`,
+      query: params,
+      options,
+    });
   }
 
   /** Sends an event again, to every subscribed endpoint or to `endpointId`. */

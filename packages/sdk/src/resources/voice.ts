@@ -1,6 +1,7 @@
 import type { RequestOptions, Transport } from '../client.js';
 import type {
   Enrollment,
+  EnrollmentStatus,
   EnrollParams,
   IssuedPhrase,
   ListVerifyLogsParams,
@@ -27,6 +28,16 @@ export class Voice {
   /** Checks a recording of the phrase; `verified` is true only when every gate passes. */
   verify(params: VoiceVerifyParams, options?: RequestOptions): Promise<VoiceVerifyResult> {
     return this.voice('POST', '/api/v1/verify', params, options);
+  }
+
+  /** What is enrolled for a wallet (method, projection, versions, dates; never the template). */
+  enrollment(wallet: string, options?: RequestOptions): Promise<EnrollmentStatus> {
+    return this.transport.request({
+      method: 'GET',
+      path: `/api/v1/enrollments/${encodeURIComponent(wallet)}`,
+      auth: 'x-api-key',
+      options,
+    });
   }
 
   /** The verification log, newest first. */

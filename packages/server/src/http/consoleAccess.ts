@@ -37,6 +37,7 @@ export const CONSOLE_ACCESS: Readonly<Record<string, ConsoleRole | null>> = {
   'POST /v1/webhook_endpoints/:id/rotate_secret': 'admin',
   'GET /v1/events': 'viewer',
   'GET /v1/events/:id': 'viewer',
+  'GET /v1/events/:id/deliveries': 'viewer',
   'POST /v1/events/:id/redeliver': 'admin',
   'GET /v1/usage': 'viewer',
   'GET /v1/audit': 'viewer',
@@ -47,6 +48,7 @@ export const CONSOLE_ACCESS: Readonly<Record<string, ConsoleRole | null>> = {
   'POST /api/v1/enroll': 'developer',
   'POST /api/v1/verify': 'developer',
   'GET /api/v1/verify_logs': 'viewer',
+  'GET /api/v1/enrollments/:wallet': 'viewer',
   // Agents connect with a key; a browser session is not an agent.
   'POST /mcp': null,
 };

@@ -1,16 +1,25 @@
-import { findEvent, listEvents, redeliverEvent, type Clock, type Storage } from '@keyra/core';
+import {
+  findEvent,
+  listEvents,
+  parseRfc3339Query,
+  redeliverEvent,
+  type Clock,
+  type Storage,
+} from '@keyra/core';
 import {
   Event,
   EventList,
   EventParams,
+  ListAttemptsQuery,
   ListEventsQuery,
   Redelivery,
   RedeliverBody,
+  WebhookAttemptList,
 } from '@keyra/contract';
 import type { FastifyInstance } from 'fastify';
 import { ERROR_RESPONSES } from '../errorResponses.js';
 import { scopeOf } from '../scopeOf.js';
-import { eventJson } from './webhookJson.js';
+import { attemptJson, eventJson } from './webhookJson.js';
 
 export interface EventRoutesOptions {
   storage: Storage;
@@ -31,20 +40,22 @@ export async function eventRoutes(
       schema: {
         operationId: 'listEvents',
         tags,
-        summary: 'List events, newest first, optionally of one type, with cursor pagination.',
+        summary:
+          'List events, newest first, optionally of one type or created in a range, with cursor pagination.',
         querystring: ListEventsQuery,
         response: { 200: EventList, ...ERROR_RESPONSES },
       },
     },
     async (request) => {
       const { limit = 20, type, cursor } = request.query;
-      const page = await listEvents(
-        storage.events,
-        scopeOf(request),
-        type === undefined ? {} : { type },
-        limit,
-        cursor,
-      );
+      const since = parseRfc3339Query('since', request.query.since);
+      const until = parseRfc3339Query('until', request.query.until);
+      const filter = {
+        ...(type !== undefined ? { type } : {}),
+        ...(since !== undefined ? { since } : {}),
+        ...(until !== undefined ? { until } : {}),
+      };
+      const page = await listEvents(storage.events, scopeOf(request), filter, limit, cursor);
       return { data: page.data.map(eventJson), hasMore: page.hasMore, nextCursor: page.nextCursor };
     },
   );
@@ -62,6 +73,31 @@ export async function eventRoutes(
     },
     async (request) =>
       eventJson(await findEvent(scopeOf(request), request.params.id, storage.events)),
+  );
+
+  app.get<{ Params: EventParams; Querystring: ListAttemptsQuery }>(
+    '/v1/events/:id/deliveries',
+    {
+      schema: {
+        operationId: 'listEventDeliveries',
+        tags,
+        summary:
+          'The attempts to deliver this event, to every endpoint, newest first (status code, latency, first 1 KiB of the response).',
+        params: EventParams,
+        querystring: ListAttemptsQuery,
+        response: { 200: WebhookAttemptList, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const scope = scopeOf(request);
+      const event = await findEvent(scope, request.params.id, storage.events);
+      const attempts = await storage.webhookDeliveries.listEventAttempts(
+        scope,
+        event.id,
+        request.query.limit ?? 50,
+      );
+      return { data: attempts.map(attemptJson) };
+    },
   );
 
   app.post<{ Params: EventParams; Body: RedeliverBody }>(

@@ -37,6 +37,7 @@ export function eventJson(event: EventRecord): EventObject {
 export function attemptJson(attempt: WebhookAttemptRecord): {
   id: string;
   deliveryId: string;
+  endpointId: string;
   eventId: string;
   attempt: number;
   startedAt: string;
@@ -48,6 +49,7 @@ export function attemptJson(attempt: WebhookAttemptRecord): {
   return {
     id: attempt.id,
     deliveryId: attempt.deliveryId,
+    endpointId: attempt.endpointId,
     eventId: attempt.eventId,
     attempt: attempt.attempt,
     startedAt: formatTimestamp(attempt.startedAt),

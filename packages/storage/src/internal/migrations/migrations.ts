@@ -11,6 +11,7 @@ import { audit } from './0009_audit.js';
 import { quorumPolicies } from './0010_quorum_policies.js';
 import { consoleMigration } from './0011_console.js';
 import { consoleViewsA } from './0013_console_a.js';
+import { consoleB } from './0014_console_b.js';
 
 /**
  * Every schema version, in order. Names sort lexically (Kysely applies them in that order), so
@@ -30,6 +31,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0010_quorum_policies': quorumPolicies,
   '0011_console': consoleMigration,
   '0013_console_a': consoleViewsA,
+  '0014_console_b': consoleB,
 };
 
 /** Migrations compiled into the package, so the built `dist` needs no migrations folder at runtime. */

@@ -33,6 +33,8 @@ export function createEventStore(db: Kysely<Database>): EventStore {
     async list(scope, limit, filter = {}, after) {
       let query = db.selectFrom('events').selectAll().where(inScope(scope));
       if (filter.type !== undefined) query = query.where('type', '=', filter.type);
+      if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
+      if (filter.until !== undefined) query = query.where('created_at', '<', filter.until);
       const rows = await newestFirst(query, limit, after).execute();
       return rows.map(eventFromRow);
     },

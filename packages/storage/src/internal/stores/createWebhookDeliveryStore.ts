@@ -1,4 +1,5 @@
 import type {
+  Scope,
   WebhookAttemptRecord,
   WebhookDeliveryRecord,
   WebhookDeliveryStore,
@@ -54,6 +55,24 @@ export function createWebhookDeliveryStore(
   kind: DatabaseKind,
   onQueued: () => void,
 ): WebhookDeliveryStore {
+  const listAttemptsWhere = async (
+    scope: Scope,
+    column: 'endpoint_id' | 'event_id',
+    value: string,
+    limit: number,
+  ): Promise<WebhookAttemptRecord[]> => {
+    const rows = await db
+      .selectFrom('webhook_attempts')
+      .selectAll()
+      .where(inScope(scope))
+      .where(column, '=', value)
+      .orderBy('started_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(Math.max(0, Math.trunc(limit)))
+      .execute();
+    return rows.map(attemptFromRow);
+  };
+
   return {
     async insertMany(deliveries) {
       if (deliveries.length === 0) return;
@@ -172,18 +191,11 @@ export function createWebhookDeliveryStore(
         .execute();
     },
 
-    async listAttempts(scope, endpointId, limit) {
-      const rows = await db
-        .selectFrom('webhook_attempts')
-        .selectAll()
-        .where(inScope(scope))
-        .where('endpoint_id', '=', endpointId)
-        .orderBy('started_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(Math.max(0, Math.trunc(limit)))
-        .execute();
-      return rows.map(attemptFromRow);
-    },
+    listAttempts: (scope, endpointId, limit) =>
+      listAttemptsWhere(scope, 'endpoint_id', endpointId, limit),
+
+    listEventAttempts: (scope, eventId, limit) =>
+      listAttemptsWhere(scope, 'event_id', eventId, limit),
 
     async countByStatus(scope) {
       let query = db
