@@ -56,10 +56,20 @@ describe('Idempotency-Key', () => {
   });
 
   it('replays 4xx outcomes of the handler too, but stores nothing for schema failures', async () => {
-    const invalid = await post({ action: 'a.b' }, 'k-3');
+    // Refused by the schema (action must be a string): nothing stored, the key stays free.
+    const invalid = await post({ action: 5, userId: 'u' }, 'k-3');
     expect(invalid.statusCode).toBe(400);
+    expect(invalid.json().code).toBe('validation_failed');
     const valid = await post({ action: 'a.b', userId: 'u' }, 'k-3');
     expect(valid.statusCode).toBe(201);
+    // Refused by the handler (no userId and no approvers): stored, and a retry replays it.
+    const refused = await post({ action: 'a.b' }, 'k-3b');
+    expect(refused.statusCode).toBe(400);
+    const retried = await post({ action: 'a.b' }, 'k-3b');
+    expect(retried.statusCode).toBe(400);
+    expect(retried.body).toBe(refused.body);
+    expect(retried.headers['idempotent-replayed']).toBe('true');
+    expect(await count()).toBe(1);
   });
 
   it('expires after 24 h: the key can then be used again', async () => {
