@@ -287,7 +287,7 @@ export { listAuditCheckpoints } from './audit/listAuditCheckpoints.js';
 export { exportAudit } from './audit/exportAudit.js';
 export { checkAuditTrail, type AuditTrailReport } from './audit/checkAuditTrail.js';
 // Policies: the pure evaluator (rule matching, typed conditions, time windows, the CLI's
-// condition syntax). Not yet wired to storage, routes or challenge creation.
+// condition syntax), the stored policies and approver groups, and their use cases.
 export {
   evaluatePolicies,
   matchesActionGlob,
@@ -304,6 +304,11 @@ export {
   type PolicyCondition,
   type PolicyRequirement,
   type PolicyRule,
+  type PolicyRecord,
+  type PolicyStore,
+  type ApproverGroupRecord,
+  type ApproverGroupStore,
+  type ChallengePolicy,
   type Scalar,
   type TimeWindow,
   type Weekday,

@@ -10,6 +10,7 @@ import { ciba } from './0008_ciba.js';
 import { audit } from './0009_audit.js';
 import { quorumPolicies } from './0010_quorum_policies.js';
 import { consoleMigration } from './0011_console.js';
+import { policies } from './0012_policies.js';
 
 /**
  * Every schema version, in order. Names sort lexically (Kysely applies them in that order), so
@@ -28,6 +29,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009_audit': audit,
   '0010_quorum_policies': quorumPolicies,
   '0011_console': consoleMigration,
+  '0012_policies': policies,
 };
 
 /** Migrations compiled into the package, so the built `dist` needs no migrations folder at runtime. */
