@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CHALLENGE_LIMITS } from '@keyra/core';
 import { Timestamp } from './common.js';
+import { ChallengePolicy } from './policyRequirement.js';
 
 export const ChallengeStatus = Type.Union(
   [
@@ -196,6 +197,10 @@ export const Challenge = Type.Object(
     metadata: Metadata,
     bindingMessage: Type.Optional(BindingMessage),
     ...QuorumFields,
+    policy: Type.Union([ChallengePolicy, Type.Null()], {
+      description:
+        'The approval policy version the challenge was created under and its requirement (enforced at verify), or null when no policy matched; see docs/policies.md.',
+    }),
   },
   { additionalProperties: false, title: 'Challenge' },
 );

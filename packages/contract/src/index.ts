@@ -5,6 +5,26 @@
  */
 export { ErrorBody, Timestamp } from './common.js';
 export {
+  ApproverGroup,
+  ApproverGroupList,
+  ApproverGroupParams,
+  ChallengePolicy,
+  CreatePolicyBody,
+  EvaluatePolicyBody,
+  GetPolicyQuery,
+  ListPoliciesQuery,
+  Policy,
+  PolicyCondition,
+  PolicyEvaluation,
+  PolicyId,
+  PolicyList,
+  PolicyParams,
+  PolicyRequirement,
+  PutApproverGroupBody,
+  TimeWindow,
+  UpdatePolicyBody,
+} from './policies.js';
+export {
   Challenge,
   ChallengeId,
   ChallengeList,

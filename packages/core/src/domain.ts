@@ -1,3 +1,5 @@
+import type { ChallengePolicy } from './policies/policyRecords.js';
+
 /** The two environments every object lives in. `sandbox` keys start `sk_test_`, `production` keys `sk_live_`. */
 export type Environment = 'sandbox' | 'production';
 
@@ -96,6 +98,11 @@ export interface ChallengeRecord {
   bindingMessage?: string | null;
   /** Present only on a quorum challenge: who may vote, how many must approve, and the votes so far. */
   quorum?: ChallengeQuorum;
+  /**
+   * Present only when a policy matched at creation: the policy version the challenge was created
+   * under and its requirement, enforced at verify whatever the policy became since.
+   */
+  policy?: ChallengePolicy;
 }
 
 /** When a quorum challenge is rejected: at the first rejection, or once the quorum is out of reach. */

@@ -96,6 +96,16 @@ export type ErrorCode =
   | 'console_last_owner'
   | 'console_api_key_not_found'
   | 'console_api_key_inactive'
+  // Approval policies (issue 13)
+  | 'policy_not_found'
+  | 'policy_conflict'
+  | 'approver_group_not_found'
+  | 'approver_group_in_use'
+  | 'policy_quorum_required'
+  | 'policy_approver_not_in_group'
+  | 'policy_expires_in_too_long'
+  | 'policy_method_not_allowed'
+  | 'policy_outside_window'
   // OpenID CIBA front door (`/oauth/*`): RFC 6749 §5.2 and CIBA Core §11, §13 codes, answered
   // as `{error, error_description}`
   | OAuthErrorCode
@@ -147,6 +157,15 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   console_last_owner: 409,
   console_api_key_not_found: 404,
   console_api_key_inactive: 409,
+  policy_not_found: 404,
+  policy_conflict: 409,
+  approver_group_not_found: 404,
+  approver_group_in_use: 409,
+  policy_quorum_required: 422,
+  policy_approver_not_in_group: 422,
+  policy_expires_in_too_long: 422,
+  policy_method_not_allowed: 422,
+  policy_outside_window: 422,
   invalid_request: 400,
   invalid_client: 401,
   invalid_grant: 400,
@@ -237,6 +256,23 @@ export const ERROR_DESCRIPTION: Readonly<Record<ErrorCode, string>> = {
   console_api_key_not_found: 'Console: no API key with this id in the tenant.',
   console_api_key_inactive:
     'Console: the API key is revoked, expired or already rotated, so it cannot be rotated or revoked again.',
+  policy_not_found:
+    'No live policy with this id (or no such version of it) in this tenant and environment.',
+  policy_conflict:
+    'The policy changed (or was deleted) while this change was made from an older version; read it and retry.',
+  approver_group_not_found: 'No approver group with this name in this tenant and environment.',
+  approver_group_in_use:
+    'A live policy names this approver group in `require.groups`; change that policy first (`details.policies` lists them).',
+  policy_quorum_required:
+    'The matching policy requires more distinct approvers than the challenge asks for (`details` names the rule and the quorum).',
+  policy_approver_not_in_group:
+    "An approver of the challenge is not a member of the matching policy's approver groups (`details` names the rule and the user).",
+  policy_expires_in_too_long:
+    "The challenge's `expiresIn` exceeds the matching policy's `maxExpiresIn` (`details` names the rule and the limit).",
+  policy_method_not_allowed:
+    "The approval's method (`device` or `passkey`) is not one the challenge's policy allows; nothing was recorded.",
+  policy_outside_window:
+    "The approval came outside the time windows of the challenge's policy; nothing was recorded.",
   invalid_request:
     'OAuth (`/oauth/*`): a parameter is missing, repeated, malformed or of the wrong content type.',
   invalid_client:

@@ -27,6 +27,7 @@ export const ID_PREFIX = {
   consoleInvite: 'cinv',
   consoleSession: 'cs',
   consoleAction: 'cact',
+  policy: 'pol',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -291,7 +291,7 @@ export { listAuditCheckpoints } from './audit/listAuditCheckpoints.js';
 export { exportAudit } from './audit/exportAudit.js';
 export { checkAuditTrail, type AuditTrailReport } from './audit/checkAuditTrail.js';
 // Policies: the pure evaluator (rule matching, typed conditions, time windows, the CLI's
-// condition syntax). Not yet wired to storage, routes or challenge creation.
+// condition syntax), the stored policies and approver groups, and their use cases.
 export {
   evaluatePolicies,
   matchesActionGlob,
@@ -302,12 +302,45 @@ export {
 export { isWithinWindows } from './policies/isWithinWindows.js';
 export { parseCondition } from './policies/parseCondition.js';
 export {
+  normalizePolicy,
+  POLICY_LIMITS,
+  type PolicyInput,
+  type PolicyConditionInput,
+} from './policies/policyInput.js';
+export { findPolicy } from './policies/findPolicy.js';
+export { createPolicy, type PolicyChangeDeps } from './policies/createPolicy.js';
+export { updatePolicy, type PolicyPatch } from './policies/updatePolicy.js';
+export { deletePolicy } from './policies/deletePolicy.js';
+export { listPolicies } from './policies/listPolicies.js';
+export {
+  putApproverGroup,
+  groupNotFound,
+  type ApproverGroupDeps,
+} from './policies/putApproverGroup.js';
+export { deleteApproverGroup } from './policies/deleteApproverGroup.js';
+export {
+  evaluateChallengePolicy,
+  type ChallengePolicySubject,
+  type ChallengePolicyVerdict,
+} from './policies/evaluateChallengePolicy.js';
+export { assertPolicyAllows } from './policies/assertPolicyAllows.js';
+export {
+  dryRunPolicies,
+  type PolicyDryRun,
+  type PolicyDryRunInput,
+} from './policies/dryRunPolicies.js';
+export {
   CONDITION_OPS,
   WEEKDAYS,
   type ConditionOp,
   type PolicyCondition,
   type PolicyRequirement,
   type PolicyRule,
+  type PolicyRecord,
+  type PolicyStore,
+  type ApproverGroupRecord,
+  type ApproverGroupStore,
+  type ChallengePolicy,
   type Scalar,
   type TimeWindow,
   type Weekday,

@@ -7,6 +7,7 @@ import type {
 } from './webhooks/webhookRecords.js';
 import type { VoiceStore } from './voice/voiceRecords.js';
 import type { ConsoleStore } from './console/consoleRecords.js';
+import type { ApproverGroupStore, PolicyStore } from './policies/policyRecords.js';
 import type { CibaRequestRecord, OAuthClientRecord } from './ciba/cibaRecords.js';
 import type { ChainOutcome, StampRecord, UsageBucket, UsageRecord } from './stamps/stampRecords.js';
 import type {
@@ -489,6 +490,9 @@ export interface Storage {
   readonly audit: AuditStore;
   /** Console users, invites, passkeys, sessions and actions. */
   readonly console: ConsoleStore;
+  /** Approval policies (versioned) and the approver groups they name. */
+  readonly policies: PolicyStore;
+  readonly approverGroups: ApproverGroupStore;
   /** Runs `fn` in one database transaction; the stores passed to it write inside it. */
   transaction<T>(
     fn: (

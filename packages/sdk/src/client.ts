@@ -34,7 +34,7 @@ export interface RequestOptions {
 
 /** @internal One request as a resource describes it. */
 export interface RequestSpec {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   path: string;
   query?: Record<string, string | number | boolean | null | undefined> | undefined;
   body?: unknown;

@@ -41,6 +41,7 @@ export {
 } from './proofs.js';
 export { Stamps, type StampClaims, type StampVerifyOptions } from './stamps.js';
 export { Audit, parseAuditNdjson } from './resources/audit.js';
+export { ApproverGroups, Policies } from './resources/policies.js';
 export {
   AUDIT_GENESIS_HASH,
   auditEntryHash,

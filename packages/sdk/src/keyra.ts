@@ -7,6 +7,7 @@ import { DeviceApi } from './resources/deviceApi.js';
 import { Devices } from './resources/devices.js';
 import { Events } from './resources/events.js';
 import { Audit } from './resources/audit.js';
+import { ApproverGroups, Policies } from './resources/policies.js';
 import { Simulator } from './resources/simulator.js';
 import { Usage } from './resources/usage.js';
 import { Voice } from './resources/voice.js';
@@ -38,6 +39,9 @@ export class Keyra {
   readonly events: Events;
   /** The tamper-evident audit log and its signed checkpoints. */
   readonly audit: Audit;
+  /** Approval policies (versioned) and the approver groups they name. */
+  readonly policies: Policies;
+  readonly approverGroups: ApproverGroups;
   readonly webhooks: Webhooks;
   readonly voice: Voice;
   readonly proofs: Proofs;
@@ -57,6 +61,8 @@ export class Keyra {
     this.webhookEndpoints = new WebhookEndpoints(transport);
     this.events = new Events(transport);
     this.audit = new Audit(transport);
+    this.policies = new Policies(transport);
+    this.approverGroups = new ApproverGroups(transport);
     this.webhooks = new Webhooks(transport.webhookSecret);
     this.voice = new Voice(transport);
     // Proofs and stamps are signed with the same keys: one JWKS cache serves both.

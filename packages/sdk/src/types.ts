@@ -132,3 +132,20 @@ export type ExportAuditParams = Static<typeof contract.ExportAuditQuery>;
 export type AuditCheckpoint = Static<typeof contract.AuditCheckpoint>;
 export type AuditCheckpointList = Static<typeof contract.AuditCheckpointList>;
 export type ListAuditCheckpointsParams = Static<typeof contract.ListAuditCheckpointsQuery>;
+
+/** An approval policy version (`/v1/policies`); see docs/policies.md. */
+export type Policy = Static<typeof contract.Policy>;
+export type PolicyList = Static<typeof contract.PolicyList>;
+export type PolicyRequirement = Static<typeof contract.PolicyRequirement>;
+export type PolicyCondition = Static<typeof contract.PolicyCondition>;
+export type PolicyTimeWindow = Static<typeof contract.TimeWindow>;
+export type CreatePolicyParams = Static<typeof contract.CreatePolicyBody>;
+export type UpdatePolicyParams = Static<typeof contract.UpdatePolicyBody>;
+export type ListPoliciesParams = Static<typeof contract.ListPoliciesQuery>;
+export type EvaluatePoliciesParams = Static<typeof contract.EvaluatePolicyBody>;
+/** The dry run's answer: the rule that would apply, its requirement, why, and any refusal. */
+export type PolicyEvaluation = Static<typeof contract.PolicyEvaluation>;
+/** The policy a challenge was created under (`challenge.policy`). */
+export type ChallengePolicy = Static<typeof contract.ChallengePolicy>;
+export type ApproverGroup = Static<typeof contract.ApproverGroup>;
+export type ApproverGroupList = Static<typeof contract.ApproverGroupList>;

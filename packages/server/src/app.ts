@@ -43,6 +43,8 @@ import { consoleApiRoutes } from './routes/console/consoleApiRoutes.js';
 import { webhookRoutes } from './routes/webhooks/webhookRoutes.js';
 import { eventRoutes } from './routes/webhooks/eventRoutes.js';
 import { auditRoutes } from './routes/audit/auditRoutes.js';
+import { policyRoutes } from './routes/policies/policyRoutes.js';
+import { approverGroupRoutes } from './routes/policies/approverGroupRoutes.js';
 import { createWebhookSecretBox } from './webhooks/webhookSecrets.js';
 import { loadApprovalServices } from './approval/loadApprovalServices.js';
 import { createChallengeNotifier } from './approval/challengeNotifier.js';
@@ -458,6 +460,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       signer: approval.signer,
       stamping: approval.attester ? { issuer: approval.stamps, storage } : null,
     });
+    await api.register(policyRoutes, { storage, clock });
+    await api.register(approverGroupRoutes, { storage, clock });
     await api.register(usageRoutes, { storage, clock });
     await api.register(voiceEnrollmentRoutes, { storage });
     await api.register(voiceRoutes, {

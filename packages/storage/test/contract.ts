@@ -30,6 +30,7 @@ import { cibaContract } from './cibaContract.js';
 import { auditContract } from './auditContract.js';
 import { quorumContract } from './quorumContract.js';
 import { consoleContract } from './consoleContract.js';
+import { policyContract } from './policyContract.js';
 
 /** A database backend the contract runs against. */
 export interface StorageContractTarget {
@@ -1406,6 +1407,7 @@ export function storageContract(target: StorageContractTarget): void {
 
     describe('quorum challenges', () => quorumContract(setup, open));
     describe('console users and sessions', () => consoleContract(setup));
+    describe('policies and approver groups', () => policyContract(setup));
 
     describe('foreign scopes', () => foreignScopeContract(setup));
 

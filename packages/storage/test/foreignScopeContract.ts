@@ -3,6 +3,7 @@ import type {
   ChallengeRecord,
   ClaimIdempotencyInput,
   DeviceRecord,
+  PolicyRecord,
   Scope,
   Storage,
   WebhookEndpointRecord,
@@ -268,6 +269,33 @@ const ownerClaim = async (s: DatabaseStorage): Promise<string> =>
 
 const ids = (rows: { id: string }[]): string[] => rows.map((row) => row.id);
 
+function policy(version = 1): PolicyRecord {
+  return {
+    id: 'pol_1',
+    ...OWNER,
+    name: 'big wires',
+    description: null,
+    priority: 100,
+    version,
+    match: { action: 'wire.*', conditions: [] },
+    require: { quorum: 2 },
+    createdAt: T0,
+    updatedAt: T0,
+    deletedAt: null,
+  };
+}
+const seedPolicy = (s: DatabaseStorage): Promise<void> => s.policies.create(policy());
+const ownedPolicy = async (s: DatabaseStorage): Promise<unknown> => s.policies.find(OWNER, 'pol_1');
+const seedGroup = async (s: DatabaseStorage): Promise<void> => {
+  await s.approverGroups.put({
+    ...OWNER,
+    name: 'finance',
+    members: ['usr_a'],
+    createdAt: T0,
+    updatedAt: T0,
+  });
+};
+
 /** One case per method of the port that takes a Scope: the compiler insists on each. */
 const CASES: Record<ScopedMethod, ForeignScopeCase> = {
   'audit.list': {
@@ -471,6 +499,57 @@ const CASES: Record<ScopedMethod, ForeignScopeCase> = {
     nothing: null,
     found: 'v1.c.d',
     owned: ownedEndpoint,
+  },
+  'policies.update': {
+    seed: seedPolicy,
+    call: async (s, scope) => (await s.policies.update(scope, policy(2)))?.version ?? null,
+    nothing: null,
+    found: 2,
+    owned: ownedPolicy,
+  },
+  'policies.delete': {
+    seed: seedPolicy,
+    call: async (s, scope) => (await s.policies.delete(scope, 'pol_1', T0 + 1))?.id ?? null,
+    nothing: null,
+    found: 'pol_1',
+    owned: ownedPolicy,
+  },
+  'policies.find': {
+    seed: seedPolicy,
+    call: async (s, scope) => (await s.policies.find(scope, 'pol_1', 1))?.id ?? null,
+    nothing: null,
+    found: 'pol_1',
+  },
+  'policies.list': {
+    seed: seedPolicy,
+    call: async (s, scope) => ids(await s.policies.list(scope, 10)),
+    nothing: [],
+    found: ['pol_1'],
+  },
+  'policies.listActive': {
+    seed: seedPolicy,
+    call: async (s, scope) => ids(await s.policies.listActive(scope)),
+    nothing: [],
+    found: ['pol_1'],
+  },
+  'approverGroups.find': {
+    seed: seedGroup,
+    call: async (s, scope) => (await s.approverGroups.find(scope, 'finance'))?.members ?? null,
+    nothing: null,
+    found: ['usr_a'],
+  },
+  'approverGroups.list': {
+    seed: seedGroup,
+    call: async (s, scope) => (await s.approverGroups.list(scope)).map((g) => g.name),
+    nothing: [],
+    found: ['finance'],
+  },
+  'approverGroups.delete': {
+    seed: seedGroup,
+    call: (s, scope) => s.approverGroups.delete(scope, 'finance'),
+    nothing: false,
+    found: true,
+    owned: (s) => s.approverGroups.find(OWNER, 'finance'),
   },
   'webhookEndpoints.delete': {
     seed: (s) => s.webhookEndpoints.insert(endpoint()),
@@ -701,6 +780,8 @@ const UNSCOPED: Record<Exclude<StoreMethod, ScopedMethod>, string> = {
   'console.findSession': 'authentication: the session cookie (a bearer secret) yields the tenant',
   'console.touchSession': 'by the token hash of a session just resolved',
   'console.revokeSession': 'by the token hash of the signed-in session',
+  'policies.create': WRITES_OWN_SCOPE,
+  'approverGroups.put': WRITES_OWN_SCOPE,
 };
 
 /** The methods of the stores `storage` really has, as `store.method`. */

@@ -76,6 +76,8 @@ type Client struct {
 	WebhookEndpoints *WebhookEndpointsService
 	Events           *EventsService
 	Audit            *AuditService
+	Policies         *PoliciesService
+	ApproverGroups   *ApproverGroupsService
 	Voice            *VoiceService
 	Webhooks         *Webhooks
 	Proofs           *ProofsService
@@ -124,6 +126,8 @@ func NewClient(opts Options) *Client {
 	c.WebhookEndpoints = &WebhookEndpointsService{c}
 	c.Events = &EventsService{c}
 	c.Audit = &AuditService{c}
+	c.Policies = &PoliciesService{c}
+	c.ApproverGroups = &ApproverGroupsService{c}
 	c.Voice = &VoiceService{c}
 	c.Webhooks = &Webhooks{secret: opts.WebhookSecret, now: time.Now}
 	// Proofs and stamps are signed with the same keys: one JWKS cache serves both.

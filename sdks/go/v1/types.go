@@ -77,6 +77,8 @@ type Challenge struct {
 	Approvals  []ChallengeVote `json:"approvals,omitempty"`
 	Rejections []ChallengeVote `json:"rejections,omitempty"`
 	Remaining  *int            `json:"remaining,omitempty"`
+	// Policy is the approval policy version the challenge was created under; nil when none matched.
+	Policy *ChallengePolicy `json:"policy"`
 }
 
 // ChallengeVote is one approver's answer to a quorum challenge.

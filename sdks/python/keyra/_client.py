@@ -5,7 +5,7 @@ from ._async import AsyncChallenges, AsyncJwksCache, AsyncProofs, AsyncStamps
 from ._http import AsyncTransport, Transport
 from ._jws import JwksCache
 from ._proofs import Proofs
-from ._resources import Audit, Challenges, Credentials, Devices, Events, Usage, Voice, WebhookEndpoints
+from ._resources import ApproverGroups, Audit, Challenges, Credentials, Devices, Events, Policies, Usage, Voice, WebhookEndpoints
 from ._stamps import Stamps
 from ._webhooks import Webhooks
 
@@ -62,6 +62,8 @@ class Keyra(_Settings):
         self.webhook_endpoints = WebhookEndpoints(self._transport)
         self.events = Events(self._transport)
         self.audit = Audit(self._transport)
+        self.policies = Policies(self._transport)
+        self.approver_groups = ApproverGroups(self._transport)
         self.voice = Voice(self._transport)
         # Proofs and stamps are signed with the same keys: one JWKS cache serves both.
         keys = JwksCache(self._transport)
@@ -104,6 +106,8 @@ class AsyncKeyra(_Settings):
         self.webhook_endpoints = WebhookEndpoints(self._transport)
         self.events = Events(self._transport)
         self.audit = Audit(self._transport)
+        self.policies = Policies(self._transport)
+        self.approver_groups = ApproverGroups(self._transport)
         self.voice = Voice(self._transport)
         keys = AsyncJwksCache(self._transport)
         self.proofs = AsyncProofs(keys)

@@ -184,6 +184,68 @@ class Audit(_Resource):
         return self._req("POST", "/v1/audit/checkpoints", {}, idempotency_key=idempotency_key)
 
 
+class Policies(_Resource):
+    """Approval policies (``/v1/policies``): rules matched by action glob and payload conditions,
+    and what the challenges they match require. Each change writes the next version; a challenge
+    keeps the version it was created under (``challenge["policy"]``)."""
+
+    def create(self, params: Optional[Mapping[str, Any]] = None, *, idempotency_key: Optional[str] = None, **kwargs: Any) -> Any:
+        """``POST /v1/policies``: name, match ``{action, conditions}`` (conditions as objects or
+        strings such as ``"payload.amount >= 10000"``), require, priority, description."""
+        return self._req("POST", "/v1/policies", _params(params, kwargs), idempotency_key=idempotency_key)
+
+    def list(self, params: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Any:
+        """``GET /v1/policies``: limit, cursor → ``{data, hasMore, nextCursor}``, newest first."""
+        return self._req("GET", "/v1/policies", query=_params(params, kwargs))
+
+    def list_auto_paging(self, params: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Iterator[Any]:
+        """Yields every live policy, following ``nextCursor`` (blocking client only)."""
+        query = _params(params, kwargs)
+        while True:
+            page = self._req("GET", "/v1/policies", query=query)
+            for item in page.get("data", []):
+                yield item
+            if not page.get("hasMore") or not page.get("nextCursor"):
+                return
+            query = dict(query, cursor=page["nextCursor"])
+
+    def retrieve(self, policy_id: str, *, version: Optional[int] = None) -> Any:
+        """``GET /v1/policies/:id``: the current version, or ``version`` (deleted ones keep theirs)."""
+        return self._req("GET", f"/v1/policies/{_id(policy_id)}", query=_params(None, {"version": version}))
+
+    def update(self, policy_id: str, params: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Any:
+        """``PATCH /v1/policies/:id``: writes the next version; the fields given replace the
+        current ones (``match`` and ``require`` whole)."""
+        return self._req("PATCH", f"/v1/policies/{_id(policy_id)}", _params(params, kwargs))
+
+    def delete(self, policy_id: str) -> Any:
+        """``DELETE /v1/policies/:id``: it stops applying; its versions stay readable."""
+        return self._req("DELETE", f"/v1/policies/{_id(policy_id)}")
+
+    def evaluate(self, params: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Any:
+        """``POST /v1/policies/evaluate`` (dry run): action, payload, user_id or approvers and
+        quorum, expires_in → ``{policy, requirement, reasons, refusal}``."""
+        return self._req("POST", "/v1/policies/evaluate", _params(params, kwargs))
+
+
+class ApproverGroups(_Resource):
+    """Approver groups (``/v1/approver_groups``): named lists of user ids that policies require."""
+
+    def list(self) -> Any:
+        return self._req("GET", "/v1/approver_groups")
+
+    def retrieve(self, name: str) -> Any:
+        return self._req("GET", f"/v1/approver_groups/{_id(name)}")
+
+    def put(self, name: str, members: Any) -> Any:
+        """``PUT /v1/approver_groups/:name``: creates the group or replaces its members."""
+        return self._req("PUT", f"/v1/approver_groups/{_id(name)}", {"members": list(members)})
+
+    def delete(self, name: str) -> Any:
+        """Deletes a group no live policy names (else ``ConflictError``, ``approver_group_in_use``)."""
+        return self._req("DELETE", f"/v1/approver_groups/{_id(name)}")
+
+
 class Usage(_Resource):
     def retrieve(
         self, params: Optional[Mapping[str, Any]] = None, *, from_: Any = None, to: Any = None

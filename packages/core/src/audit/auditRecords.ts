@@ -24,6 +24,7 @@ export const AUDIT_TYPES = [
   'webhook_endpoint.secret_rotated',
   'voice.enrolled',
   'voice.verified',
+  'policy.changed',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

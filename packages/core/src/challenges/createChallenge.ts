@@ -6,6 +6,7 @@ import { appendAudit } from '../audit/appendAudit.js';
 import { canonicalJson } from '../internal/canonicalJson.js';
 import { challengeDigest } from './challengeDigest.js';
 import { CHALLENGE_LIMITS } from './limits.js';
+import { evaluateChallengePolicy } from '../policies/evaluateChallengePolicy.js';
 
 export interface CreateChallengeInput {
   action: string;
@@ -31,7 +32,8 @@ export interface CreateChallengeInput {
 
 export interface CreateChallengeDeps {
   /** The root storage (the verb opens a transaction) or the stores of the caller's transaction. */
-  storage: Pick<Storage, 'challenges' | 'audit'> & Partial<Pick<Storage, 'transaction'>>;
+  storage: Pick<Storage, 'challenges' | 'audit' | 'policies' | 'approverGroups'> &
+    Partial<Pick<Storage, 'transaction'>>;
   /** Who asks, for the audit log, when not the API key of `scope` (e.g. an OAuth client id). */
   actor?: string;
   now: EpochMs;
@@ -113,7 +115,10 @@ function approversOf(
  * Creates a pending, single-use challenge bound to `action` + `payload` by its digest, for one
  * human (`userId`) or a quorum of `approvers`. The schema has already checked types and ranges;
  * here the payload's size (of its canonical form) and depth, and who must approve, are checked,
- * since JSON Schema cannot express them.
+ * since JSON Schema cannot express them. Then, in the write's transaction, the first matching
+ * approval policy (see `evaluateChallengePolicy`) is applied: its refusal (422 `policy_*`) stores
+ * nothing; otherwise the challenge stores the policy version and its requirement (enforced at
+ * verify whatever the policy becomes) and asks for a stamp when the policy says `stamp: true`.
  */
 export async function createChallenge(
   scope: Scope,
@@ -191,8 +196,29 @@ export async function createChallenge(
     ...(input.bindingMessage !== undefined ? { bindingMessage: input.bindingMessage } : {}),
     ...(who.quorum ? { quorum: who.quorum } : {}),
   };
-  const write = async (tx: Pick<Storage, 'challenges' | 'audit'>): Promise<void> => {
-    await tx.challenges.insert(record);
+  const write = async (
+    tx: Pick<Storage, 'challenges' | 'audit' | 'policies' | 'approverGroups'>,
+  ): Promise<ChallengeRecord> => {
+    const verdict = await evaluateChallengePolicy(
+      scope,
+      {
+        action: input.action,
+        payload,
+        approvers: who.quorum ? who.quorum.approvers : [who.userId],
+        quorum: who.quorum?.quorum ?? 1,
+        expiresIn,
+      },
+      tx,
+    );
+    if (verdict.refusal) throw verdict.refusal;
+    const stored: ChallengeRecord = verdict.policy
+      ? {
+          ...record,
+          stampRequested: record.stampRequested || verdict.policy.requirement.stamp === true,
+          policy: verdict.policy,
+        }
+      : record;
+    await tx.challenges.insert(stored);
     await appendAudit(
       tx,
       scope,
@@ -205,7 +231,7 @@ export async function createChallenge(
       deps.now,
       deps.random,
     );
+    return stored;
   };
-  await (deps.storage.transaction ? deps.storage.transaction(write) : write(deps.storage));
-  return record;
+  return deps.storage.transaction ? deps.storage.transaction(write) : write(deps.storage);
 }

@@ -16,6 +16,7 @@ import { meterVerification } from '../usage/meterVerification.js';
 import { appendAudit } from '../audit/appendAudit.js';
 import { disableDevice } from '../devices/disableDevice.js';
 import { duplicateVote, recordQuorumVote } from './recordQuorumVote.js';
+import { assertPolicyAllows } from '../policies/assertPolicyAllows.js';
 
 export interface VerifyChallengeInput {
   deviceId: string;
@@ -49,7 +50,8 @@ export interface VerifiedChallenge {
  * neither revoked nor disabled; the
  * assertion is from that credential, signs the challenge digest (approve) or the rejection
  * challenge (reject), from the right origin and rpId, with user verification; the signature counter
- * grew (a regression disables the device as possibly cloned). Then one conditional write consumes
+ * grew (a regression disables the device as possibly cloned); an approval meets the policy version
+ * the challenge was created under (allowed method, time window: 422 `policy_*`, nothing written). Then one conditional write consumes
  * the challenge, so exactly one of any number of racing verifies wins; the device counter, the
  * `challenge.approved`/`challenge.rejected` event, the stamp (when asked for) and the usage record
  * of an approval are written in the same transaction, so an approval is metered exactly once.
@@ -121,6 +123,7 @@ export async function verifyChallenge(
   }
 
   const method: ApprovalMethod = device.kind === 'keyra_one' ? 'device' : 'passkey';
+  if (decision === 'approved') assertPolicyAllows(challenge, method, now);
   if (quorum) {
     return recordQuorumVote(
       scope,

@@ -57,7 +57,8 @@ function refuse(
     | 'invalid_request'
     | 'invalid_scope'
     | 'invalid_binding_message'
-    | 'invalid_authorization_details',
+    | 'invalid_authorization_details'
+    | 'access_denied',
   message: string,
 ): never {
   throw new KeyraError(code, message);
@@ -250,6 +251,10 @@ export async function startBackchannelAuthentication(
     // The payload's size, depth and Unicode checks of createChallenge, in OAuth's words.
     if (isKeyraError(error) && error.code === 'validation_failed')
       refuse('invalid_authorization_details', `authorization_details[0].${error.message}`);
+    // An approval policy that a one-user CIBA request cannot meet (a quorum, other approvers, a
+    // shorter expiry): the provider denies the request, saying which rule.
+    if (isKeyraError(error) && error.code.startsWith('policy_'))
+      refuse('access_denied', error.message);
     throw error;
   }
 }

@@ -6,7 +6,8 @@ import {
   type Scalar,
 } from './policyRecords.js';
 
-const FIELD = /^(action|payload(\.[A-Za-z0-9_-]+)+)$/;
+/** A condition's field: `action` or `payload.<path>`. */
+export const CONDITION_FIELD = /^(action|payload(\.[A-Za-z0-9_-]+)+)$/;
 
 function invalid(text: string, why: string): KeyraError {
   return new KeyraError('validation_failed', `Condition ${JSON.stringify(text)}: ${why}.`, {
@@ -40,7 +41,7 @@ export function parseCondition(text: string): PolicyCondition {
   if (!match)
     throw invalid(text, `write "field op value" with op one of ${CONDITION_OPS.join(' ')}`);
   const [, field = '', op = '', rest = ''] = match;
-  if (!FIELD.test(field)) throw invalid(text, `${field} is not action or payload.<path>`);
+  if (!CONDITION_FIELD.test(field)) throw invalid(text, `${field} is not action or payload.<path>`);
   const typedOp = op as ConditionOp;
   if (typedOp === 'exists') {
     if (rest !== '') throw invalid(text, 'exists takes no value');

@@ -36,7 +36,20 @@ export async function callApi<T>(call: () => Promise<T>): Promise<T> {
     if (error instanceof ConnectionError)
       throw new CliError(`${error.message} Is keyra serve running there?`);
     if (error instanceof KeyraError)
-      throw new CliError(`${error.message} (${error.code ?? 'error'})`);
+      throw new CliError(`${error.message} (${error.code ?? 'error'}${fieldsOf(error.details)})`);
     throw error;
   }
+}
+
+/** The fields a 400 names (`details: [{field, issue}]`), so a CLI user sees which one to fix. */
+function fieldsOf(details: unknown): string {
+  if (!Array.isArray(details)) return '';
+  const fields = details
+    .map((item: unknown) =>
+      typeof item === 'object' && item !== null && 'field' in item
+        ? `${String(item.field)}${'issue' in item ? `: ${String(item.issue)}` : ''}`
+        : null,
+    )
+    .filter((text): text is string => text !== null);
+  return fields.length > 0 ? `; ${fields.join(', ')}` : '';
 }

@@ -5,7 +5,7 @@ import { CliError } from './cliError.js';
 
 const STATUSES = ['pending', 'approved', 'rejected', 'expired', 'canceled'] as const;
 
-function parsePayload(text: string): Record<string, unknown> {
+export function parsePayload(text: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -31,7 +31,7 @@ function parseMetadata(pairs: string[] | undefined): Record<string, string> | un
   return metadata;
 }
 
-function positiveInteger(name: string, value: string | undefined): number | undefined {
+export function positiveInteger(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1)

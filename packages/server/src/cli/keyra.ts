@@ -17,6 +17,7 @@ import { registerEventsCommands } from './eventsCommands.js';
 import { registerMcpCommand } from './mcpCommand.js';
 import { registerAuditCommands } from './auditCommands.js';
 import { registerConsoleCommands } from './consoleCommands.js';
+import { registerPoliciesCommands } from './policiesCommands.js';
 
 /** The `keyra` program: serve, migrate and key management, each with `--help`. */
 export function createProgram(): Command {
@@ -40,6 +41,7 @@ export function createProgram(): Command {
   registerMcpCommand(program);
   registerAuditCommands(program);
   registerConsoleCommands(program);
+  registerPoliciesCommands(program);
   return program;
 }
 

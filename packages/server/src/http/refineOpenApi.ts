@@ -20,6 +20,11 @@ export const OPENAPI_TAGS = [
   { name: 'Proofs', description: 'The public keys that verify proofs offline.' },
   { name: 'Stamps', description: 'Public receipts of proofs, with their EAS attestation.' },
   { name: 'Usage', description: 'Metered verifications and free credits.' },
+  {
+    name: 'Policies',
+    description:
+      'Approval policies and approver groups: what challenges must meet, versioned (docs/policies.md).',
+  },
   { name: 'Voice', description: 'Voice enrolment and verification (the Keywave API).' },
   {
     name: 'OpenID CIBA',

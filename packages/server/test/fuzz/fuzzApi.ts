@@ -26,6 +26,9 @@ export const WATCHED_TABLES = [
   'webhook_deliveries',
   'voice_templates',
   'voice_legacy_hashes',
+  'policies',
+  'policy_versions',
+  'approver_groups',
 ];
 
 export interface FuzzFailure {

@@ -19,6 +19,7 @@ import { createOAuthClientStore } from './stores/createOAuthClientStore.js';
 import { createCibaRequestStore } from './stores/createCibaRequestStore.js';
 import { createAuditStore } from './stores/createAuditStore.js';
 import { createConsoleStore } from './stores/createConsoleStore.js';
+import { createApproverGroupStore, createPolicyStore } from './stores/createPolicyStore.js';
 
 export type Stores = Omit<Storage, 'transaction' | 'close' | 'ping' | 'watchDeliveries'>;
 
@@ -51,5 +52,7 @@ export function createStores(
     cibaRequests: createCibaRequestStore(db),
     audit: createAuditStore(db, kind),
     console: createConsoleStore(db),
+    policies: createPolicyStore(db),
+    approverGroups: createApproverGroupStore(db),
   };
 }

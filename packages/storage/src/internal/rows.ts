@@ -6,6 +6,7 @@ import type {
   DeviceRecord,
   EventRecord,
   IdempotencyRecord,
+  PolicyRequirement,
   SigningKeyRecord,
   Tenant,
 } from '@keyra/core';
@@ -100,6 +101,17 @@ export function challengeFromRow(row: ChallengeRow): ChallengeRecord {
     metadata: JSON.parse(row.metadata) as Record<string, string>,
     // Only CIBA challenges carry one; others keep the record shape they always had.
     ...(row.binding_message !== null ? { bindingMessage: row.binding_message } : {}),
+    // Only challenges created under a policy carry one.
+    ...(row.policy_id !== null && row.policy_requirement !== null
+      ? {
+          policy: {
+            id: row.policy_id,
+            name: row.policy_name ?? '',
+            version: Number(row.policy_version),
+            requirement: JSON.parse(row.policy_requirement) as PolicyRequirement,
+          },
+        }
+      : {}),
   };
 }
 
@@ -176,6 +188,15 @@ export function challengeToRow(challenge: ChallengeRecord): Insertable<Challenge
     binding_message: challenge.bindingMessage ?? null,
     quorum: challenge.quorum?.quorum ?? null,
     reject_on: challenge.quorum?.rejectOn ?? null,
+    // Only when a policy matched (the columns default to null), as 0012 added them.
+    ...(challenge.policy
+      ? {
+          policy_id: challenge.policy.id,
+          policy_version: challenge.policy.version,
+          policy_name: challenge.policy.name,
+          policy_requirement: JSON.stringify(challenge.policy.requirement),
+        }
+      : {}),
   };
 }
 

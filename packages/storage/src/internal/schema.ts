@@ -68,6 +68,12 @@ export interface ChallengesTable {
   reject_on: RejectOn | null;
   /** Votes recorded so far (the counter each vote bumps first). */
   vote_count: Generated<number>;
+  /** The policy version the challenge was created under; all four null when none matched. */
+  policy_id: string | null;
+  policy_version: number | null;
+  policy_name: string | null;
+  /** JSON text of the requirement. */
+  policy_requirement: string | null;
 }
 
 /** A challenge row as read back. */
@@ -371,6 +377,42 @@ export interface AuditCheckpointsTable {
   stamp_id: string | null;
 }
 
+/** One policy: its current version, and whether it was deleted. */
+export interface PoliciesTable {
+  id: string;
+  tenant_id: string;
+  environment: Environment;
+  current_version: number;
+  created_at: number;
+  deleted_at: number | null;
+}
+
+/** One immutable version of a policy. */
+export interface PolicyVersionsTable {
+  policy_id: string;
+  version: number;
+  tenant_id: string;
+  environment: Environment;
+  name: string;
+  description: string | null;
+  priority: number;
+  /** JSON text: `{action, conditions}`. */
+  match: string;
+  /** JSON text of the requirement. */
+  requirement: string;
+  created_at: number;
+}
+
+export interface ApproverGroupsTable {
+  tenant_id: string;
+  environment: Environment;
+  name: string;
+  /** JSON text: a list of user ids. */
+  members: string;
+  created_at: number;
+  updated_at: number;
+}
+
 /** The Kysely database type of the current schema. Extend it with each migration that adds a table. */
 export interface Database extends VoiceTables {
   tenants: TenantsTable;
@@ -399,6 +441,9 @@ export interface Database extends VoiceTables {
   console_ceremonies: ConsoleCeremoniesTable;
   console_sessions: ConsoleSessionsTable;
   console_actions: ConsoleActionsTable;
+  policies: PoliciesTable;
+  policy_versions: PolicyVersionsTable;
+  approver_groups: ApproverGroupsTable;
 }
 
 export type DatabaseKind = 'sqlite' | 'postgres';

@@ -63,6 +63,7 @@ export function challengeJson(record: ChallengeRecord, now: EpochMs): Challenge 
     metadata: record.metadata,
     ...(record.bindingMessage != null ? { bindingMessage: record.bindingMessage } : {}),
     ...quorumJson(record),
+    policy: record.policy ?? null,
   };
 }
 

@@ -10,6 +10,7 @@ import { ciba } from './0008_ciba.js';
 import { audit } from './0009_audit.js';
 import { quorumPolicies } from './0010_quorum_policies.js';
 import { consoleMigration } from './0011_console.js';
+import { policies } from './0012_policies.js';
 import { consoleViewsA } from './0013_console_a.js';
 import { consoleB } from './0014_console_b.js';
 
@@ -30,6 +31,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009_audit': audit,
   '0010_quorum_policies': quorumPolicies,
   '0011_console': consoleMigration,
+  '0012_policies': policies,
   '0013_console_a': consoleViewsA,
   '0014_console_b': consoleB,
 };
