@@ -209,7 +209,12 @@ export function listTable({ caption, columns, load, empty, href, signal }) {
     ]),
     body,
   ]);
-  const wrap = h('div', { className: 'table-wrap' }, [table]);
+  // Focusable, so a keyboard user can scroll a table wider than a phone's screen.
+  const wrap = h(
+    'div',
+    { className: 'table-wrap', tabIndex: 0, role: 'region', 'aria-label': caption },
+    [table],
+  );
   const status = h('div', { className: 'list-status' });
   const more = /** @type {HTMLButtonElement} */ (
     h('button', { type: 'button', className: 'secondary load-more', hidden: true }, ['Load more'])
