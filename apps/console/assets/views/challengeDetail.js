@@ -8,10 +8,9 @@ import { renderStamp } from '../stamp.js';
 import { addCheck } from '../ui.js';
 import {
   absoluteDate,
-  act,
   badge,
   can,
-  confirmDialog,
+  confirmThenAct,
   dateText,
   detailList,
   emptyState,
@@ -181,19 +180,19 @@ export async function renderChallenge(root, ctx, id) {
         'Cancel challenge',
       ])
     );
-    cancel.addEventListener('click', async () => {
-      const sure = await confirmDialog({
+    confirmThenAct(
+      cancel,
+      errors,
+      {
         title: 'Cancel this challenge?',
         message: `${challenge.action} for ${who} can no longer be approved.`,
         confirm: 'Cancel challenge',
-        danger: true,
-      });
-      if (sure)
-        await act(cancel, errors, async () => {
-          await ctx.api.post(ctx.environment, `/v1/challenges/${encodeURIComponent(id)}/cancel`);
-          ctx.navigate(`#/challenges/${id}`);
-        });
-    });
+      },
+      async () => {
+        await ctx.api.post(ctx.environment, `/v1/challenges/${encodeURIComponent(id)}/cancel`);
+        ctx.navigate(`#/challenges/${id}`);
+      },
+    );
     facts.append(h('div', { className: 'actions' }, [cancel]), errors);
   }
 

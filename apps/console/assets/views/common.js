@@ -333,3 +333,17 @@ export async function act(button, errorBox, task) {
     button.removeAttribute('aria-busy');
   }
 }
+
+/**
+ * Wires `button` to ask first (a confirm dialog, danger style unless `danger: false`), then run
+ * `task` through {@link act}: busy while it runs, its error shown in `errorBox`.
+ * @param {HTMLButtonElement} button
+ * @param {HTMLElement} errorBox
+ * @param {{ title: string, message: string, confirm: string, danger?: boolean }} question
+ * @param {() => Promise<void>} task
+ */
+export function confirmThenAct(button, errorBox, question, task) {
+  button.addEventListener('click', async () => {
+    if (await confirmDialog({ danger: true, ...question })) await act(button, errorBox, task);
+  });
+}

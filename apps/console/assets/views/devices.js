@@ -2,10 +2,9 @@
 // with its signature counter and last use; `#/devices/<id>` shows one and revokes it.
 
 import {
-  act,
   badge,
   can,
-  confirmDialog,
+  confirmThenAct,
   dateText,
   detailList,
   errorState,
@@ -60,19 +59,19 @@ async function renderDetail(root, ctx, id) {
   const revoke = /** @type {HTMLButtonElement} */ (
     h('button', { type: 'button', className: 'danger', id: 'revoke-device' }, ['Revoke'])
   );
-  revoke.addEventListener('click', async () => {
-    const sure = await confirmDialog({
+  confirmThenAct(
+    revoke,
+    errors,
+    {
       title: `Revoke ${device.name}?`,
       message: `${kindText(device)} ${device.deviceId} of ${device.userId} can never approve again. This cannot be undone.`,
       confirm: 'Revoke',
-      danger: true,
-    });
-    if (sure)
-      await act(revoke, errors, async () => {
-        await ctx.api.delete(ctx.environment, `/v1/devices/${encodeURIComponent(device.deviceId)}`);
-        ctx.navigate(`#/devices/${device.deviceId}`);
-      });
-  });
+    },
+    async () => {
+      await ctx.api.delete(ctx.environment, `/v1/devices/${encodeURIComponent(device.deviceId)}`);
+      ctx.navigate(`#/devices/${device.deviceId}`);
+    },
+  );
   body.append(h('section', { className: 'card' }, [h('h2', {}, ['Revoke']), revoke, errors]));
 }
 

@@ -6,7 +6,7 @@ import {
   act,
   badge,
   can,
-  confirmDialog,
+  confirmThenAct,
   copyButton,
   dateText,
   detailList,
@@ -107,19 +107,19 @@ async function renderDetail(root, ctx, id) {
       rotate.hidden = true;
     }),
   );
-  revoke.addEventListener('click', async () => {
-    const sure = await confirmDialog({
+  confirmThenAct(
+    revoke,
+    errors,
+    {
       title: `Revoke ${current.prefix}?`,
       message: 'Every request with this key fails from now on. This cannot be undone.',
       confirm: 'Revoke',
-      danger: true,
-    });
-    if (sure)
-      await act(revoke, errors, async () => {
-        await ctx.api.revokeKey(current.id);
-        ctx.navigate(`#/keys/${current.id}`);
-      });
-  });
+    },
+    async () => {
+      await ctx.api.revokeKey(current.id);
+      ctx.navigate(`#/keys/${current.id}`);
+    },
+  );
   body.append(
     h('section', { className: 'card' }, [
       h('h2', {}, ['Rotate or revoke']),

@@ -5,7 +5,7 @@ import {
   act,
   badge,
   can,
-  confirmDialog,
+  confirmThenAct,
   copyButton,
   dateText,
   detailList,
@@ -119,19 +119,19 @@ async function renderDetail(root, ctx, id) {
       ctx.navigate(`#/members/${member.id}`);
     }),
   );
-  disable.addEventListener('click', async () => {
-    const sure = await confirmDialog({
+  confirmThenAct(
+    disable,
+    errors,
+    {
       title: `Disable ${member.email}?`,
       message: 'They are signed out everywhere at once and cannot sign in again.',
       confirm: 'Disable',
-      danger: true,
-    });
-    if (sure)
-      await act(disable, errors, async () => {
-        await ctx.api.disableMember(member.id);
-        ctx.navigate(`#/members/${member.id}`);
-      });
-  });
+    },
+    async () => {
+      await ctx.api.disableMember(member.id);
+      ctx.navigate(`#/members/${member.id}`);
+    },
+  );
   body.append(
     h('section', { className: 'card' }, [
       h('h2', {}, ['Change']),
