@@ -150,6 +150,11 @@ class Events(_Resource):
         """``POST /v1/events/:id/redeliver`` {} or {endpointId} → 202 {eventId, deliveries}."""
         return self._req("POST", f"/v1/events/{_id(event_id)}/redeliver", _params(params, kwargs))
 
+    def deliveries(self, event_id: str, params: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Any:
+        """``GET /v1/events/:id/deliveries`` limit, cursor: every attempt to deliver the event, to
+        any endpoint, newest first."""
+        return self._req("GET", f"/v1/events/{_id(event_id)}/deliveries", query=_params(params, kwargs))
+
 
 class Audit(_Resource):
     """The tenant's tamper-evident audit log (``/v1/audit``), in chain order. Check what you fetched
@@ -290,6 +295,11 @@ class Voice(_Resource):
     def verify(self, params: Optional[Mapping[str, Any]] = None, *, idempotency_key: Optional[str] = None, **kwargs: Any) -> Any:
         """``POST /api/v1/verify`` {wallet, audio…, projection_id, params_version, phrase_id}."""
         return self._voice("POST", "/api/v1/verify", _voice(params, kwargs), idempotency_key=idempotency_key)
+
+    def enrollment(self, wallet: str) -> Any:
+        """``GET /api/v1/enrollments/:wallet``: what is enrolled for the wallet (method, projection,
+        versions, dates; never the template)."""
+        return self._voice("GET", f"/api/v1/enrollments/{_id(wallet)}")
 
     def verify_logs(self, params: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Any:
         """``GET /api/v1/verify_logs`` wallet, verified, method, created_from, created_to, limit, cursor."""
