@@ -276,6 +276,24 @@ func (s *EventsService) Redeliver(ctx context.Context, id string, params Redeliv
 	return out, nil
 }
 
+// Deliveries returns every attempt to deliver the event, to any endpoint, newest first
+// (GET /v1/events/:id/deliveries; limit 1–100, 0 for the server default).
+func (s *EventsService) Deliveries(ctx context.Context, id string, limit int) (*WebhookAttemptList, error) {
+	p, err := pathID(id)
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	out := &WebhookAttemptList{}
+	if err := s.c.do(ctx, request{method: "GET", path: "/v1/events/" + p + "/deliveries", query: q}, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // VoiceService covers the Keywave voice API under /api/v1 (authenticated with x-api-key).
 type VoiceService struct{ c *Client }
 
@@ -301,6 +319,20 @@ func (s *VoiceService) Enroll(ctx context.Context, params EnrollParams) (*Enroll
 func (s *VoiceService) Verify(ctx context.Context, params VoiceVerifyParams) (*VoiceVerification, error) {
 	out := &VoiceVerification{}
 	if err := s.c.do(ctx, request{method: "POST", path: "/api/v1/verify", body: params, auth: authAPIKeyHeader}, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Enrollment says what is enrolled for wallet: method, projection, versions and dates, never the
+// template (GET /api/v1/enrollments/:wallet; 404 when nothing is).
+func (s *VoiceService) Enrollment(ctx context.Context, wallet string) (*EnrollmentStatus, error) {
+	p, err := pathID(wallet)
+	if err != nil {
+		return nil, err
+	}
+	out := &EnrollmentStatus{}
+	if err := s.c.do(ctx, request{method: "GET", path: "/api/v1/enrollments/" + p, auth: authAPIKeyHeader}, out); err != nil {
 		return nil, err
 	}
 	return out, nil

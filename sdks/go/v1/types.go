@@ -258,6 +258,17 @@ type WebhookAttempt struct {
 	Error           *string `json:"error"`
 }
 
+// EnrollmentStatus is what is enrolled for a wallet (GET /api/v1/enrollments/:wallet).
+type EnrollmentStatus struct {
+	Wallet        string  `json:"wallet"`
+	Method        string  `json:"method"` // voice | legacy_hash
+	ProjectionID  *string `json:"projection_id"`
+	ParamsVersion *string `json:"params_version"`
+	ModelVersion  *string `json:"model_version"`
+	CreatedAt     string  `json:"created_at"`
+	UpdatedAt     string  `json:"updated_at"`
+}
+
 // WebhookAttemptList is the delivery log of an endpoint, newest first.
 type WebhookAttemptList struct {
 	Data []WebhookAttempt `json:"data"`

@@ -25,9 +25,18 @@ class LookupsTest(ServerCase):
         self.assertEqual(headers.get("authorization"), "Bearer sk_test_x")
 
     def test_voice_enrollment_by_wallet_with_the_voice_api_key_header(self):
-        self.server.script = [(200, {}, {"wallet": "0xAb/c", "enrolled": True, "method": "voice"})]
+        enrolled = {
+            "wallet": "0xAb/c",
+            "method": "voice",
+            "projection_id": "p0",
+            "params_version": "v1",
+            "model_version": "kw-1",
+            "created_at": "2026-12-06T10:00:00Z",
+            "updated_at": "2026-12-06T10:00:00Z",
+        }
+        self.server.script = [(200, {}, enrolled)]
         status = self.client.voice.enrollment("0xAb/c")
-        self.assertTrue(status["enrolled"])
+        self.assertEqual(status["projection_id"], "p0")
         method, path, headers, _, _ = self.server.requests[-1]
         self.assertEqual((method, path), ("GET", "/api/v1/enrollments/0xAb%2Fc"))
         self.assertEqual(headers.get("x-api-key"), "sk_test_x")
