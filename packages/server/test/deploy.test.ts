@@ -2,6 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { Job } from 'kubernetes-models/batch/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { ConfigMap, Service } from 'kubernetes-models/v1';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parseDocument } from 'yaml';
 import { loadConfig } from '../src/config.js';
@@ -227,6 +231,27 @@ describe('deploy/k8s', () => {
         `${doc.kind}`,
       );
     }
+  });
+
+  it('validates every object against the Kubernetes API schemas (kubernetes-models)', () => {
+    // The upstream OpenAPI schemas, compiled by kubernetes-models: each object's fields, types
+    // and required members, as `kubectl apply --validate=strict` would check them.
+    const MODELS: Record<string, new (data: Yaml) => { validate(): void }> = {
+      'v1/ConfigMap': ConfigMap,
+      'v1/Service': Service,
+      'apps/v1/Deployment': Deployment,
+      'batch/v1/Job': Job,
+      'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+    };
+    for (const doc of k8s) {
+      const Model = MODELS[`${doc.apiVersion}/${doc.kind}`];
+      expect(Model, `a schema for ${doc.apiVersion} ${doc.kind}`).toBeDefined();
+      expect(() => new Model!(doc).validate(), `${doc.kind} ${doc.metadata.name}`).not.toThrow();
+    }
+    // The check bites: a wrongly typed field fails it.
+    const broken = structuredClone(byKind('Deployment'));
+    broken.spec.replicas = 'three';
+    expect(() => new Deployment(broken).validate()).toThrow();
   });
 
   it('runs three non-root replicas on a read-only root file system', () => {
