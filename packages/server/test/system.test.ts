@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ERROR_CODES, ERROR_DESCRIPTION, ERROR_STATUS } from '@keyra/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryRateLimitStore } from '../src/ratelimit/createMemoryRateLimitStore.js';
 import { bearer, createTestApp, type TestApp } from './helpers/testApp.js';
 
 describe('system routes, OpenAPI and docs', () => {
@@ -104,6 +105,33 @@ describe('system routes, OpenAPI and docs', () => {
   it('returns a Request-Id on every response', async () => {
     const res = await t.app.inject('/healthz');
     expect(res.headers['request-id']).toMatch(/^req_[0-9a-f]{32}$/);
+  });
+});
+
+describe('/readyz when a dependency is down', () => {
+  it('stays ready (200, degraded) without the rate-limit store, which fails open', async () => {
+    const store = createMemoryRateLimitStore();
+    store.ping = async () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+    };
+    const t = await createTestApp({ rateLimitStore: store });
+    try {
+      const res = await t.app.inject('/readyz');
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({
+        status: 'degraded',
+        checks: { database: 'ok', rateLimitStore: 'unavailable' },
+      });
+      // Without the database it is not ready.
+      t.storage.ping = async () => {
+        throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+      };
+      const down = await t.app.inject('/readyz');
+      expect(down.statusCode).toBe(503);
+      expect(down.json().status).toBe('unavailable');
+    } finally {
+      await t.close();
+    }
   });
 });
 
