@@ -56,6 +56,12 @@ describe('system routes, OpenAPI and docs', () => {
     );
     expect(create.responses['201']).toBeDefined();
     expect(create.responses['409']).toEqual({ $ref: '#/components/responses/Conflict' });
+    // Every tag an operation names is declared, with a description.
+    const declared = (doc.tags as { name: string; description: string }[]).map((tag) => tag.name);
+    const used = Object.values(
+      doc.paths as Record<string, Record<string, { tags?: string[] }>>,
+    ).flatMap((ops) => Object.values(ops).flatMap((op) => op.tags ?? []));
+    expect([...new Set(used)].filter((tag) => !declared.includes(tag))).toEqual([]);
   });
 
   interface Operation {

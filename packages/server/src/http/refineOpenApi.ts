@@ -21,6 +21,11 @@ export const OPENAPI_TAGS = [
   { name: 'Stamps', description: 'Public receipts of proofs, with their EAS attestation.' },
   { name: 'Usage', description: 'Metered verifications and free credits.' },
   {
+    name: 'Audit',
+    description:
+      'The tamper-evident audit log: entries, NDJSON export and signed checkpoints (docs/audit.md).',
+  },
+  {
     name: 'Policies',
     description:
       'Approval policies and approver groups: what challenges must meet, versioned (docs/policies.md).',
