@@ -665,6 +665,7 @@ const CASES: Record<ScopedMethod, ForeignScopeCase> = {
         qualityPassed: null,
         speechSec: 1.5,
         audioSec: 2.25,
+        gateMeasures: null,
         latencyMs: 120,
         createdAt: T0,
       }),
