@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserTestNeeds, consoleHarness } from './consoleHarness.js';
 import {
   decideChallenge,
+  fetchOnDevice,
   pairDevice,
   signedApproval,
   type PairedDevice,
@@ -86,6 +87,7 @@ describe.skipIf(needs.skip)('console shell and views A in headless Chromium', ()
     });
     expect(created.status).toBe(201);
     pending = created.body.id;
+    expect(await fetchOnDevice(ui.browser.server.url, device)).toEqual([pending]);
 
     await ui.goto('overview', '#overview-credits-left');
     const today = new Date().toISOString().slice(0, 10);
@@ -127,6 +129,10 @@ describe.skipIf(needs.skip)('console shell and views A in headless Chromium', ()
     await ui.shootView('challenge');
 
     await ui.goto(`challenges/${pending}`, '#cancel-challenge');
+    expect(await ui.browser.text('#challenge-timeline')).toMatch(/created[\s\S]*shown on device/);
+    expect((await ui.api('GET', `/v1/challenges/${pending}`)).body.shownAt).toEqual(
+      expect.any(String),
+    );
     await page.click('#cancel-challenge');
     await confirm();
     await page.waitForSelector('.badge-canceled');

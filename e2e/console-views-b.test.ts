@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { Keyra } from '@keyra/sdk';
+import { concatWavs, phraseFile } from '../packages/server/test/helpers/voiceTestApp.js';
 import { browserTestNeeds, consoleHarness } from './consoleHarness.js';
 import { pairDevice, signedApproval } from './helpers/keyraApi.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhookReceiver.js';
@@ -212,6 +213,38 @@ describe.skipIf(needs.skip)('console views B in headless Chromium', () => {
     await ui.shootView('voice-wallet');
     await ui.goto('voice/nobody', '#voice-enrolment .state-empty');
     expect(await ui.browser.text('#voice-enrolment')).toContain('Nothing is enrolled for nobody');
+
+    // A real recording runs every gate: the row shows each measure against its threshold.
+    const enrol = concatWavs([1, 2, 3, 4, 5].map((id) => phraseFile('flite_slt', id, 'wav').bytes));
+    const audio = { projection_id: 'p0', params_version: 'v1' };
+    const b64 = (bytes: Buffer) => bytes.toString('base64');
+    const enrolled = await api('POST', '/api/v1/enroll', {
+      wallet: 'wallet-bea',
+      audioBase64: b64(enrol),
+      ...audio,
+    });
+    expect(enrolled.status).toBe(200);
+    const phrase = (await api('POST', '/api/v1/phrase', { wallet: 'wallet-bea' })).body;
+    const verify = await api('POST', '/api/v1/verify', {
+      wallet: 'wallet-bea',
+      audioBase64: b64(phraseFile('flite_slt', 9, 'wav').bytes),
+      ...audio,
+      phrase_id: phrase.phrase_id,
+    });
+    expect(verify.status).toBe(200);
+    const [measured] = (await api('GET', '/api/v1/verify_logs?wallet=wallet-bea')).body.data;
+    const { quality, replay, speaker, phrase: heard } = measured.measures;
+    await ui.goto('voice/wallet-bea', `#voice-logs >> text=${measured.id}`);
+    const row = await ui.browser.text('#voice-logs tbody tr');
+    expect(row).toContain(
+      `${heard.matched_words} of ${heard.total_words} words / ≥ ${heard.required_words}`,
+    );
+    expect(row).toContain(`${speaker.score.toFixed(3)} / ≥ ${speaker.threshold.toFixed(3)}`);
+    expect(row).toContain(`similarity ${replay.similarity.toFixed(3)} / < 0.80`);
+    expect(row).toContain(
+      `speech ${quality.speech_seconds.toFixed(2)} s / ≥ ${quality.min_speech_seconds} s`,
+    );
+    expect(row).toContain(`level ${quality.level_dbfs.toFixed(1)} dBFS / ≥ -45`);
   }, 60_000);
 
   it('stamps: approved challenges with stamps, lookup, and a checked detail', async () => {

@@ -1,6 +1,7 @@
 import {
   approveChallenge,
   createAuthenticator,
+  getAssertion,
   getAttestationPublicKey,
   KEYRA_ONE_ORIGIN,
   KEYRA_ONE_SIMULATOR_AAGUID,
@@ -121,4 +122,33 @@ export async function signedApproval(
   });
   device.state = answer.state;
   return { challengeId, verifyBody: { deviceId: device.deviceId, attestation: answer.response } };
+}
+
+/**
+ * Signs the device in to the device API and fetches its user's pending challenges, as a KEYRA ONE
+ * does before showing them; returns their ids.
+ */
+export async function fetchOnDevice(baseUrl: string, device: PairedDevice): Promise<string[]> {
+  const post = async (path: string, body: unknown): Promise<ApiResponse> => {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  const options = await post('/v1/device-api/sessions/options', { deviceId: device.deviceId });
+  if (options.status !== 200) throw new Error(`device sign-in: ${JSON.stringify(options.body)}`);
+  const signed = getAssertion(device.state, options.body, { origin: KEYRA_ONE_ORIGIN });
+  device.state = signed.state;
+  const session = await post('/v1/device-api/sessions', {
+    deviceId: device.deviceId,
+    response: signed.response,
+  });
+  if (session.status !== 201) throw new Error(`device session: ${JSON.stringify(session.body)}`);
+  const res = await fetch(`${baseUrl}/v1/device-api/challenges`, {
+    headers: { authorization: `Bearer ${session.body.token}` },
+  });
+  const listed = (await res.json()) as { data: Array<{ id: string }> };
+  return listed.data.map((challenge) => challenge.id);
 }

@@ -196,6 +196,13 @@ export const Challenge = Type.Object(
     audience: Audience,
     metadata: Metadata,
     bindingMessage: Type.Optional(BindingMessage),
+    shownAt: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description:
+          'When a device of its user (an approver, for a quorum challenge) first fetched it while pending, through the device API; absent until then.',
+      }),
+    ),
     ...QuorumFields,
     policy: Type.Union([ChallengePolicy, Type.Null()], {
       description:

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TProperties } from '@sinclair/typebox';
 import { PHRASE_ID_PATTERN, VOICE_LIMITS } from '@keyra/core';
 import { Timestamp } from './common.js';
 import { Stamp } from './stamps.js';
@@ -276,6 +276,53 @@ export type ListVerifyLogsQuery = Static<typeof ListVerifyLogsQuery>;
 const NullableBoolean = Type.Union([Type.Boolean(), Type.Null()]);
 const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
 
+const Measured = <T extends TProperties>(properties: T, description: string) =>
+  Type.Union([Type.Object(properties, { additionalProperties: false }), Type.Null()], {
+    description,
+  });
+
+/** What each gate measured against its threshold; a gate is null when it did not run. */
+const VerifyLogMeasures = Type.Object(
+  {
+    phrase: Measured(
+      {
+        matched_words: Type.Integer(),
+        required_words: Type.Integer(),
+        total_words: Type.Integer(),
+      },
+      'Prompt words the recognizer matched, against the number required.',
+    ),
+    speaker: Measured(
+      { score: Type.Number(), threshold: Type.Number() },
+      's-norm score of the probe against the template; passes at or above the threshold.',
+    ),
+    replay: Measured(
+      { similarity: Type.Number(), threshold: Type.Number() },
+      'Highest fingerprint similarity (0..1) with an earlier recording of the wallet; fails at or above the threshold (an exact copy counts as 1).',
+    ),
+    quality: Measured(
+      {
+        speech_seconds: Type.Number(),
+        min_speech_seconds: Type.Number(),
+        clipping_ratio: Type.Number(),
+        max_clipping_ratio: Type.Number(),
+        level_dbfs: Type.Number(),
+        min_level_dbfs: Type.Number(),
+        bandwidth_hz: NullableNumber,
+        min_bandwidth_hz: Type.Number(),
+        snr_db: NullableNumber,
+        min_snr_db: Type.Number(),
+      },
+      'Speech length, clipping, level, bandwidth and SNR as measured, with their limits (bandwidth_hz, snr_db: null when not measured).',
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Each gate as measured against its threshold; null for a gate that did not run (and for rows logged before these were kept).',
+  },
+);
+
 export const VerifyLog = Type.Object(
   {
     id: Type.String(),
@@ -298,6 +345,7 @@ export const VerifyLog = Type.Object(
     speaker_threshold: NullableNumber,
     speech_seconds: NullableNumber,
     audio_seconds: NullableNumber,
+    measures: VerifyLogMeasures,
     latency_ms: Type.Integer(),
     created_at: Timestamp,
   },

@@ -96,6 +96,11 @@ export interface ChallengeRecord {
    * the approval with what the client's own screen shows. Display only: not in the digest.
    */
   bindingMessage?: string | null;
+  /**
+   * When a device of its user (an approver's, for a quorum challenge) first fetched it while
+   * pending through the device API; absent until then (`challenges.markShown`).
+   */
+  shownAt?: EpochMs;
   /** Present only on a quorum challenge: who may vote, how many must approve, and the votes so far. */
   quorum?: ChallengeQuorum;
   /**

@@ -147,6 +147,12 @@ export interface ChallengeStore {
    */
   cancel(scope: Scope, id: string, now: EpochMs): Promise<ChallengeRecord | null>;
   /**
+   * Records that a device fetched these challenges, in one conditional write: only the pending,
+   * unexpired ones in `scope` not marked before get `shownAt = now`, so the first fetch is kept. Returns how
+   * many were marked.
+   */
+  markShown(scope: Scope, ids: readonly string[], now: EpochMs): Promise<number>;
+  /**
    * Marks up to `limit` pending challenges with `expiresAt <= now` as expired (decidedAt = expiresAt)
    * and returns exactly the rows this call changed. Safe to run concurrently from several instances:
    * a row is returned by at most one caller.

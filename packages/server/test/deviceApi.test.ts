@@ -1,4 +1,5 @@
 import { getAssertion, KEYRA_ONE_ORIGIN, type AuthenticatorState } from '@keyra/device';
+import { formatTimestamp } from '@keyra/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, type TestApp } from './helpers/testApp.js';
 import { approve, pairSimulator } from './helpers/simulator.js';
@@ -83,6 +84,46 @@ describe('device API', () => {
       deviceId: device.deviceId,
       method: 'device',
     });
+  });
+
+  it('records when a device first fetched a pending challenge, once (shownAt)', async () => {
+    const { token } = await signIn(device.state);
+    const created = (await createChallenge()).json();
+    const other = (await createChallenge('usr_other')).json();
+    const read = async (id: string) =>
+      (
+        await t.app.inject({ method: 'GET', url: `/v1/challenges/${id}`, headers: bearer(key) })
+      ).json();
+    expect(created).not.toHaveProperty('shownAt');
+    // Reading it with the API key is not showing it on a device.
+    expect(await read(created.id)).not.toHaveProperty('shownAt');
+
+    const shownAt = formatTimestamp(t.clock.now());
+    const list = () =>
+      t.app.inject({ method: 'GET', url: '/v1/device-api/challenges', headers: bearer(token) });
+    expect((await list()).statusCode).toBe(200);
+    expect((await read(created.id)).shownAt).toBe(shownAt);
+    expect(await read(other.id)).not.toHaveProperty('shownAt');
+
+    // Later fetches, listed or one by one, keep the first time.
+    t.clock.advance(5000);
+    expect((await list()).statusCode).toBe(200);
+    const one = await t.app.inject({
+      method: 'GET',
+      url: `/v1/device-api/challenges/${created.id}`,
+      headers: bearer(token),
+    });
+    expect(one.statusCode).toBe(200);
+    expect((await read(created.id)).shownAt).toBe(shownAt);
+
+    // Fetching one by id marks it too.
+    const second = (await createChallenge()).json();
+    await t.app.inject({
+      method: 'GET',
+      url: `/v1/device-api/challenges/${second.id}`,
+      headers: bearer(token),
+    });
+    expect((await read(second.id)).shownAt).toBe(formatTimestamp(t.clock.now()));
   });
 
   it('long-polls until a challenge for the user appears', async () => {

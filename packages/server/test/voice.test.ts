@@ -583,12 +583,13 @@ describe('GET /api/v1/verify_logs', () => {
   it('lists attempts newest first with gate outcomes and no words', async () => {
     const wallet = await enrolled();
     const probe = phraseFile('flite_slt', 9, 'wav');
-    await post('/api/v1/verify', {
+    const answer = await post('/api/v1/verify', {
       wallet,
       audioBase64: b64(probe.bytes),
       ...AUDIO,
       phrase_id: await phraseFor(wallet, probe.text),
     });
+    const { phrase, speaker, replay, quality } = answer.json().gates;
     t.clock.advance(1000);
     await post('/api/v1/verify', { wallet, audioBase64: b64(probe.bytes), ...AUDIO });
     const res = await t.app.inject({
@@ -601,6 +602,13 @@ describe('GET /api/v1/verify_logs', () => {
     expect(page.data).toHaveLength(1);
     expect(page.has_more).toBe(true);
     expect(page.data[0]).toMatchObject({ wallet, status: 400, error_code: 'MISSING_PHRASE' });
+    // Refused before any gate ran: no gate measured anything.
+    expect(page.data[0].measures).toEqual({
+      phrase: null,
+      speaker: null,
+      replay: null,
+      quality: null,
+    });
     const next = await t.app.inject({
       method: 'GET',
       url: `/api/v1/verify_logs?wallet=${wallet}&cursor=${page.next_cursor}`,
@@ -613,6 +621,29 @@ describe('GET /api/v1/verify_logs', () => {
       gates: { phrase: true, speaker: true },
     });
     expect(older.speaker_score).toBeGreaterThan(older.speaker_threshold);
+    // Each gate's measure and threshold, as the verify answer reported them.
+    expect(older.measures).toEqual({
+      phrase: {
+        matched_words: phrase.matched_words,
+        required_words: phrase.required_words,
+        total_words: phrase.total_words,
+      },
+      speaker: { score: speaker.score, threshold: speaker.threshold },
+      replay: { similarity: replay.similarity, threshold: replay.threshold },
+      quality: {
+        speech_seconds: quality.speech_seconds,
+        min_speech_seconds: quality.min_speech_seconds,
+        clipping_ratio: quality.clipping_ratio,
+        max_clipping_ratio: quality.max_clipping_ratio,
+        level_dbfs: quality.level_dbfs,
+        min_level_dbfs: quality.min_level_dbfs,
+        bandwidth_hz: quality.bandwidth_hz ?? null,
+        min_bandwidth_hz: quality.min_bandwidth_hz,
+        snr_db: quality.snr_db ?? null,
+        min_snr_db: quality.min_snr_db,
+      },
+    });
+    expect(older.measures.quality.speech_seconds).toBeGreaterThan(0);
     for (const word of probe.text.split(' ')) expect(next.body).not.toContain(word);
     const verified = await t.app.inject({
       method: 'GET',

@@ -835,6 +835,23 @@ export function storageContract(target: StorageContractTarget): void {
         expect(await storage.challenges.cancel(SANDBOX_A, 'ch_missing', T0)).toBeNull();
       });
 
+      it('markShown: the first fetch of a pending challenge is kept, a decided one is not marked', async () => {
+        const { storage } = await setup();
+        await storage.challenges.insert(challenge({ id: 'ch_1' }));
+        await storage.challenges.insert(challenge({ id: 'ch_2' }));
+        await storage.challenges.decide(SANDBOX_A, 'ch_2', 'rejected', T0 + 1);
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_1')).not.toHaveProperty('shownAt');
+        expect(await storage.challenges.markShown(SANDBOX_A, ['ch_1', 'ch_2'], T0 + 2)).toBe(1);
+        expect(await storage.challenges.markShown(SANDBOX_A, ['ch_1'], T0 + 3)).toBe(0);
+        expect(await storage.challenges.markShown(SANDBOX_A, [], T0 + 3)).toBe(0);
+        expect((await storage.challenges.find(SANDBOX_A, 'ch_1'))?.shownAt).toBe(T0 + 2);
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_2')).not.toHaveProperty('shownAt');
+        // Listed challenges carry it too.
+        expect((await storage.challenges.list(SANDBOX_A, {}, 10)).map((c) => c.shownAt)).toEqual(
+          expect.arrayContaining([T0 + 2, undefined]),
+        );
+      });
+
       it('cancel racing verifies on two storage instances: exactly one winner', async () => {
         const { url, storage } = await setup();
         const other = await open(url);

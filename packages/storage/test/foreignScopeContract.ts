@@ -371,6 +371,13 @@ const CASES: Record<ScopedMethod, ForeignScopeCase> = {
     found: 'canceled',
     owned: ownedChallenge,
   },
+  'challenges.markShown': {
+    seed: seedChallenge,
+    call: async (s, scope) => s.challenges.markShown(scope, ['ch_1'], T0 + 1),
+    nothing: 0,
+    found: 1,
+    owned: ownedChallenge,
+  },
   'idempotency.claim': {
     seed: seedClaim,
     // A foreign scope does not see OWNER's claim: it claims a key of its own.
@@ -665,6 +672,7 @@ const CASES: Record<ScopedMethod, ForeignScopeCase> = {
         qualityPassed: null,
         speechSec: 1.5,
         audioSec: 2.25,
+        gateMeasures: null,
         latencyMs: 120,
         createdAt: T0,
       }),

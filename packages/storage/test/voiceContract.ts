@@ -1,4 +1,4 @@
-import type { Scope, VerifyLogRecord, VoicePhraseRecord } from '@keyra/core';
+import type { Scope, VerifyLogMeasures, VerifyLogRecord, VoicePhraseRecord } from '@keyra/core';
 import { expect, it } from 'vitest';
 import type { DatabaseStorage } from '../src/index.js';
 
@@ -21,6 +21,22 @@ function phrase(overrides: Partial<VoicePhraseRecord> & { id: string }): VoicePh
   };
 }
 
+const MEASURES: VerifyLogMeasures = {
+  phrase: { matched_words: 3, required_words: 4, total_words: 4 },
+  replay: { similarity: 0.412, threshold: 0.8 },
+  quality: {
+    speech_seconds: 1.5,
+    min_speech_seconds: 1,
+    clipping_ratio: 0.0012,
+    max_clipping_ratio: 0.01,
+    level_dbfs: -23.4,
+    min_level_dbfs: -45,
+    bandwidth_hz: 5512,
+    min_bandwidth_hz: 3000,
+    min_snr_db: 10,
+  },
+};
+
 function log(overrides: Partial<VerifyLogRecord> & { id: string }): VerifyLogRecord {
   return {
     tenantId: A.tenantId,
@@ -39,6 +55,7 @@ function log(overrides: Partial<VerifyLogRecord> & { id: string }): VerifyLogRec
     qualityPassed: null,
     speechSec: 1.5,
     audioSec: 2.25,
+    gateMeasures: MEASURES,
     latencyMs: 120,
     createdAt: T0,
     ...overrides,
@@ -178,12 +195,16 @@ export function voiceContract(setup: () => Promise<{ storage: DatabaseStorage }>
         status: 404,
         errorCode: 'VOICE_TEMPLATE_NOT_FOUND',
         speakerScore: null,
+        gateMeasures: null,
       }),
     );
     await storage.voice.insertVerifyLog(log({ id: 'vl_4', tenantId: 'tnt_b' }));
     const all = await storage.voice.listVerifyLogs(A, {}, 10);
     expect(all.map((l) => l.id)).toEqual(['vl_3', 'vl_2', 'vl_1']);
     expect(all[2]).toEqual(log({ id: 'vl_1', createdAt: T0 }));
+    // Every gate's measures and thresholds come back as written; null (gates not run) stays null.
+    expect(all[2]!.gateMeasures).toEqual(MEASURES);
+    expect(all[0]!.gateMeasures).toBeNull();
     expect(
       (await storage.voice.listVerifyLogs(A, { verified: true }, 10)).map((l) => l.id),
     ).toEqual(['vl_2']);

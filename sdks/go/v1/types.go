@@ -69,6 +69,8 @@ type Challenge struct {
 	// OpenID CIBA front door (the text the human saw beside the action).
 	Metadata       map[string]string `json:"metadata"`
 	BindingMessage *string           `json:"bindingMessage,omitempty"`
+	// ShownAt is when a device of its user first fetched it while pending; nil until then.
+	ShownAt *string `json:"shownAt,omitempty"`
 	// A quorum challenge (UserID is then empty): who may approve, how many must, when it is
 	// rejected, the votes so far and the approvals still needed.
 	Approvers  []string        `json:"approvers,omitempty"`
@@ -418,8 +420,11 @@ type VerifyLog struct {
 	SpeakerThreshold *float64        `json:"speaker_threshold"`
 	SpeechSeconds    *float64        `json:"speech_seconds"`
 	AudioSeconds     *float64        `json:"audio_seconds"`
-	LatencyMs        int             `json:"latency_ms"`
-	CreatedAt        string          `json:"created_at"`
+	// Measures is what each gate measured against its threshold (phrase, speaker, replay,
+	// quality; a gate is null when it did not run), as in docs/voice-api.md.
+	Measures  json.RawMessage `json:"measures"`
+	LatencyMs int             `json:"latency_ms"`
+	CreatedAt string          `json:"created_at"`
 }
 
 // VerifyLogList is one page of verify logs.

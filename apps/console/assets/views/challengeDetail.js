@@ -1,6 +1,7 @@
-// One challenge (`#/challenges/<id>`): its facts, a timeline from the audit chain (created, each
-// vote, decided or expired), the payload, the proof decoded and checked against the JWKS, the
-// stamp, the webhook deliveries it caused, and Cancel while it is pending.
+// One challenge (`#/challenges/<id>`): its facts, a timeline from the audit chain and the
+// challenge (created, shown on device, each vote, decided or expired), the payload, the proof
+// decoded and checked against the JWKS, the stamp, the webhook deliveries it caused, and Cancel
+// while it is pending.
 
 import { checkProof } from '../keyra.js';
 import { decodeJws } from '../jws.js';
@@ -28,8 +29,8 @@ const section = (title, ...children) =>
 const json = (value) => h('pre', { tabIndex: 0 }, [JSON.stringify(value, null, 2)]);
 
 /**
- * What happened, oldest first: the audit entries about the challenge (with their actors), and
- * the expiry when nothing decided it.
+ * What happened, oldest first: the audit entries about the challenge (with their actors), when a
+ * device first fetched it (`shownAt`), and the expiry when nothing decided it.
  * @param {import('../shell.js').ViewContext} ctx @param {Record<string, any>} challenge
  */
 async function timeline(ctx, challenge) {
@@ -43,9 +44,12 @@ async function timeline(ctx, challenge) {
     what: entry.type.replace(/^challenge\./, '').replaceAll('_', ' '),
     who: entry.data?.userId ? `${entry.actor} · ${entry.data.userId}` : entry.actor,
   }));
+  if (challenge.shownAt)
+    steps.push({ at: challenge.shownAt, what: 'shown on device', who: 'device' });
   if (challenge.status === 'expired' && !steps.some((step) => step.what === 'expired'))
     steps.push({ at: challenge.expiresAt, what: 'expired', who: 'system' });
-  steps.sort((a, b) => a.at.localeCompare(b.at));
+  // By instant: timestamps with and without milliseconds do not sort as text.
+  steps.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   return h(
     'ol',
     { className: 'timeline', id: 'challenge-timeline' },

@@ -1,5 +1,6 @@
-// Voice: the verify log (every attempt with each gate's outcome, the speaker score against its
-// threshold, speech length and latency; never audio, words or templates), filtered by wallet,
+// Voice: the verify log (every attempt with each gate's outcome and what it measured against its
+// threshold: words matched, speaker score, replay similarity, speech, clipping, level, bandwidth
+// and SNR; latency; never audio, words or templates), filtered by wallet,
 // verdict, method and day, and a wallet's page: what is enrolled for it and its attempts.
 
 import {
@@ -30,19 +31,58 @@ function number(value, digits) {
   return value === null ? '—' : value.toFixed(digits);
 }
 
+/**
+ * A gate's outcome followed by what it measured against its threshold (nothing when it did not
+ * run, or the row predates measures).
+ * @param {boolean | null} passed @param {Array<string | false>} measured
+ */
+function gateCell(passed, measured) {
+  const parts = measured.filter((part) => typeof part === 'string');
+  return h('span', {}, [
+    gate(passed),
+    ...(parts.length ? [' ', h('span', { className: 'num' }, [parts.join(' · ')])] : []),
+  ]);
+}
+
+/** @param {Json} log */
+function phraseCell(log) {
+  const m = log.measures?.phrase;
+  return gateCell(log.gates.phrase, [
+    !!m && `${m.matched_words} of ${m.total_words} words / ≥ ${m.required_words}`,
+  ]);
+}
+
 /** @param {Json} log */
 function speakerCell(log) {
-  const score = `${number(log.speaker_score, 3)} / ≥ ${number(log.speaker_threshold, 3)}`;
-  return h('span', {}, [gate(log.gates.speaker), ' ', h('span', { className: 'num' }, [score])]);
+  const m = log.measures?.speaker;
+  return gateCell(log.gates.speaker, [
+    !!m && `${number(m.score, 3)} / ≥ ${number(m.threshold, 3)}`,
+  ]);
+}
+
+/** @param {Json} log */
+function replayCell(log) {
+  const m = log.measures?.replay;
+  return gateCell(log.gates.replay, [
+    !!m && `similarity ${number(m.similarity, 3)} / < ${number(m.threshold, 2)}`,
+  ]);
 }
 
 /** @param {Json} log */
 function qualityCell(log) {
+  const m = log.measures?.quality;
   const seconds =
     log.speech_seconds === null
-      ? ''
-      : ` ${number(log.speech_seconds, 1)} s of speech in ${number(log.audio_seconds, 1)} s`;
-  return h('span', {}, [gate(log.gates.quality), seconds]);
+      ? false
+      : `${number(log.speech_seconds, 1)} s of speech in ${number(log.audio_seconds, 1)} s`;
+  if (!m) return gateCell(log.gates.quality, [seconds]);
+  return gateCell(log.gates.quality, [
+    `speech ${number(m.speech_seconds, 2)} s / ≥ ${m.min_speech_seconds} s`,
+    `clipping ${number(m.clipping_ratio, 4)} / ≤ ${m.max_clipping_ratio}`,
+    `level ${number(m.level_dbfs, 1)} dBFS / ≥ ${m.min_level_dbfs}`,
+    m.bandwidth_hz !== null && `bandwidth ${m.bandwidth_hz} Hz / ≥ ${m.min_bandwidth_hz}`,
+    m.snr_db !== null && `SNR ${number(m.snr_db, 1)} dB / ≥ ${m.min_snr_db}`,
+  ]);
 }
 
 /**
@@ -72,10 +112,10 @@ function logsTable({ api, environment, query, signal }, fixed = {}) {
           ]),
       },
       { label: 'Method', cell: (row) => row.method },
-      { label: 'Phrase', cell: (row) => gate(row.gates.phrase) },
+      { label: 'Phrase (words / required)', cell: phraseCell },
       { label: 'Speaker (score / threshold)', cell: speakerCell },
-      { label: 'Replay', cell: (row) => gate(row.gates.replay) },
-      { label: 'Quality', cell: qualityCell },
+      { label: 'Replay (similarity / limit)', cell: replayCell },
+      { label: 'Quality (measured / limit)', cell: qualityCell },
       { label: 'Latency', cell: (row) => `${row.latency_ms} ms` },
       { label: 'Log id', cell: (row) => code(row.id) },
     ],
@@ -119,7 +159,7 @@ function renderList(root, ctx) {
   root.append(
     heading(
       'Voice',
-      `Voice enrolments and every verification attempt in ${ctx.environment}: each gate, the speaker score against its threshold, and timing. Audio, words and templates are never shown.`,
+      `Voice enrolments and every verification attempt in ${ctx.environment}: each gate with what it measured against its threshold, and timing. Audio, words and templates are never shown.`,
     ),
     section('Enrolment of a wallet', [lookup], { id: 'voice-lookup' }),
     filterForm({

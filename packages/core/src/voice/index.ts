@@ -39,6 +39,7 @@ export {
   type QualityGate,
   type QualityMeasures,
   type VoiceGates,
+  type VerifyLogMeasures,
 } from './voiceGates.js';
 export {
   listVerifyLogs,

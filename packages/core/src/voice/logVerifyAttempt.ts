@@ -44,6 +44,7 @@ export async function logVerifyAttempt<T extends { verified: boolean }>(
     qualityPassed: null,
     speechSec: null,
     audioSec: null,
+    gateMeasures: null,
     latencyMs: 0,
     createdAt: deps.now,
   };

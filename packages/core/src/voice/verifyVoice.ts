@@ -13,7 +13,13 @@ import { logVerifyAttempt, type Logged, type VerifyLogDeps } from './logVerifyAt
 import { walletProjection } from './projectEmbedding.js';
 import { requireAudioFields } from './requireAudioFields.js';
 import type { AudioLoader, AudioSource, SpeechEngine } from './speechEngine.js';
-import { qualityGate, replayGate, speakerGate, type VoiceGates } from './voiceGates.js';
+import {
+  qualityGate,
+  replayGate,
+  speakerGate,
+  verifyLogMeasures,
+  type VoiceGates,
+} from './voiceGates.js';
 import { VOICE_PROOF_ACTION, voicePhraseDigest } from './voiceProof.js';
 
 export interface VerifyVoiceInput extends AudioSource {
@@ -145,6 +151,7 @@ export async function verifyVoice(
       qualityPassed: gates.quality.passed,
       speechSec: analysis.quality.speechSec,
       audioSec: recording.decoded.durationSec,
+      gateMeasures: verifyLogMeasures(gates),
     });
 
     const proof = verified

@@ -75,6 +75,27 @@ export interface VoiceGates {
   quality: QualityGate;
 }
 
+/**
+ * The measured values and thresholds of the phrase, replay and quality gates, as a verify-log row
+ * keeps them: no words heard, no advice, only numbers (absent bandwidth or SNR: not measured).
+ */
+export interface VerifyLogMeasures {
+  phrase: Pick<PhraseGate, 'matched_words' | 'required_words' | 'total_words'>;
+  replay: Pick<ReplayGate, 'similarity' | 'threshold'>;
+  quality: Omit<QualityGate, 'passed' | 'issues' | 'advice'>;
+}
+
+/** The numbers of `gates` a verify log keeps (see {@link VerifyLogMeasures}). */
+export function verifyLogMeasures(gates: VoiceGates): VerifyLogMeasures {
+  const { matched_words, required_words, total_words } = gates.phrase;
+  const { passed: _passed, issues: _issues, advice: _advice, ...quality } = gates.quality;
+  return {
+    phrase: { matched_words, required_words, total_words },
+    replay: { similarity: gates.replay.similarity, threshold: gates.replay.threshold },
+    quality,
+  };
+}
+
 const round = (value: number, digits: number): number =>
   Number.isFinite(value) ? Number(value.toFixed(digits)) : value;
 

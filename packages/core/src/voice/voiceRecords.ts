@@ -1,3 +1,4 @@
+import type { VerifyLogMeasures } from './voiceGates.js';
 import type { Environment, EpochMs, Scope } from '../domain.js';
 
 /** A one-time phrase: `POST /api/v1/phrase` issues it, a successful verify spends it. */
@@ -82,6 +83,11 @@ export interface VerifyLogRecord {
   qualityPassed: boolean | null;
   speechSec: number | null;
   audioSec: number | null;
+  /**
+   * What the phrase, replay and quality gates measured and the thresholds they were held to
+   * (the speaker's are `speakerScore`/`speakerThreshold`); null when the gates did not run.
+   */
+  gateMeasures: VerifyLogMeasures | null;
   latencyMs: number;
   createdAt: EpochMs;
 }

@@ -141,7 +141,13 @@ describe('verifyVoice: all gates pass', () => {
       audioSec: 2,
       latencyMs: 42,
       createdAt: T0 + 1000,
+      gateMeasures: {
+        phrase: { matched_words: 4, required_words: result.gates.phrase.required_words },
+        replay: { similarity: result.gates.replay.similarity, threshold: 0.8 },
+        quality: { speech_seconds: 1.8, min_speech_seconds: 0.6, max_clipping_ratio: 0.01 },
+      },
     });
+    expect(log!.gateMeasures!.quality).not.toHaveProperty('advice');
 
     // Spent: the same phrase cannot verify again, even with a new recording.
     expect(await failure(verify({ phraseId }, { ...SAID, take: 2 }))).toEqual([
@@ -236,8 +242,8 @@ describe('verifyVoice: the phrase', () => {
     const theirs = await w.phrase('w2');
     expect(await failure(verify({ phraseId: theirs }))).toEqual([400, 'MISSING_PHRASE']);
     const rows = await logs();
-    expect(rows.map((r) => [r.status, r.errorCode, r.phrasePassed])).toEqual(
-      Array(4).fill([400, 'MISSING_PHRASE', null]),
+    expect(rows.map((r) => [r.status, r.errorCode, r.phrasePassed, r.gateMeasures])).toEqual(
+      Array(4).fill([400, 'MISSING_PHRASE', null, null]),
     );
   });
 

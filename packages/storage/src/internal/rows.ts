@@ -101,6 +101,10 @@ export function challengeFromRow(row: ChallengeRow): ChallengeRecord {
     metadata: JSON.parse(row.metadata) as Record<string, string>,
     // Only CIBA challenges carry one; others keep the record shape they always had.
     ...(row.binding_message !== null ? { bindingMessage: row.binding_message } : {}),
+    // Only once a device fetched it (challenges.markShown).
+    ...(row.shown_at !== null && row.shown_at !== undefined
+      ? { shownAt: Number(row.shown_at) }
+      : {}),
     // Only challenges created under a policy carry one.
     ...(row.policy_id !== null && row.policy_requirement !== null
       ? {

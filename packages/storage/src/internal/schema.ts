@@ -63,6 +63,8 @@ export interface ChallengesTable {
   /** JSON text of the caller's string labels. */
   metadata: string;
   binding_message: string | null;
+  /** When a device first fetched it while pending (migration 0015_console_c); null until then. */
+  shown_at: number | null;
   /** Null for a one-approver challenge. */
   quorum: number | null;
   reject_on: RejectOn | null;

@@ -62,6 +62,7 @@ export function challengeJson(record: ChallengeRecord, now: EpochMs): Challenge 
     audience: record.audience,
     metadata: record.metadata,
     ...(record.bindingMessage != null ? { bindingMessage: record.bindingMessage } : {}),
+    ...(record.shownAt !== undefined ? { shownAt: formatTimestamp(record.shownAt) } : {}),
     ...quorumJson(record),
     policy: record.policy ?? null,
   };

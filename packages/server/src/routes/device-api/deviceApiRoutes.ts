@@ -173,6 +173,30 @@ export async function deviceApiRoutes(
       request.device = device;
     });
 
+    /**
+     * The challenge timeline's "shown on device": the first fetch of each pending challenge, in
+     * one conditional write (`shown_at` still null). Only the device API pays for it, and a failed
+     * write is logged, never the device's error.
+     */
+    const markShown = async (
+      request: FastifyRequest,
+      challenges: readonly ChallengeRecord[],
+      now: number,
+    ): Promise<void> => {
+      const ids = challenges
+        .filter((challenge) => challenge.status === 'pending' && challenge.shownAt === undefined)
+        .map((challenge) => challenge.id);
+      if (ids.length === 0) return;
+      try {
+        await storage.challenges.markShown(scopeOfDevice(request.device!), ids, now);
+      } catch (error) {
+        request.log.warn(
+          { reason: (error as Error).message },
+          'could not record that challenges were shown on a device',
+        );
+      }
+    };
+
     // Its user's own challenges, and quorum challenges that list them and still await their vote.
     const pending = (device: DeviceRecord, now: number): Promise<ChallengeRecord[]> =>
       storage.challenges.listPendingFor(scopeOfDevice(device), device.userId, now, 50);
@@ -201,6 +225,7 @@ export async function deviceApiRoutes(
           const remaining = deadline - Date.now();
           if (found.length > 0 || remaining <= 0 || stop.aborted) {
             const now = clock.now();
+            await markShown(request, found, now);
             return { data: found.map((challenge) => deviceChallengeJson(challenge, now)) };
           }
           // Woken at once by a challenge created on this instance; others are found by polling.
@@ -238,7 +263,9 @@ export async function deviceApiRoutes(
             `No challenge ${request.params.id.slice(0, 80)} for this device's user.`,
           );
         }
-        return deviceChallengeJson(challenge, clock.now());
+        const now = clock.now();
+        await markShown(request, [challenge], now);
+        return deviceChallengeJson(challenge, now);
       },
     );
 

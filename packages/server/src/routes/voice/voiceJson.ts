@@ -9,6 +9,26 @@ import { stampJson } from '../stamps/stampJson.js';
 
 type StampAttester = Parameters<typeof stampJson>[1];
 
+/** Each gate's measure against its threshold; null for a gate that did not run. */
+function measuresJson(log: VerifyLogRecord): VerifyLog['measures'] {
+  const measured = log.gateMeasures;
+  return {
+    phrase: measured?.phrase ?? null,
+    speaker:
+      log.speakerScore === null || log.speakerThreshold === null
+        ? null
+        : { score: log.speakerScore, threshold: log.speakerThreshold },
+    replay: measured?.replay ?? null,
+    quality: measured
+      ? {
+          ...measured.quality,
+          bandwidth_hz: measured.quality.bandwidth_hz ?? null,
+          snr_db: measured.quality.snr_db ?? null,
+        }
+      : null,
+  };
+}
+
 /** A verify-log row as the API shows it: ids, gate outcomes and numbers, nothing heard or said. */
 export function verifyLogJson(log: VerifyLogRecord): VerifyLog {
   return {
@@ -29,6 +49,7 @@ export function verifyLogJson(log: VerifyLogRecord): VerifyLog {
     speaker_threshold: log.speakerThreshold,
     speech_seconds: log.speechSec,
     audio_seconds: log.audioSec,
+    measures: measuresJson(log),
     latency_ms: Math.round(log.latencyMs),
     created_at: formatTimestamp(log.createdAt),
   };

@@ -13,6 +13,7 @@ import { consoleMigration } from './0011_console.js';
 import { policies } from './0012_policies.js';
 import { consoleViewsA } from './0013_console_a.js';
 import { consoleB } from './0014_console_b.js';
+import { consoleC } from './0015_console_c.js';
 
 /**
  * Every schema version, in order. Names sort lexically (Kysely applies them in that order), so
@@ -34,6 +35,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0012_policies': policies,
   '0013_console_a': consoleViewsA,
   '0014_console_b': consoleB,
+  '0015_console_c': consoleC,
 };
 
 /** Migrations compiled into the package, so the built `dist` needs no migrations folder at runtime. */

@@ -112,6 +112,20 @@ export function createChallengeStore(db: Kysely<Database>, kind: DatabaseKind): 
       return hydrateOne(db, row);
     },
 
+    async markShown(scope, ids, now) {
+      if (ids.length === 0) return 0;
+      const result = await db
+        .updateTable('challenges')
+        .set({ shown_at: now })
+        .where(inScope(scope))
+        .where('id', 'in', ids)
+        .where('status', '=', 'pending')
+        .where('expires_at', '>', now)
+        .where('shown_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+
     async expireDue(now, limit) {
       const batch = Math.max(0, Math.trunc(limit));
       if (batch === 0) return [];

@@ -1,6 +1,7 @@
 import {
   decodeTemplate,
   encodeTemplate,
+  type VerifyLogMeasures,
   type VerifyLogRecord,
   type VoiceFingerprintRecord,
   type VoicePhraseRecord,
@@ -75,6 +76,7 @@ function logToRow(log: VerifyLogRecord): VerifyLogsTable {
     quality_passed: flag(log.qualityPassed),
     speech_sec: log.speechSec,
     audio_sec: log.audioSec,
+    gate_measures: log.gateMeasures === null ? null : JSON.stringify(log.gateMeasures),
     latency_ms: Math.round(log.latencyMs),
     created_at: log.createdAt,
   };
@@ -99,6 +101,8 @@ function logFromRow(row: VerifyLogsTable): VerifyLogRecord {
     qualityPassed: unflag(row.quality_passed),
     speechSec: row.speech_sec,
     audioSec: row.audio_sec,
+    gateMeasures:
+      row.gate_measures === null ? null : (JSON.parse(row.gate_measures) as VerifyLogMeasures),
     latencyMs: row.latency_ms,
     createdAt: row.created_at,
   };

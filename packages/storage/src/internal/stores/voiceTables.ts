@@ -68,6 +68,8 @@ export interface VerifyLogsTable {
   quality_passed: number | null;
   speech_sec: number | null;
   audio_sec: number | null;
+  /** JSON of `VerifyLogMeasures` (migration 0015_console_c). */
+  gate_measures: string | null;
   latency_ms: number;
   created_at: number;
 }
