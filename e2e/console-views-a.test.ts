@@ -57,9 +57,35 @@ describe.skipIf(needs.skip)('console shell and views A in headless Chromium', ()
 
     await ui.goto('playground', '#register-title');
     expect(await page.isVisible('#register-title')).toBe(true);
+    // Hosted, the playground works on the console session: no key to paste.
+    expect(await page.isVisible('#api-key')).toBe(false);
+    expect(await page.isVisible('#session-note')).toBe(true);
+    const { cdp, authenticatorId } = ui.browser.authenticator;
+    const credentialIds = async () =>
+      (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials.map(
+        (c) => c.credentialId,
+      );
+    const before = await credentialIds();
+    await page.fill('#user-id', 'usr_shell');
+    await page.click('#register');
+    await page.waitForSelector('#register-result:not([hidden]), #register-error:not([hidden])');
+    expect(await page.isVisible('#register-error')).toBe(false);
+    const devices = await ui.api('GET', '/v1/devices?userId=usr_shell');
+    expect(devices.body.data).toEqual([expect.objectContaining({ kind: 'passkey' })]);
+    // (Revoked again and forgotten by the authenticator, so that the devices view below starts
+    // from usr_ada's device alone and the console sign-in below finds one passkey.)
+    const passkey = devices.body.data[0].deviceId as string;
+    expect((await ui.api('DELETE', `/v1/devices/${passkey}`)).status).toBe(200);
+    for (const credentialId of await credentialIds())
+      if (!before.includes(credentialId))
+        await cdp.send('WebAuthn.removeCredential', { authenticatorId, credentialId });
+
     await ui.goto('usage', '#usage-form');
     expect(await page.isVisible('#usage-form')).toBe(true);
     expect(await page.isVisible('#register-title')).toBe(false);
+    // Usage loads on the session too, with no setup card.
+    await page.waitForSelector('#usage-result:not([hidden])');
+    expect(await page.isVisible('#setup-card')).toBe(false);
     await ui.goto('overview');
     expect(await page.isVisible('#legacy-host')).toBe(false);
 

@@ -1,7 +1,7 @@
 // The console page: the sandbox key (shared by every view), the request log, and the views
 // (`#playground` with its voice flow, `#usage`) switched by the URL's hash.
 
-import { createClients, pageError } from './keyra.js';
+import { createClients, hostedSession, pageError } from './keyra.js';
 import { startPlayground } from './playground.js';
 import { startPlaygroundSteps } from './playgroundSteps.js';
 import { startUsage } from './usage.js';
@@ -68,9 +68,12 @@ function saveSetup() {
     sessionStorage.setItem(STORAGE.userId, fields.userId.value.trim());
     sessionStorage.setItem(STORAGE.displayName, fields.displayName.value.trim());
     status.className = 'status';
-    status.textContent = key
-      ? `Key …${key.slice(-4)} kept for this tab. Approvals are for ${fields.userId.value.trim() || '(no user)'}.`
-      : 'No key yet: paste a sandbox key to start.';
+    const user = fields.userId.value.trim() || '(no user)';
+    status.textContent = hostedSession()
+      ? `Approvals are for ${user}.`
+      : key
+        ? `Key …${key.slice(-4)} kept for this tab. Approvals are for ${user}.`
+        : 'No key yet: paste a sandbox key to start.';
   } catch (error) {
     status.className = 'status bad';
     status.textContent = error instanceof Error ? error.message : String(error);
@@ -100,11 +103,18 @@ function logRequest(entry) {
 // ---------------------------------------------------------------------------------------------
 // Views
 
-const clients = createClients(currentKey, logRequest);
+// Hosted by the signed-in console, requests go through the console session: no key field.
+const session = hostedSession();
+if (session) {
+  for (const element of document.querySelectorAll('[data-key-only]'))
+    /** @type {HTMLElement} */ (element).hidden = true;
+  $('session-note').hidden = false;
+}
+const clients = createClients(currentKey, logRequest, session);
 const playground = startPlayground({
   clients,
   currentUserId,
-  hasKey: () => Boolean(fields.apiKey.value.trim()),
+  hasKey: () => session !== null || Boolean(fields.apiKey.value.trim()),
 });
 startVoice({ clients, stampConfiguration: playground.stampConfiguration });
 startPlaygroundSteps();
@@ -126,6 +136,8 @@ function showView() {
   }
   document.title = VIEWS[view];
   document.documentElement.dataset.currentView = view;
+  // With a session, Usage has nothing to set up.
+  if (session) $('setup-card').hidden = view === 'usage';
   if (view === 'usage') usage.show();
 }
 
@@ -138,6 +150,8 @@ for (const field of [fields.apiKey, fields.userId, fields.displayName])
   field.addEventListener('change', saveSetup);
 $('forget-key').addEventListener('click', forgetKey);
 window.addEventListener('hashchange', showView);
+// The console shell re-shows this page after its environment switch: show the figures again.
+window.addEventListener('keyra:legacy-refresh', showView);
 
 fields.apiKey.value = sessionStorage.getItem(STORAGE.apiKey) ?? '';
 fields.userId.value = sessionStorage.getItem(STORAGE.userId) || fields.userId.value;

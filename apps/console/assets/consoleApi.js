@@ -95,6 +95,24 @@ export function createConsoleApi() {
   };
 
   return {
+    /**
+     * A `fetch` for the SDK that authenticates with this session: it drops any API key header and
+     * sends the cookie, the CSRF token on changes, and the environment `environment()` names.
+     * @param {() => Environment} environment
+     * @returns {(input: URL, init: RequestInit) => Promise<Response>}
+     */
+    sessionFetch(environment) {
+      return (input, init) => {
+        const headers = new Headers(init.headers);
+        headers.delete('authorization');
+        headers.delete('x-api-key');
+        headers.set('keyra-environment', environment());
+        const method = (init.method ?? 'GET').toUpperCase();
+        if (method !== 'GET' && method !== 'HEAD' && csrfToken)
+          headers.set('x-csrf-token', csrfToken);
+        return fetch(input, { ...init, headers, credentials: 'same-origin' });
+      };
+    },
     /** @returns {Promise<ConsoleSession | null>} the session, or null when signed out */
     async session() {
       try {

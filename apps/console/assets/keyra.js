@@ -26,6 +26,25 @@ export function pageError(code, message) {
  */
 
 /**
+ * The signed-in console hosting this page: a `fetch` that authenticates with the console session.
+ * @typedef {{ fetch: (input: URL, init: RequestInit) => Promise<Response> }} HostSession
+ */
+
+/** @type {HostSession | null} */
+let hostSession = null;
+
+/**
+ * Called by the signed-in console before it starts the hosted playground and Usage pages.
+ * @param {HostSession} session
+ */
+export function hostInConsole(session) {
+  hostSession = session;
+}
+
+/** The session of the console hosting this page, or null on the stand-alone page. */
+export const hostedSession = () => hostSession;
+
+/**
  * @typedef {object} Clients
  * @property {Keyra} anonymous no key: stamps, the stamp configuration and proof checks (one
  *   JWKS cache for the page)
@@ -38,9 +57,11 @@ export function pageError(code, message) {
  * each request the page made, once.
  * @param {() => string} getKey the current sandbox key ('' when none); may throw a page error
  * @param {(entry: LogEntry) => void} [onRequest] told about every request
+ * @param {HostSession | null} [session] in the signed-in console: requests go through the session
+ *   instead of a key
  * @returns {Clients}
  */
-export function createClients(getKey, onRequest = () => {}) {
+export function createClients(getKey, onRequest = () => {}, session = null) {
   /**
    * `fetch` for the SDK: same origin, no cookies, no cache, no redirects, and logged.
    * @param {RequestInfo | URL} input
@@ -55,12 +76,9 @@ export function createClients(getKey, onRequest = () => {}) {
     const started = performance.now();
     let response;
     try {
-      response = await fetch(url, {
-        ...init,
-        credentials: 'omit',
-        cache: 'no-store',
-        redirect: 'error',
-      });
+      response = session
+        ? await session.fetch(url, { ...init, cache: 'no-store', redirect: 'error' })
+        : await fetch(url, { ...init, credentials: 'omit', cache: 'no-store', redirect: 'error' });
     } catch (error) {
       onRequest({ method, path, status: 0, ms: performance.now() - started, code: 'network' });
       throw error;
@@ -81,9 +99,13 @@ export function createClients(getKey, onRequest = () => {}) {
   const options = { baseUrl: location.origin, fetch: loggedFetch, maxRetries: 0 };
   const anonymous = new Keyra({ ...options, apiKey: undefined });
   let keyed = { key: '', client: anonymous };
+  // The SDK insists on a key; with a session, `session.fetch` drops the placeholder's header and
+  // sends the session cookie, CSRF token and environment instead.
+  const viaSession = session ? new Keyra({ ...options, apiKey: 'console-session' }) : null;
   return {
     anonymous,
     withKey() {
+      if (viaSession) return viaSession;
       const key = getKey();
       if (!key)
         throw pageError(
