@@ -305,5 +305,15 @@ describe.skipIf(needs.skip)('console shell and views A in headless Chromium', ()
     await page.waitForURL(/\/console\/#\/challenges/);
     await page.waitForSelector('html[data-ready="true"]');
     expect(await ui.browser.text('#who')).toBe('owner@example.com');
+
+    // Sign out everywhere: this session ends too, and the console sends the browser to sign in.
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'keyra_console');
+    expect(cookie).toBeDefined();
+    await page.click('#sign-out-everywhere');
+    await page.waitForURL(/\/console\/sign-in/);
+    const stale = await fetch(`${ui.browser.origin}/console/api/session`, {
+      headers: { cookie: `keyra_console=${cookie!.value}` },
+    });
+    expect(stale.status).toBe(401);
   }, 60_000);
 });

@@ -73,6 +73,12 @@ element('sign-out').addEventListener('click', async () => {
   location.assign('/console/sign-in');
 });
 
+// Ends every session of this user (other browsers and devices too), then this page's.
+element('sign-out-everywhere').addEventListener('click', async () => {
+  await api.signOutEverywhere().catch(() => undefined);
+  location.assign('/console/sign-in');
+});
+
 /** `#/challenges/chl_1?status=pending` → view id, params, query. Old `#usage` links still work. */
 function parseHash() {
   const hash = location.hash.replace(/^#\/?/, '');
