@@ -117,7 +117,13 @@ describe.skipIf(tools.length > 0)('voice end to end', () => {
     const ok = await verifyWith('alice', good, first.phrase_id);
     expect(ok.status).toBe(200);
     expect(ok.json.verified, JSON.stringify(ok.json.gates)).toBe(true);
-    expect(ok.json.gates.phrase.heard).toBe(first.prompt);
+    // The phrase gate allows one word of four misheard ("red" for "blue" happens with flite's
+    // voice): the rest must be heard in place.
+    const heard = String(ok.json.gates.phrase.heard).split(' ');
+    const said = first.prompt.split(' ');
+    expect(said.filter((word, i) => heard[i] === word).length).toBeGreaterThanOrEqual(
+      said.length - 1,
+    );
     const again = await verifyWith('alice', good, first.phrase_id);
     expect([again.status, again.json.code]).toEqual([400, 'PHRASE_ALREADY_USED']);
 
