@@ -15,6 +15,7 @@ import {
 
 const needs = browserTestNeeds('e2e/console-views-a.test.ts');
 
+// Skips (loudly) only off CI when Chromium is missing; with CI=true `needs.check()` fails instead.
 describe.skipIf(needs.skip)('console shell and views A in headless Chromium', () => {
   const ui = consoleHarness('console-views-a');
   let device: PairedDevice;

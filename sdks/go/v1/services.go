@@ -207,19 +207,7 @@ func (s *WebhookEndpointsService) RotateSecret(ctx context.Context, id string) (
 // Deliveries returns the endpoint's delivery log, one row per HTTP attempt, newest first
 // (limit 1–100; 0 for the server default of 50).
 func (s *WebhookEndpointsService) Deliveries(ctx context.Context, id string, limit int) (*WebhookAttemptList, error) {
-	p, err := pathID(id)
-	if err != nil {
-		return nil, err
-	}
-	q := url.Values{}
-	if limit > 0 {
-		q.Set("limit", strconv.Itoa(limit))
-	}
-	out := &WebhookAttemptList{}
-	if err := s.c.do(ctx, request{method: "GET", path: "/v1/webhook_endpoints/" + p + "/deliveries", query: q}, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return attempts(ctx, s.c, "/v1/webhook_endpoints/", id, limit)
 }
 
 func (s *WebhookEndpointsService) one(ctx context.Context, method, id, suffix string, body any) (*WebhookEndpoint, error) {
@@ -279,6 +267,12 @@ func (s *EventsService) Redeliver(ctx context.Context, id string, params Redeliv
 // Deliveries returns every attempt to deliver the event, to any endpoint, newest first
 // (GET /v1/events/:id/deliveries; limit 1–100, 0 for the server default).
 func (s *EventsService) Deliveries(ctx context.Context, id string, limit int) (*WebhookAttemptList, error) {
+	return attempts(ctx, s.c, "/v1/events/", id, limit)
+}
+
+// attempts reads a delivery log, newest first: prefix + id + "/deliveries" (limit 0 for the
+// server default).
+func attempts(ctx context.Context, c *Client, prefix, id string, limit int) (*WebhookAttemptList, error) {
 	p, err := pathID(id)
 	if err != nil {
 		return nil, err
@@ -288,7 +282,7 @@ func (s *EventsService) Deliveries(ctx context.Context, id string, limit int) (*
 		q.Set("limit", strconv.Itoa(limit))
 	}
 	out := &WebhookAttemptList{}
-	if err := s.c.do(ctx, request{method: "GET", path: "/v1/events/" + p + "/deliveries", query: q}, out); err != nil {
+	if err := c.do(ctx, request{method: "GET", path: prefix + p + "/deliveries", query: q}, out); err != nil {
 		return nil, err
 	}
 	return out, nil
