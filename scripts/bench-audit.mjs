@@ -14,11 +14,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { approveChallenge, createAuthenticator, makeCredential } from '@keyra/device';
 import {
+  AUDIT_GENESIS_HASH,
   createChallenge,
   createSecretBox,
   ensureTenant,
   finishRegistration,
   generateSigningKey,
+  sealAuditEntry,
   signProof,
   startRegistration,
   verifyChallenge,
@@ -61,8 +63,8 @@ let clock = Date.now();
 const now = () => (clock += 1);
 
 /**
- * The same storage, but its transactions' `audit.append` only seals the entry: no head lock, no
- * insert, no head update. Only for this comparison; the product has no way to turn auditing off.
+ * The same storage, but its transactions' `audit.append` only seals the entry (its hash computed
+ * as the product does): no head lock, no insert, no head update. Only for this comparison; the product has no way to turn auditing off.
  */
 const withoutAudit = {
   ...storage,
@@ -72,7 +74,7 @@ const withoutAudit = {
         ...tx,
         audit: {
           ...tx.audit,
-          append: async (_tenantId, seal) => seal({ seq: 0, hash: '0'.repeat(64) }),
+          append: async (draft) => sealAuditEntry(draft, { seq: 0, hash: AUDIT_GENESIS_HASH }),
         },
       }),
     ),

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run soak [-- --duration 30m] [--database URL] [--lanes N] [--pause-ms MS] [--sample SECONDS]
-//              [--max-rss-growth-mb MB] [--max-fd-growth N] [--json]
+//              [--max-heap-growth-mb MB] [--max-rss-growth-mb MB] [--max-fd-growth N] [--json]
 //
 // A long run of mixed load against one `keyra serve --dev` process, watched from outside for
 // leaks: resident memory (VmRSS in /proc/PID/status) and open file descriptors (/proc/PID/fd)
@@ -11,11 +11,16 @@
 // --pause-ms (default 0) between flows, with a list of events and a usage read now and then, and a webhook endpoint subscribed to every
 // challenge decision (so the outbox worker delivers throughout) to a receiver in this process.
 //
-// Verdict: after a warm-up (a fifth of the run, at most 2 minutes: JIT, pools, caches), the median
-// RSS of the last fifth of the run may exceed the median of the first fifth after warm-up by at
-// most --max-rss-growth-mb (default 48), and the highest fd count of the last fifth may exceed
-// the highest of that first fifth by at most --max-fd-growth (default 16). Any 5xx, or an event
-// the receiver never got, fails too. Exit code 1 on failure. Writes
+// Verdict: at the end of a warm-up (a fifth of the run, at most 2 minutes: JIT, pools, caches) and
+// again at the end of the load, the server (started with scripts/soak-gc-probe.mjs preloaded) runs
+// a full garbage collection and reports its memory right after it; from the first to the second,
+// live heap plus external memory may grow by at most --max-heap-growth-mb (default 16) and
+// resident memory by at most --max-rss-growth-mb (default 48). Resident memory sampled between
+// collections is reported, not judged: V8 lets garbage pile up to a limit it raises with the
+// allocation rate, so on a fast machine RSS climbs for minutes and then drops at a compaction
+// (docs/benchmarks.md shows one). The highest fd count of the last fifth of the run may exceed the
+// highest of the first fifth after warm-up by at most --max-fd-growth (default 16). Any 5xx, or
+// an event the receiver never got, fails too. Exit code 1 on failure. Writes
 // bench-results/soak-<store>.json; --json prints that object on stdout instead of the summary.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,7 +46,7 @@ const flag = (name, fallback) => {
 };
 if (args.includes('--help')) {
   console.log(
-    'Usage: npm run soak -- [--duration 30m|90s] [--database URL] [--lanes N] [--pause-ms MS] [--sample SECONDS] [--max-rss-growth-mb MB] [--max-fd-growth N] [--json]',
+    'Usage: npm run soak -- [--duration 30m|90s] [--database URL] [--lanes N] [--pause-ms MS] [--sample SECONDS] [--max-heap-growth-mb MB] [--max-rss-growth-mb MB] [--max-fd-growth N] [--json]',
   );
   process.exit(0);
 }
@@ -64,6 +69,7 @@ const durationMs = parseDuration(flag('duration', '30m'));
 const lanes = Number(flag('lanes', '4'));
 const pauseMs = Number(flag('pause-ms', '0'));
 const sampleMs = Number(flag('sample', '5')) * 1000;
+const maxHeapGrowthMb = Number(flag('max-heap-growth-mb', '16'));
 const maxRssGrowthMb = Number(flag('max-rss-growth-mb', '48'));
 const maxFdGrowth = Number(flag('max-fd-growth', '16'));
 const asJson = args.includes('--json');
@@ -73,6 +79,8 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'keyra-soak-'));
 const database = flag('database', `sqlite:${path.join(dir, 'soak.db')}`);
 const store = database.startsWith('sqlite:') ? 'sqlite' : 'postgres';
 const bin = fileURLToPath(new URL('../packages/server/bin/keyra.js', import.meta.url));
+const probe = new URL('./soak-gc-probe.mjs', import.meta.url).href;
+const probeFile = path.join(dir, 'memory-after-gc.ndjson');
 const env = {
   ...process.env,
   KEYRA_LOG_LEVEL: 'info',
@@ -99,8 +107,21 @@ function startServer() {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [bin, 'serve', '--dev', '--port', '0', '--database', database, '--data-dir', dir],
-      { env, stdio: ['ignore', 'pipe', 'inherit'] },
+      [
+        '--expose-gc',
+        '--import',
+        probe,
+        bin,
+        'serve',
+        '--dev',
+        '--port',
+        '0',
+        '--database',
+        database,
+        '--data-dir',
+        dir,
+      ],
+      { env: { ...env, KEYRA_SOAK_PROBE_FILE: probeFile }, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let buffer = '';
     let listening = false;
@@ -122,6 +143,24 @@ function sampleProcess(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN);
   return { rssBytes: rssKb * 1024, fds: readdirSync(`/proc/${pid}/fd`).length };
+}
+
+/** Has the server collect its garbage and report its memory right after (scripts/soak-gc-probe.mjs). */
+async function memoryAfterGc(pid) {
+  const count = () => {
+    try {
+      return readFileSync(probeFile, 'utf8').trim().split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
+  const before = count().length;
+  process.kill(pid, 'SIGUSR2');
+  for (const giveUpAt = Date.now() + 30_000; Date.now() < giveUpAt; await sleep(50)) {
+    const lines = count();
+    if (lines.length > before) return JSON.parse(lines.at(-1));
+  }
+  throw new Error('the server did not report its memory after a garbage collection within 30 s');
 }
 
 const median = (values) => {
@@ -237,9 +276,14 @@ const sampler = setInterval(() => {
   }
 }, sampleMs);
 samples.push({ atMs: 0, ...sampleProcess(server.pid) });
-await Promise.all(devices.map(lane));
+const warmupMs = Math.min(120_000, durationMs / 5);
+const load = Promise.all(devices.map(lane));
+await sleep(warmupMs);
+const gcAfterWarmup = await memoryAfterGc(server.pid);
+await load;
 clearInterval(sampler);
 samples.push({ atMs: Date.now() - started, ...sampleProcess(server.pid) });
+const gcAtEnd = await memoryAfterGc(server.pid);
 
 // Let the outbox drain, then stop the server as an operator would.
 const drainBy = Date.now() + 30_000;
@@ -250,7 +294,6 @@ const exitCode = await exited;
 await new Promise((resolve) => receiver.close(resolve));
 rmSync(dir, { recursive: true, force: true });
 
-const warmupMs = Math.min(120_000, durationMs / 5);
 const fifth = (durationMs - warmupMs) / 5;
 const early = samples.filter((s) => s.atMs >= warmupMs && s.atMs < warmupMs + fifth);
 const late = samples.filter((s) => s.atMs >= durationMs - fifth);
@@ -264,8 +307,17 @@ const server5xx = Object.entries(counts.byStatus)
 const failures = [];
 if (early.length === 0 || late.length === 0)
   failures.push('too few samples: lengthen --duration or shorten --sample');
-if (rssLate - rssEarly > maxRssGrowthMb * 1024 * 1024)
-  failures.push(`RSS grew ${mb(rssLate - rssEarly)} MB after warm-up (bound ${maxRssGrowthMb} MB)`);
+const live = (m) => m.heapUsed + m.external;
+const liveGrowth = live(gcAtEnd) - live(gcAfterWarmup);
+const rssGrowth = gcAtEnd.rss - gcAfterWarmup.rss;
+if (liveGrowth > maxHeapGrowthMb * 1024 * 1024)
+  failures.push(
+    `live heap + external memory after a full GC grew ${mb(liveGrowth)} MB from the end of warm-up to the end (bound ${maxHeapGrowthMb} MB)`,
+  );
+if (rssGrowth > maxRssGrowthMb * 1024 * 1024)
+  failures.push(
+    `RSS after a full GC grew ${mb(rssGrowth)} MB from the end of warm-up to the end (bound ${maxRssGrowthMb} MB)`,
+  );
 if (fdLate - fdEarly > maxFdGrowth)
   failures.push(`open fds grew from ${fdEarly} to ${fdLate} (bound +${maxFdGrowth})`);
 if (server5xx > 0) failures.push(`${server5xx} responses were 5xx`);
@@ -286,6 +338,16 @@ const result = {
   decided,
   eventsReceived: receiverEvents.size,
   deliveries: receiverRequests,
+  afterFullGcMb: {
+    afterWarmup: {
+      rss: mb(gcAfterWarmup.rss),
+      heapUsed: mb(gcAfterWarmup.heapUsed),
+      external: mb(gcAfterWarmup.external),
+    },
+    end: { rss: mb(gcAtEnd.rss), heapUsed: mb(gcAtEnd.heapUsed), external: mb(gcAtEnd.external) },
+    liveGrowth: mb(liveGrowth),
+    rssGrowth: mb(rssGrowth),
+  },
   rssMb: {
     start: mb(samples[0].rssBytes),
     afterWarmup: mb(rssEarly),
@@ -309,6 +371,7 @@ else {
   console.log(
     `| ${store} | ${Math.round((result.durationSeconds / 60) * 10) / 10} min, ${lanes} lanes | ${result.requests} (${result.requestsPerSecond}/s) | ` +
       `${result.rssMb.afterWarmup} → ${result.rssMb.end} MB (max ${result.rssMb.max}) | ` +
+      `after full GC: live ${live(gcAfterWarmup) >> 20} → ${live(gcAtEnd) >> 20} MB, RSS ${mb(gcAfterWarmup.rss)} → ${mb(gcAtEnd.rss)} MB | ` +
       `${result.fds.afterWarmup} → ${result.fds.end} (max ${result.fds.max}) | ${result.passed ? 'pass' : 'FAIL'} |`,
   );
   for (const failure of failures) console.log(`FAIL: ${failure}`);

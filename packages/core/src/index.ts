@@ -256,12 +256,18 @@ export {
   AUDIT_TYPES,
   type AuditCheckpointClaims,
   type AuditCheckpointRecord,
+  type AuditDraft,
   type AuditEntry,
   type AuditFact,
   type AuditHead,
   type AuditType,
 } from './audit/auditRecords.js';
-export { auditDocument, hashAuditEntry } from './audit/auditDocument.js';
+export {
+  auditDocument,
+  auditHashTemplate,
+  hashAuditEntry,
+  sealAuditEntry,
+} from './audit/auditDocument.js';
 export { appendAudit } from './audit/appendAudit.js';
 export {
   verifyAuditChain,

@@ -1,5 +1,10 @@
 import type { SigningKeyRecord } from './proofs/signingKeys.js';
-import type { AuditCheckpointRecord, AuditEntry, AuditHead } from './audit/auditRecords.js';
+import type {
+  AuditCheckpointRecord,
+  AuditDraft,
+  AuditEntry,
+  AuditHead,
+} from './audit/auditRecords.js';
 import type {
   WebhookAttemptRecord,
   WebhookDeliveryRecord,
@@ -413,12 +418,12 @@ export interface AuditFilter {
 /** The tamper-evident audit log: one hash chain per tenant (see `appendAudit`). */
 export interface AuditStore {
   /**
-   * Appends the tenant's next entry in the caller's transaction (or its own): locks the tenant's
-   * chain head until the transaction ends — so appends of one tenant queue up, across processes —
-   * passes it to `seal`, which builds the entry that follows it, inserts that entry and moves the
-   * head to it. Returns the entry.
+   * Appends the draft as its tenant's next entry in the caller's transaction (or its own): locks
+   * the tenant's chain head until the transaction ends — so appends of one tenant queue up, across
+   * processes — gives the entry the next seq and the head's hash as `prevHash`, hashes it as
+   * `sealAuditEntry` does, inserts it and moves the head to it. Returns the entry.
    */
-  append(tenantId: string, seal: (head: AuditHead) => AuditEntry): Promise<AuditEntry>;
+  append(draft: AuditDraft): Promise<AuditEntry>;
   /** The tenant's chain head as recorded beside the entries (seq 0 and the genesis hash when empty). */
   head(tenantId: string): Promise<AuditHead>;
   /** Chain order (seq ascending): at most `limit` entries with seq above `afterSeq`. */

@@ -57,6 +57,21 @@ export function auditContract(setup: Setup, open: Open): void {
     expect(await storage.audit.tenantsWithChains()).toEqual(['tnt_a', 'tnt_b']);
   });
 
+  it('hashes any data as the verifiers do: quotes, control characters, non-BMP text, look-alike keys', async () => {
+    const { storage } = await setup();
+    const data = [
+      { note: 'quote " backslash \\ newline \n nul \u0000', prevHash: 'x', seq: 7 },
+      { text: 'naïve café — 日本語 — 🔐👩🏽‍💻', nested: { prevHash: AUDIT_GENESIS_HASH } },
+      { amount: 1e21, small: 0.1, list: [true, null, -0] },
+    ];
+    for (const [i, d] of data.entries())
+      await appendAudit(storage, A, { type: 'voice.verified', subject: `v_${i}`, data: d }, T0 + i);
+    const chain = await storage.audit.list(A.tenantId, {}, 10);
+    expect(chain.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(verifyAuditChain(chain).intact).toBe(true);
+    expect(await storage.audit.head(A.tenantId)).toEqual({ seq: 3, hash: chain[2]!.hash });
+  });
+
   it('filters by type, subject, environment and time, and pages by seq', async () => {
     const { storage } = await setup();
     for (let i = 1; i <= 5; i += 1)

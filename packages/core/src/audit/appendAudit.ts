@@ -1,7 +1,6 @@
 import type { EpochMs, Scope } from '../domain.js';
 import { newId, systemRandom, type RandomBytes } from '../ids.js';
 import type { Storage } from '../ports.js';
-import { hashAuditEntry } from './auditDocument.js';
 import type { AuditEntry, AuditFact } from './auditRecords.js';
 
 /**
@@ -18,22 +17,16 @@ export async function appendAudit(
   now: EpochMs,
   random: RandomBytes = systemRandom,
 ): Promise<AuditEntry> {
-  const id = newId('auditEntry', random);
-  return tx.audit.append(scope.tenantId, (head) => {
-    const entry: Omit<AuditEntry, 'hash'> = {
-      id,
-      tenantId: scope.tenantId,
-      seq: head.seq + 1,
-      type: fact.type,
-      environment: scope.environment,
-      actor: fact.actor ?? keyIdOf(scope) ?? 'system',
-      subject: fact.subject,
-      // As stored and read back (JSON drops undefined members), so the hash is the one re-read.
-      data: JSON.parse(JSON.stringify(fact.data ?? {})) as Record<string, unknown>,
-      occurredAt: now,
-      prevHash: head.hash,
-    };
-    return { ...entry, hash: hashAuditEntry(entry) };
+  return tx.audit.append({
+    id: newId('auditEntry', random),
+    tenantId: scope.tenantId,
+    type: fact.type,
+    environment: scope.environment,
+    actor: fact.actor ?? keyIdOf(scope) ?? 'system',
+    subject: fact.subject,
+    // As stored and read back (JSON drops undefined members), so the hash is the one re-read.
+    data: JSON.parse(JSON.stringify(fact.data ?? {})) as Record<string, unknown>,
+    occurredAt: now,
   });
 }
 

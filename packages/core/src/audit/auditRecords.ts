@@ -56,6 +56,12 @@ export interface AuditEntry {
   hash: string;
 }
 
+/**
+ * An entry before the chain gives it its place: everything but `seq`, `prevHash` and `hash`, which
+ * depend on the tenant's head when the entry is appended.
+ */
+export type AuditDraft = Omit<AuditEntry, 'seq' | 'prevHash' | 'hash'>;
+
 /** What a caller appends; the log assigns id, seq, prevHash and hash. */
 export interface AuditFact {
   type: AuditType;

@@ -367,6 +367,8 @@ export interface AuditHeadsTable {
   tenant_id: string;
   seq: number;
   hash: string;
+  /** The head's hash before its last move (migration 0016). */
+  prev_hash: Generated<string>;
 }
 
 export interface AuditCheckpointsTable {

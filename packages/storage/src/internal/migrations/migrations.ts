@@ -14,6 +14,7 @@ import { policies } from './0012_policies.js';
 import { consoleViewsA } from './0013_console_a.js';
 import { consoleB } from './0014_console_b.js';
 import { consoleC } from './0015_console_c.js';
+import { auditPrevHash } from './0016_audit_prev_hash.js';
 
 /**
  * Every schema version, in order. Names sort lexically (Kysely applies them in that order), so
@@ -36,6 +37,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0013_console_a': consoleViewsA,
   '0014_console_b': consoleB,
   '0015_console_c': consoleC,
+  '0016_audit_prev_hash': auditPrevHash,
 };
 
 /** Migrations compiled into the package, so the built `dist` needs no migrations folder at runtime. */

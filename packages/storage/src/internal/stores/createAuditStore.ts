@@ -1,6 +1,9 @@
 import {
   AUDIT_GENESIS_HASH,
+  auditHashTemplate,
+  sealAuditEntry,
   type AuditCheckpointRecord,
+  type AuditDraft,
   type AuditEntry,
   type AuditStore,
 } from '@keyra/core';
@@ -55,70 +58,124 @@ function checkpointFromRow(row: AuditCheckpointsTable): AuditCheckpointRecord {
   };
 }
 
+function rowOf(entry: AuditEntry): AuditEntriesTable {
+  return {
+    id: entry.id,
+    tenant_id: entry.tenantId,
+    seq: entry.seq,
+    type: entry.type,
+    environment: entry.environment,
+    actor: entry.actor,
+    subject: entry.subject,
+    data: JSON.stringify(entry.data),
+    occurred_at: entry.occurredAt,
+    prev_hash: entry.prevHash,
+    hash: entry.hash,
+  };
+}
+
+/** A tenant's first append: its head row, at the genesis hash (a no-op when a racer made it first). */
+async function createHead(trx: Kysely<Database>, tenantId: string): Promise<void> {
+  await trx
+    .insertInto('audit_heads')
+    .values({ tenant_id: tenantId, seq: 0, hash: AUDIT_GENESIS_HASH })
+    .onConflict((oc) => oc.column('tenant_id').doNothing())
+    .execute();
+}
+
+/**
+ * SQLite: its transactions already hold the database's write lock (BEGIN IMMEDIATE), so reading
+ * the head, sealing the entry here, inserting it and moving the head cannot interleave with
+ * another append.
+ */
+async function appendLocked(trx: Kysely<Database>, draft: AuditDraft): Promise<AuditEntry> {
+  const readHead = () =>
+    trx
+      .selectFrom('audit_heads')
+      .select(['seq', 'hash'])
+      .where('tenant_id', '=', draft.tenantId)
+      .executeTakeFirst();
+  let head = await readHead();
+  if (!head) {
+    await createHead(trx, draft.tenantId);
+    head = await readHead();
+    if (!head) throw new Error(`audit head of tenant ${draft.tenantId} could not be created`);
+  }
+  const entry = sealAuditEntry(draft, { seq: Number(head.seq), hash: head.hash });
+  await trx.insertInto('audit_entries').values(rowOf(entry)).execute();
+  await trx
+    .updateTable('audit_heads')
+    .set({ seq: entry.seq, hash: entry.hash, prev_hash: entry.prevHash })
+    .where('tenant_id', '=', draft.tenantId)
+    .execute();
+  return entry;
+}
+
+/**
+ * PostgreSQL: one round trip. The `UPDATE` of the tenant's head row takes its row lock until the
+ * transaction ends (after waiting, it re-reads the last committed head), which queues a tenant's
+ * appends across instances and keeps seq gap-free; it moves the head to the next seq and to the
+ * entry's hash, computed there (`sha256`) from the canonical text around the two values only the
+ * locked head decides (`auditHashTemplate`); the `INSERT` writes the entry from what it returned.
+ * The hash is then recomputed here as `sealAuditEntry` does, and should PostgreSQL's text ever
+ * differ from the canonical one (say, a database not in UTF-8), the entry and head are rewritten
+ * with it while still locked (`rehashed: true`): the chain is always the one verifiers compute.
+ */
+export async function appendInOneStatement(
+  trx: Kysely<Database>,
+  draft: AuditDraft,
+  template: { before: string; between: string; after: string } = auditHashTemplate(draft),
+): Promise<{ entry: AuditEntry; rehashed: boolean }> {
+  const append = () =>
+    sql<{ seq: string | number; prev_hash: string; hash: string }>`
+      with head as (
+        update audit_heads
+        set prev_hash = hash,
+            seq = seq + 1,
+            hash = encode(sha256(convert_to(
+              ${template.before}::text || hash || ${template.between}::text
+                || (seq + 1)::text || ${template.after}::text, 'UTF8')), 'hex')
+        where tenant_id = ${draft.tenantId}
+        returning seq, prev_hash, hash
+      )
+      insert into audit_entries
+        (id, tenant_id, seq, type, environment, actor, subject, data, occurred_at, prev_hash, hash)
+      select ${draft.id}::text, ${draft.tenantId}::text, head.seq, ${draft.type}::text,
+        ${draft.environment}::text, ${draft.actor}::text, ${draft.subject}::text,
+        ${JSON.stringify(draft.data)}::text, ${draft.occurredAt}::bigint, head.prev_hash, head.hash
+      from head
+      returning seq, prev_hash, hash`.execute(trx);
+  let result = await append();
+  if (result.rows.length === 0) {
+    await createHead(trx, draft.tenantId);
+    result = await append();
+  }
+  const row = result.rows[0];
+  if (!row) throw new Error(`audit head of tenant ${draft.tenantId} could not be created`);
+  const entry = sealAuditEntry(draft, { seq: Number(row.seq) - 1, hash: row.prev_hash });
+  if (entry.hash === row.hash) return { entry, rehashed: false };
+  await trx
+    .updateTable('audit_entries')
+    .set({ hash: entry.hash })
+    .where('tenant_id', '=', draft.tenantId)
+    .where('seq', '=', entry.seq)
+    .execute();
+  await trx
+    .updateTable('audit_heads')
+    .set({ hash: entry.hash })
+    .where('tenant_id', '=', draft.tenantId)
+    .execute();
+  return { entry, rehashed: true };
+}
+
 export function createAuditStore(db: Kysely<Database>, kind: DatabaseKind): AuditStore {
   return {
-    append(tenantId, seal) {
-      return inTransaction(db, async (trx) => {
-        // The head row is the tenant's lock on PostgreSQL: a no-op UPDATE takes its row lock
-        // until the transaction ends (and re-reads the row after waiting, so it sees the last
-        // committed head), which queues a tenant's appends and keeps seq gap-free. SQLite's
-        // transactions already hold the database's write lock (BEGIN IMMEDIATE): a read will do.
-        const lockHead = () =>
-          kind === 'postgres'
-            ? trx
-                .updateTable('audit_heads')
-                .set((eb) => ({ seq: eb.ref('seq') }))
-                .where('tenant_id', '=', tenantId)
-                .returning(['seq', 'hash'])
-                .executeTakeFirst()
-            : trx
-                .selectFrom('audit_heads')
-                .select(['seq', 'hash'])
-                .where('tenant_id', '=', tenantId)
-                .executeTakeFirst();
-        let head = await lockHead();
-        if (!head) {
-          await trx
-            .insertInto('audit_heads')
-            .values({ tenant_id: tenantId, seq: 0, hash: AUDIT_GENESIS_HASH })
-            .onConflict((oc) => oc.column('tenant_id').doNothing())
-            .execute();
-          head = await lockHead();
-          if (!head) throw new Error(`audit head of tenant ${tenantId} could not be created`);
-        }
-        const entry = seal({ seq: Number(head.seq), hash: head.hash });
-        const row = {
-          id: entry.id,
-          tenant_id: entry.tenantId,
-          seq: entry.seq,
-          type: entry.type,
-          environment: entry.environment,
-          actor: entry.actor,
-          subject: entry.subject,
-          data: JSON.stringify(entry.data),
-          occurred_at: entry.occurredAt,
-          prev_hash: entry.prevHash,
-          hash: entry.hash,
-        };
-        if (kind === 'postgres') {
-          // One round trip for the entry and the head: an append runs while the tenant's head
-          // is locked, so it is kept short.
-          await sql`with appended as (${trx
-            .insertInto('audit_entries')
-            .values(row)
-            .returning(['seq', 'hash'])})
-            update audit_heads set seq = appended.seq, hash = appended.hash
-            from appended where audit_heads.tenant_id = ${tenantId}`.execute(trx);
-          return entry;
-        }
-        await trx.insertInto('audit_entries').values(row).execute();
-        await trx
-          .updateTable('audit_heads')
-          .set({ seq: entry.seq, hash: entry.hash })
-          .where('tenant_id', '=', tenantId)
-          .execute();
-        return entry;
-      });
+    append(draft) {
+      return inTransaction(db, (trx) =>
+        kind === 'postgres'
+          ? appendInOneStatement(trx, draft).then((appended) => appended.entry)
+          : appendLocked(trx, draft),
+      );
     },
 
     async head(tenantId) {
