@@ -47,6 +47,9 @@ function serve(): Promise<string> {
           KEYRA_LOG_FORMAT: 'json',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group: npx does not pass SIGTERM on to the server it starts, so the
+        // group is what afterAll stops (else the server outlives the test run).
+        detached: true,
       },
     );
     server = child;
@@ -107,14 +110,27 @@ beforeAll(async () => {
   api = keyraApi(baseUrl, key);
 }, 900_000);
 
+/** Whether any process of the group led by `pgid` is still alive. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((done) => server!.on('exit', done));
-    server.kill('SIGTERM');
-    await exited;
+  const pgid = server?.pid;
+  if (pgid !== undefined && groupAlive(pgid)) {
+    // npx and the server it started: SIGTERM to both, a clean shutdown, SIGKILL after 15 s.
+    process.kill(-pgid, 'SIGTERM');
+    for (const giveUpAt = Date.now() + 15_000; groupAlive(pgid) && Date.now() < giveUpAt;)
+      await new Promise((done) => setTimeout(done, 100));
+    if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
   }
   rmSync(dir, { recursive: true, force: true });
-});
+}, 30_000);
 
 describe('the keyra server package installed outside the monorepo', () => {
   it('pulls no development tooling', () => {
