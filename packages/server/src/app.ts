@@ -27,7 +27,7 @@ import { prettyStdoutDestination, stdoutDestination } from './http/logDestinatio
 import { beginIdempotentRequest, finishIdempotentRequest } from './http/idempotency.js';
 import { registerMetrics, type KeyraMetrics, type PoolStats } from './http/metrics.js';
 import { enforceRateLimit } from './http/rateLimit.js';
-import { createValidatorCompiler } from './http/validation.js';
+import { createSerializerCompiler, createValidatorCompiler } from './http/validation.js';
 import { KEYRA_ICON_SVG, KEYRA_LOGO_SVG } from './http/keyraLogo.js';
 import { refineOpenApi } from './http/refineOpenApi.js';
 import './http/requestContext.js';
@@ -163,6 +163,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       if (method !== 'HEAD') routeTable.push({ method, url: route.url, hidden });
   });
   app.setValidatorCompiler(createValidatorCompiler());
+  app.setSerializerCompiler(createSerializerCompiler());
   app.setErrorHandler(handleError);
   app.decorateRequest('auth', null);
   app.decorateRequest('idempotencyClaim', null);
