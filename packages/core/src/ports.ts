@@ -258,8 +258,22 @@ export interface EventFilter {
   until?: EpochMs;
 }
 
+/** Where an event goes: see {@link EventStore.insertRouted}. */
+export interface EventRoutes {
+  /** The enabled endpoints of the event's scope subscribed to its type (or to `*`). */
+  endpoints: WebhookEndpointRecord[];
+  /** The CIBA request of the challenge asked about, if there is one. */
+  cibaRequest: CibaRequestRecord | null;
+}
+
 export interface EventStore {
   insert(event: EventRecord): Promise<void>;
+  /**
+   * The outbox's read-and-write: inserts `event` and reads where it must be delivered, the
+   * subscribed endpoints and, when `challengeId` is given, that challenge's CIBA request. On
+   * PostgreSQL one round trip (it runs in every verify's transaction).
+   */
+  insertRouted(event: EventRecord, challengeId: string | null): Promise<EventRoutes>;
   find(scope: Scope, id: string): Promise<EventRecord | null>;
   /**
    * Newest first (createdAt desc, id desc), at most `limit`, optionally of one type, created in

@@ -1,4 +1,9 @@
-import type { CibaRequestRecord, OAuthClientRecord, Scope } from '@keyra/core';
+import type {
+  CibaRequestRecord,
+  OAuthClientRecord,
+  Scope,
+  WebhookEndpointRecord,
+} from '@keyra/core';
 import { expect, it } from 'vitest';
 import { Migrator, sql } from 'kysely';
 import type { DatabaseStorage, OpenStorageOptions } from '../src/index.js';
@@ -160,6 +165,68 @@ export function cibaContract(setup: Setup, open: Open, emptyDatabase: EmptyDatab
     expect(await storage.cibaRequests.findByChallenge(B, 'chl_1')).toBeNull();
     expect((await storage.challenges.find(A, 'chl_1'))?.bindingMessage).toBe('ABCD-1234');
     await expect(storage.cibaRequests.insert(request({ handleHash: 'h2' }))).rejects.toThrow();
+  });
+
+  it('events.insertRouted writes the event and reads its routes in its own scope only', async () => {
+    const { storage } = await setup();
+    const endpoint = (
+      id: string,
+      overrides: Partial<WebhookEndpointRecord> = {},
+    ): WebhookEndpointRecord => ({
+      id,
+      ...A,
+      url: `https://${id}.example/hook`,
+      description: 'it\'s \\ "quoted" \u2603',
+      events: ['challenge.approved'],
+      enabled: true,
+      sealedSecret: 'v1.a.b',
+      sealedPreviousSecret: 'v1.c.d',
+      previousSecretExpiresAt: T0 + 1,
+      createdAt: T0,
+      updatedAt: T0 + 2,
+      failingSince: T0 + 3,
+      disabledReason: null,
+      deletedAt: null,
+      ...overrides,
+    });
+    const subscribed = endpoint('we_1');
+    await storage.webhookEndpoints.insert(subscribed);
+    await storage.webhookEndpoints.insert(endpoint('we_2', { events: ['*'], description: null }));
+    await storage.webhookEndpoints.insert(endpoint('we_3', { events: ['device.paired'] }));
+    await storage.webhookEndpoints.insert(endpoint('we_4', { enabled: false }));
+    await storage.webhookEndpoints.insert(endpoint('we_5', { ...B }));
+    await storage.webhookEndpoints.insert(endpoint('we_6'));
+    await storage.webhookEndpoints.delete(A, 'we_6', T0 + 4);
+    await storage.oauthClients.insert(client({ id: 'cli_1' }));
+    await withChallenge(storage, 'chl_1');
+    await withChallenge(storage, 'chl_b', B);
+    const ciba = request({ handleHash: 'h1', sealedNotificationToken: 'v1.x.y' });
+    await storage.cibaRequests.insert(ciba);
+    await storage.cibaRequests.insert(request({ handleHash: 'h2', ...B, challengeId: 'chl_b' }));
+
+    const event = {
+      id: 'evt_1',
+      ...A,
+      type: 'challenge.approved',
+      data: { challengeId: 'chl_1', note: 'é ✓' },
+      createdAt: T0 + 5,
+    };
+    const routes = await storage.events.insertRouted(event, 'chl_1');
+    expect(routes.endpoints.map((e) => e.id).sort()).toEqual(['we_1', 'we_2']);
+    expect(routes.endpoints.find((e) => e.id === 'we_1')).toEqual(subscribed);
+    expect(routes.cibaRequest).toEqual(ciba);
+    expect(await storage.events.find(A, 'evt_1')).toEqual(event);
+
+    // No challenge asked about, and another tenant's challenge: no CIBA request.
+    const other = { ...event, id: 'evt_2', type: 'device.paired' };
+    const second = await storage.events.insertRouted(other, null);
+    expect(second.endpoints.map((e) => e.id).sort()).toEqual(['we_2', 'we_3']);
+    expect(second.cibaRequest).toBeNull();
+    expect(
+      (await storage.events.insertRouted({ ...event, id: 'evt_3' }, 'chl_b')).cibaRequest,
+    ).toBeNull();
+    // A duplicate event id fails and routes nothing.
+    await expect(storage.events.insertRouted(event, 'chl_1')).rejects.toThrow();
   });
 
   it('recordPoll lets one poll per interval through', async () => {

@@ -722,6 +722,8 @@ const UNSCOPED: Record<Exclude<StoreMethod, ScopedMethod>, string> = {
   'ceremonies.insert': WRITES_OWN_SCOPE,
   'ceremonies.purgeExpiredBefore': SERVER_WIDE,
   'events.insert': WRITES_OWN_SCOPE,
+  'events.insertRouted':
+    'the event carries its own tenant and environment, and is routed within them (CIBA contract)',
   'webhookEndpoints.insert': WRITES_OWN_SCOPE,
   'webhookEndpoints.recordOutcome': 'webhook worker, by the id of a leased delivery’s endpoint',
   'webhookEndpoints.disable': 'webhook worker, by the id of a leased delivery’s endpoint',

@@ -2,7 +2,7 @@ import type { EpochMs, EventRecord, Scope } from '../domain.js';
 import { newId, systemRandom, type RandomBytes } from '../ids.js';
 import type { Storage } from '../ports.js';
 import { formatTimestamp } from '../time.js';
-import { queueCibaNotification } from '../ciba/queueCibaNotification.js';
+import { cibaChallengeOf, queueCibaNotification } from '../ciba/queueCibaNotification.js';
 
 type Stores = Omit<Storage, 'transaction' | 'close' | 'ping' | 'watchDeliveries'>;
 
@@ -28,15 +28,9 @@ export async function recordEvent(
     data,
     createdAt: now,
   };
-  await tx.events.insert(event);
-  await queueDeliveries(
-    tx,
-    event,
-    await tx.webhookEndpoints.listSubscribed(scope, type),
-    now,
-    random,
-  );
-  await queueCibaNotification(tx, scope, event, now, random);
+  const routes = await tx.events.insertRouted(event, cibaChallengeOf(event));
+  await queueDeliveries(tx, event, routes.endpoints, now, random);
+  await queueCibaNotification(tx, routes.cibaRequest, event, now, random);
   return event;
 }
 

@@ -127,7 +127,7 @@ describe('device verbs on SQLite', () => {
             ...tx,
             events: {
               ...tx.events,
-              insert: async () => {
+              insertRouted: async () => {
                 throw new Error('disk full');
               },
             },

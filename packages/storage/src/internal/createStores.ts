@@ -32,6 +32,8 @@ export function createStores(
   kind: DatabaseKind,
   onDeliveriesQueued: () => void = () => {},
 ): Stores {
+  const webhookEndpoints = createWebhookEndpointStore(db);
+  const cibaRequests = createCibaRequestStore(db);
   return {
     kind,
     tenants: createTenantStore(db),
@@ -40,16 +42,16 @@ export function createStores(
     idempotency: createIdempotencyStore(db),
     devices: createDeviceStore(db),
     ceremonies: createCeremonyStore(db),
-    events: createEventStore(db),
-    webhookEndpoints: createWebhookEndpointStore(db),
+    events: createEventStore(db, kind, { endpoints: webhookEndpoints, cibaRequests }),
+    webhookEndpoints,
     webhookDeliveries: createWebhookDeliveryStore(db, kind, onDeliveriesQueued),
     signingKeys: createSigningKeyStore(db),
     serverState: createServerStateStore(db),
     voice: createVoiceStore(db),
     stamps: createStampStore(db, kind),
-    usage: createUsageStore(db),
+    usage: createUsageStore(db, kind),
     oauthClients: createOAuthClientStore(db),
-    cibaRequests: createCibaRequestStore(db),
+    cibaRequests,
     audit: createAuditStore(db, kind),
     console: createConsoleStore(db),
     policies: createPolicyStore(db),

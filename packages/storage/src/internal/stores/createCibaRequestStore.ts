@@ -3,7 +3,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { CibaRequestsTable, Database } from '../schema.js';
 import { inScope, scopeColumns } from '../inScope.js';
 
-function fromRow(row: Selectable<CibaRequestsTable>): CibaRequestRecord {
+export function cibaRequestFromRow(row: Selectable<CibaRequestsTable>): CibaRequestRecord {
   return {
     handleHash: row.handle_hash,
     tenantId: row.tenant_id,
@@ -49,7 +49,7 @@ export function createCibaRequestStore(db: Kysely<Database>): CibaRequestStore {
         .selectAll()
         .where('handle_hash', '=', handleHash)
         .executeTakeFirst();
-      return row ? fromRow(row) : null;
+      return row ? cibaRequestFromRow(row) : null;
     },
 
     async findByChallenge(scope, challengeId) {
@@ -59,7 +59,7 @@ export function createCibaRequestStore(db: Kysely<Database>): CibaRequestStore {
         .where('challenge_id', '=', challengeId)
         .where(inScope(scope))
         .executeTakeFirst();
-      return row ? fromRow(row) : null;
+      return row ? cibaRequestFromRow(row) : null;
     },
 
     async recordPoll(handleHash, now) {

@@ -1,7 +1,7 @@
-import type { UsageRecord, UsageStore } from '@keyra/core';
-import type { Kysely, Selectable } from 'kysely';
+import type { NewUsageRecord, UsageRecord, UsageStore } from '@keyra/core';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { inTransaction } from '../inTransaction.js';
-import type { Database, UsageRecordsTable } from '../schema.js';
+import type { Database, DatabaseKind, UsageRecordsTable } from '../schema.js';
 import { inScope, scopeColumns } from '../inScope.js';
 
 function fromRow(row: Selectable<UsageRecordsTable>): UsageRecord {
@@ -18,9 +18,10 @@ function fromRow(row: Selectable<UsageRecordsTable>): UsageRecord {
   };
 }
 
-export function createUsageStore(db: Kysely<Database>): UsageStore {
+export function createUsageStore(db: Kysely<Database>, kind: DatabaseKind): UsageStore {
   return {
     async record(entry) {
+      if (kind === 'postgres') return recordInOneStatement(db, entry);
       return inTransaction(db, async (trx) => {
         // The unique (tenant, environment, subject) index makes a second record for a subject a
         // no-op, whichever process or retry tries it, and whether or not the first has committed
@@ -104,4 +105,42 @@ export function createUsageStore(db: Kysely<Database>): UsageStore {
       return row ? fromRow(row) : null;
     },
   };
+}
+
+/**
+ * PostgreSQL: the metering in one statement (one round trip inside the verify's transaction,
+ * instead of three). `FOR UPDATE` takes the tenant row first, so concurrent meterings of a tenant
+ * queue there and each reads the count its predecessor committed; the record is billed from that
+ * count and inserted unless its subject was metered already (`ON CONFLICT DO NOTHING`, which waits
+ * for an uncommitted twin); the count moves only if the insert did. `tenant` says whether the
+ * tenant row exists, so a missing tenant is an error rather than "already metered".
+ */
+async function recordInOneStatement(
+  db: Kysely<Database>,
+  entry: NewUsageRecord,
+): Promise<UsageRecord | null> {
+  const { rows } = await sql<Selectable<UsageRecordsTable> & { tenant: boolean }>`
+    with tenant as (
+      select metered_count, free_credits, plan from tenants where id = ${entry.tenantId} for update
+    ), inserted as (
+      insert into usage_records
+        (id, tenant_id, environment, subject_id, method, billing, plan, day, created_at)
+      select ${entry.id}, ${entry.tenantId}, ${entry.environment}, ${entry.subjectId},
+        ${entry.method},
+        case when tenant.metered_count + 1 <= tenant.free_credits then 'credit' else 'overage' end,
+        tenant.plan, ${entry.day}, ${entry.createdAt}
+      from tenant
+      on conflict (tenant_id, environment, subject_id) do nothing
+      returning *
+    ), counted as (
+      update tenants set metered_count = metered_count + 1
+      where id = ${entry.tenantId} and exists (select 1 from inserted)
+    )
+    select inserted.*, true as tenant from inserted
+    union all
+    select null, null, null, null, null, null, null, null, null, exists (select 1 from tenant)
+    where not exists (select 1 from inserted)`.execute(db);
+  const row = rows[0];
+  if (!row?.tenant) throw new Error(`usage.record: no tenant ${entry.tenantId}`);
+  return row.id === null ? null : fromRow(row);
 }

@@ -3,7 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, WebhookEndpointsTable } from '../schema.js';
 import { inScope, scopeColumns } from '../inScope.js';
 
-function fromRow(row: Selectable<WebhookEndpointsTable>): WebhookEndpointRecord {
+export function endpointFromRow(row: Selectable<WebhookEndpointsTable>): WebhookEndpointRecord {
   return {
     id: row.id,
     tenantId: row.tenant_id,
@@ -21,6 +21,11 @@ function fromRow(row: Selectable<WebhookEndpointsTable>): WebhookEndpointRecord 
     disabledReason: row.disabled_reason,
     deletedAt: row.deleted_at,
   };
+}
+
+/** Whether `endpoint` takes events of `type` (its list names it, or `*`). */
+export function isSubscribed(endpoint: WebhookEndpointRecord, type: string): boolean {
+  return endpoint.events.includes('*') || endpoint.events.includes(type);
 }
 
 export function createWebhookEndpointStore(db: Kysely<Database>): WebhookEndpointStore {
@@ -61,20 +66,18 @@ export function createWebhookEndpointStore(db: Kysely<Database>): WebhookEndpoin
 
     async find(scope, id) {
       const row = await live(scope).where('id', '=', id).executeTakeFirst();
-      return row ? fromRow(row) : null;
+      return row ? endpointFromRow(row) : null;
     },
 
     async list(scope) {
       const rows = await live(scope).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
-      return rows.map(fromRow);
+      return rows.map(endpointFromRow);
     },
 
     async listSubscribed(scope, type) {
       // Few endpoints per scope: filter the subscription list in memory, portable across dialects.
       const rows = await live(scope).where('enabled', '=', 1).execute();
-      return rows
-        .map(fromRow)
-        .filter((endpoint) => endpoint.events.includes('*') || endpoint.events.includes(type));
+      return rows.map(endpointFromRow).filter((endpoint) => isSubscribed(endpoint, type));
     },
 
     async update(scope, id, patch, now) {
@@ -93,7 +96,7 @@ export function createWebhookEndpointStore(db: Kysely<Database>): WebhookEndpoin
         })
         .returningAll()
         .executeTakeFirst();
-      return row ? fromRow(row) : null;
+      return row ? endpointFromRow(row) : null;
     },
 
     async rotateSecret(
@@ -113,7 +116,7 @@ export function createWebhookEndpointStore(db: Kysely<Database>): WebhookEndpoin
         })
         .returningAll()
         .executeTakeFirst();
-      return row ? fromRow(row) : null;
+      return row ? endpointFromRow(row) : null;
     },
 
     async delete(scope, id, now) {
@@ -132,7 +135,7 @@ export function createWebhookEndpointStore(db: Kysely<Database>): WebhookEndpoin
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirst();
-      return row ? fromRow(row) : null;
+      return row ? endpointFromRow(row) : null;
     },
 
     async disable(id, reason, now) {
