@@ -423,26 +423,33 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     api.addHook('onRoute', requireConsoleAccessEntry);
     api.addHook('onRequest', authenticateApi);
     api.addHook('onResponse', recordConsoleActions);
-    api.addHook('preHandler', async (request, reply) => {
-      if (!request.auth) return;
-      const replayed = await beginIdempotentRequest(request, reply, request.auth, {
+    // Callback-style, with the common case (no Idempotency-Key) answered without a promise.
+    api.addHook('preHandler', (request, reply, done) => {
+      if (!request.auth || request.headers['idempotency-key'] === undefined) return done();
+      beginIdempotentRequest(request, reply, request.auth, {
         store: storage.idempotency,
         clock,
         retentionMs: config.idempotencyRetentionMs,
-      });
-      if (replayed) return reply;
+      }).then(
+        // A replay has been sent: the route must not run, so `done` is not called.
+        (replayed) => {
+          if (!replayed) done();
+        },
+        (error: Error) => done(error),
+      );
     });
-    api.addHook('onSend', async (request, reply, payload) => {
-      if (request.auth && request.idempotencyClaim) {
-        await finishIdempotentRequest(
-          request,
-          reply.statusCode,
-          payload,
-          storage.idempotency,
-          request.auth,
-        );
-      }
-      return payload;
+    api.addHook('onSend', (request, reply, payload, done) => {
+      if (!request.auth || !request.idempotencyClaim) return done(null, payload);
+      finishIdempotentRequest(
+        request,
+        reply.statusCode,
+        payload,
+        storage.idempotency,
+        request.auth,
+      ).then(
+        () => done(null, payload),
+        (error: Error) => done(error),
+      );
     });
     await api.register(challengeRoutes, { storage, clock, approval, notifier });
     await api.register(credentialRoutes, { storage, clock, approval });

@@ -9,10 +9,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 export function recordConsoleAction(
   store: Pick<ConsoleStore, 'recordAction'>,
   clock: Clock,
-): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
-  return async (request, reply) => {
+): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
+  const record = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const resolved = request.consoleSession;
-    if (!resolved || request.method === 'GET' || request.method === 'HEAD') return;
+    if (!resolved) return;
     const params = request.params as { id?: unknown } | undefined;
     const environment: Environment | null =
       request.auth && request.auth.keyId.startsWith('console:') ? request.auth.environment : null;
@@ -34,5 +34,11 @@ export function recordConsoleAction(
         'could not record a console action',
       );
     }
+  };
+  // A callback-style hook: most requests carry no console session, and cost no promise here.
+  return (request, reply, done) => {
+    if (!request.consoleSession || request.method === 'GET' || request.method === 'HEAD')
+      return done();
+    void record(request, reply).finally(done);
   };
 }
