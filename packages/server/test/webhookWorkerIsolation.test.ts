@@ -141,3 +141,105 @@ it('a receiver that never answers does not delay deliveries to other endpoints',
     expect(arrivals[i]! - emittedAt).toBeLessThan(1000);
   }
 }, 20_000);
+
+/*
+ * Group commit: deliveries that finish together have their outcomes written in one transaction,
+ * and one outcome that cannot be written does not take the others down with it: the group is
+ * retried write by write, the others are recorded delivered, and the failed one stays leased
+ * (its lease lapsing delivers it again).
+ */
+it('writes outcomes that finish together in one transaction; one failing write loses no other', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'keyra-worker-'));
+  const url = `sqlite:${path.join(dir, 'keyra.db')}`;
+  await migrateToLatest(url);
+  const storage: Storage = await openStorage(url);
+  cleanup.push(async () => {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const { tenant } = await ensureTenant(storage.tenants, 'acme', Date.now());
+  const scope: Scope = { tenantId: tenant.id, environment: 'sandbox' };
+  const box = createWebhookSecretBox(randomBytes(32));
+  const EVENTS = 5;
+  // The receiver holds every request until all have arrived, then answers them at once.
+  const held: http.ServerResponse[] = [];
+  const receiver = await listen((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      held.push(res);
+      if (held.length === EVENTS) for (const r of held) r.end('ok');
+    });
+  });
+  const endpointId = newId('webhookEndpoint');
+  await storage.webhookEndpoints.insert({
+    id: endpointId,
+    ...scope,
+    url: receiver,
+    description: null,
+    events: ['challenge.approved'],
+    enabled: true,
+    sealedSecret: box.seal(`whsec_${randomBytes(32).toString('base64')}`, endpointId),
+    sealedPreviousSecret: null,
+    previousSecretExpiresAt: null,
+    createdAt: Date.now(),
+    updatedAt: Date.now(),
+    failingSince: null,
+    disabledReason: null,
+    deletedAt: null,
+  });
+  const events = [];
+  for (let n = 0; n < EVENTS; n++)
+    events.push(
+      await storage.transaction((tx) =>
+        recordEvent(tx, scope, 'challenge.approved', { n }, Date.now()),
+      ),
+    );
+  const poisoned = events[2]!.id;
+
+  // Each transaction's outcome writes, counted; the poisoned event's attempt cannot be written.
+  const groups: number[] = [];
+  const failing: Storage = {
+    ...storage,
+    transaction: (fn) =>
+      storage.transaction((tx) => {
+        const group = groups.push(0) - 1;
+        return fn({
+          ...tx,
+          webhookDeliveries: {
+            ...tx.webhookDeliveries,
+            recordAttempt: async (attempt) => {
+              groups[group]! += 1;
+              if (attempt.eventId === poisoned) throw new Error('disk full');
+              return tx.webhookDeliveries.recordAttempt(attempt);
+            },
+          },
+        });
+      }),
+  };
+  const worker = startWebhookWorker({
+    storage: failing,
+    clock: systemClock,
+    box,
+    log: silent,
+    dev: true,
+    wake: false,
+  });
+  cleanup.push(() => worker.stop());
+  expect(await worker.runOnce()).toBe(EVENTS);
+
+  expect(Math.max(...groups), `outcome writes per transaction: ${groups}`).toBeGreaterThan(1);
+  expect(await storage.webhookDeliveries.countByStatus(scope)).toEqual({
+    pending: 1,
+    delivered: EVENTS - 1,
+    failed: 0,
+  });
+  const attempts = await storage.webhookDeliveries.listAttempts(scope, endpointId, 10);
+  expect(attempts.map((a) => a.eventId).sort()).toEqual(
+    events
+      .map((e) => e.id)
+      .filter((id) => id !== poisoned)
+      .sort(),
+  );
+  // Still leased: nothing claims it again before the lease lapses.
+  expect(await storage.webhookDeliveries.claimDue(Date.now(), 10, 1000)).toEqual([]);
+}, 20_000);
