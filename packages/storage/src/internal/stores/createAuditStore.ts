@@ -9,6 +9,7 @@ import {
 } from '@keyra/core';
 import { sql, type Kysely } from 'kysely';
 import { inTransaction } from '../inTransaction.js';
+import { precompile, precompileInsert } from '../precompile.js';
 import { newestFirst } from '../newestFirst.js';
 import type {
   AuditCheckpointsTable,
@@ -88,13 +89,21 @@ async function createHead(trx: Kysely<Database>, tenantId: string): Promise<void
  * the head, sealing the entry here, inserting it and moving the head cannot interleave with
  * another append.
  */
+// The three statements of a SQLite append, compiled once (precompile.ts): every create and
+// verify appends.
+const selectHead = precompile(1, (db, tenantId: string) =>
+  db.selectFrom('audit_heads').select(['seq', 'hash']).where('tenant_id', '=', tenantId),
+);
+const insertEntry = precompileInsert('audit_entries');
+const moveHead = precompile(4, (db, tenantId: string, seq: number, hash: string, prev: string) =>
+  db
+    .updateTable('audit_heads')
+    .set({ seq, hash, prev_hash: prev })
+    .where('tenant_id', '=', tenantId),
+);
+
 async function appendLocked(trx: Kysely<Database>, draft: AuditDraft): Promise<AuditEntry> {
-  const readHead = () =>
-    trx
-      .selectFrom('audit_heads')
-      .select(['seq', 'hash'])
-      .where('tenant_id', '=', draft.tenantId)
-      .executeTakeFirst();
+  const readHead = async () => (await selectHead(trx, draft.tenantId)).rows[0];
   let head = await readHead();
   if (!head) {
     await createHead(trx, draft.tenantId);
@@ -102,12 +111,8 @@ async function appendLocked(trx: Kysely<Database>, draft: AuditDraft): Promise<A
     if (!head) throw new Error(`audit head of tenant ${draft.tenantId} could not be created`);
   }
   const entry = sealAuditEntry(draft, { seq: Number(head.seq), hash: head.hash });
-  await trx.insertInto('audit_entries').values(rowOf(entry)).execute();
-  await trx
-    .updateTable('audit_heads')
-    .set({ seq: entry.seq, hash: entry.hash, prev_hash: entry.prevHash })
-    .where('tenant_id', '=', draft.tenantId)
-    .execute();
+  await insertEntry(trx, { ...rowOf(entry) });
+  await moveHead(trx, draft.tenantId, entry.seq, entry.hash, entry.prevHash);
   return entry;
 }
 

@@ -1,6 +1,7 @@
-import type { ChallengeRecord, ChallengeStore } from '@keyra/core';
+import type { ChallengeRecord, ChallengeStore, Environment } from '@keyra/core';
 import type { Kysely } from 'kysely';
 import { inTransaction } from '../inTransaction.js';
+import { precompile, precompileInsert } from '../precompile.js';
 import { approverRows, challengeToRow, challengeWithApprovers } from '../rows.js';
 import type { ChallengeRow, Database, DatabaseKind } from '../schema.js';
 import { inScope } from '../inScope.js';
@@ -37,12 +38,23 @@ async function hydrateOne(
   return row ? ((await hydrate(db, [row]))[0] ?? null) : null;
 }
 
+// The two queries of every create and every read, compiled once (precompile.ts).
+const insertChallenge = precompileInsert('challenges');
+const selectChallenge = precompile(3, (db, id: string, tenantId: string, environment: string) =>
+  db
+    .selectFrom('challenges')
+    .selectAll()
+    .where('id', '=', id)
+    .where('tenant_id', '=', tenantId)
+    .where('environment', '=', environment as Environment),
+);
+
 export function createChallengeStore(db: Kysely<Database>, kind: DatabaseKind): ChallengeStore {
   return {
     async insert(challenge) {
       const approvers = approverRows(challenge);
       if (approvers.length === 0) {
-        await db.insertInto('challenges').values(challengeToRow(challenge)).execute();
+        await insertChallenge(db, challengeToRow(challenge));
         return;
       }
       await inTransaction(db, async (trx) => {
@@ -52,13 +64,8 @@ export function createChallengeStore(db: Kysely<Database>, kind: DatabaseKind): 
     },
 
     async find(scope, id) {
-      const row = await db
-        .selectFrom('challenges')
-        .selectAll()
-        .where('id', '=', id)
-        .where(inScope(scope))
-        .executeTakeFirst();
-      return hydrateOne(db, row);
+      const { rows } = await selectChallenge(db, id, scope.tenantId, scope.environment);
+      return hydrateOne(db, rows[0]);
     },
 
     async list(scope, filter, limit, after) {

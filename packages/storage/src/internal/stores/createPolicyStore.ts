@@ -1,6 +1,7 @@
 import type {
   ApproverGroupRecord,
   ApproverGroupStore,
+  Environment,
   PolicyRecord,
   PolicyRequirement,
   PolicyRule,
@@ -14,6 +15,7 @@ import type {
   PoliciesTable,
   PolicyVersionsTable,
 } from '../schema.js';
+import { precompile } from '../precompile.js';
 import { inScope, scopeColumns } from '../inScope.js';
 import { inTransaction } from '../inTransaction.js';
 
@@ -73,6 +75,17 @@ async function withVersions(
     return row ? [policyFromRows(head, row)] : [];
   });
 }
+
+/** Every challenge creation reads its scope's live policies. */
+const selectActive = precompile(2, (db, tenantId: string, environment: string) =>
+  db
+    .selectFrom('policies')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('environment', '=', environment as Environment)
+    .where('deleted_at', 'is', null)
+    .orderBy('id'),
+);
 
 export function createPolicyStore(db: Kysely<Database>): PolicyStore {
   const live = (scope: Scope) =>
@@ -148,7 +161,8 @@ export function createPolicyStore(db: Kysely<Database>): PolicyStore {
     },
 
     async listActive(scope) {
-      return withVersions(db, await live(scope).orderBy('id').execute());
+      const { rows } = await selectActive(db, scope.tenantId, scope.environment);
+      return withVersions(db, rows);
     },
   };
 }
