@@ -65,7 +65,12 @@ async function listen(handler: http.RequestListener): Promise<string> {
   return `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
 }
 
-it('a receiver that never answers does not delay deliveries to other endpoints', async () => {
+/** A migrated SQLite storage in a temp dir (removed after the test) with one tenant's sandbox. */
+async function openTenantStorage(): Promise<{
+  storage: Storage;
+  scope: Scope;
+  box: ReturnType<typeof createWebhookSecretBox>;
+}> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'keyra-worker-'));
   const url = `sqlite:${path.join(dir, 'keyra.db')}`;
   await migrateToLatest(url);
@@ -76,7 +81,11 @@ it('a receiver that never answers does not delay deliveries to other endpoints',
   });
   const { tenant } = await ensureTenant(storage.tenants, 'acme', Date.now());
   const scope: Scope = { tenantId: tenant.id, environment: 'sandbox' };
-  const box = createWebhookSecretBox(randomBytes(32));
+  return { storage, scope, box: createWebhookSecretBox(randomBytes(32)) };
+}
+
+it('a receiver that never answers does not delay deliveries to other endpoints', async () => {
+  const { storage, scope, box } = await openTenantStorage();
 
   let hanging = 0;
   const blackHole = await listen(() => {
@@ -149,17 +158,7 @@ it('a receiver that never answers does not delay deliveries to other endpoints',
  * (its lease lapsing delivers it again).
  */
 it('writes outcomes that finish together in one transaction; one failing write loses no other', async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'keyra-worker-'));
-  const url = `sqlite:${path.join(dir, 'keyra.db')}`;
-  await migrateToLatest(url);
-  const storage: Storage = await openStorage(url);
-  cleanup.push(async () => {
-    await storage.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const { tenant } = await ensureTenant(storage.tenants, 'acme', Date.now());
-  const scope: Scope = { tenantId: tenant.id, environment: 'sandbox' };
-  const box = createWebhookSecretBox(randomBytes(32));
+  const { storage, scope, box } = await openTenantStorage();
   const EVENTS = 5;
   // The receiver holds every request until all have arrived, then answers them at once.
   const held: http.ServerResponse[] = [];
