@@ -40,7 +40,12 @@ describe('logs', () => {
         headers: { ...bearer(key), 'content-type': 'application/json' },
         payload: `{"memo":"${secretMemo}"`,
       },
-      { method: 'GET' as const, url: '/v1/challenges', headers: bearer(`${key.slice(0, -1)}Z`) },
+      // A wrong key: the last character changed (to one it is not, or the key would be right).
+      {
+        method: 'GET' as const,
+        url: '/v1/challenges',
+        headers: bearer(`${key.slice(0, -1)}${key.endsWith('Z') ? 'Y' : 'Z'}`),
+      },
     ];
     for (const input of inputs) await t.app.inject(input);
     expect(lines.length).toBeGreaterThan(4);
