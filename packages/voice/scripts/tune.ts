@@ -71,10 +71,16 @@ for (const arg of process.argv.slice(2).length ? process.argv.slice(2) : ['{}'])
   );
   const embeddings = new Map<string, Float32Array[]>();
   const topNs = (process.env['TOPN'] ?? String(config.cohortTopN)).split(',').map(Number);
-  for (const topN of topNs) {
+  // SHIFTS=a,b: other narrow-band shifts for the same fit (the detector is fit when narrowShift > 0).
+  const shifts = (process.env['SHIFTS'] ?? String(config.narrowShift)).split(',').map(Number);
+  for (const [topN, shift] of topNs.flatMap((t) => shifts.map((s) => [t, s] as const))) {
     const model = new ClassicalSpeakerModel({
       paramsVersion: 'tune',
-      params: { ...params, cohort: { ...params.cohort, topN } },
+      params: {
+        ...params,
+        cohort: { ...params.cohort, topN },
+        ...(params.channel ? { channel: { ...params.channel, shift } } : {}),
+      },
       thresholds: { eer: 0, recommended: 0, rawEer: 0, rawRecommended: 0, basis: 'tune' },
     } as unknown as ModelFile);
     const scored = await scoreConditions(model, items, conditions, embeddings);
@@ -88,6 +94,7 @@ for (const arg of process.argv.slice(2).length ? process.argv.slice(2) : ['{}'])
       JSON.stringify({
         arg,
         topN,
+        shift,
         threshold: Number(threshold.toFixed(3)),
         ms: Date.now() - t1,
         ...Object.fromEntries(

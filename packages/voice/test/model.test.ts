@@ -80,6 +80,8 @@ describe('trainModel', () => {
         cohortTopN: 2,
         napRank: 2,
         gsmStride: 2,
+        svLdaDim: 4,
+        svPcaDim: 12,
       },
     };
     const first = await trainModel(options);

@@ -6,6 +6,8 @@ export interface Projection {
   outDim: number;
   mean: Float64Array;
   P: Float64Array;
+  /** Between- over within-speaker variance of each output direction (LDA's eigenvalues). */
+  ratios?: Float64Array;
 }
 
 /**
@@ -89,7 +91,7 @@ export function fitLda(
       for (let k = 0; k < dim; k++) sum += white[a * dim + k]! * e.vectors[r * dim + k]!;
       P[r * dim + a] = sum;
     }
-  return { inDim: dim, outDim, mean, P };
+  return { inDim: dim, outDim, mean, P, ratios: e.values.slice(0, outDim) };
 }
 
 /** Applies y = P (x - mean). */

@@ -25,6 +25,20 @@ export function fitNap(
       for (let j = 0; j < dim; j++) mean[j] = mean[j]! + rows[i]![j]! / members.length;
     for (const i of members) dev.push(Float32Array.from(rows[i]!, (v, j) => v - mean[j]!));
   }
+  return topDirections(dev, dim, rank, prng, iterations);
+}
+
+/**
+ * The top `rank` principal directions of the scatter sum(d d^T) of `dev`, by seeded subspace
+ * iteration (the `dim x dim` matrix is never formed): `rank x dim` orthonormal rows.
+ */
+export function topDirections(
+  dev: readonly ArrayLike<number>[],
+  dim: number,
+  rank: number,
+  prng: Prng,
+  iterations: number,
+): Float64Array {
   let q = new Float64Array(rank * dim);
   for (let k = 0; k < q.length; k++) q[k] = prng.next() - 0.5;
   orthonormalise(q, rank, dim);

@@ -31,7 +31,23 @@ export interface ClassicalParams {
    * largest within-speaker variation of the training supervectors (channels, sessions), removed
    * from every supervector.
    */
-  supervector: { mean: number[]; napRank?: number; nap?: number[] };
+  supervector: {
+    mean: number[];
+    napRank?: number;
+    nap?: number[];
+    /**
+     * Supervector LDA after the NAP: `outDim x (components x dim)` rows and a bias, y = M x - bias
+     * (absent in older files: the supervector itself is scored).
+     */
+    lda?: { outDim: number; M: number[]; bias: number[] };
+  };
+  /**
+   * Narrow-band detector on the z-normalised MFCC statistics `z` (absent in older files):
+   * P(narrow) = 1 / (1 + exp(-slope (w.z - center))); the cohort mean of an embedding moves up by
+   * `shift * P(narrow) * sd`, so each narrow-band side lowers the normalised score by up to
+   * `shift / 2`.
+   */
+  channel?: { w: number[]; center: number; slope: number; shift: number };
   /** Score = weightA cos(a) + weightB cos(b); weights sum to 1. */
   fusion: { weightA: number; weightB: number };
   /**
@@ -55,6 +71,14 @@ export interface CompiledClassicalParams {
   svMean: Float64Array;
   nap: Float64Array;
   napRank: number;
+  /** `svLdaDim x svDim`; empty when the model has no supervector LDA. */
+  svLdaM: Float64Array;
+  svLdaBias: Float64Array;
+  /** Empty when the model has no channel detector. */
+  channelW: Float64Array;
+  channelCenter: number;
+  channelSlope: number;
+  channelShift: number;
   weightA: number;
   weightB: number;
   /** Row-major `count x dim`, dequantised. */
@@ -78,6 +102,12 @@ export function compileParams(p: ClassicalParams): CompiledClassicalParams {
     // Model files from before the NAP have neither field.
     nap: f(p.supervector.nap ?? []),
     napRank: p.supervector.napRank ?? 0,
+    svLdaM: f(p.supervector.lda?.M ?? []),
+    svLdaBias: f(p.supervector.lda?.bias ?? []),
+    channelW: f(p.channel?.w ?? []),
+    channelCenter: p.channel?.center ?? 0,
+    channelSlope: p.channel?.slope ?? 0,
+    channelShift: p.channel?.shift ?? 0,
     weightA: p.fusion.weightA,
     weightB: p.fusion.weightB,
     cohort: dequantize(p.cohort),

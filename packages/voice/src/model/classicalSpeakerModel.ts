@@ -5,9 +5,18 @@ import { classicalCohortStats, embedClassical } from './embedClassical.js';
 import type { ModelFile } from './modelFile.js';
 
 /**
+ * P(narrow band) of each embedding a classical model made, for its cohort statistics (shared by
+ * instances, so a copy of the model with other cohort settings scores the same embeddings).
+ */
+const narrowEstimates = new WeakMap<Float32Array, number>();
+
+/**
  * The classical back end behind the `SpeakerModel` interface: MFCC statistics + LDA fused with
  * GMM-UBM MAP supervectors. `embedSync` is there for batch jobs (training, evaluation) that
- * have no event loop to protect.
+ * have no event loop to protect. When the model has a channel detector, `cohortStats` includes
+ * the narrow-band estimate of an embedding a classical model made (embeddings from elsewhere, e.g.
+ * read back from storage, count as wideband): call it on the embedding `embed` returned, before
+ * any salted projection, as the API does.
  */
 export class ClassicalSpeakerModel implements SpeakerModel {
   readonly kind = 'classical-mfcc-gmm';
@@ -22,7 +31,9 @@ export class ClassicalSpeakerModel implements SpeakerModel {
     this.paramsVersion = file.paramsVersion;
     this.thresholds = file.thresholds;
     this.#params = compileParams(file.params);
-    this.dimension = file.params.stats.outDim + file.params.ubm.components * file.params.ubm.dim;
+    const sv =
+      file.params.supervector.lda?.outDim ?? file.params.ubm.components * file.params.ubm.dim;
+    this.dimension = file.params.stats.outDim + sv;
   }
 
   embed(pcm16kMono: Float32Array): Promise<Float32Array> {
@@ -34,13 +45,15 @@ export class ClassicalSpeakerModel implements SpeakerModel {
   }
 
   embedSync(pcm16kMono: Float32Array): Float32Array {
-    return embedClassical(pcm16kMono, this.#params);
+    const { embedding, narrow } = embedClassical(pcm16kMono, this.#params);
+    if (narrow > 0) narrowEstimates.set(embedding, narrow);
+    return embedding;
   }
 
   cohortStats(embedding: Float32Array): CohortStats | null {
     if (this.#params.cohortCount === 0) return null;
     if (embedding.length !== this.dimension)
       throw new RangeError('embedding is not from this model');
-    return classicalCohortStats(embedding, this.#params);
+    return classicalCohortStats(embedding, this.#params, narrowEstimates.get(embedding) ?? 0);
   }
 }

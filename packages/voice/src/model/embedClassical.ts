@@ -2,6 +2,8 @@ import { analyseUtterance } from '../internal/analyseUtterance.js';
 import type { UtteranceAnalysis } from '../internal/analyseUtterance.js';
 import { mapSupervector } from '../internal/gmm.js';
 import { removeNuisance } from '../internal/nap.js';
+import { applySupervectorLda } from '../internal/svLda.js';
+import { narrowBandProbability } from '../internal/channelDetector.js';
 import type { CompiledClassicalParams } from './classicalParams.js';
 import type { CohortStats } from '../speakerModel.js';
 
@@ -13,19 +15,39 @@ export interface ClassicalParts {
 
 /** System A and System B vectors of an analysed utterance. */
 export function classicalParts(u: UtteranceAnalysis, p: CompiledClassicalParams): ClassicalParts {
+  return {
+    a: statisticsPart(u.stats, p),
+    b: supervectorPart(mapSupervector(p.ubm, u.frames, u.count, p.relevance), p),
+  };
+}
+
+/** The MFCC statistics z-normalised with the training mean and spread. */
+export function zStatistics(stats: Float64Array, p: CompiledClassicalParams): Float64Array {
+  return Float64Array.from(p.zMu, (mu, j) => (stats[j]! - mu) / p.zSd[j]!);
+}
+
+/** System A: z-normalised MFCC statistics through the LDA. */
+export function statisticsPart(stats: Float64Array, p: CompiledClassicalParams): Float64Array {
   const dim = p.zMu.length;
-  const z = new Float64Array(dim);
-  for (let j = 0; j < dim; j++) z[j] = (u.stats[j]! - p.zMu[j]!) / p.zSd[j]! - p.ldaMean[j]!;
+  const z = zStatistics(stats, p);
+  for (let j = 0; j < dim; j++) z[j] = z[j]! - p.ldaMean[j]!;
   const a = new Float64Array(p.outDim);
   for (let r = 0; r < p.outDim; r++) {
     let sum = 0;
     for (let j = 0; j < dim; j++) sum += p.P[r * dim + j]! * z[j]!;
     a[r] = sum;
   }
-  const b = mapSupervector(p.ubm, u.frames, u.count, p.relevance);
+  return a;
+}
+
+/**
+ * System B from a MAP supervector (overwritten): minus the training mean, the NAP, then the
+ * supervector LDA when the model has one.
+ */
+export function supervectorPart(b: Float64Array, p: CompiledClassicalParams): Float64Array {
   for (let k = 0; k < b.length; k++) b[k] = b[k]! - p.svMean[k]!;
   removeNuisance(b, p.nap, p.napRank);
-  return { a, b };
+  return p.svLdaBias.length === 0 ? b : applySupervectorLda(b, p.svLdaM, p.svLdaBias);
 }
 
 /**
@@ -46,13 +68,34 @@ export function fuseParts(parts: ClassicalParts, p: CompiledClassicalParams): Fl
   return out;
 }
 
-/** The classical embedding of 16 kHz mono audio. */
-export function embedClassical(pcm: Float32Array, p: CompiledClassicalParams): Float32Array {
-  return fuseParts(classicalParts(analyseUtterance(pcm, p.melBand), p), p);
+/**
+ * The classical embedding of 16 kHz mono audio, and the probability that it came through a
+ * narrow-band line (0 when the model has no channel detector), judged from the MFCC statistics
+ * before the LDA takes the channel out.
+ */
+export function embedClassical(
+  pcm: Float32Array,
+  p: CompiledClassicalParams,
+): { embedding: Float32Array; narrow: number } {
+  const u = analyseUtterance(pcm, p.melBand);
+  const embedding = fuseParts(classicalParts(u, p), p);
+  if (p.channelW.length === 0) return { embedding, narrow: 0 };
+  const z = zStatistics(u.stats, p);
+  return {
+    embedding,
+    narrow: narrowBandProbability(z, p.channelW, p.channelCenter, p.channelSlope),
+  };
 }
 
-/** Mean and standard deviation of the embedding's top-N cosine scores against the cohort. */
-export function classicalCohortStats(e: Float32Array, p: CompiledClassicalParams): CohortStats {
+/**
+ * Mean and standard deviation of the embedding's top-N cosine scores against the cohort; with a
+ * channel detector, the mean moves up by `channelShift * narrow * sd`.
+ */
+export function classicalCohortStats(
+  e: Float32Array,
+  p: CompiledClassicalParams,
+  narrow = 0,
+): CohortStats {
   const dim = e.length;
   const scores = new Float64Array(p.cohortCount);
   let ne = 0;
@@ -73,5 +116,8 @@ export function classicalCohortStats(e: Float32Array, p: CompiledClassicalParams
   for (let i = 0; i < n; i++) mean += scores[scores.length - 1 - i]! / n;
   let v = 0;
   for (let i = 0; i < n; i++) v += (scores[scores.length - 1 - i]! - mean) ** 2 / n;
-  return { mean, sd: Math.sqrt(v) || 1 };
+  const sd = Math.sqrt(v) || 1;
+  // Two recordings through the same narrow line resemble each other whoever speaks: each side
+  // that sounds narrow-band lowers its normalised scores by up to `channelShift` / 2.
+  return { mean: mean + p.channelShift * narrow * sd, sd };
 }

@@ -3,13 +3,15 @@ import type { UtteranceAnalysis } from '../internal/analyseUtterance.js';
 import { trainGmm } from '../internal/gmm.js';
 import { fitLda } from '../internal/lda.js';
 import { createPrng } from '../internal/prng.js';
-import { fitNap } from '../internal/nap.js';
+import { fitNap, removeNuisance } from '../internal/nap.js';
+import { fitSupervectorLda } from '../internal/svLda.js';
 import { randomChannel, simulateChannel } from '../channel/simulateChannel.js';
 import { applyChannelChainBatch, parseChannelChain } from '../channel/applyChannelChain.js';
 import type { ChannelStep } from '../channel/simulateChannel.js';
 import type { ClassicalParams } from './classicalParams.js';
 import { compileParams, quantizeCohort } from './classicalParams.js';
 import { classicalParts, fuseParts } from './embedClassical.js';
+import { fitChannelDetector, isNarrowBandChannel } from '../internal/channelDetector.js';
 
 /** Hyper-parameters of the classical back end (chosen on a held-out split, see docs/voice-model.md). */
 export interface ClassicalConfig {
@@ -36,6 +38,18 @@ export interface ClassicalConfig {
   augmentSec: number;
   /** Within-speaker supervector directions removed by nuisance attribute projection. */
   napRank: number;
+  /** Supervector LDA output dimensions after the NAP; 0 scores the supervector itself. */
+  svLdaDim: number;
+  /** Principal directions of the supervectors the supervector LDA is fit in. */
+  svPcaDim: number;
+  svLdaRidge: number;
+  /** Weighting of the supervector LDA's directions (see `fitSupervectorLda`). */
+  svLdaWeighting: 'none' | 'plda';
+  /**
+   * A narrow-band detector is fit on the training items' MFCC statistics, and each narrow-band
+   * side lowers the normalised score by up to `narrowShift / 2` (0: no detector).
+   */
+  narrowShift: number;
   /** Every n-th training speaker joins the s-norm cohort, clean and through one channel. */
   cohortStride: number;
   cohortTopN: number;
@@ -66,8 +80,13 @@ export const DEFAULT_CLASSICAL_CONFIG: ClassicalConfig = {
   augmentCopies: 1,
   augmentSec: 4,
   napRank: 10,
+  svLdaDim: 150,
+  svPcaDim: 300,
+  svLdaRidge: 1e-3,
+  svLdaWeighting: 'plda',
+  narrowShift: 0.8,
   cohortStride: 2,
-  cohortTopN: 50,
+  cohortTopN: 400,
   targetFar: 0.01,
   gsmStride: 4,
   melLowHz: 20,
@@ -133,6 +152,8 @@ interface TrainingItem {
   speaker: string;
   /** Frames of this item feed the UBM (whole clean utterances and augmented copies). */
   forUbm: boolean;
+  /** Recorded through a narrow-band (telephone) channel. */
+  narrow: boolean;
   u: CompactAnalysis;
 }
 
@@ -174,6 +195,7 @@ export function trainClassical(
       items.push({
         speaker: utt.speaker,
         forUbm: k === 0,
+        narrow: false,
         u: compact(analyseUtterance(pcm, band)),
       });
     });
@@ -183,6 +205,7 @@ export function trainClassical(
       items.push({
         speaker: utt.speaker,
         forUbm: config.ubmOnAugmented,
+        narrow: isNarrowBandChannel(steps),
         u: compact(analyseUtterance(simulateChannel(pcm, steps), band)),
       });
     }
@@ -195,6 +218,7 @@ export function trainClassical(
     items.push({
       speaker: utt.speaker,
       forUbm: config.ubmOnAugmented,
+      narrow: true,
       u: compact(analyseUtterance(utt.pcm, band)),
     });
   }
@@ -263,10 +287,56 @@ export function trainClassical(
   onProgress('supervector', `mean of ${n} supervectors`);
   const nap = config.napRank > 0 ? fitNap(svs, labels, config.napRank, prng) : new Float64Array(0);
   onProgress('nap', `${config.napRank} within-speaker directions removed`);
-  const withSv: ClassicalParams = {
+  let withSv: ClassicalParams = {
     ...partial,
     supervector: { mean: r(svMean), napRank: config.napRank, nap: r(nap) },
   };
+  if (config.svLdaDim > 0) {
+    const napped = compileParams(withSv);
+    const rows = svs.map((b) => {
+      const x = Float64Array.from(b, (v, k) => v - napped.svMean[k]!);
+      removeNuisance(x, napped.nap, napped.napRank);
+      return x;
+    });
+    const lda = fitSupervectorLda(
+      rows,
+      labels,
+      config.svPcaDim,
+      config.svLdaDim,
+      config.svLdaRidge,
+      prng,
+      config.svLdaWeighting,
+    );
+    withSv = {
+      ...withSv,
+      supervector: {
+        ...withSv.supervector,
+        lda: { outDim: lda.outDim, M: r(lda.M), bias: r(lda.bias) },
+      },
+    };
+    onProgress(
+      'supervector lda',
+      `${config.svPcaDim} principal, ${config.svLdaDim} discriminant dims`,
+    );
+  }
+  if (config.narrowShift > 0) {
+    // From the MFCC statistics before the LDA: their means carry the line's spectral shape.
+    const detector = fitChannelDetector(
+      zRows,
+      items.map((c) => c.narrow),
+    );
+    withSv = {
+      ...withSv,
+      channel: {
+        w: r(detector.w),
+        center: roundSig(detector.center),
+        slope: roundSig(detector.slope),
+        shift: config.narrowShift,
+      },
+    };
+    const narrowCount = items.filter((c) => c.narrow).length;
+    onProgress('channel', `narrow-band detector from ${narrowCount} of ${n} items`);
+  }
   const final = compileParams(withSv);
   const speakers = [...new Set(utterances.map((u) => u.speaker))].sort();
   const cohort: Float32Array[] = [];
