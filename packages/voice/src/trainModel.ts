@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { computeEer, thresholdAtFar } from './evaluateEer.js';
 import { FRONT_END_SPEC } from './features/frontEnd.js';
-import { listCorpus, loadCorpus } from './internal/corpus.js';
+import { listCorpus, loadCorpus, readSpeakerSex } from './internal/corpus.js';
 import type { CorpusEntry } from './internal/corpus.js';
 import { listTrainExtra } from './internal/trainExtra.js';
 import { evaluationCrops, scoreConditions } from './internal/channelTrials.js';
@@ -118,8 +118,12 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainedMod
   const seed = options.seed ?? 1;
   const config: ClassicalConfig = { ...DEFAULT_CLASSICAL_CONFIG, ...options.config };
   let entries: CorpusEntry[] = await listCorpus(options.dataDir);
-  if (options.extraDir)
-    entries = [...entries, ...(await listTrainExtra(options.extraDir, 'train'))];
+  const sexOf = await readSpeakerSex(options.dataDir);
+  if (options.extraDir) {
+    const extra = await listTrainExtra(options.extraDir, 'train');
+    for (const e of extra) if (e.sex === 'F' || e.sex === 'M') sexOf.set(e.speaker, e.sex);
+    entries = [...entries, ...extra];
+  }
   const speakers = [...new Set(entries.map((e) => e.speaker))].sort();
   const chosen = new Set(speakers.slice(0, options.maxSpeakers ?? speakers.length));
   entries = entries.filter((e) => chosen.has(e.speaker));
@@ -158,7 +162,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainedMod
     const items: TrialItem[] = test.flatMap((u, f) =>
       evaluationCrops(u.pcm).map((pcm, k) => ({
         speaker: u.speaker,
-        sex: '?',
+        sex: sexOf.get(u.speaker) ?? '?',
         group: `${f}/${k}`,
         pcm,
       })),
@@ -168,7 +172,11 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainedMod
     const perCondition = scored.map((sc) => ({
       name: sc.name,
       eer: computeEer(sc.target, sc.nontarget),
-      atFar: thresholdAtFar(sc.nontarget, config.targetFar),
+      // Same-sex impostors score higher than impostors at large: the threshold must hold for them.
+      atFar: Math.max(
+        thresholdAtFar(sc.nontarget, config.targetFar),
+        sc.sameSex.length > 0 ? thresholdAtFar(sc.sameSex, config.targetFar) : -Infinity,
+      ),
       sc,
     }));
     const clean = perCondition[0]!;
@@ -191,15 +199,19 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainedMod
       basis:
         `3 s crops of ${held.size} held-out training speakers (every 5th), model fit on the other ` +
         `${chosen.size - held.size}: the clean EER point, and for the recommended value the highest ` +
-        `threshold with at most ${100 * config.targetFar} % false accepts in any of: ` +
+        `threshold with at most ${100 * config.targetFar} % false accepts, among all impostors and among ` +
+        `same-sex impostors, in any of: ` +
         conditions.map((c) => c.name).join('; '),
     };
     heldOut = { speakers: held.size, crops: items.length };
     for (const c of perCondition) {
       const frr = c.sc.target.filter((x) => x < recommended).length / c.sc.target.length;
       const far = c.sc.nontarget.filter((x) => x >= recommended).length / c.sc.nontarget.length;
+      const sameSex =
+        c.sc.sameSex.filter((x) => x >= recommended).length / Math.max(c.sc.sameSex.length, 1);
       heldOut[c.name] =
-        `EER ${(100 * c.eer.eer).toFixed(2)} %, at ${roundSig(recommended, 4)}: FAR ${(100 * far).toFixed(2)} %, ` +
+        `EER ${(100 * c.eer.eer).toFixed(2)} %, at ${roundSig(recommended, 4)}: FAR ${(100 * far).toFixed(2)} % ` +
+        `(same-sex ${(100 * sameSex).toFixed(2)} %), ` +
         `FRR ${(100 * frr).toFixed(2)} % (${c.sc.target.length} / ${c.sc.nontarget.length} trials)`;
       onProgress('held-out', `${c.name}: ${String(heldOut[c.name])}`);
     }

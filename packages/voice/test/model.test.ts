@@ -7,6 +7,7 @@ import {
   loadModel,
   parseModel,
   scoreEmbeddings,
+  simulateChannel,
   toMono16k,
   trainModel,
 } from '../src/index.js';
@@ -56,6 +57,28 @@ describe('the committed model', () => {
     const file = structuredClone(model.file);
     file.params.ubm.relevance = 15;
     expect(() => parseModel(JSON.stringify(file))).toThrow(/sha256/);
+  });
+
+  it('measures a narrow-band line and lowers that side of the normalised score', async () => {
+    const model = await loadModel();
+    const pcm = toMono16k(
+      await decodeAudio(await readFile(testOther('1688', '1688-142285-0003.flac'))),
+    ).subarray(8_000, 56_000);
+    const telephone = simulateChannel(pcm, [
+      { kind: 'band', lowHz: 300, highHz: 3400 },
+      { kind: 'g711', law: 'mu' },
+    ]);
+    // A copy of an embedding carries no channel estimate: it counts as wideband.
+    const shiftOf = (e: Float32Array): number => {
+      const measured = model.cohortStats(e)!;
+      const unmeasured = model.cohortStats(Float32Array.from(e))!;
+      expect(measured.sd).toBe(unmeasured.sd);
+      return (measured.mean - unmeasured.mean) / measured.sd;
+    };
+    const shift = model.file.params.channel!.shift;
+    expect(shift).toBeGreaterThan(0);
+    expect(shiftOf(model.embedSync(pcm))).toBeLessThan(0.1 * shift);
+    expect(shiftOf(model.embedSync(telephone))).toBeGreaterThan(0.9 * shift);
   });
 
   it('rejects audio shorter than one frame', async () => {

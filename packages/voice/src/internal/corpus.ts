@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { decodeAudio } from '../audio/decodeAudio.js';
 import { toMono16k } from '../audio/toMono16k.js';
@@ -25,6 +26,22 @@ export async function listCorpus(dir: string): Promise<CorpusEntry[]> {
     out.push({ path, name, speaker: entry.name.split('-')[0]! });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * Speaker sex from a LibriSpeech `SPEAKERS.TXT` in `dir` (`ID | SEX | ...` lines, `;` comments);
+ * empty when the folder has none.
+ */
+export async function readSpeakerSex(dir: string): Promise<Map<string, string>> {
+  const file = join(dir, 'SPEAKERS.TXT');
+  const out = new Map<string, string>();
+  if (!existsSync(file)) return out;
+  for (const line of (await readFile(file, 'utf8')).split('\n')) {
+    if (line.startsWith(';')) continue;
+    const [id, sex] = line.split('|').map((f) => f.trim());
+    if (id && (sex === 'F' || sex === 'M')) out.set(id, sex);
+  }
+  return out;
 }
 
 /**
