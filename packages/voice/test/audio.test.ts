@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AudioError, decodeAudio, decodeWav, detectContainer, toMono16k } from '../src/index.js';
+import { resample, resamplePolyphase } from '../src/audio/toMono16k.js';
+import { createPrng } from '../src/internal/prng.js';
 import { VOICE_DATA } from './voiceData.js';
 
 /** A WAV file with the given sample encoding, built byte by byte. */
@@ -100,6 +102,34 @@ describe('decodeWav', () => {
     expect(mono.length).toBe(16000);
     for (let i = 100; i < 200; i++)
       expect(mono[i]!).toBeCloseTo(0.5 * Math.sin((2 * Math.PI * 1000 * i) / 16000), 2);
+  });
+});
+
+describe('resamplePolyphase', () => {
+  it('gives what the table-driven resampler gives, for the common rates', () => {
+    const prng = createPrng(3);
+    for (const rate of [48000, 44100, 32000, 24000, 22050, 11025, 8000]) {
+      const x = Float32Array.from({ length: Math.round(rate * 0.7) }, () => prng.next() - 0.5);
+      const expected = resample(x, rate, 16000);
+      const got = resamplePolyphase(x, rate, 16000)!;
+      expect(got.length).toBe(expected.length);
+      let worst = 0;
+      for (let i = 0; i < got.length; i++)
+        worst = Math.max(worst, Math.abs(got[i]! - expected[i]!));
+      expect(worst).toBeLessThan(1e-5);
+    }
+  });
+
+  it('leaves ratios with too many phases to the general resampler', () => {
+    expect(resamplePolyphase(new Float32Array(100), 16001, 16000)).toBeNull();
+    expect(
+      toMono16k({
+        samples: new Float32Array(16001),
+        sampleRate: 16001,
+        channels: 1,
+        durationSec: 1,
+      }).length,
+    ).toBe(16000);
   });
 });
 
