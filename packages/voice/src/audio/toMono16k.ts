@@ -30,12 +30,22 @@ export function toMono16k(audio: DecodedAudio): Float32Array {
 // The windowed-sinc kernel as a function of u = |x| * 2 * cutoff in [0, ZERO_CROSSINGS], tabulated
 // finely and linearly interpolated: exact enough for speech features, and no trig per tap.
 const TABLE_STEPS = 512;
-const KERNEL = Float64Array.from({ length: ZERO_CROSSINGS * TABLE_STEPS + 2 }, (_, i) => {
-  const u = i / TABLE_STEPS;
+const KERNEL = Float64Array.from({ length: ZERO_CROSSINGS * TABLE_STEPS + 2 }, (_, i) =>
+  windowedSinc(i / TABLE_STEPS),
+);
+
+/** The Hann-windowed sinc at u = |x| * 2 * cutoff (0 from ZERO_CROSSINGS on). */
+function windowedSinc(u: number): number {
   if (u >= ZERO_CROSSINGS) return 0;
   const sinc = u === 0 ? 1 : Math.sin(Math.PI * u) / (Math.PI * u);
   return sinc * (0.5 + 0.5 * Math.cos((Math.PI * u) / ZERO_CROSSINGS));
-});
+}
+
+/** The low-pass both resamplers apply: cutoff (cycles per input sample), half width, gain. */
+function lowPass(fromRate: number, toRate: number) {
+  const cutoff = 0.5 * Math.min(1, toRate / fromRate) * 0.95;
+  return { halfWidth: ZERO_CROSSINGS / (2 * cutoff), gain: 2 * cutoff };
+}
 
 /** Band-limited resampling of mono audio from `fromRate` to `toRate`. */
 export function resample(input: Float32Array, fromRate: number, toRate: number): Float32Array {
@@ -43,10 +53,7 @@ export function resample(input: Float32Array, fromRate: number, toRate: number):
   const ratio = toRate / fromRate;
   const outLength = Math.floor(input.length * ratio);
   const out = new Float32Array(outLength);
-  // Cutoff relative to the input rate, in cycles per input sample.
-  const cutoff = 0.5 * Math.min(1, ratio) * 0.95;
-  const halfWidth = ZERO_CROSSINGS / (2 * cutoff);
-  const gain = 2 * cutoff;
+  const { halfWidth, gain } = lowPass(fromRate, toRate);
   for (let n = 0; n < outLength; n++) {
     const centre = n / ratio;
     const first = Math.max(0, Math.ceil(centre - halfWidth));
@@ -85,9 +92,7 @@ function polyphaseFor(fromRate: number, toRate: number): Polyphase | null {
     const up = toRate / g;
     const down = fromRate / g;
     if (up <= 1024) {
-      const cutoff = 0.5 * Math.min(1, toRate / fromRate) * 0.95;
-      const halfWidth = ZERO_CROSSINGS / (2 * cutoff);
-      const gain = 2 * cutoff;
+      const { halfWidth, gain } = lowPass(fromRate, toRate);
       const first = new Int32Array(up);
       const weights: Float64Array[] = [];
       for (let r = 0; r < up; r++) {
@@ -98,12 +103,10 @@ function polyphaseFor(fromRate: number, toRate: number): Polyphase | null {
         const hi = Math.floor(phi + halfWidth);
         first[r] = lo;
         weights.push(
-          Float64Array.from({ length: hi - lo + 1 }, (_, j) => {
-            const u = Math.abs(lo + j - phi) * gain;
-            if (u >= ZERO_CROSSINGS) return 0;
-            const sinc = u === 0 ? 1 : Math.sin(Math.PI * u) / (Math.PI * u);
-            return sinc * (0.5 + 0.5 * Math.cos((Math.PI * u) / ZERO_CROSSINGS)) * gain;
-          }),
+          Float64Array.from(
+            { length: hi - lo + 1 },
+            (_, j) => windowedSinc(Math.abs(lo + j - phi) * gain) * gain,
+          ),
         );
       }
       result = { first, weights, up, down };
