@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run bench:webhooks [-- --database URL] [--rate EVENTS_PER_SECOND] [--duration SECONDS]
-//                          [--source approvals|redeliver] [--lanes N]
+//                          [--source approvals|redeliver] [--lanes N] [--profile]
 //
 // Event-to-delivery latency of webhooks at a steady rate, beside a ceiling measured in the same run.
 //
@@ -55,7 +55,7 @@ const flag = (name, fallback) => {
 };
 if (args.includes('--help')) {
   console.log(
-    'Usage: npm run bench:webhooks -- [--database URL] [--rate EVENTS_PER_SECOND] [--duration SECONDS] [--source approvals|redeliver] [--lanes N]',
+    'Usage: npm run bench:webhooks -- [--database URL] [--rate EVENTS_PER_SECOND] [--duration SECONDS] [--source approvals|redeliver] [--lanes N] [--profile]',
   );
   process.exit(0);
 }
@@ -94,20 +94,43 @@ function runCli(cliArgs) {
   });
 }
 
+// --profile: the KEYRA process writes a V8 CPU profile on exit (open it in Chrome DevTools).
+const profile = args.includes('--profile')
+  ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve('bench-results/profiles')}`]
+  : [];
+
 function startServer() {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [bin, 'serve', '--dev', '--port', '0', '--database', database, '--data-dir', dir],
+      [
+        ...profile,
+        bin,
+        'serve',
+        '--dev',
+        '--port',
+        '0',
+        '--database',
+        database,
+        '--data-dir',
+        dir,
+      ],
       { env, stdio: ['ignore', 'pipe', 'inherit'] },
     );
+    // Reads lines until the server says where it listens, then drops its log as a log shipper
+    // would, without parsing it: the bench's CPU is taken from the server's on this machine.
     let buffer = '';
+    let listening = false;
     child.stdout.on('data', (chunk) => {
+      if (listening) return;
       buffer += chunk;
-      // Keep only the tail: request logs add up over a run.
-      if (buffer.length > 1e6) buffer = buffer.slice(-1e5);
-      const line = buffer.split('\n').find((l) => l.includes('keyra listening'));
-      if (line) resolve({ child, url: JSON.parse(line).url });
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      const line = lines.find((l) => l.includes('keyra listening'));
+      if (!line) return;
+      listening = true;
+      buffer = '';
+      resolve({ child, url: JSON.parse(line).url });
     });
     child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });

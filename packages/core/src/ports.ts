@@ -324,6 +324,23 @@ export interface WebhookEndpointStore {
   disable(id: string, reason: string, now: EpochMs): Promise<boolean>;
 }
 
+/** An attempt's outcome for {@link WebhookDeliveryStore.complete}. */
+export interface DeliveryOutcomeRecord {
+  status: 'delivered' | 'pending' | 'failed';
+  nextAttemptAt: EpochMs | null;
+  statusCode: number | null;
+  now: EpochMs;
+}
+
+/** A leased delivery with what sending it needs, read in the same statement as the lease. */
+export interface ClaimedDelivery {
+  delivery: WebhookDeliveryRecord;
+  /** The event to send; null if it no longer exists in the delivery's scope. */
+  event: EventRecord | null;
+  /** The target endpoint; null for CIBA notifications and for deleted endpoints. */
+  endpoint: WebhookEndpointRecord | null;
+}
+
 export interface WebhookDeliveryStore {
   insertMany(deliveries: WebhookDeliveryRecord[]): Promise<void>;
   /**
@@ -331,17 +348,21 @@ export interface WebhookDeliveryStore {
    * `now + leaseMs`; a delivery is handed to one worker at a time across instances.
    */
   claimDue(now: EpochMs, limit: number, leaseMs: number): Promise<WebhookDeliveryRecord[]>;
+  /**
+   * {@link claimDue}, returning each delivery with its event and endpoint (same scope; a deleted
+   * endpoint reads as null): on PostgreSQL one round trip for the whole batch.
+   */
+  claimDueWithTargets(now: EpochMs, limit: number, leaseMs: number): Promise<ClaimedDelivery[]>;
   /** Records an attempt's outcome and releases the lease. */
-  complete(
-    id: string,
-    outcome: {
-      status: 'delivered' | 'pending' | 'failed';
-      nextAttemptAt: EpochMs | null;
-      statusCode: number | null;
-      now: EpochMs;
-    },
-  ): Promise<void>;
+  complete(id: string, outcome: DeliveryOutcomeRecord): Promise<void>;
   recordAttempt(attempt: WebhookAttemptRecord): Promise<void>;
+  /**
+   * For each entry, {@link recordAttempt} and {@link complete} (its `attempt.deliveryId`), all or
+   * none: in one statement on PostgreSQL, whatever the number of entries.
+   */
+  recordOutcomes(
+    outcomes: readonly { attempt: WebhookAttemptRecord; outcome: DeliveryOutcomeRecord }[],
+  ): Promise<void>;
   /** An endpoint's attempts, newest first. */
   listAttempts(scope: Scope, endpointId: string, limit: number): Promise<WebhookAttemptRecord[]>;
   /** The attempts to deliver one event (to any endpoint), newest first. */

@@ -1666,6 +1666,140 @@ export function storageContract(target: StorageContractTarget): void {
           [],
         );
       });
+
+      it('claims deliveries with their event and live endpoint in the same scope, leasing each once', async () => {
+        const { url, storage } = await setup();
+        const other = await open(url);
+        await withEvent(storage);
+        await storage.webhookEndpoints.insert(
+          endpoint({ id: 'we_1', description: 'main', failingSince: T0 - 5, events: ['*'] }),
+        );
+        await storage.webhookEndpoints.insert(endpoint({ id: 'we_gone' }));
+        await storage.webhookEndpoints.delete(SANDBOX_A, 'we_gone', T0);
+        await storage.webhookEndpoints.insert(endpoint({ id: 'we_b', tenantId: 'tnt_b' }));
+        await storage.webhookDeliveries.insertMany([
+          ...Array.from({ length: 20 }, (_, i) => delivery({ id: `whd_${i}` })),
+          delivery({ id: 'whd_gone', endpointId: 'we_gone' }),
+          delivery({ id: 'whd_foreign', endpointId: 'we_b' }),
+          delivery({ id: 'whd_later', nextAttemptAt: T0 + MINUTE }),
+        ]);
+        const claims = await Promise.all(
+          Array.from({ length: 6 }, (_, i) =>
+            i % 3 === 2
+              ? storage.webhookDeliveries
+                  .claimDue(T0, 5, 1000)
+                  .then((rows) => rows.map((delivery) => ({ delivery, event: null, endpoint: null })))
+              : (i % 2 ? storage : other).webhookDeliveries.claimDueWithTargets(T0, 5, 1000),
+          ),
+        );
+        const claimed = claims.flat();
+        const ids = claimed.map((c) => c.delivery.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(ids).toHaveLength(22);
+        expect(ids).not.toContain('whd_later');
+
+        const event = await storage.events.find(SANDBOX_A, 'evt_1');
+        const live = await storage.webhookEndpoints.find(SANDBOX_A, 'we_1');
+        const withTargets = await storage.webhookDeliveries.claimDueWithTargets(T0 + 1001, 100, 1000);
+        expect(withTargets).toHaveLength(22);
+        const byId = new Map(withTargets.map((c) => [c.delivery.id, c]));
+        expect(byId.get('whd_3')).toEqual({
+          delivery: { ...delivery({ id: 'whd_3' }), cibaHandleHash: null, leaseUntil: T0 + 2001 },
+          event,
+          endpoint: live,
+        });
+        expect(byId.get('whd_gone')).toMatchObject({ event, endpoint: null });
+        expect(byId.get('whd_foreign')).toMatchObject({ event, endpoint: null });
+        expect(await storage.webhookDeliveries.claimDueWithTargets(T0 + 2000, 100, 1000)).toEqual(
+          [],
+        );
+        expect(await storage.webhookDeliveries.claimDueWithTargets(T0, 0, 1000)).toEqual([]);
+      });
+
+      it('records a group of outcomes as complete and recordAttempt would, all or none', async () => {
+        const { storage } = await setup();
+        await withEvent(storage);
+        await storage.webhookEndpoints.insert(endpoint({ id: 'we_1' }));
+        await storage.webhookDeliveries.insertMany([
+          delivery({ id: 'whd_1' }),
+          delivery({ id: 'whd_2' }),
+          delivery({ id: 'whd_3' }),
+        ]);
+        await storage.webhookDeliveries.claimDue(T0, 10, 1000);
+        const attempt = (deliveryId: string, id: string, statusCode: number | null) => ({
+          id,
+          deliveryId,
+          tenantId: 'tnt_a',
+          environment: 'sandbox' as const,
+          endpointId: 'we_1',
+          eventId: 'evt_1',
+          attempt: 1,
+          startedAt: T0 + 1,
+          statusCode,
+          latencyMs: 3,
+          responseExcerpt: statusCode === null ? null : 'ok',
+          error: statusCode === null ? 'timeout' : null,
+        });
+        await storage.webhookDeliveries.recordOutcomes([
+          {
+            attempt: attempt('whd_1', 'wha_1', 204),
+            outcome: { status: 'delivered', nextAttemptAt: null, statusCode: 204, now: T0 + 7 },
+          },
+          {
+            attempt: attempt('whd_2', 'wha_2', null),
+            outcome: { status: 'pending', nextAttemptAt: T0 + 5000, statusCode: null, now: T0 + 7 },
+          },
+          {
+            attempt: attempt('whd_3', 'wha_3', 410),
+            outcome: { status: 'failed', nextAttemptAt: null, statusCode: 410, now: T0 + 7 },
+          },
+        ]);
+        expect(await storage.webhookDeliveries.countByStatus(SANDBOX_A)).toEqual({
+          pending: 1,
+          delivered: 1,
+          failed: 1,
+        });
+        expect(await storage.webhookDeliveries.claimDue(T0 + 4999, 10, 1000)).toEqual([]);
+        const [retry] = await storage.webhookDeliveries.claimDue(T0 + 5000, 10, 1000);
+        expect(retry).toMatchObject({
+          id: 'whd_2',
+          attempts: 1,
+          lastStatusCode: null,
+          nextAttemptAt: T0 + 5000,
+          deliveredAt: null,
+        });
+        expect(
+          (await storage.webhookDeliveries.listEventAttempts(SANDBOX_A, 'evt_1', 10))
+            .map((a) => [a.id, a.statusCode, a.error])
+            .sort(),
+        ).toEqual([
+          ['wha_1', 204, null],
+          ['wha_2', null, 'timeout'],
+          ['wha_3', 410, null],
+        ]);
+
+        // All or none: an attempt id already taken fails the group, and the other outcome in it
+        // is not written either.
+        await expect(
+          storage.webhookDeliveries.recordOutcomes([
+            {
+              attempt: attempt('whd_2', 'wha_4', 200),
+              outcome: { status: 'delivered', nextAttemptAt: null, statusCode: 200, now: T0 + 9 },
+            },
+            {
+              attempt: attempt('whd_2', 'wha_1', 200),
+              outcome: { status: 'delivered', nextAttemptAt: null, statusCode: 200, now: T0 + 9 },
+            },
+          ]),
+        ).rejects.toThrow();
+        expect(await storage.webhookDeliveries.countByStatus(SANDBOX_A)).toMatchObject({
+          pending: 1,
+        });
+        expect(await storage.webhookDeliveries.listEventAttempts(SANDBOX_A, 'evt_1', 10)).toHaveLength(
+          3,
+        );
+        await storage.webhookDeliveries.recordOutcomes([]);
+      });
     });
 
     describe('transactions', () => {

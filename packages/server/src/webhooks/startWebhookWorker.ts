@@ -6,10 +6,13 @@ import {
   nextAttemptAt,
   recordEvent,
   signWebhook,
+  type ClaimedDelivery,
   type Clock,
+  type DeliveryOutcomeRecord,
   type IdTokenSigner,
   type SecretBox,
   type Storage,
+  type WebhookAttemptRecord,
   type WebhookDeliveryRecord,
 } from '@keyra/core';
 import type { FastifyBaseLogger } from 'fastify';
@@ -65,7 +68,15 @@ const EXCERPT_BYTES = 1024;
 /** The most delivery outcomes written in one transaction. */
 const GROUP_MAX = 64;
 
-type OutcomeWrite = (tx: Parameters<Parameters<Storage['transaction']>[0]>[0]) => Promise<void>;
+type Tx = Parameters<Parameters<Storage['transaction']>[0]>[0];
+
+/** What one finished attempt writes: its attempt row and the delivery's new state, then `after`. */
+interface OutcomeWrite {
+  attempt: WebhookAttemptRecord;
+  outcome: DeliveryOutcomeRecord;
+  /** Further writes in the same transaction (an endpoint's failure bookkeeping); rare. */
+  after?: (tx: Tx) => Promise<void>;
+}
 
 /**
  * The delivery side of the outbox. Every server process runs one: it leases due deliveries (a
@@ -93,11 +104,13 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
   const inFlight = new Set<Promise<void>>();
 
   // Group commit: the outcome of every delivery that finishes while a commit is under way is
-  // written in the next transaction, together (at most GROUP_MAX). Under load one commit — on
-  // PostgreSQL a WAL flush — covers many deliveries instead of one each; alone, a delivery commits
-  // at once. If a group's transaction fails, each write is retried in a transaction of its own, so
-  // one bad write cannot lose the others' outcomes; a write that still fails leaves its delivery
-  // leased, and the lease's expiry delivers it again (at least once, as before).
+  // written in the next one, together (at most GROUP_MAX). Under load one commit — on PostgreSQL
+  // one statement and one WAL flush — covers many deliveries instead of one each; alone, a
+  // delivery commits at once. The attempts and delivery states of a group go in one
+  // `recordOutcomes`; only a group with an endpoint to update (a failure, or the first success
+  // after failures) needs a transaction around more statements. If a group's write fails, each
+  // outcome is retried on its own, so one bad write cannot lose the others'; one that still fails
+  // leaves its delivery leased, and the lease's expiry delivers it again (at least once, as before).
   const queued: { write: OutcomeWrite; settle: (error?: unknown) => void }[] = [];
   let committing = false;
   const commitOutcome = (write: OutcomeWrite): Promise<void> =>
@@ -108,20 +121,26 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
         setImmediate(() => void commitQueued());
       }
     });
+  async function commitGroup(writes: readonly OutcomeWrite[]): Promise<void> {
+    const afters = writes.flatMap((write) => (write.after ? [write.after] : []));
+    if (afters.length === 0) return storage.webhookDeliveries.recordOutcomes(writes);
+    await storage.transaction(async (tx) => {
+      await tx.webhookDeliveries.recordOutcomes(writes);
+      for (const after of afters) await after(tx);
+    });
+  }
   async function commitQueued(): Promise<void> {
     while (queued.length > 0) {
       const group = queued.splice(0, GROUP_MAX);
       try {
-        await storage.transaction(async (tx) => {
-          for (const item of group) await item.write(tx);
-        });
+        await commitGroup(group.map((item) => item.write));
         for (const item of group) item.settle();
       } catch (error) {
         if (group.length === 1) group[0]!.settle(error);
         else
           for (const item of group) {
             try {
-              await storage.transaction(item.write);
+              await commitGroup([item.write]);
               item.settle();
             } catch (alone) {
               item.settle(alone);
@@ -251,8 +270,8 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
     const now = clock.now();
     const { attempt, retryAt, status } = outcomeOf(delivery, result.statusCode, now);
     observe('ciba', result, status);
-    await commitOutcome(async (tx) => {
-      await tx.webhookDeliveries.recordAttempt({
+    await commitOutcome({
+      attempt: {
         id: newId('attempt'),
         deliveryId: delivery.id,
         tenantId: delivery.tenantId,
@@ -265,23 +284,14 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
         latencyMs: result.latencyMs,
         responseExcerpt: result.excerpt,
         error: result.error,
-      });
-      await tx.webhookDeliveries.complete(delivery.id, {
-        status,
-        nextAttemptAt: retryAt,
-        statusCode: result.statusCode,
-        now,
-      });
+      },
+      outcome: { status, nextAttemptAt: retryAt, statusCode: result.statusCode, now },
     });
   }
 
-  async function deliver(delivery: WebhookDeliveryRecord): Promise<void> {
+  async function deliver({ delivery, event, endpoint }: ClaimedDelivery): Promise<void> {
     if (delivery.cibaHandleHash) return deliverNotification(delivery, delivery.cibaHandleHash);
     const scope = { tenantId: delivery.tenantId, environment: delivery.environment };
-    const [event, endpoint] = await Promise.all([
-      storage.events.find(scope, delivery.eventId),
-      delivery.endpointId ? storage.webhookEndpoints.find(scope, delivery.endpointId) : null,
-    ]);
     const startedAt = clock.now();
     // Deleted or disabled endpoint: nothing to send any more.
     if (!event || !endpoint || !endpoint.enabled) return dropDelivery(delivery, startedAt);
@@ -298,11 +308,12 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
     const { attempt, ok, retryAt, status } = outcomeOf(delivery, statusCode, now);
     observe('webhook', result, status);
     // One commit for the attempt, the delivery's state and the endpoint's (grouped with other
-    // deliveries' outcomes under load).
+    // deliveries' outcomes under load). A success on an endpoint that was not failing when read
+    // changes nothing on the endpoint: no write to its row, which every delivery to it would
+    // otherwise queue on.
     let disabled = false;
-    await commitOutcome(async (tx) => {
-      disabled = false;
-      await tx.webhookDeliveries.recordAttempt({
+    await commitOutcome({
+      attempt: {
         id: newId('attempt'),
         deliveryId: delivery.id,
         tenantId: delivery.tenantId,
@@ -315,43 +326,47 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
         latencyMs,
         responseExcerpt: excerpt,
         error,
-      });
-      await tx.webhookDeliveries.complete(delivery.id, {
-        status,
-        nextAttemptAt: retryAt,
-        statusCode,
-        now,
-      });
-      // A success on an endpoint that was not failing when read changes nothing: skip the write
-      // to the endpoint's row, which every delivery to it would otherwise queue on.
-      if (ok && endpoint.failingSince === null) return;
-      const after = await tx.webhookEndpoints.recordOutcome(endpoint.id, ok, now);
-      if (ok || after?.failingSince == null || now - after.failingSince < disableAfterMs) return;
-      if (!(await tx.webhookEndpoints.disable(endpoint.id, 'failing', now))) return;
-      await recordEvent(
-        tx,
-        scope,
-        'webhook_endpoint.disabled',
-        { endpointId: endpoint.id, url: endpoint.url, reason: 'failing' },
-        now,
-      );
-      disabled = true;
+      },
+      outcome: { status, nextAttemptAt: retryAt, statusCode, now },
+      ...(ok && endpoint.failingSince === null
+        ? {}
+        : {
+            after: async (tx: Tx) => {
+              disabled = false;
+              const after = await tx.webhookEndpoints.recordOutcome(endpoint.id, ok, now);
+              if (ok || after?.failingSince == null || now - after.failingSince < disableAfterMs)
+                return;
+              if (!(await tx.webhookEndpoints.disable(endpoint.id, 'failing', now))) return;
+              await recordEvent(
+                tx,
+                scope,
+                'webhook_endpoint.disabled',
+                { endpointId: endpoint.id, url: endpoint.url, reason: 'failing' },
+                now,
+              );
+              disabled = true;
+            },
+          }),
     });
     if (disabled)
       log.warn({ endpointId: endpoint.id }, 'webhook endpoint disabled after failing for days');
   }
 
-  const deliverLogged = (delivery: WebhookDeliveryRecord): Promise<void> =>
-    deliver(delivery).catch((error: unknown) => {
+  const deliverLogged = (claimed: ClaimedDelivery): Promise<void> =>
+    deliver(claimed).catch((error: unknown) => {
       // The lease expires and another pass retries it.
       log.error(
-        { deliveryId: delivery.id, reason: (error as Error).message },
+        { deliveryId: claimed.delivery.id, reason: (error as Error).message },
         'webhook delivery crashed',
       );
     });
 
   async function runOnce(): Promise<number> {
-    const due = await storage.webhookDeliveries.claimDue(clock.now(), concurrency, LEASE_MS);
+    const due = await storage.webhookDeliveries.claimDueWithTargets(
+      clock.now(),
+      concurrency,
+      LEASE_MS,
+    );
     await Promise.all(due.map(deliverLogged));
     return due.length;
   }
@@ -375,10 +390,10 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
       if (free <= 0) return;
       // Cleared before the claim: a wake-up arriving while it runs sets it again.
       backlog = false;
-      const due = await storage.webhookDeliveries.claimDue(clock.now(), free, LEASE_MS);
+      const due = await storage.webhookDeliveries.claimDueWithTargets(clock.now(), free, LEASE_MS);
       if (due.length === free) backlog = true;
-      for (const delivery of due) {
-        const running: Promise<void> = deliverLogged(delivery).finally(() => {
+      for (const claimed of due) {
+        const running: Promise<void> = deliverLogged(claimed).finally(() => {
           inFlight.delete(running);
           if (backlog) pump();
         });

@@ -1,0 +1,11 @@
+import pg from 'pg';
+const host = process.argv[2];
+const pool = new pg.Pool({ host, user: 'postgres', database: 'test', max: 8 });
+const N = 20000;
+await pool.query('select 1');
+const c0 = process.cpuUsage(); const t0 = performance.now();
+let i = 0;
+await Promise.all(Array.from({ length: 8 }, async () => { while (i++ < N) await pool.query('select $1::int as x', [i]); }));
+const c = process.cpuUsage(c0); const t = performance.now() - t0;
+console.log(host, 'q/s', Math.round(N / t * 1000), 'client CPU µs/q', ((c.user + c.system) / N).toFixed(1), 'sys', (c.system/N).toFixed(1));
+await pool.end();
