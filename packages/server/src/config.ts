@@ -27,6 +27,8 @@ export interface ServerConfig {
   keyRotationGraceMs: number;
   /** How long an instance trusts a looked-up API key: the bound on a revocation reaching it. */
   apiKeyCacheMs: number;
+  /** PostgreSQL: named prepared statements for repeated queries (off behind PgBouncer < 1.21). */
+  databasePreparedStatements: boolean;
   idempotencyRetentionMs: number;
   expirySweepIntervalMs: number;
   /** How often each tenant's audit chain head is signed (if it moved); 0 = only on demand. */
@@ -49,6 +51,8 @@ export interface ServerConfig {
     rotationOverlapMs: number;
     /** An endpoint failing without a success for this long is disabled. */
     disableAfterMs: number;
+    /** Deliveries in flight at once per process. */
+    concurrency: number;
   };
   /** The OpenID CIBA front door (docs/ciba.md). */
   ciba: {
@@ -419,6 +423,11 @@ export function loadConfig(
         90 * 86_400,
       ) * 1000,
     apiKeyCacheMs: integer('KEYRA_API_KEY_CACHE_MS', env.KEYRA_API_KEY_CACHE_MS, 5000, 0, 60_000),
+    databasePreparedStatements: boolean(
+      'KEYRA_DATABASE_PREPARED_STATEMENTS',
+      env.KEYRA_DATABASE_PREPARED_STATEMENTS,
+      true,
+    ),
     idempotencyRetentionMs: 24 * 60 * 60 * 1000,
     expirySweepIntervalMs: integer(
       'KEYRA_EXPIRY_SWEEP_MS',
@@ -466,6 +475,13 @@ export function loadConfig(
           1,
           24 * 30,
         ) * 3600_000,
+      concurrency: integer(
+        'KEYRA_WEBHOOK_CONCURRENCY',
+        env.KEYRA_WEBHOOK_CONCURRENCY,
+        64,
+        1,
+        1024,
+      ),
     },
     ciba: {
       issuer: issuerUrl(env.KEYRA_ISSUER, dev),

@@ -46,7 +46,10 @@ export async function startServer(
 ): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   // SQLite: WAL checkpoints in a worker thread, off the request path (no effect on PostgreSQL).
-  const storage = await openStorage(config.databaseUrl, { backgroundCheckpointMs: 1000 });
+  const storage = await openStorage(config.databaseUrl, {
+    backgroundCheckpointMs: 1000,
+    preparedStatements: config.databasePreparedStatements,
+  });
   // Through the server's own connection, so that `sqlite::memory:` (one database per connection)
   // is migrated too.
   await migrateToLatest(storage);
@@ -126,7 +129,10 @@ export async function startServer(
     // still woken by the commits made through the main storage.
     deliveryStorage =
       storage.kind === 'postgres'
-        ? await openStorage(config.databaseUrl, { poolSize: WORKER_POOL_SIZE })
+        ? await openStorage(config.databaseUrl, {
+            poolSize: WORKER_POOL_SIZE,
+            preparedStatements: config.databasePreparedStatements,
+          })
         : storage;
     const workerStorage = deliveryStorage;
     // CIBA push notifications carry ID tokens, signed with the keys the JWKS publishes.
@@ -144,6 +150,7 @@ export async function startServer(
       dev: config.dev,
       disableAfterMs: config.webhooks.disableAfterMs,
       metrics: app.metrics,
+      concurrency: config.webhooks.concurrency,
     });
     const webhookWorker = worker;
     if (attester && config.eas.chain) {

@@ -48,6 +48,8 @@ describe('an unreachable database is a 503 with Retry-After, not a 500', () => {
       databaseError('57P03', 'the database system is starting up'),
       databaseError('08006', 'connection failure'),
       databaseError('53300', 'sorry, too many clients already'),
+      // A migration changed a table under a prepared statement, inside a transaction: retry.
+      databaseError('0A000', 'cached plan must not change result type'),
       new Error('wrapped', { cause: databaseError('57P01', 'terminating connection') }),
     ];
     for (const error of failures) {
@@ -64,6 +66,8 @@ describe('an unreachable database is a 503 with Retry-After, not a 500', () => {
       new Error('undefined is not a function'),
       databaseError('23505', 'duplicate key value violates unique constraint'),
       databaseError('42P01', 'relation "nope" does not exist'),
+      // Another feature_not_supported is a bug, not a stale statement.
+      databaseError('0A000', 'FOR UPDATE is not allowed with aggregate functions'),
     ]) {
       expect(isDependencyUnavailable(error)).toBe(false);
       expect(toKeyraError(error).status).toBe(500);

@@ -21,6 +21,13 @@ export interface OpenStorageOptions {
    * commit on the request path pays for it (the server uses 1000; default 0, SQLite's own).
    */
   backgroundCheckpointMs?: number;
+  /**
+   * PostgreSQL: run the statements used over and over as named prepared statements, parsed and
+   * planned once per connection (default true). Turn off behind a pooler that cannot keep them
+   * (PgBouncer in transaction mode before 1.21, or without `max_prepared_statements`):
+   * `KEYRA_DATABASE_PREPARED_STATEMENTS=off` for the server.
+   */
+  preparedStatements?: boolean;
 }
 
 /** A {@link Storage} on SQLite or PostgreSQL, with its schema management. */

@@ -1,3 +1,5 @@
+import { isStalePreparedStatement } from '@keyra/storage';
+
 // Socket-level failures reaching PostgreSQL (or any TCP dependency).
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -31,6 +33,9 @@ export function isDependencyUnavailable(error: unknown, depth = 0): boolean {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (NETWORK_CODES.has(code) || SQLSTATE.test(code))) return true;
   if (PG_MESSAGES.test(error.message)) return true;
+  // A migration changed a table under a prepared statement inside a transaction; the statement
+  // is prepared afresh on the retry (packages/storage, namedStatements.ts).
+  if (isStalePreparedStatement(error)) return true;
   if (
     error instanceof AggregateError &&
     error.errors.some((e) => isDependencyUnavailable(e, depth + 1))

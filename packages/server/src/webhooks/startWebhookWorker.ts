@@ -42,7 +42,7 @@ export interface WebhookWorkerOptions {
    * the worker reads and writes through a storage of its own.
    */
   wakeSource?: Pick<Storage, 'watchDeliveries'>;
-  /** Deliveries in flight at once per process (default 16). */
+  /** Deliveries in flight at once per process (default 64). */
   concurrency?: number;
   /** An endpoint failing without a single success for this long is disabled. */
   disableAfterMs?: number;
@@ -94,7 +94,7 @@ interface OutcomeWrite {
 export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker {
   const { storage, clock, box, log } = options;
   const pollMs = options.pollMs ?? 1000;
-  const concurrency = options.concurrency ?? 16;
+  const concurrency = options.concurrency ?? 64;
   const agents = createKeepAliveAgents(concurrency);
   const disableAfterMs = options.disableAfterMs ?? 3 * 24 * 3600 * 1000;
   let stopped = false;

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { createSqliteDialect } from './createSqliteDialect.js';
+import { withNamedStatements } from './namedStatements.js';
 import { startCheckpointer, type Checkpointer } from './startCheckpointer.js';
 import type { Database, DatabaseKind } from './schema.js';
 
@@ -17,6 +18,12 @@ export interface ConnectOptions {
    * instead of inside commits on this connection (long-lived servers; 0 = SQLite's default).
    */
   backgroundCheckpointMs?: number;
+  /**
+   * PostgreSQL: send the statements run over and over as named prepared statements (default
+   * true). Turn off behind a pooler that cannot keep them (PgBouncer in transaction mode before
+   * 1.21, or without `max_prepared_statements`).
+   */
+  preparedStatements?: boolean;
 }
 
 /** Connection pool use at one moment (`keyra_db_pool_*` metrics). */
@@ -126,7 +133,11 @@ export async function connectDatabase(
     // reject, which the server answers with 503 service_unavailable.
     pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({
+      dialect: new PostgresDialect({
+        pool: options.preparedStatements === false ? pool : withNamedStatements(pool),
+      }),
+    });
     const max = options.poolSize ?? 10;
     return {
       kind: 'postgres',
