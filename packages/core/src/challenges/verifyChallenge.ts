@@ -189,8 +189,6 @@ export async function verifyChallenge(
       );
     }
     if (stamp) await tx.stamps.insert(stamp);
-    if (decision === 'approved')
-      await meterVerification(tx, scope, challenge.id, method, now, random);
     await recordEvent(
       tx,
       scope,
@@ -208,6 +206,11 @@ export async function verifyChallenge(
       now,
       random,
     );
+    // Last, the two writes that lock a row shared by all of the tenant's verifies (its metering
+    // count, its audit chain head): on PostgreSQL they are held until the commit, so nothing else
+    // waits behind them.
+    if (decision === 'approved')
+      await meterVerification(tx, scope, challenge.id, method, now, random);
     await appendAudit(
       tx,
       scope,
