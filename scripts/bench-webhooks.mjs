@@ -28,6 +28,11 @@
 // timed from its own request; a server that falls behind shows as schedule lateness (how long
 // after its scheduled time an event's lane got to it).
 //
+// Every source also reports delivery queued → delivered: from the outbox row's `created_at` (the
+// server's clock when the transaction queued it, a moment before its commit), read from the
+// database after the run, to the receiver's clock. It is the closest this bench gets to commit →
+// delivered, whatever the source, and the figure the issue's target is read against.
+//
 // Ceiling: the same receiver, the same body size, POSTed directly by this process at the same
 // rate (what one HTTP hop on loopback costs). The load average is printed before and after: the
 // figures mean little on a busy machine. Writes bench-results/webhooks-<store>.json and prints a
@@ -134,6 +139,27 @@ function startServer() {
     });
     child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
+}
+
+/** Event id → when its delivery row was queued (`created_at`, ms), read from the database. */
+async function deliveryQueueTimes() {
+  const query = 'select event_id, created_at from webhook_deliveries';
+  let rows;
+  if (store === 'postgres') {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: database });
+    await client.connect();
+    rows = (await client.query(query).finally(() => client.end())).rows;
+  } else {
+    const { default: Sqlite } = await import('better-sqlite3');
+    const db = new Sqlite(database.slice('sqlite:'.length), { readonly: true });
+    try {
+      rows = db.prepare(query).all();
+    } finally {
+      db.close();
+    }
+  }
+  return new Map(rows.map((row) => [row.event_id, Number(row.created_at)]));
 }
 
 /** The receiver: records when each request's body finished arriving, answers 200. */
@@ -385,6 +411,20 @@ async function main() {
       fromAnswer.push(arrival.at - request.doneAt);
     }
     const requestRoundTrip = stats(results.map((r) => r.doneAt - r.sentAt));
+    // Sent at the schedule's pace? The rate the producer actually reached.
+    const lastSent = Math.max(...results.map((r) => r.sentAt));
+    const achievedRate = total / Math.max(1e-3, (lastSent - start) / 1000);
+    // The outbox row's own timestamp: `created_at` is the server's clock when the delivery was
+    // queued, inside the transaction that writes it, a moment before its commit.
+    const queuedAt = await deliveryQueueTimes();
+    const fromQueued = [];
+    const counted = new Set();
+    for (const arrival of receiver.arrivals) {
+      const eventId = JSON.parse(arrival.body).id;
+      if (counted.has(eventId) || !queuedAt.has(eventId)) continue;
+      counted.add(eventId);
+      fromQueued.push(arrival.at - queuedAt.get(eventId));
+    }
 
     // Ceiling: one bare POST of the same size from here to the same receiver, at the same rate.
     const sample = receiver.arrivals[0]?.body ?? '{}';
@@ -412,6 +452,8 @@ async function main() {
       events: total,
       delivered: seen.size,
       duplicates: receiver.arrivals.filter((a) => a.path === '/keyra').length - seen.size,
+      achievedRate,
+      queuedToDelivery: stats(fromQueued),
       eventToDelivery: stats(fromEvent),
       sendToDelivery: stats(fromSend),
       answerToDelivery: stats(fromAnswer),
@@ -444,10 +486,17 @@ async function main() {
     );
     console.log(`Events: ${events.description}.`);
     console.log(
-      `Load average (1, 5, 15 min): ${load(report.loadAverageBefore)} before, ${load(report.loadAverageAfter)} after; schedule lateness p99 ${f(report.scheduleLatenessP99ms)} ms.\n`,
+      `Load average (1, 5, 15 min): ${load(report.loadAverageBefore)} before, ${load(report.loadAverageAfter)} after; schedule lateness p99 ${f(report.scheduleLatenessP99ms)} ms; the producer reached ${achievedRate.toFixed(0)} events/s.\n`,
     );
     console.log('| measure | n | p50 ms | p99 ms | max ms | vs ceiling |');
     console.log('| --- | ---: | ---: | ---: | ---: | --- |');
+    console.log(
+      row(
+        'delivery queued → delivered (outbox row `created_at` → receiver)',
+        report.queuedToDelivery,
+        ratio(report.queuedToDelivery),
+      ),
+    );
     if (source === 'approvals')
       console.log(
         row(
