@@ -189,6 +189,10 @@ export async function verifyChallenge(
       );
     }
     if (stamp) await tx.stamps.insert(stamp);
+    // Metering before the event: on PostgreSQL the tenant row is then locked before this
+    // transaction's inserts take their foreign-key share locks on it (docs/storage.md).
+    if (decision === 'approved')
+      await meterVerification(tx, scope, challenge.id, method, now, random);
     await recordEvent(
       tx,
       scope,
@@ -206,11 +210,6 @@ export async function verifyChallenge(
       now,
       random,
     );
-    // Last, the two writes that lock a row shared by all of the tenant's verifies (its metering
-    // count, its audit chain head): on PostgreSQL they are held until the commit, so nothing else
-    // waits behind them.
-    if (decision === 'approved')
-      await meterVerification(tx, scope, challenge.id, method, now, random);
     await appendAudit(
       tx,
       scope,
