@@ -1417,7 +1417,7 @@ export function storageContract(target: StorageContractTarget): void {
 
     describe('voice', () => voiceContract(setup));
 
-    describe('stamps and usage', () => stampsUsageContract(setup, open, target.kind));
+    describe('stamps and usage', () => stampsUsageContract(setup, open));
 
     describe('CIBA clients and requests', () =>
       cibaContract(setup, open, () => target.emptyDatabase()));

@@ -189,8 +189,9 @@ export async function verifyChallenge(
       );
     }
     if (stamp) await tx.stamps.insert(stamp);
-    // Metering before the event: on PostgreSQL the tenant row is then locked before this
-    // transaction's inserts take their foreign-key share locks on it (docs/storage.md).
+    // Metering before the event and the audit entry: on PostgreSQL it locks the tenant row
+    // FOR UPDATE, which conflicts with the share lock their foreign keys take on it; in the other
+    // order two verifies deadlock (docs/storage.md).
     if (decision === 'approved')
       await meterVerification(tx, scope, challenge.id, method, now, random);
     await recordEvent(

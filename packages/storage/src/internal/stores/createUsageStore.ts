@@ -109,11 +109,8 @@ export function createUsageStore(db: Kysely<Database>, kind: DatabaseKind): Usag
 
 /**
  * PostgreSQL: the metering in one statement (one round trip inside the verify's transaction,
- * instead of three). `FOR NO KEY UPDATE` takes the tenant row first, so concurrent meterings of a
- * tenant queue there and each reads the count its predecessor committed. It is the lock an update
- * of non-key columns takes anyway: unlike `FOR UPDATE` it does not block the `FOR KEY SHARE` that
- * every insert referencing the tenant takes (a challenge, an event, an audit entry), so a verify
- * being metered holds up no create, and two verifies cannot deadlock over it; the record is billed from that
+ * instead of three). `FOR UPDATE` takes the tenant row first, so concurrent meterings of a tenant
+ * queue there and each reads the count its predecessor committed; the record is billed from that
  * count and inserted unless its subject was metered already (`ON CONFLICT DO NOTHING`, which waits
  * for an uncommitted twin); the count moves only if the insert did. `tenant` says whether the
  * tenant row exists, so a missing tenant is an error rather than "already metered".
@@ -124,8 +121,7 @@ async function recordInOneStatement(
 ): Promise<UsageRecord | null> {
   const { rows } = await sql<Selectable<UsageRecordsTable> & { tenant: boolean }>`
     with tenant as (
-      select metered_count, free_credits, plan from tenants where id = ${entry.tenantId}
-      for no key update
+      select metered_count, free_credits, plan from tenants where id = ${entry.tenantId} for update
     ), inserted as (
       insert into usage_records
         (id, tenant_id, environment, subject_id, method, billing, plan, day, created_at)
