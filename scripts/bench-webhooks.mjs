@@ -108,18 +108,7 @@ function startServer() {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [
-        ...profile,
-        bin,
-        'serve',
-        '--dev',
-        '--port',
-        '0',
-        '--database',
-        database,
-        '--data-dir',
-        dir,
-      ],
+      [...profile, bin, 'serve', '--dev', '--port', '0', '--database', database, '--data-dir', dir],
       { env, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     // Reads lines until the server says where it listens, then drops its log as a log shipper

@@ -475,13 +475,7 @@ export function loadConfig(
           1,
           24 * 30,
         ) * 3600_000,
-      concurrency: integer(
-        'KEYRA_WEBHOOK_CONCURRENCY',
-        env.KEYRA_WEBHOOK_CONCURRENCY,
-        64,
-        1,
-        1024,
-      ),
+      concurrency: integer('KEYRA_WEBHOOK_CONCURRENCY', env.KEYRA_WEBHOOK_CONCURRENCY, 64, 1, 1024),
     },
     ciba: {
       issuer: issuerUrl(env.KEYRA_ISSUER, dev),

@@ -1688,7 +1688,9 @@ export function storageContract(target: StorageContractTarget): void {
             i % 3 === 2
               ? storage.webhookDeliveries
                   .claimDue(T0, 5, 1000)
-                  .then((rows) => rows.map((delivery) => ({ delivery, event: null, endpoint: null })))
+                  .then((rows) =>
+                    rows.map((delivery) => ({ delivery, event: null, endpoint: null })),
+                  )
               : (i % 2 ? storage : other).webhookDeliveries.claimDueWithTargets(T0, 5, 1000),
           ),
         );
@@ -1700,7 +1702,11 @@ export function storageContract(target: StorageContractTarget): void {
 
         const event = await storage.events.find(SANDBOX_A, 'evt_1');
         const live = await storage.webhookEndpoints.find(SANDBOX_A, 'we_1');
-        const withTargets = await storage.webhookDeliveries.claimDueWithTargets(T0 + 1001, 100, 1000);
+        const withTargets = await storage.webhookDeliveries.claimDueWithTargets(
+          T0 + 1001,
+          100,
+          1000,
+        );
         expect(withTargets).toHaveLength(22);
         const byId = new Map(withTargets.map((c) => [c.delivery.id, c]));
         expect(byId.get('whd_3')).toEqual({
@@ -1795,9 +1801,9 @@ export function storageContract(target: StorageContractTarget): void {
         expect(await storage.webhookDeliveries.countByStatus(SANDBOX_A)).toMatchObject({
           pending: 1,
         });
-        expect(await storage.webhookDeliveries.listEventAttempts(SANDBOX_A, 'evt_1', 10)).toHaveLength(
-          3,
-        );
+        expect(
+          await storage.webhookDeliveries.listEventAttempts(SANDBOX_A, 'evt_1', 10),
+        ).toHaveLength(3);
         await storage.webhookDeliveries.recordOutcomes([]);
       });
     });

@@ -733,7 +733,8 @@ const UNSCOPED: Record<Exclude<StoreMethod, ScopedMethod>, string> = {
   'webhookDeliveries.countPending': 'backlog metric, server-wide',
   'webhookDeliveries.complete': 'webhook worker, by the id of a leased delivery',
   'webhookDeliveries.recordAttempt': WRITES_OWN_SCOPE,
-  'webhookDeliveries.recordOutcomes': 'webhook worker: each attempt carries its scope; by the ids of leased deliveries',
+  'webhookDeliveries.recordOutcomes':
+    'webhook worker: each attempt carries its scope; by the ids of leased deliveries',
   'signingKeys.insert': SERVER_WIDE,
   'signingKeys.listAll': SERVER_WIDE,
   'signingKeys.retireAllExcept': SERVER_WIDE,
