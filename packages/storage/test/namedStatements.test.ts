@@ -13,7 +13,8 @@ import {
 } from './postgresTestDatabase.js';
 
 // Against a real PostgreSQL: what is prepared is read back from pg_prepared_statements on the
-// one connection of the pool.
+// one connection of the pool. Skipped, with a loud warning, only when PostgreSQL is unreachable
+// on a developer's machine; under CI=true shouldSkipPostgres() is false and the suite fails instead.
 describe.skipIf(await shouldSkipPostgres())('named prepared statements (PostgreSQL)', () => {
   let database: TestPostgresDatabase;
   let pool: pg.Pool;
