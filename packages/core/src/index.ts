@@ -262,12 +262,7 @@ export {
   type AuditHead,
   type AuditType,
 } from './audit/auditRecords.js';
-export {
-  auditDocument,
-  auditHashTemplate,
-  hashAuditEntry,
-  sealAuditEntry,
-} from './audit/auditDocument.js';
+export { auditDocument, hashAuditEntry, sealAuditEntry } from './audit/auditDocument.js';
 export { appendAudit } from './audit/appendAudit.js';
 export {
   verifyAuditChain,

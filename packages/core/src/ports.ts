@@ -453,12 +453,16 @@ export interface AuditFilter {
 /** The tamper-evident audit log: one hash chain per tenant (see `appendAudit`). */
 export interface AuditStore {
   /**
-   * Appends the draft as its tenant's next entry in the caller's transaction (or its own): locks
-   * the tenant's chain head until the transaction ends — so appends of one tenant queue up, across
-   * processes — gives the entry the next seq and the head's hash as `prevHash`, hashes it as
-   * `sealAuditEntry` does, inserts it and moves the head to it. Returns the entry.
+   * Appends the draft as its tenant's next entry in the caller's transaction (or its own), so it
+   * commits or rolls back with the fact. Where it lands in the chain (the next seq, the head's hash
+   * as `prevHash`, its hash as `sealAuditEntry` computes it) is decided under the tenant's chain
+   * head lock, so the chain is gap-free across processes: on SQLite in the append itself (its
+   * writes are serialized anyway); on PostgreSQL by a sealer right after the commit, so a tenant's
+   * transactions do not queue on the head until they commit. `head`, `list` and
+   * `tenantsWithChains` on the storage (not on a transaction's stores) seal what was committed
+   * before they were called, so they read it in the chain.
    */
-  append(draft: AuditDraft): Promise<AuditEntry>;
+  append(draft: AuditDraft): Promise<void>;
   /** The tenant's chain head as recorded beside the entries (seq 0 and the genesis hash when empty). */
   head(tenantId: string): Promise<AuditHead>;
   /** Chain order (seq ascending): at most `limit` entries with seq above `afterSeq`. */

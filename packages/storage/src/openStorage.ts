@@ -1,5 +1,6 @@
 import type { Storage } from '@keyra/core';
 import { connectDatabase, pingDatabase, type PoolStats } from './internal/connectDatabase.js';
+import { createAuditSealer } from './internal/auditSealer.js';
 import { createStores } from './internal/createStores.js';
 import { createDeliverySignals } from './internal/deliverySignals.js';
 import {
@@ -67,27 +68,42 @@ export async function openStorage(
     throw error;
   }
   const signals = createDeliverySignals(kind === 'postgres' ? url : null);
+  // PostgreSQL's audit entries are chained right after they commit (auditSealer.ts).
+  const sealer = kind === 'postgres' ? createAuditSealer(db) : null;
   let closing: Promise<void> | null = null;
   return {
     // Outside a transaction each insert commits on its own: signal right after it.
-    ...createStores(db, kind, signals.committed),
+    ...createStores(
+      db,
+      kind,
+      signals.committed,
+      sealer && { appended: (tenantId) => sealer.kick(tenantId), sealer },
+    ),
     async transaction(fn) {
       let queued = false;
+      const audited = new Set<string>();
       const result = await db.transaction().execute((trx) =>
         fn(
-          createStores(trx, kind, () => {
-            queued = true;
-          }),
+          createStores(
+            trx,
+            kind,
+            () => {
+              queued = true;
+            },
+            { appended: (tenantId) => audited.add(tenantId), sealer: null },
+          ),
         ),
       );
-      // Only now are the rows visible to a woken worker; a rolled-back transaction never gets here.
+      // Only now are the rows visible to a woken worker or the sealer; a rolled-back transaction
+      // never gets here.
       if (queued) signals.committed();
+      if (sealer) for (const tenantId of audited) sealer.kick(tenantId);
       return result;
     },
     watchDeliveries: (listener) => signals.watch(listener),
     ping: () => pingDatabase(db),
     close() {
-      closing ??= signals.close().then(() => db.destroy());
+      closing ??= Promise.all([signals.close(), sealer?.close()]).then(() => db.destroy());
       return closing;
     },
     migrate: () => runMigrations(db),

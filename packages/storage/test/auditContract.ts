@@ -33,21 +33,26 @@ export function auditContract(setup: Setup, open: Open): void {
   it('appends a linked chain per tenant, seq 1, 2, 3…, and moves the head', async () => {
     const { storage } = await setup();
     expect(await storage.audit.head(A.tenantId)).toEqual({ seq: 0, hash: AUDIT_GENESIS_HASH });
-    const first = await appendAudit(storage, A, { type: 'challenge.created', subject: 'ch_1' }, T0);
-    const second = await appendAudit(
+    await appendAudit(storage, A, { type: 'challenge.created', subject: 'ch_1' }, T0);
+    await appendAudit(
       storage,
       A_LIVE,
       { type: 'api_key.created', actor: 'cli', subject: 'key_1', data: { n: 1 } },
       T0 + 1,
     );
-    const other = await appendAudit(storage, B, { type: 'challenge.created', subject: 'ch_2' }, T0);
+    await appendAudit(storage, B, { type: 'challenge.created', subject: 'ch_2' }, T0);
+    const chain = await storage.audit.list(A.tenantId, {}, 10);
+    const [first, second] = chain;
+    const [other] = await storage.audit.list(B.tenantId, {}, 10);
+    if (!first || !second || !other) throw new Error(`chain: ${JSON.stringify(chain)}`);
     expect([first.seq, second.seq, other.seq]).toEqual([1, 2, 1]);
+    expect(first).toMatchObject({ subject: 'ch_1', environment: 'sandbox', actor: 'system' });
+    expect(second).toMatchObject({ subject: 'key_1', environment: 'production', actor: 'cli' });
+    expect(second.data).toEqual({ n: 1 });
     expect(first.prevHash).toBe(AUDIT_GENESIS_HASH);
     expect(second.prevHash).toBe(first.hash);
-    expect(first.actor).toBe('system');
     expect(await storage.audit.head(A.tenantId)).toEqual({ seq: 2, hash: second.hash });
-    const chain = await storage.audit.list(A.tenantId, {}, 10);
-    expect(chain).toEqual([first, second]);
+    expect(chain).toHaveLength(2);
     expect(verifyAuditChain(chain)).toEqual({
       intact: true,
       count: 2,
@@ -100,10 +105,12 @@ export function auditContract(setup: Setup, open: Open): void {
         throw new Error('the fact failed');
       }),
     ).rejects.toThrow('the fact failed');
-    const next = await appendAudit(storage, A, { type: 'challenge.created', subject: 'ch_3' }, T0);
-    expect(next.seq).toBe(2);
+    await appendAudit(storage, A, { type: 'challenge.created', subject: 'ch_3' }, T0);
     const chain = await storage.audit.list(A.tenantId, {}, 10);
-    expect(chain.map((e) => e.subject)).toEqual(['ch_1', 'ch_3']);
+    expect(chain.map((e) => [e.seq, e.subject])).toEqual([
+      [1, 'ch_1'],
+      [2, 'ch_3'],
+    ]);
     expect(verifyAuditChain(chain).intact).toBe(true);
   });
 

@@ -1,8 +1,8 @@
-import { auditHashTemplate, verifyAuditChain, type AuditDraft } from '@keyra/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendAudit, verifyAuditChain } from '@keyra/core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, openStorage } from '../src/index.js';
 import { connectDatabase } from '../src/internal/connectDatabase.js';
-import { appendInOneStatement } from '../src/internal/stores/createAuditStore.js';
+import { SEAL_BATCH } from '../src/internal/auditSealer.js';
 import { storageContract } from './contract.js';
 import {
   createTestPostgresDatabase,
@@ -96,61 +96,170 @@ describe.skipIf(skip)('postgres', () => {
       }
     });
 
-    it('hashes audit entries in the database exactly as the verifiers do, and rewrites any that differ', async () => {
-      const { url } = mainDatabase();
-      await truncateTestPostgresDatabase(url);
-      const storage = await openStorage(url);
-      const { db } = await connectDatabase(url);
-      try {
+    describe('audit sealing (pending rows chained after commit)', () => {
+      const T0 = 1_700_000_000_000;
+      const A = { tenantId: 'tnt_1', environment: 'sandbox' as const };
+      async function fresh() {
+        const { url } = mainDatabase();
+        await truncateTestPostgresDatabase(url);
+        const storage = await openStorage(url);
+        const { db } = await connectDatabase(url);
+        opened.push(async () => {
+          await db.destroy();
+          await storage.close();
+        });
         await storage.tenants.create({
-          id: 'tnt_1',
+          id: A.tenantId,
           name: 'one',
-          createdAt: 1_700_000_000_000,
+          createdAt: T0,
           plan: 'pilot',
           freeCredits: 1000,
         });
-        const draft = (i: number, data: Record<string, unknown>): AuditDraft => ({
-          id: `aud_${i}`,
-          tenantId: 'tnt_1',
-          type: 'challenge.created',
-          environment: 'sandbox',
-          actor: 'key_1',
-          subject: `chl_${i}`,
-          data,
-          occurredAt: 1_700_000_000_000 + i,
-        });
-        const awkward = [
-          { note: 'quote " backslash \\ newline \n nul \u0000 bell \u0007' },
-          { text: 'naïve café — 日本語 — 🔐👩🏽‍💻', é: 1, nested: { prevHash: 'x', seq: 2 } },
-          { amount: 1e21, small: 0.1, list: [true, null, 2 ** 53] },
-        ];
-        // PostgreSQL's sha256 over the template and the locked head is the hash: no rewrite.
-        for (const [i, data] of awkward.entries()) {
-          const appended = await db
-            .transaction()
-            .execute((trx) => appendInOneStatement(trx, draft(i + 1, data)));
-          expect(appended.rehashed).toBe(false);
-          expect(appended.entry.seq).toBe(i + 1);
-        }
-        // A template whose text differs from the canonical one (as a non-UTF-8 database might
-        // produce) is caught and the entry and head rewritten with the verifiers' hash.
-        const odd = draft(4, { n: 4 });
-        const template = auditHashTemplate(odd);
-        const appended = await db
-          .transaction()
-          .execute((trx) =>
-            appendInOneStatement(trx, odd, { ...template, before: ` ${template.before}` }),
+        const count = async (table: 'audit_pending' | 'audit_entries') =>
+          Number(
+            (
+              await db
+                .selectFrom(table)
+                .select((eb) => eb.fn.countAll<number>().as('n'))
+                .executeTakeFirstOrThrow()
+            ).n,
           );
-        expect(appended.rehashed).toBe(true);
-        const chain = await storage.audit.list('tnt_1', {}, 10);
-        expect(chain.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
-        expect(chain[3]).toEqual(appended.entry);
-        expect(verifyAuditChain(chain).intact).toBe(true);
-        expect(await storage.audit.head('tnt_1')).toEqual({ seq: 4, hash: appended.entry.hash });
-      } finally {
-        await db.destroy();
-        await storage.close();
+        return {
+          url,
+          storage,
+          db,
+          count,
+        };
       }
+      const opened: Array<() => Promise<void>> = [];
+      afterEach(async () => {
+        for (const close of opened.splice(0)) await close();
+      });
+      /** Rows as a process that committed and then died before sealing leaves them. */
+      async function writePending(db: Awaited<ReturnType<typeof fresh>>['db'], n: number) {
+        for (let from = 0; from < n; from += 500)
+          await db
+            .insertInto('audit_pending')
+            .values(
+              Array.from({ length: Math.min(500, n - from) }, (_, k) => ({
+                id: `aud_${from + k}`,
+                tenant_id: A.tenantId,
+                type: 'challenge.created',
+                environment: 'sandbox' as const,
+                actor: 'key_1',
+                subject: `chl_${from + k}`,
+                data: JSON.stringify({ i: from + k }),
+                occurred_at: T0 + from + k,
+              })),
+            )
+            .execute();
+      }
+
+      it('seals committed entries by itself, without a reader asking', async () => {
+        const t = await fresh();
+        await t.storage.transaction((tx) =>
+          appendAudit(tx, A, { type: 'challenge.created', subject: 'chl_1' }, T0),
+        );
+        await appendAudit(t.storage, A, { type: 'challenge.created', subject: 'chl_2' }, T0);
+        for (let i = 0; i < 400 && (await t.count('audit_entries')) < 2; i += 1)
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        expect(await t.count('audit_entries')).toBe(2);
+        expect(await t.count('audit_pending')).toBe(0);
+        const chain = await t.storage.audit.list(A.tenantId, {}, 10);
+        expect(chain.map((e) => e.subject).sort()).toEqual(['chl_1', 'chl_2']);
+        expect(verifyAuditChain(chain).intact).toBe(true);
+      });
+
+      it("does not make a tenant's transactions wait for each other's commit", async () => {
+        const t = await fresh();
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let appended!: () => void;
+        const inFirst = new Promise<void>((resolve) => (appended = resolve));
+        const first = t.storage.transaction(async (tx) => {
+          await appendAudit(tx, A, { type: 'challenge.created', subject: 'chl_slow' }, T0);
+          appended();
+          await held;
+        });
+        await inFirst;
+        // With a head row locked until commit, this append would wait for `first` (forever here).
+        const second = t.storage.transaction((tx) =>
+          appendAudit(tx, A, { type: 'challenge.created', subject: 'chl_fast' }, T0 + 1),
+        );
+        const outcome = await Promise.race([
+          second.then(() => 'committed'),
+          new Promise((resolve) => setTimeout(() => resolve('blocked'), 2000)),
+        ]);
+        expect(outcome).toBe('committed');
+        // The committed entry is sealed while the other transaction is still open.
+        for (let i = 0; i < 400 && (await t.count('audit_entries')) < 1; i += 1)
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        expect(await t.count('audit_entries')).toBe(1);
+        release();
+        await first;
+        const chain = await t.storage.audit.list(A.tenantId, {}, 10);
+        // Chain order is seal order: what committed and was sealed first comes first.
+        expect(chain.map((e) => [e.seq, e.subject])).toEqual([
+          [1, 'chl_fast'],
+          [2, 'chl_slow'],
+        ]);
+        expect(verifyAuditChain(chain).intact).toBe(true);
+      });
+
+      it("seals a dead process's backlog in batches, in append order, once, whoever reads", async () => {
+        const t = await fresh();
+        const n = 2 * SEAL_BATCH + 37;
+        await writePending(t.db, n);
+        // Three processes read at once: each flushes; the head lock lets each row be sealed once.
+        const readers = await Promise.all([openStorage(t.url), openStorage(t.url)]);
+        try {
+          const [heads] = await Promise.all([
+            Promise.all(readers.map((r) => r.audit.head(A.tenantId))),
+            t.storage.audit.tenantsWithChains(),
+          ]);
+          for (const head of heads) expect(head.seq).toBe(n);
+        } finally {
+          await Promise.all(readers.map((r) => r.close()));
+        }
+        expect(await t.count('audit_pending')).toBe(0);
+        const chain = await t.storage.audit.list(A.tenantId, {}, n + 10);
+        expect(chain.map((e) => e.seq)).toEqual(Array.from({ length: n }, (_, k) => k + 1));
+        expect(chain.map((e) => e.subject)).toEqual(
+          Array.from({ length: n }, (_, k) => `chl_${k}`),
+        );
+        expect(verifyAuditChain(chain).intact).toBe(true);
+      });
+
+      it('keeps rows pending, not lost, while sealing fails, and seals them once it can', async () => {
+        const t = await fresh();
+        // The head's tenant row is gone from under the sealer's foreign key: sealing fails.
+        await t.db
+          .insertInto('audit_pending')
+          .values({
+            id: 'aud_orphan',
+            tenant_id: 'tnt_missing',
+            type: 'challenge.created',
+            environment: 'sandbox',
+            actor: 'key_1',
+            subject: 'chl_x',
+            data: '{}',
+            occurred_at: T0,
+          })
+          .execute();
+        await expect(t.storage.audit.list('tnt_missing', {}, 10)).rejects.toThrow();
+        expect(await t.count('audit_pending')).toBe(1);
+        await t.storage.tenants.create({
+          id: 'tnt_missing',
+          name: 'late',
+          createdAt: T0,
+          plan: 'pilot',
+          freeCredits: 0,
+        });
+        expect((await t.storage.audit.list('tnt_missing', {}, 10)).map((e) => e.id)).toEqual([
+          'aud_orphan',
+        ]);
+        expect(await t.count('audit_pending')).toBe(0);
+      });
     });
 
     it('fails clearly when the server is unreachable', async () => {

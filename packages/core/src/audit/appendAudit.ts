@@ -1,14 +1,15 @@
 import type { EpochMs, Scope } from '../domain.js';
 import { newId, systemRandom, type RandomBytes } from '../ids.js';
 import type { Storage } from '../ports.js';
-import type { AuditEntry, AuditFact } from './auditRecords.js';
+import type { AuditFact } from './auditRecords.js';
 
 /**
  * Appends a fact to the tenant's audit chain through `tx`, which must be the transaction that
  * makes the fact happen, so the log and the state change commit or roll back together (like
  * `recordEvent`). The actor is `fact.actor`, else the API key of a scope authenticated by
- * `authenticateApiKey` (what routes pass), else `system`. The store locks the tenant's chain head until that transaction ends, so appends
- * from any number of processes get consecutive `seq` values and each links to the one before.
+ * `authenticateApiKey` (what routes pass), else `system`. The store gives the entry its place in the
+ * tenant's chain under the chain head's lock (`AuditStore.append`), so appends from any number of
+ * processes get consecutive `seq` values and each links to the one before.
  */
 export async function appendAudit(
   tx: Pick<Storage, 'audit'>,
@@ -16,7 +17,7 @@ export async function appendAudit(
   fact: Omit<AuditFact, 'environment'>,
   now: EpochMs,
   random: RandomBytes = systemRandom,
-): Promise<AuditEntry> {
+): Promise<void> {
   return tx.audit.append({
     id: newId('auditEntry', random),
     tenantId: scope.tenantId,

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { canonicalJson } from '../internal/canonicalJson.js';
 import type { AuditDraft, AuditEntry, AuditHead } from './auditRecords.js';
 
@@ -33,34 +33,4 @@ export function hashAuditEntry(entry: Omit<AuditEntry, 'hash'>): string {
 export function sealAuditEntry(draft: AuditDraft, head: AuditHead): AuditEntry {
   const entry: Omit<AuditEntry, 'hash'> = { ...draft, seq: head.seq + 1, prevHash: head.hash };
   return { ...entry, hash: hashAuditEntry(entry) };
-}
-
-/**
- * The text {@link hashAuditEntry} hashes for the draft's entry, split around the two values its
- * place in the chain decides: the text is `before + prevHash + between + String(seq) + after`. A
- * store that appends in one statement computes the hash in the database from these parts and the
- * head it locks there (and checks it against {@link sealAuditEntry} afterwards).
- */
-export function auditHashTemplate(draft: AuditDraft): {
-  before: string;
-  between: string;
-  after: string;
-} {
-  // Random placeholders, so no text in `data` can be mistaken for them.
-  const prevMark = `"${randomBytes(16).toString('hex')}"`;
-  const seqMark = `"${randomBytes(16).toString('hex')}"`;
-  const text = canonicalJson({
-    ...auditDocument({ ...draft, seq: 0, prevHash: '' }),
-    prevHash: prevMark.slice(1, -1),
-    seq: seqMark.slice(1, -1),
-  });
-  const prevAt = text.indexOf(prevMark);
-  const seqAt = text.indexOf(seqMark);
-  // Keys sort as UTF-16 code units, so "prevHash" comes before "seq": a fixed shape.
-  if (prevAt < 0 || seqAt < prevAt) throw new Error('audit hash template: unexpected key order');
-  return {
-    before: text.slice(0, prevAt + 1),
-    between: text.slice(prevAt + prevMark.length - 1, seqAt),
-    after: text.slice(seqAt + seqMark.length),
-  };
 }

@@ -46,7 +46,8 @@ describe('checkpointAuditHeads (the periodic job)', () => {
   it('signs each moved head once, verifiable with the JWKS, and nothing when nothing moved', async () => {
     expect(await run()).toEqual([]);
     await append(a, 'chl_1');
-    const headA = await append(a, 'chl_2');
+    await append(a, 'chl_2');
+    const headA = await db.storage.audit.head(a.tenantId);
     await append(b, 'chl_3');
     const first = await run();
     expect(first.map((c) => [c.tenantId, c.seq, c.hash]).sort()).toEqual(

@@ -17,7 +17,7 @@ import { createStampStore } from './stores/createStampStore.js';
 import { createUsageStore } from './stores/createUsageStore.js';
 import { createOAuthClientStore } from './stores/createOAuthClientStore.js';
 import { createCibaRequestStore } from './stores/createCibaRequestStore.js';
-import { createAuditStore } from './stores/createAuditStore.js';
+import { createAuditStore, type AuditSealing } from './stores/createAuditStore.js';
 import { createConsoleStore } from './stores/createConsoleStore.js';
 import { createApproverGroupStore, createPolicyStore } from './stores/createPolicyStore.js';
 
@@ -25,12 +25,14 @@ export type Stores = Omit<Storage, 'transaction' | 'close' | 'ping' | 'watchDeli
 
 /**
  * The stores bound to `db`: the root Kysely instance or one transaction. `onDeliveriesQueued` runs
- * after webhook deliveries were inserted through them (the caller decides when that is committed).
+ * after webhook deliveries were inserted through them, `audit.appended` after a pending audit row
+ * was (PostgreSQL); the caller decides when that is committed.
  */
 export function createStores(
   db: Kysely<Database>,
   kind: DatabaseKind,
   onDeliveriesQueued: () => void = () => {},
+  audit: AuditSealing | null = null,
 ): Stores {
   const webhookEndpoints = createWebhookEndpointStore(db);
   const cibaRequests = createCibaRequestStore(db);
@@ -52,7 +54,7 @@ export function createStores(
     usage: createUsageStore(db, kind),
     oauthClients: createOAuthClientStore(db),
     cibaRequests,
-    audit: createAuditStore(db, kind),
+    audit: createAuditStore(db, kind, audit),
     console: createConsoleStore(db),
     policies: createPolicyStore(db),
     approverGroups: createApproverGroupStore(db),

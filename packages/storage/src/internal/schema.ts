@@ -371,6 +371,20 @@ export interface AuditHeadsTable {
   prev_hash: Generated<string>;
 }
 
+/** An appended entry not yet sealed into its tenant's chain (PostgreSQL; migration 0017). */
+export interface AuditPendingTable {
+  pos: Generated<number>;
+  id: string;
+  tenant_id: string;
+  type: string;
+  environment: Environment;
+  actor: string;
+  subject: string;
+  /** JSON text. */
+  data: string;
+  occurred_at: number;
+}
+
 export interface AuditCheckpointsTable {
   id: string;
   tenant_id: string;
@@ -438,6 +452,7 @@ export interface Database extends VoiceTables {
   ciba_requests: CibaRequestsTable;
   audit_entries: AuditEntriesTable;
   audit_heads: AuditHeadsTable;
+  audit_pending: AuditPendingTable;
   audit_checkpoints: AuditCheckpointsTable;
   console_users: ConsoleUsersTable;
   console_invites: ConsoleInvitesTable;

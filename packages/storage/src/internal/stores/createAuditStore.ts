@@ -1,13 +1,13 @@
 import {
   AUDIT_GENESIS_HASH,
-  auditHashTemplate,
   sealAuditEntry,
   type AuditCheckpointRecord,
   type AuditDraft,
   type AuditEntry,
   type AuditStore,
 } from '@keyra/core';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { auditRowOf, type AuditSealer } from '../auditSealer.js';
 import { inTransaction } from '../inTransaction.js';
 import { precompile, precompileInsert } from '../precompile.js';
 import { newestFirst } from '../newestFirst.js';
@@ -17,6 +17,17 @@ import type {
   Database,
   DatabaseKind,
 } from '../schema.js';
+
+/** How the audit store of PostgreSQL reaches the sealer (`auditSealer.ts`). */
+export interface AuditSealing {
+  /** A pending row of the tenant was written through these stores (committed when they are). */
+  appended(tenantId: string): void;
+  /**
+   * Root stores flush the tenant's pending rows before reading, so a reader sees what was
+   * committed before it asked; stores bound to a transaction read what is sealed (null).
+   */
+  sealer: AuditSealer | null;
+}
 
 function entryFromRow(row: AuditEntriesTable): AuditEntry {
   return {
@@ -59,22 +70,6 @@ function checkpointFromRow(row: AuditCheckpointsTable): AuditCheckpointRecord {
   };
 }
 
-function rowOf(entry: AuditEntry): AuditEntriesTable {
-  return {
-    id: entry.id,
-    tenant_id: entry.tenantId,
-    seq: entry.seq,
-    type: entry.type,
-    environment: entry.environment,
-    actor: entry.actor,
-    subject: entry.subject,
-    data: JSON.stringify(entry.data),
-    occurred_at: entry.occurredAt,
-    prev_hash: entry.prevHash,
-    hash: entry.hash,
-  };
-}
-
 /** A tenant's first append: its head row, at the genesis hash (a no-op when a racer made it first). */
 async function createHead(trx: Kysely<Database>, tenantId: string): Promise<void> {
   await trx
@@ -102,7 +97,7 @@ const moveHead = precompile(4, (db, tenantId: string, seq: number, hash: string,
     .where('tenant_id', '=', tenantId),
 );
 
-async function appendLocked(trx: Kysely<Database>, draft: AuditDraft): Promise<AuditEntry> {
+async function appendLocked(trx: Kysely<Database>, draft: AuditDraft): Promise<void> {
   const readHead = async () => (await selectHead(trx, draft.tenantId)).rows[0];
   let head = await readHead();
   if (!head) {
@@ -111,79 +106,45 @@ async function appendLocked(trx: Kysely<Database>, draft: AuditDraft): Promise<A
     if (!head) throw new Error(`audit head of tenant ${draft.tenantId} could not be created`);
   }
   const entry = sealAuditEntry(draft, { seq: Number(head.seq), hash: head.hash });
-  await insertEntry(trx, { ...rowOf(entry) });
+  await insertEntry(trx, { ...auditRowOf(entry) });
   await moveHead(trx, draft.tenantId, entry.seq, entry.hash, entry.prevHash);
-  return entry;
 }
 
 /**
- * PostgreSQL: one round trip. The `UPDATE` of the tenant's head row takes its row lock until the
- * transaction ends (after waiting, it re-reads the last committed head), which queues a tenant's
- * appends across instances and keeps seq gap-free; it moves the head to the next seq and to the
- * entry's hash, computed there (`sha256`) from the canonical text around the two values only the
- * locked head decides (`auditHashTemplate`); the `INSERT` writes the entry from what it returned.
- * The hash is then recomputed here as `sealAuditEntry` does, and should PostgreSQL's text ever
- * differ from the canonical one (say, a database not in UTF-8), the entry and head are rewritten
- * with it while still locked (`rehashed: true`): the chain is always the one verifiers compute.
+ * PostgreSQL: the entry is written as a pending row, in the caller's transaction, without touching
+ * the tenant's head: the sealer chains it after the commit (`auditSealer.ts`).
  */
-export async function appendInOneStatement(
-  trx: Kysely<Database>,
-  draft: AuditDraft,
-  template: { before: string; between: string; after: string } = auditHashTemplate(draft),
-): Promise<{ entry: AuditEntry; rehashed: boolean }> {
-  const append = () =>
-    sql<{ seq: string | number; prev_hash: string; hash: string }>`
-      with head as (
-        update audit_heads
-        set prev_hash = hash,
-            seq = seq + 1,
-            hash = encode(sha256(convert_to(
-              ${template.before}::text || hash || ${template.between}::text
-                || (seq + 1)::text || ${template.after}::text, 'UTF8')), 'hex')
-        where tenant_id = ${draft.tenantId}
-        returning seq, prev_hash, hash
-      )
-      insert into audit_entries
-        (id, tenant_id, seq, type, environment, actor, subject, data, occurred_at, prev_hash, hash)
-      select ${draft.id}::text, ${draft.tenantId}::text, head.seq, ${draft.type}::text,
-        ${draft.environment}::text, ${draft.actor}::text, ${draft.subject}::text,
-        ${JSON.stringify(draft.data)}::text, ${draft.occurredAt}::bigint, head.prev_hash, head.hash
-      from head
-      returning seq, prev_hash, hash`.execute(trx);
-  let result = await append();
-  if (result.rows.length === 0) {
-    await createHead(trx, draft.tenantId);
-    result = await append();
-  }
-  const row = result.rows[0];
-  if (!row) throw new Error(`audit head of tenant ${draft.tenantId} could not be created`);
-  const entry = sealAuditEntry(draft, { seq: Number(row.seq) - 1, hash: row.prev_hash });
-  if (entry.hash === row.hash) return { entry, rehashed: false };
-  await trx
-    .updateTable('audit_entries')
-    .set({ hash: entry.hash })
-    .where('tenant_id', '=', draft.tenantId)
-    .where('seq', '=', entry.seq)
-    .execute();
-  await trx
-    .updateTable('audit_heads')
-    .set({ hash: entry.hash })
-    .where('tenant_id', '=', draft.tenantId)
-    .execute();
-  return { entry, rehashed: true };
-}
+const insertPending = precompileInsert('audit_pending');
 
-export function createAuditStore(db: Kysely<Database>, kind: DatabaseKind): AuditStore {
+export function createAuditStore(
+  db: Kysely<Database>,
+  kind: DatabaseKind,
+  sealing: AuditSealing | null = null,
+): AuditStore {
+  const flush = async (tenantId: string): Promise<void> => {
+    if (kind === 'postgres' && sealing?.sealer) await sealing.sealer.flush(tenantId);
+  };
   return {
-    append(draft) {
-      return inTransaction(db, (trx) =>
-        kind === 'postgres'
-          ? appendInOneStatement(trx, draft).then((appended) => appended.entry)
-          : appendLocked(trx, draft),
-      );
+    async append(draft) {
+      if (kind !== 'postgres') {
+        await inTransaction(db, (trx) => appendLocked(trx, draft));
+        return;
+      }
+      await insertPending(db, {
+        id: draft.id,
+        tenant_id: draft.tenantId,
+        type: draft.type,
+        environment: draft.environment,
+        actor: draft.actor,
+        subject: draft.subject,
+        data: JSON.stringify(draft.data),
+        occurred_at: draft.occurredAt,
+      });
+      sealing?.appended(draft.tenantId);
     },
 
     async head(tenantId) {
+      await flush(tenantId);
       const row = await db
         .selectFrom('audit_heads')
         .select(['seq', 'hash'])
@@ -193,6 +154,7 @@ export function createAuditStore(db: Kysely<Database>, kind: DatabaseKind): Audi
     },
 
     async list(tenantId, filter, limit, afterSeq) {
+      await flush(tenantId);
       let query = db.selectFrom('audit_entries').selectAll().where('tenant_id', '=', tenantId);
       if (afterSeq !== undefined) query = query.where('seq', '>', afterSeq);
       if (filter.type !== undefined) query = query.where('type', '=', filter.type);
@@ -209,6 +171,7 @@ export function createAuditStore(db: Kysely<Database>, kind: DatabaseKind): Audi
     },
 
     async tenantsWithChains() {
+      if (kind === 'postgres' && sealing?.sealer) await sealing.sealer.flushAll();
       const rows = await db
         .selectFrom('audit_heads')
         .select('tenant_id')
