@@ -474,6 +474,11 @@ export interface AuditStore {
   ): Promise<AuditEntry[]>;
   /** Every tenant that has an audit chain head (for the checkpoint job and the verifier). */
   tenantsWithChains(): Promise<string[]>;
+  /**
+   * Seals every tenant's committed pending entries (PostgreSQL: those a process left when it
+   * stopped between a commit and its seal; the server sweeps with this); SQLite has none.
+   */
+  sealPending(): Promise<void>;
   insertCheckpoint(checkpoint: AuditCheckpointRecord): Promise<void>;
   /** Newest first (createdAt desc, id desc), at most `limit`, after a keyset position. */
   listCheckpoints(

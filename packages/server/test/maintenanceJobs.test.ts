@@ -1,7 +1,17 @@
 import { createChallenge, ensureTenant } from '@keyra/core';
+import { migrateToLatest, openStorage } from '@keyra/storage';
+import type { FastifyBaseLogger } from 'fastify';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createTestPostgresDatabase,
+  shouldSkipPostgres,
+} from '../../storage/test/postgresTestDatabase.js';
 import { startMaintenanceJobs } from '../src/jobs/startMaintenanceJobs.js';
 import { createTestApp, type TestApp } from './helpers/testApp.js';
+
+// Skips loudly only on a developer's machine without PostgreSQL; under CI=true it fails instead.
+const skipPostgres = await shouldSkipPostgres();
 
 describe('maintenance jobs', () => {
   let t: TestApp;
@@ -60,5 +70,58 @@ describe('maintenance jobs', () => {
     ).toMatchObject({
       outcome: 'claimed',
     });
+  });
+});
+
+describe.skipIf(skipPostgres)('maintenance jobs on PostgreSQL', () => {
+  it('seal audit entries that a stopped process committed but never sealed', async () => {
+    const database = await createTestPostgresDatabase();
+    await migrateToLatest(database.url);
+    const storage = await openStorage(database.url);
+    const raw = new pg.Client({ connectionString: database.url });
+    await raw.connect();
+    const errors: unknown[] = [];
+    const log = {
+      info() {},
+      error(entry: unknown) {
+        errors.push(entry);
+      },
+    } as unknown as FastifyBaseLogger;
+    try {
+      const { tenant } = await ensureTenant(storage.tenants, 'acme', Date.now());
+      // What a process leaves when it dies between its commit and its seal.
+      await raw.query(
+        `insert into audit_pending (id, tenant_id, type, environment, actor, subject, data, occurred_at)
+         values ('aud_left_1', $1, 'challenge.created', 'sandbox', 'key_1', 'chl_1', '{}', 1),
+                ('aud_left_2', $1, 'challenge.created', 'sandbox', 'key_1', 'chl_2', '{}', 2)`,
+        [tenant.id],
+      );
+      const job = startMaintenanceJobs(
+        storage,
+        { now: () => Date.now() },
+        { expirySweepIntervalMs: 10, idempotencyRetentionMs: 1000 },
+        log,
+      );
+      const sealed = async () =>
+        (await raw.query('select id, seq from audit_entries order by seq')).rows as unknown[];
+      const deadline = Date.now() + 5000;
+      while ((await sealed()).length < 2) {
+        if (Date.now() > deadline) throw new Error('the sealing sweep did not run');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await job.stop();
+      expect(await sealed()).toEqual([
+        { id: 'aud_left_1', seq: '1' },
+        { id: 'aud_left_2', seq: '2' },
+      ]);
+      expect((await raw.query('select count(*)::int as n from audit_pending')).rows).toEqual([
+        { n: 0 },
+      ]);
+      expect(errors).toEqual([]);
+    } finally {
+      await raw.end();
+      await storage.close();
+      await database.drop();
+    }
   });
 });

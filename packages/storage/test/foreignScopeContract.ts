@@ -766,6 +766,7 @@ const UNSCOPED: Record<Exclude<StoreMethod, ScopedMethod>, string> = {
   'audit.append': 'the chain is per tenant; the entry carries its own environment',
   'audit.head': 'the chain is per tenant, across environments',
   'audit.tenantsWithChains': SERVER_WIDE,
+  'audit.sealPending': SERVER_WIDE,
   'audit.insertCheckpoint': 'a checkpoint carries its own tenant',
   'audit.listCheckpoints': 'checkpoints sign a tenant’s whole chain, across environments',
   'console.insertInvite': WRITES_OWN_SCOPE,

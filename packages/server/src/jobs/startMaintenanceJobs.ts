@@ -27,12 +27,15 @@ export interface MaintenanceOptions {
 }
 
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+const AUDIT_SEAL_SWEEP_MS = 10_000;
 
 /**
  * Periodic upkeep every instance runs: the expiry sweep (each overdue challenge is handed to
  * exactly one instance by the store's conditional update) and the hourly purge of expired
  * idempotency records, console WebAuthn ceremonies, and the audit checkpoints (each tenant's moved
- * chain head signed). A failed run is logged and retried on the next tick.
+ * chain head signed), and every 10 s the sealing of audit entries left pending by a process that
+ * stopped between a commit and its seal (PostgreSQL). A failed run is logged and retried on the
+ * next tick.
  */
 export function startMaintenanceJobs(
   storage: Storage,
@@ -44,6 +47,7 @@ export function startMaintenanceJobs(
   let stopped = false;
   let lastPurge = 0;
   let lastCheckpoint = clock.now();
+  let lastSeal = 0;
   const tick = async (): Promise<void> => {
     const now = clock.now();
     try {
@@ -69,6 +73,14 @@ export function startMaintenanceJobs(
           { reason: (error as Error).message },
           'console ceremony purge failed; will retry',
         );
+      }
+    }
+    if (now - lastSeal >= AUDIT_SEAL_SWEEP_MS) {
+      lastSeal = now;
+      try {
+        await storage.audit.sealPending();
+      } catch (error) {
+        log.error({ reason: (error as Error).message }, 'audit sealing failed; will retry');
       }
     }
     const checkpoints = options.auditCheckpoints;

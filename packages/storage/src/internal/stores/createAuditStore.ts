@@ -124,6 +124,9 @@ export function createAuditStore(
   const flush = async (tenantId: string): Promise<void> => {
     if (kind === 'postgres' && sealing?.sealer) await sealing.sealer.flush(tenantId);
   };
+  const sealAll = async (): Promise<void> => {
+    if (kind === 'postgres' && sealing?.sealer) await sealing.sealer.flushAll();
+  };
   return {
     async append(draft) {
       if (kind !== 'postgres') {
@@ -170,8 +173,10 @@ export function createAuditStore(
       return rows.map(entryFromRow);
     },
 
+    sealPending: sealAll,
+
     async tenantsWithChains() {
-      if (kind === 'postgres' && sealing?.sealer) await sealing.sealer.flushAll();
+      await sealAll();
       const rows = await db
         .selectFrom('audit_heads')
         .select('tenant_id')
