@@ -395,16 +395,24 @@ export type NewUsageRecord = Omit<UsageRecord, 'billing' | 'plan'>;
 export interface UsageStore {
   /**
    * Meters a verification: inserts the record unless its subject was already metered (then returns
-   * null and changes nothing), counts it on the tenant, and bills it to the free credits while any
-   * are left, else as overage on the tenant's current plan. Atomic across processes.
+   * false and changes nothing), counts it on the tenant, and bills it to the free credits while any
+   * are left, else as overage on the tenant's current plan; atomic across processes. The count and
+   * billing happen in the write on SQLite, and on PostgreSQL right after the commit, in commit
+   * order, so a tenant's verifications do not queue on its row; `buckets`, `meteredCount` and
+   * `findBySubject` on the storage (not a transaction's stores) bill first.
    */
-  record(entry: NewUsageRecord): Promise<UsageRecord | null>;
+  record(entry: NewUsageRecord): Promise<boolean>;
   /** Counts per day, method and billing for days `fromDay..toDay` (inclusive, `YYYY-MM-DD`). */
   buckets(scope: Scope, fromDay: string, toDay: string): Promise<UsageBucket[]>;
   /** How many verifications the tenant has had metered, all environments (for credits left). */
   meteredCount(tenantId: string): Promise<number>;
   /** The usage record of a subject, if metered. */
   findBySubject(scope: Scope, subjectId: string): Promise<UsageRecord | null>;
+  /**
+   * Bills every tenant's committed pending records (PostgreSQL: those a process left when it
+   * stopped between a commit and its billing; the server sweeps with this); SQLite has none.
+   */
+  billPending(): Promise<void>;
 }
 
 export interface OAuthClientStore {

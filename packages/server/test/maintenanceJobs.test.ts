@@ -74,7 +74,7 @@ describe('maintenance jobs', () => {
 });
 
 describe.skipIf(skipPostgres)('maintenance jobs on PostgreSQL', () => {
-  it('seal audit entries that a stopped process committed but never sealed', async () => {
+  it('seal audit entries and bill usage that a stopped process committed but never sealed', async () => {
     const database = await createTestPostgresDatabase();
     await migrateToLatest(database.url);
     const storage = await openStorage(database.url);
@@ -96,6 +96,11 @@ describe.skipIf(skipPostgres)('maintenance jobs on PostgreSQL', () => {
                 ('aud_left_2', $1, 'challenge.created', 'sandbox', 'key_1', 'chl_2', '{}', 2)`,
         [tenant.id],
       );
+      await raw.query(
+        `insert into usage_records (id, tenant_id, environment, subject_id, method, billing, plan, day, created_at)
+         values ('use_left_1', $1, 'sandbox', 'chl_1', 'device', 'pending', 'pilot', '2026-12-07', 1)`,
+        [tenant.id],
+      );
       const job = startMaintenanceJobs(
         storage,
         { now: () => Date.now() },
@@ -105,7 +110,10 @@ describe.skipIf(skipPostgres)('maintenance jobs on PostgreSQL', () => {
       const sealed = async () =>
         (await raw.query('select id, seq from audit_entries order by seq')).rows as unknown[];
       const deadline = Date.now() + 5000;
-      while ((await sealed()).length < 2) {
+      const billed = async () =>
+        (await raw.query("select billing from usage_records where billing <> 'pending'"))
+          .rows as unknown[];
+      while ((await sealed()).length < 2 || (await billed()).length < 1) {
         if (Date.now() > deadline) throw new Error('the sealing sweep did not run');
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
@@ -117,6 +125,10 @@ describe.skipIf(skipPostgres)('maintenance jobs on PostgreSQL', () => {
       expect((await raw.query('select count(*)::int as n from audit_pending')).rows).toEqual([
         { n: 0 },
       ]);
+      expect(await billed()).toEqual([{ billing: 'credit' }]);
+      expect(
+        (await raw.query('select metered_count from tenants where id = $1', [tenant.id])).rows,
+      ).toEqual([{ metered_count: 1 }]);
       expect(errors).toEqual([]);
     } finally {
       await raw.end();

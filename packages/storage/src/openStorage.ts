@@ -1,6 +1,6 @@
 import type { Storage } from '@keyra/core';
 import { connectDatabase, pingDatabase, type PoolStats } from './internal/connectDatabase.js';
-import { createAuditSealer } from './internal/auditSealer.js';
+import { createSealer, type SealKind } from './internal/sealer.js';
 import { createStores } from './internal/createStores.js';
 import { createDeliverySignals } from './internal/deliverySignals.js';
 import {
@@ -68,8 +68,8 @@ export async function openStorage(
     throw error;
   }
   const signals = createDeliverySignals(kind === 'postgres' ? url : null);
-  // PostgreSQL's audit entries are chained right after they commit (auditSealer.ts).
-  const sealer = kind === 'postgres' ? createAuditSealer(db) : null;
+  // PostgreSQL chains audit entries and bills usage right after they commit (sealer.ts).
+  const sealer = kind === 'postgres' ? createSealer(db) : null;
   let closing: Promise<void> | null = null;
   return {
     // Outside a transaction each insert commits on its own: signal right after it.
@@ -77,11 +77,11 @@ export async function openStorage(
       db,
       kind,
       signals.committed,
-      sealer && { appended: (tenantId) => sealer.kick(tenantId), sealer },
+      sealer && { pending: (tenantId, sealKind) => sealer.kick(tenantId, sealKind), sealer },
     ),
     async transaction(fn) {
       let queued = false;
-      const audited = new Set<string>();
+      const toSeal = new Map<string, SealKind>();
       const result = await db.transaction().execute((trx) =>
         fn(
           createStores(
@@ -90,14 +90,18 @@ export async function openStorage(
             () => {
               queued = true;
             },
-            { appended: (tenantId) => audited.add(tenantId), sealer: null },
+            {
+              pending: (tenantId, sealKind) => toSeal.set(`${sealKind}:${tenantId}`, sealKind),
+              sealer: null,
+            },
           ),
         ),
       );
       // Only now are the rows visible to a woken worker or the sealer; a rolled-back transaction
       // never gets here.
       if (queued) signals.committed();
-      if (sealer) for (const tenantId of audited) sealer.kick(tenantId);
+      if (sealer)
+        for (const [key, sealKind] of toSeal) sealer.kick(key.slice(sealKind.length + 1), sealKind);
       return result;
     },
     watchDeliveries: (listener) => signals.watch(listener),

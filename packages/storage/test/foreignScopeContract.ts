@@ -767,6 +767,7 @@ const UNSCOPED: Record<Exclude<StoreMethod, ScopedMethod>, string> = {
   'audit.head': 'the chain is per tenant, across environments',
   'audit.tenantsWithChains': SERVER_WIDE,
   'audit.sealPending': SERVER_WIDE,
+  'usage.billPending': SERVER_WIDE,
   'audit.insertCheckpoint': 'a checkpoint carries its own tenant',
   'audit.listCheckpoints': 'checkpoints sign a tenant’s whole chain, across environments',
   'console.insertInvite': WRITES_OWN_SCOPE,

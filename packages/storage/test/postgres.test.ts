@@ -2,7 +2,7 @@ import { appendAudit, verifyAuditChain } from '@keyra/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, openStorage } from '../src/index.js';
 import { connectDatabase } from '../src/internal/connectDatabase.js';
-import { SEAL_BATCH } from '../src/internal/auditSealer.js';
+import { SEAL_BATCH } from '../src/internal/sealer.js';
 import { storageContract } from './contract.js';
 import {
   createTestPostgresDatabase,
@@ -259,6 +259,117 @@ describe.skipIf(skip)('postgres', () => {
           'aud_orphan',
         ]);
         expect(await t.count('audit_pending')).toBe(0);
+      });
+    });
+
+    describe('usage billing (pending records billed after commit)', () => {
+      const T0 = 1_700_000_000_000;
+      const A = { tenantId: 'tnt_1', environment: 'sandbox' as const };
+      const record = (subjectId: string, at = T0) => ({
+        id: `use_${subjectId}`,
+        tenantId: A.tenantId,
+        environment: A.environment,
+        subjectId,
+        method: 'device' as const,
+        day: '2023-11-14',
+        createdAt: at,
+      });
+      const opened: Array<() => Promise<void>> = [];
+      afterEach(async () => {
+        for (const close of opened.splice(0)) await close();
+      });
+      async function fresh(freeCredits: number) {
+        const { url } = mainDatabase();
+        await truncateTestPostgresDatabase(url);
+        const storage = await openStorage(url);
+        const { db } = await connectDatabase(url);
+        opened.push(async () => {
+          await db.destroy();
+          await storage.close();
+        });
+        await storage.tenants.create({
+          id: A.tenantId,
+          name: 'one',
+          createdAt: T0,
+          plan: 'pilot',
+          freeCredits,
+        });
+        return { url, storage, db };
+      }
+
+      it("does not make a tenant's verifications wait for each other's metering", async () => {
+        const t = await fresh(1);
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let metered!: () => void;
+        const inFirst = new Promise<void>((resolve) => (metered = resolve));
+        const first = t.storage.transaction(async (tx) => {
+          expect(await tx.usage.record(record('chl_slow', T0))).toBe(true);
+          metered();
+          await held;
+        });
+        await inFirst;
+        // With the tenant row locked until commit, this would wait for `first` (forever here).
+        const second = t.storage.transaction((tx) => tx.usage.record(record('chl_fast', T0 + 1)));
+        const outcome = await Promise.race([
+          second.then(() => 'committed'),
+          new Promise((resolve) => setTimeout(() => resolve('blocked'), 2000)),
+        ]);
+        expect(outcome).toBe('committed');
+        // Billed while the other is still open: it takes the one free credit.
+        expect(await t.storage.usage.findBySubject(A, 'chl_fast')).toMatchObject({
+          billing: 'credit',
+          plan: 'pilot',
+        });
+        release();
+        await first;
+        expect(await t.storage.usage.findBySubject(A, 'chl_slow')).toMatchObject({
+          billing: 'overage',
+        });
+        expect(await t.storage.usage.meteredCount(A.tenantId)).toBe(2);
+      });
+
+      it("bills a dead process's backlog in batches, exactly at the credit boundary, once", async () => {
+        const n = 2 * SEAL_BATCH + 37;
+        const credits = SEAL_BATCH + 100;
+        const t = await fresh(credits);
+        for (let from = 0; from < n; from += 500)
+          await t.db
+            .insertInto('usage_records')
+            .values(
+              Array.from({ length: Math.min(500, n - from) }, (_, k) => ({
+                id: `use_${String(from + k).padStart(5, '0')}`,
+                tenant_id: A.tenantId,
+                environment: A.environment,
+                subject_id: `chl_${from + k}`,
+                method: 'device' as const,
+                billing: 'pending' as const,
+                plan: 'pilot' as const,
+                day: '2023-11-14',
+                created_at: T0 + from + k,
+              })),
+            )
+            .execute();
+        const others = await Promise.all([openStorage(t.url), openStorage(t.url)]);
+        try {
+          const counts = await Promise.all([
+            ...others.map((o) => o.usage.meteredCount(A.tenantId)),
+            t.storage.usage.billPending().then(() => t.storage.usage.meteredCount(A.tenantId)),
+          ]);
+          expect(counts).toEqual([n, n, n]);
+        } finally {
+          await Promise.all(others.map((o) => o.close()));
+        }
+        const rows = await t.db
+          .selectFrom('usage_records')
+          .select(['id', 'billing'])
+          .orderBy('created_at')
+          .execute();
+        // Oldest first: the first `credits` records are credits, every later one overage.
+        expect(rows.map((r) => r.billing)).toEqual([
+          ...Array<string>(credits).fill('credit'),
+          ...Array<string>(n - credits).fill('overage'),
+        ]);
       });
     });
 

@@ -167,7 +167,8 @@ export function stampsUsageContract(setup: Setup, open: Open): void {
 
   it('meters a subject once, whatever the retries', async () => {
     const { storage } = await setup();
-    const first = await storage.usage.record(usage(A, 'ph_1'));
+    expect(await storage.usage.record(usage(A, 'ph_1'))).toBe(true);
+    const first = await storage.usage.findBySubject(A, 'ph_1');
     expect(first).toMatchObject({
       subjectId: 'ph_1',
       billing: 'credit',
@@ -175,7 +176,7 @@ export function stampsUsageContract(setup: Setup, open: Open): void {
       day: '2023-11-14',
       method: 'voice',
     });
-    expect(await storage.usage.record(usage(A, 'ph_1'))).toBeNull();
+    expect(await storage.usage.record(usage(A, 'ph_1'))).toBe(false);
     expect(await storage.usage.meteredCount('tnt_a')).toBe(1);
     expect(await storage.usage.findBySubject(A, 'ph_1')).toEqual(first);
     expect(await storage.usage.findBySubject(B, 'ph_1')).toBeNull();
@@ -190,7 +191,7 @@ export function stampsUsageContract(setup: Setup, open: Open): void {
         stores[i % stores.length]!.usage.record(usage(A, 'chl_race')),
       ),
     );
-    expect(results.filter((r) => r !== null)).toHaveLength(1);
+    expect(results.filter((r) => r)).toHaveLength(1);
     expect(await storage.usage.meteredCount('tnt_a')).toBe(1);
   });
 
@@ -210,10 +211,15 @@ export function stampsUsageContract(setup: Setup, open: Open): void {
         (i % 2 ? storage : other).usage.record(usage(scope, `chl_${i}`)),
       ),
     );
-    expect(results.filter((r) => r?.billing === 'credit')).toHaveLength(5);
-    expect(results.filter((r) => r?.billing === 'overage')).toHaveLength(7);
+    expect(results.every((r) => r)).toBe(true);
+    const billed = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => other.usage.findBySubject(scope, `chl_${i}`)),
+    );
+    expect(billed.filter((r) => r?.billing === 'credit')).toHaveLength(5);
+    expect(billed.filter((r) => r?.billing === 'overage')).toHaveLength(7);
     await storage.tenants.setPlan('tnt_small', 'scale');
-    expect(await storage.usage.record(usage(scope, 'chl_after'))).toMatchObject({
+    expect(await storage.usage.record(usage(scope, 'chl_after'))).toBe(true);
+    expect(await storage.usage.findBySubject(scope, 'chl_after')).toMatchObject({
       billing: 'overage',
       plan: 'scale',
     });
@@ -224,12 +230,13 @@ export function stampsUsageContract(setup: Setup, open: Open): void {
     const { storage } = await setup();
     await expect(
       storage.transaction(async (tx) => {
-        expect(await tx.usage.record(usage(A, 'chl_rb'))).not.toBeNull();
+        expect(await tx.usage.record(usage(A, 'chl_rb'))).toBe(true);
         throw new Error('undo');
       }),
     ).rejects.toThrow('undo');
     expect(await storage.usage.meteredCount('tnt_a')).toBe(0);
-    expect(await storage.usage.record(usage(A, 'chl_rb'))).toMatchObject({ billing: 'credit' });
+    expect(await storage.usage.record(usage(A, 'chl_rb'))).toBe(true);
+    expect(await storage.usage.findBySubject(A, 'chl_rb')).toMatchObject({ billing: 'credit' });
   });
 
   it('counts daily buckets per scope and day range', async () => {

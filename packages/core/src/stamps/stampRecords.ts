@@ -79,8 +79,12 @@ export interface UsageRecord {
   /** The challenge or phrase verified: at most one usage record per subject (exactly-once). */
   subjectId: string;
   method: ProofMethod;
-  /** Paid from the free credits, or overage on the tenant's plan. */
-  billing: 'credit' | 'overage';
+  /**
+   * Paid from the free credits, or overage on the tenant's plan. `pending` only between the commit
+   * of the verification and its billing on PostgreSQL (milliseconds), as read through a
+   * transaction's stores; the storage's own reads bill first.
+   */
+  billing: 'credit' | 'overage' | 'pending';
   /** The tenant's plan when it was metered. */
   plan: Plan;
   /** UTC day `YYYY-MM-DD` of `createdAt` (the daily bucket). */

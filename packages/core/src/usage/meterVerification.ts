@@ -2,7 +2,6 @@ import type { EpochMs, Scope } from '../domain.js';
 import { newId, systemRandom, type RandomBytes } from '../ids.js';
 import type { ProofMethod } from '../proofs/signProof.js';
 import type { UsageStore } from '../ports.js';
-import type { UsageRecord } from '../stamps/stampRecords.js';
 
 /** UTC `YYYY-MM-DD` of an instant. */
 export function utcDay(at: EpochMs): string {
@@ -13,7 +12,7 @@ export function utcDay(at: EpochMs): string {
  * Meters one successful verification of `subjectId` (a challenge or a phrase). Call it through the
  * transaction that records the verification, so a crash meters both or neither; the store keeps at
  * most one record per subject, so retries, idempotent replays and racing instances count once.
- * Returns the record, or null when the subject was already metered.
+ * Returns false when the subject was already metered.
  */
 export async function meterVerification(
   tx: { usage: UsageStore },
@@ -22,7 +21,7 @@ export async function meterVerification(
   method: ProofMethod,
   now: EpochMs,
   random: RandomBytes = systemRandom,
-): Promise<UsageRecord | null> {
+): Promise<boolean> {
   return tx.usage.record({
     id: newId('usage', random),
     tenantId: scope.tenantId,

@@ -40,7 +40,8 @@ const meter = (subjectId: string, at: Scope = scope) =>
 
 describe('meterVerification', () => {
   it('meters a subject exactly once, however often it is called', async () => {
-    const first = await meter('chl_once0000');
+    expect(await meter('chl_once0000')).toBe(true);
+    const first = await storage.usage.findBySubject(scope, 'chl_once0000');
     expect(first).toMatchObject({
       id: expect.stringMatching(/^use_/),
       subjectId: 'chl_once0000',
@@ -51,24 +52,29 @@ describe('meterVerification', () => {
       createdAt: clock.now(),
     });
     clock.advance(60_000);
-    expect(await meter('chl_once0000')).toBeNull();
+    expect(await meter('chl_once0000')).toBe(false);
     expect(await storage.usage.findBySubject(scope, 'chl_once0000')).toEqual(first);
     expect(await storage.usage.meteredCount(scope.tenantId)).toBe(1);
   });
 
   it('meters once when racing callers meter the same subject', async () => {
     const results = await Promise.all([1, 2, 3].map(() => meter('chl_race0000')));
-    expect(results.filter((r) => r !== null)).toHaveLength(1);
+    expect(results.filter((r) => r)).toHaveLength(1);
     expect(await storage.usage.meteredCount(scope.tenantId)).toBe(1);
   });
 
   it('bills free credits first, then overage on the current plan', async () => {
     const billing = [];
-    for (const id of ['chl_a0000000', 'chl_b0000000', 'chl_c0000000'])
-      billing.push((await meter(id))!.billing);
+    for (const id of ['chl_a0000000', 'chl_b0000000', 'chl_c0000000']) {
+      expect(await meter(id)).toBe(true);
+      billing.push((await storage.usage.findBySubject(scope, id))?.billing);
+    }
     expect(billing).toEqual(['credit', 'credit', 'overage']);
     const production: Scope = { tenantId: scope.tenantId, environment: 'production' };
-    expect(await meter('chl_d0000000', production)).toMatchObject({ billing: 'overage' });
+    expect(await meter('chl_d0000000', production)).toBe(true);
+    expect(await storage.usage.findBySubject(production, 'chl_d0000000')).toMatchObject({
+      billing: 'overage',
+    });
     expect(await storage.usage.meteredCount(scope.tenantId)).toBe(4);
   });
 
@@ -80,7 +86,7 @@ describe('meterVerification', () => {
       }),
     ).rejects.toThrow('the verification failed');
     expect(await storage.usage.findBySubject(scope, 'chl_undone00')).toBeNull();
-    expect(await meter('chl_undone00')).not.toBeNull();
+    expect(await meter('chl_undone00')).toBe(true);
   });
 
   it('buckets by UTC day', async () => {

@@ -33,8 +33,8 @@ const AUDIT_SEAL_SWEEP_MS = 10_000;
  * Periodic upkeep every instance runs: the expiry sweep (each overdue challenge is handed to
  * exactly one instance by the store's conditional update) and the hourly purge of expired
  * idempotency records, console WebAuthn ceremonies, and the audit checkpoints (each tenant's moved
- * chain head signed), and every 10 s the sealing of audit entries left pending by a process that
- * stopped between a commit and its seal (PostgreSQL). A failed run is logged and retried on the
+ * chain head signed), and every 10 s the sealing of audit entries and usage records left pending
+ * by a process that stopped between a commit and its seal (PostgreSQL). A failed run is logged and retried on the
  * next tick.
  */
 export function startMaintenanceJobs(
@@ -79,8 +79,9 @@ export function startMaintenanceJobs(
       lastSeal = now;
       try {
         await storage.audit.sealPending();
+        await storage.usage.billPending();
       } catch (error) {
-        log.error({ reason: (error as Error).message }, 'audit sealing failed; will retry');
+        log.error({ reason: (error as Error).message }, 'sealing failed; will retry');
       }
     }
     const checkpoints = options.auditCheckpoints;

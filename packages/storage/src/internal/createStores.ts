@@ -17,7 +17,8 @@ import { createStampStore } from './stores/createStampStore.js';
 import { createUsageStore } from './stores/createUsageStore.js';
 import { createOAuthClientStore } from './stores/createOAuthClientStore.js';
 import { createCibaRequestStore } from './stores/createCibaRequestStore.js';
-import { createAuditStore, type AuditSealing } from './stores/createAuditStore.js';
+import { createAuditStore } from './stores/createAuditStore.js';
+import type { Sealing } from './sealer.js';
 import { createConsoleStore } from './stores/createConsoleStore.js';
 import { createApproverGroupStore, createPolicyStore } from './stores/createPolicyStore.js';
 
@@ -25,14 +26,14 @@ export type Stores = Omit<Storage, 'transaction' | 'close' | 'ping' | 'watchDeli
 
 /**
  * The stores bound to `db`: the root Kysely instance or one transaction. `onDeliveriesQueued` runs
- * after webhook deliveries were inserted through them, `audit.appended` after a pending audit row
- * was (PostgreSQL); the caller decides when that is committed.
+ * after webhook deliveries were inserted through them, `sealing.pending` after a row to seal was
+ * (PostgreSQL: an audit entry, a usage record); the caller decides when that is committed.
  */
 export function createStores(
   db: Kysely<Database>,
   kind: DatabaseKind,
   onDeliveriesQueued: () => void = () => {},
-  audit: AuditSealing | null = null,
+  sealing: Sealing | null = null,
 ): Stores {
   const webhookEndpoints = createWebhookEndpointStore(db);
   const cibaRequests = createCibaRequestStore(db);
@@ -51,10 +52,10 @@ export function createStores(
     serverState: createServerStateStore(db),
     voice: createVoiceStore(db),
     stamps: createStampStore(db, kind),
-    usage: createUsageStore(db, kind),
+    usage: createUsageStore(db, kind, sealing),
     oauthClients: createOAuthClientStore(db),
     cibaRequests,
-    audit: createAuditStore(db, kind, audit),
+    audit: createAuditStore(db, kind, sealing),
     console: createConsoleStore(db),
     policies: createPolicyStore(db),
     approverGroups: createApproverGroupStore(db),

@@ -122,7 +122,8 @@ export interface UsageRecordsTable {
   environment: Environment;
   subject_id: string;
   method: ProofMethod;
-  billing: 'credit' | 'overage';
+  /** `pending` until PostgreSQL's sealer bills it (migration 0017). */
+  billing: 'credit' | 'overage' | 'pending';
   plan: Plan;
   day: string;
   created_at: number;

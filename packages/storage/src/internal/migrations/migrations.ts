@@ -15,7 +15,7 @@ import { consoleViewsA } from './0013_console_a.js';
 import { consoleB } from './0014_console_b.js';
 import { consoleC } from './0015_console_c.js';
 import { auditPrevHash } from './0016_audit_prev_hash.js';
-import { auditPending } from './0017_audit_pending.js';
+import { pendingSeals } from './0017_pending_seals.js';
 
 /**
  * Every schema version, in order. Names sort lexically (Kysely applies them in that order), so
@@ -39,7 +39,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0014_console_b': consoleB,
   '0015_console_c': consoleC,
   '0016_audit_prev_hash': auditPrevHash,
-  '0017_audit_pending': auditPending,
+  '0017_pending_seals': pendingSeals,
 };
 
 /** Migrations compiled into the package, so the built `dist` needs no migrations folder at runtime. */

@@ -7,7 +7,7 @@ import {
   type AuditStore,
 } from '@keyra/core';
 import type { Kysely } from 'kysely';
-import { auditRowOf, type AuditSealer } from '../auditSealer.js';
+import { auditRowOf, type Sealing } from '../sealer.js';
 import { inTransaction } from '../inTransaction.js';
 import { precompile, precompileInsert } from '../precompile.js';
 import { newestFirst } from '../newestFirst.js';
@@ -17,17 +17,6 @@ import type {
   Database,
   DatabaseKind,
 } from '../schema.js';
-
-/** How the audit store of PostgreSQL reaches the sealer (`auditSealer.ts`). */
-export interface AuditSealing {
-  /** A pending row of the tenant was written through these stores (committed when they are). */
-  appended(tenantId: string): void;
-  /**
-   * Root stores flush the tenant's pending rows before reading, so a reader sees what was
-   * committed before it asked; stores bound to a transaction read what is sealed (null).
-   */
-  sealer: AuditSealer | null;
-}
 
 function entryFromRow(row: AuditEntriesTable): AuditEntry {
   return {
@@ -119,13 +108,13 @@ const insertPending = precompileInsert('audit_pending');
 export function createAuditStore(
   db: Kysely<Database>,
   kind: DatabaseKind,
-  sealing: AuditSealing | null = null,
+  sealing: Sealing | null = null,
 ): AuditStore {
   const flush = async (tenantId: string): Promise<void> => {
-    if (kind === 'postgres' && sealing?.sealer) await sealing.sealer.flush(tenantId);
+    if (kind === 'postgres' && sealing?.sealer) await sealing.sealer.flush(tenantId, 'audit');
   };
   const sealAll = async (): Promise<void> => {
-    if (kind === 'postgres' && sealing?.sealer) await sealing.sealer.flushAll();
+    if (kind === 'postgres' && sealing?.sealer) await sealing.sealer.flushAll('audit');
   };
   return {
     async append(draft) {
@@ -143,7 +132,7 @@ export function createAuditStore(
         data: JSON.stringify(draft.data),
         occurred_at: draft.occurredAt,
       });
-      sealing?.appended(draft.tenantId);
+      sealing?.pending(draft.tenantId, 'audit');
     },
 
     async head(tenantId) {

@@ -1,6 +1,7 @@
 import type { NewUsageRecord, UsageRecord, UsageStore } from '@keyra/core';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { inTransaction } from '../inTransaction.js';
+import type { Sealing } from '../sealer.js';
 import type { Database, DatabaseKind, UsageRecordsTable } from '../schema.js';
 import { inScope, scopeColumns } from '../inScope.js';
 
@@ -18,10 +19,21 @@ function fromRow(row: Selectable<UsageRecordsTable>): UsageRecord {
   };
 }
 
-export function createUsageStore(db: Kysely<Database>, kind: DatabaseKind): UsageStore {
+export function createUsageStore(
+  db: Kysely<Database>,
+  kind: DatabaseKind,
+  sealing: Sealing | null = null,
+): UsageStore {
+  const flush = async (tenantId: string): Promise<void> => {
+    if (kind === 'postgres' && sealing?.sealer) await sealing.sealer.flush(tenantId, 'usage');
+  };
   return {
     async record(entry) {
-      if (kind === 'postgres') return recordInOneStatement(db, entry);
+      if (kind === 'postgres') {
+        const metered = await recordPending(db, entry);
+        if (metered) sealing?.pending(entry.tenantId, 'usage');
+        return metered;
+      }
       return inTransaction(db, async (trx) => {
         // The unique (tenant, environment, subject) index makes a second record for a subject a
         // no-op, whichever process or retry tries it, and whether or not the first has committed
@@ -40,7 +52,7 @@ export function createUsageStore(db: Kysely<Database>, kind: DatabaseKind): Usag
           })
           .onConflict((oc) => oc.columns(['tenant_id', 'environment', 'subject_id']).doNothing())
           .executeTakeFirst();
-        if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return null;
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
         // Counting on the tenant row serializes a tenant's metering, so the credit boundary is
         // exact: the first `free_credits` verifications are credits, the rest overage.
         const tenant = await trx
@@ -51,17 +63,17 @@ export function createUsageStore(db: Kysely<Database>, kind: DatabaseKind): Usag
           .executeTakeFirstOrThrow();
         const billing =
           Number(tenant.metered_count) <= Number(tenant.free_credits) ? 'credit' : 'overage';
-        const row = await trx
+        await trx
           .updateTable('usage_records')
           .set({ billing, plan: tenant.plan })
           .where('id', '=', entry.id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        return fromRow(row);
+          .execute();
+        return true;
       });
     },
 
     async buckets(scope, fromDay, toDay) {
+      await flush(scope.tenantId);
       const rows = await db
         .selectFrom('usage_records')
         .select((eb) => [
@@ -74,6 +86,8 @@ export function createUsageStore(db: Kysely<Database>, kind: DatabaseKind): Usag
         .where(inScope(scope))
         .where('day', '>=', fromDay)
         .where('day', '<=', toDay)
+        // Billed records only: on a transaction's stores a PostgreSQL record may still be pending.
+        .where('billing', '<>', 'pending')
         .groupBy(['day', 'environment', 'method', 'billing'])
         .orderBy('day')
         .execute();
@@ -81,12 +95,13 @@ export function createUsageStore(db: Kysely<Database>, kind: DatabaseKind): Usag
         day: row.day,
         environment: row.environment,
         method: row.method,
-        billing: row.billing,
+        billing: row.billing as 'credit' | 'overage',
         count: Number(row.count),
       }));
     },
 
     async meteredCount(tenantId) {
+      await flush(tenantId);
       const row = await db
         .selectFrom('tenants')
         .select('metered_count')
@@ -95,7 +110,12 @@ export function createUsageStore(db: Kysely<Database>, kind: DatabaseKind): Usag
       return row ? Number(row.metered_count) : 0;
     },
 
+    async billPending() {
+      if (kind === 'postgres' && sealing?.sealer) await sealing.sealer.flushAll('usage');
+    },
+
     async findBySubject(scope, subjectId) {
+      await flush(scope.tenantId);
       const row = await db
         .selectFrom('usage_records')
         .selectAll()
@@ -108,39 +128,29 @@ export function createUsageStore(db: Kysely<Database>, kind: DatabaseKind): Usag
 }
 
 /**
- * PostgreSQL: the metering in one statement (one round trip inside the verify's transaction,
- * instead of three). `FOR UPDATE` takes the tenant row first, so concurrent meterings of a tenant
- * queue there and each reads the count its predecessor committed; the record is billed from that
- * count and inserted unless its subject was metered already (`ON CONFLICT DO NOTHING`, which waits
- * for an uncommitted twin); the count moves only if the insert did. `tenant` says whether the
- * tenant row exists, so a missing tenant is an error rather than "already metered".
+ * PostgreSQL: one statement in the verification's transaction, which locks nothing of the tenant
+ * but the key share every insert referencing it takes: the record is inserted as `pending`, on the
+ * tenant's current plan, unless its subject was metered already (`ON CONFLICT DO NOTHING`, which
+ * waits for an uncommitted twin). The sealer bills it after the commit (`billUsage` in
+ * sealer.ts). `tenant` tells a missing tenant from "already metered".
  */
-async function recordInOneStatement(
-  db: Kysely<Database>,
-  entry: NewUsageRecord,
-): Promise<UsageRecord | null> {
-  const { rows } = await sql<Selectable<UsageRecordsTable> & { tenant: boolean }>`
+async function recordPending(db: Kysely<Database>, entry: NewUsageRecord): Promise<boolean> {
+  const { rows } = await sql<{ inserted: boolean; tenant: boolean }>`
     with tenant as (
-      select metered_count, free_credits, plan from tenants where id = ${entry.tenantId} for update
+      select plan from tenants where id = ${entry.tenantId}
     ), inserted as (
       insert into usage_records
         (id, tenant_id, environment, subject_id, method, billing, plan, day, created_at)
       select ${entry.id}, ${entry.tenantId}, ${entry.environment}, ${entry.subjectId},
-        ${entry.method},
-        case when tenant.metered_count + 1 <= tenant.free_credits then 'credit' else 'overage' end,
-        tenant.plan, ${entry.day}, ${entry.createdAt}
+        ${entry.method}, 'pending', tenant.plan, ${entry.day}, ${entry.createdAt}
       from tenant
       on conflict (tenant_id, environment, subject_id) do nothing
-      returning *
-    ), counted as (
-      update tenants set metered_count = metered_count + 1
-      where id = ${entry.tenantId} and exists (select 1 from inserted)
+      returning id
     )
-    select inserted.*, true as tenant from inserted
-    union all
-    select null, null, null, null, null, null, null, null, null, exists (select 1 from tenant)
-    where not exists (select 1 from inserted)`.execute(db);
+    select exists (select 1 from inserted) as inserted, exists (select 1 from tenant) as tenant`.execute(
+    db,
+  );
   const row = rows[0];
   if (!row?.tenant) throw new Error(`usage.record: no tenant ${entry.tenantId}`);
-  return row.id === null ? null : fromRow(row);
+  return row.inserted;
 }
