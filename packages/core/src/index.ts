@@ -263,7 +263,7 @@ export {
   type AuditType,
 } from './audit/auditRecords.js';
 export { auditDocument, hashAuditEntry, sealAuditEntry } from './audit/auditDocument.js';
-export { appendAudit } from './audit/appendAudit.js';
+export { appendAudit, auditDraft } from './audit/appendAudit.js';
 export {
   verifyAuditChain,
   type AuditBreak,

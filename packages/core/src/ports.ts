@@ -120,7 +120,12 @@ export interface ApiKeyStore {
 }
 
 export interface ChallengeStore {
-  insert(challenge: ChallengeRecord): Promise<void>;
+  /**
+   * Inserts the challenge (with its approvers) and, when `audit` is given, appends that entry with
+   * it, all or nothing, in the caller's transaction or its own: on PostgreSQL a challenge without
+   * approvers and its entry are one statement (`AuditStore.append` says how the entry is chained).
+   */
+  insert(challenge: ChallengeRecord, audit?: AuditDraft): Promise<void>;
   find(scope: Scope, id: string): Promise<ChallengeRecord | null>;
   /**
    * Newest first (createdAt desc, id desc), at most `limit` rows after `after`. Filters on the

@@ -1,4 +1,10 @@
-import type { ChallengeRecord, ChallengeVote, Scope } from '@keyra/core';
+import {
+  auditDraft,
+  verifyAuditChain,
+  type ChallengeRecord,
+  type ChallengeVote,
+  type Scope,
+} from '@keyra/core';
 import { expect, it } from 'vitest';
 import type { DatabaseStorage, OpenStorageOptions } from '../src/index.js';
 
@@ -59,6 +65,44 @@ function vote(
 
 /** Quorum challenges: approvers stored in order, one vote per approver, counted one at a time. */
 export function quorumContract(setup: Setup, open: Open): void {
+  it('writes a challenge and its audit entry together, all or nothing', async () => {
+    const { storage } = await setup();
+    const draft = (subject: string, id = `aud_${subject}`) => ({
+      ...auditDraft(A, { type: 'challenge.created', subject }, T0),
+      id,
+    });
+    await storage.challenges.insert(single('ch_one', 'usr_a'), draft('ch_one'));
+    await storage.challenges.insert(quorumChallenge('ch_q', ['usr_a', 'usr_b'], 2), draft('ch_q'));
+    // The challenge's id is taken: its entry is not written either.
+    await expect(
+      storage.challenges.insert(single('ch_one', 'usr_b'), draft('ch_one', 'aud_again')),
+    ).rejects.toThrow();
+    await expect(
+      storage.challenges.insert(
+        quorumChallenge('ch_q', ['usr_a', 'usr_c'], 2),
+        draft('ch_q', 'aud_qagain'),
+      ),
+    ).rejects.toThrow();
+    // In a transaction that rolls back, neither stays.
+    await expect(
+      storage.transaction(async (tx) => {
+        await tx.challenges.insert(single('ch_rb', 'usr_a'), draft('ch_rb'));
+        throw new Error('undo');
+      }),
+    ).rejects.toThrow('undo');
+    expect(await storage.challenges.find(A, 'ch_rb')).toBeNull();
+    expect(await storage.challenges.find(A, 'ch_one')).toMatchObject({ userId: 'usr_a' });
+    expect(await storage.challenges.find(A, 'ch_q')).toMatchObject({
+      quorum: { approvers: ['usr_a', 'usr_b'] },
+    });
+    const chain = await storage.audit.list(A.tenantId, {}, 10);
+    expect(chain.map((e) => [e.seq, e.id, e.subject])).toEqual([
+      [1, 'aud_ch_one', 'ch_one'],
+      [2, 'aud_ch_q', 'ch_q'],
+    ]);
+    expect(verifyAuditChain(chain).intact).toBe(true);
+  });
+
   it('stores a quorum challenge with its approvers in order and no user; a plain one is unchanged', async () => {
     const { storage } = await setup();
     const created = quorumChallenge('ch_q', ['usr_c', 'usr_a', 'usr_b'], 2);

@@ -1,7 +1,7 @@
 import type { EpochMs, Scope } from '../domain.js';
 import { newId, systemRandom, type RandomBytes } from '../ids.js';
 import type { Storage } from '../ports.js';
-import type { AuditFact } from './auditRecords.js';
+import type { AuditDraft, AuditFact } from './auditRecords.js';
 
 /**
  * Appends a fact to the tenant's audit chain through `tx`, which must be the transaction that
@@ -18,7 +18,20 @@ export async function appendAudit(
   now: EpochMs,
   random: RandomBytes = systemRandom,
 ): Promise<void> {
-  return tx.audit.append({
+  return tx.audit.append(auditDraft(scope, fact, now, random));
+}
+
+/**
+ * The entry `appendAudit` appends for `fact`, for a store that writes it together with the fact
+ * (`challenges.insert(challenge, draft)`).
+ */
+export function auditDraft(
+  scope: Scope,
+  fact: Omit<AuditFact, 'environment'>,
+  now: EpochMs,
+  random: RandomBytes = systemRandom,
+): AuditDraft {
+  return {
     id: newId('auditEntry', random),
     tenantId: scope.tenantId,
     type: fact.type,
@@ -28,7 +41,7 @@ export async function appendAudit(
     // As stored and read back (JSON drops undefined members), so the hash is the one re-read.
     data: JSON.parse(JSON.stringify(fact.data ?? {})) as Record<string, unknown>,
     occurredAt: now,
-  });
+  };
 }
 
 /** The API key of a scope that came from `authenticateApiKey` (routes pass it as the scope). */

@@ -2,7 +2,7 @@ import type { ChallengeQuorum, ChallengeRecord, EpochMs, RejectOn, Scope } from 
 import { KeyraError } from '../errors.js';
 import { newId, systemRandom, type RandomBytes } from '../ids.js';
 import type { Storage } from '../ports.js';
-import { appendAudit } from '../audit/appendAudit.js';
+import { auditDraft } from '../audit/appendAudit.js';
 import { canonicalJson } from '../internal/canonicalJson.js';
 import { challengeDigest } from './challengeDigest.js';
 import { CHALLENGE_LIMITS } from './limits.js';
@@ -31,9 +31,11 @@ export interface CreateChallengeInput {
 }
 
 export interface CreateChallengeDeps {
-  /** The root storage (the verb opens a transaction) or the stores of the caller's transaction. */
-  storage: Pick<Storage, 'challenges' | 'audit' | 'policies' | 'approverGroups'> &
-    Partial<Pick<Storage, 'transaction'>>;
+  /**
+   * The root storage or the stores of the caller's transaction. The write is one atomic
+   * `challenges.insert` with its audit entry, so the verb opens no transaction of its own.
+   */
+  storage: Pick<Storage, 'challenges' | 'policies' | 'approverGroups'>;
   /** Who asks, for the audit log, when not the API key of `scope` (e.g. an OAuth client id). */
   actor?: string;
   now: EpochMs;
@@ -115,10 +117,11 @@ function approversOf(
  * Creates a pending, single-use challenge bound to `action` + `payload` by its digest, for one
  * human (`userId`) or a quorum of `approvers`. The schema has already checked types and ranges;
  * here the payload's size (of its canonical form) and depth, and who must approve, are checked,
- * since JSON Schema cannot express them. Then, in the write's transaction, the first matching
- * approval policy (see `evaluateChallengePolicy`) is applied: its refusal (422 `policy_*`) stores
- * nothing; otherwise the challenge stores the policy version and its requirement (enforced at
- * verify whatever the policy becomes) and asks for a stamp when the policy says `stamp: true`.
+ * since JSON Schema cannot express them. Then the first matching approval policy (see
+ * `evaluateChallengePolicy`) is applied: its refusal (422 `policy_*`) stores nothing; otherwise the
+ * challenge stores the policy version and its requirement (enforced at verify whatever the policy
+ * becomes) and asks for a stamp when the policy says `stamp: true`. The challenge and its
+ * `challenge.created` audit entry are written together, all or nothing.
  */
 export async function createChallenge(
   scope: Scope,
@@ -196,31 +199,31 @@ export async function createChallenge(
     ...(input.bindingMessage !== undefined ? { bindingMessage: input.bindingMessage } : {}),
     ...(who.quorum ? { quorum: who.quorum } : {}),
   };
-  const write = async (
-    tx: Pick<Storage, 'challenges' | 'audit' | 'policies' | 'approverGroups'>,
-  ): Promise<ChallengeRecord> => {
-    const verdict = await evaluateChallengePolicy(
-      scope,
-      {
-        action: input.action,
-        payload,
-        approvers: who.quorum ? who.quorum.approvers : [who.userId],
-        quorum: who.quorum?.quorum ?? 1,
-        expiresIn,
-      },
-      tx,
-    );
-    if (verdict.refusal) throw verdict.refusal;
-    const stored: ChallengeRecord = verdict.policy
-      ? {
-          ...record,
-          stampRequested: record.stampRequested || verdict.policy.requirement.stamp === true,
-          policy: verdict.policy,
-        }
-      : record;
-    await tx.challenges.insert(stored);
-    await appendAudit(
-      tx,
+  // The policies are read before the write, not under a lock: a policy changed concurrently with
+  // a create applies to it or not, as it would with the read inside a transaction (PostgreSQL's
+  // read committed); the challenge records the version it was created under either way.
+  const verdict = await evaluateChallengePolicy(
+    scope,
+    {
+      action: input.action,
+      payload,
+      approvers: who.quorum ? who.quorum.approvers : [who.userId],
+      quorum: who.quorum?.quorum ?? 1,
+      expiresIn,
+    },
+    deps.storage,
+  );
+  if (verdict.refusal) throw verdict.refusal;
+  const stored: ChallengeRecord = verdict.policy
+    ? {
+        ...record,
+        stampRequested: record.stampRequested || verdict.policy.requirement.stamp === true,
+        policy: verdict.policy,
+      }
+    : record;
+  await deps.storage.challenges.insert(
+    stored,
+    auditDraft(
       scope,
       {
         type: 'challenge.created',
@@ -230,8 +233,7 @@ export async function createChallenge(
       },
       deps.now,
       deps.random,
-    );
-    return stored;
-  };
-  return deps.storage.transaction ? deps.storage.transaction(write) : write(deps.storage);
+    ),
+  );
+  return stored;
 }

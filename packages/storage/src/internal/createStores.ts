@@ -41,7 +41,7 @@ export function createStores(
     kind,
     tenants: createTenantStore(db),
     apiKeys: createApiKeyStore(db),
-    challenges: createChallengeStore(db, kind),
+    challenges: createChallengeStore(db, kind, sealing),
     idempotency: createIdempotencyStore(db),
     devices: createDeviceStore(db),
     ceremonies: createCeremonyStore(db),

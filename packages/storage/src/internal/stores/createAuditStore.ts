@@ -14,6 +14,7 @@ import { newestFirst } from '../newestFirst.js';
 import type {
   AuditCheckpointsTable,
   AuditEntriesTable,
+  AuditPendingTable,
   Database,
   DatabaseKind,
 } from '../schema.js';
@@ -101,9 +102,36 @@ async function appendLocked(trx: Kysely<Database>, draft: AuditDraft): Promise<v
 
 /**
  * PostgreSQL: the entry is written as a pending row, in the caller's transaction, without touching
- * the tenant's head: the sealer chains it after the commit (`auditSealer.ts`).
+ * the tenant's head: the sealer chains it after the commit (`sealer.ts`).
  */
 const insertPending = precompileInsert('audit_pending');
+
+/** The `audit_pending` row of a draft. */
+export function pendingRowOf(draft: AuditDraft): Omit<AuditPendingTable, 'pos'> {
+  return {
+    id: draft.id,
+    tenant_id: draft.tenantId,
+    type: draft.type,
+    environment: draft.environment,
+    actor: draft.actor,
+    subject: draft.subject,
+    data: JSON.stringify(draft.data),
+    occurred_at: draft.occurredAt,
+  };
+}
+
+/**
+ * Writes the entry in `trx`: chained at once on SQLite, pending on PostgreSQL (the caller tells
+ * the sealer once it commits: `Sealing.pending`).
+ */
+export async function writeAuditEntry(
+  trx: Kysely<Database>,
+  kind: DatabaseKind,
+  draft: AuditDraft,
+): Promise<void> {
+  if (kind === 'postgres') await insertPending(trx, pendingRowOf(draft));
+  else await appendLocked(trx, draft);
+}
 
 export function createAuditStore(
   db: Kysely<Database>,
@@ -119,19 +147,11 @@ export function createAuditStore(
   return {
     async append(draft) {
       if (kind !== 'postgres') {
-        await inTransaction(db, (trx) => appendLocked(trx, draft));
+        await inTransaction(db, (trx) => writeAuditEntry(trx, kind, draft));
         return;
       }
-      await insertPending(db, {
-        id: draft.id,
-        tenant_id: draft.tenantId,
-        type: draft.type,
-        environment: draft.environment,
-        actor: draft.actor,
-        subject: draft.subject,
-        data: JSON.stringify(draft.data),
-        occurred_at: draft.occurredAt,
-      });
+      // One statement: it commits on its own or with the caller's transaction.
+      await writeAuditEntry(db, kind, draft);
       sealing?.pending(draft.tenantId, 'audit');
     },
 

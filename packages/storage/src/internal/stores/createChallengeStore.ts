@@ -1,9 +1,17 @@
-import type { ChallengeRecord, ChallengeStore, Environment } from '@keyra/core';
-import type { Kysely } from 'kysely';
+import type { AuditDraft, ChallengeRecord, ChallengeStore, Environment } from '@keyra/core';
+import type { Insertable, Kysely } from 'kysely';
 import { inTransaction } from '../inTransaction.js';
 import { precompile, precompileInsert } from '../precompile.js';
+import type { Sealing } from '../sealer.js';
+import { pendingRowOf, writeAuditEntry } from './createAuditStore.js';
 import { approverRows, challengeToRow, challengeWithApprovers } from '../rows.js';
-import type { ChallengeRow, Database, DatabaseKind } from '../schema.js';
+import type {
+  AuditPendingTable,
+  ChallengeRow,
+  ChallengesTable,
+  Database,
+  DatabaseKind,
+} from '../schema.js';
 import { inScope } from '../inScope.js';
 import { newestFirst } from '../newestFirst.js';
 
@@ -49,18 +57,66 @@ const selectChallenge = precompile(3, (db, id: string, tenantId: string, environ
     .where('environment', '=', environment as Environment),
 );
 
-export function createChallengeStore(db: Kysely<Database>, kind: DatabaseKind): ChallengeStore {
+/**
+ * PostgreSQL: a challenge and its pending audit entry in one statement (a data-modifying CTE is
+ * atomic on its own), precompiled per pair of column sets like `precompileInsert`.
+ */
+const insertChallengeAudited = (() => {
+  const byColumns = new Map<
+    string,
+    (db: Kysely<Database>, ...values: unknown[]) => Promise<unknown>
+  >();
+  return (
+    db: Kysely<Database>,
+    challenge: Insertable<ChallengesTable>,
+    entry: Omit<AuditPendingTable, 'pos'>,
+  ): Promise<unknown> => {
+    const a = Object.keys(challenge) as (keyof typeof challenge)[];
+    const b = Object.keys(entry) as (keyof typeof entry)[];
+    const key = `${a.join(',')}|${b.join(',')}`;
+    let insert = byColumns.get(key);
+    if (!insert) {
+      insert = precompile(a.length + b.length, (db: Kysely<Database>, ...values: unknown[]) =>
+        db
+          .with('challenge', (qb) =>
+            qb
+              .insertInto('challenges')
+              .values(Object.fromEntries(a.map((column, i) => [column, values[i]])) as never),
+          )
+          .insertInto('audit_pending')
+          .values(
+            Object.fromEntries(b.map((column, i) => [column, values[a.length + i]])) as never,
+          ),
+      );
+      byColumns.set(key, insert);
+    }
+    return insert(db, ...a.map((column) => challenge[column]), ...b.map((column) => entry[column]));
+  };
+})();
+
+export function createChallengeStore(
+  db: Kysely<Database>,
+  kind: DatabaseKind,
+  sealing: Sealing | null = null,
+): ChallengeStore {
   return {
-    async insert(challenge) {
+    async insert(challenge, audit?: AuditDraft) {
       const approvers = approverRows(challenge);
-      if (approvers.length === 0) {
+      if (approvers.length === 0 && !audit) {
         await insertChallenge(db, challengeToRow(challenge));
         return;
       }
-      await inTransaction(db, async (trx) => {
-        await trx.insertInto('challenges').values(challengeToRow(challenge)).execute();
-        await trx.insertInto('challenge_approvers').values(approvers).execute();
-      });
+      if (approvers.length === 0 && audit && kind === 'postgres') {
+        await insertChallengeAudited(db, challengeToRow(challenge), pendingRowOf(audit));
+      } else {
+        await inTransaction(db, async (trx) => {
+          await trx.insertInto('challenges').values(challengeToRow(challenge)).execute();
+          if (approvers.length > 0)
+            await trx.insertInto('challenge_approvers').values(approvers).execute();
+          if (audit) await writeAuditEntry(trx, kind, audit);
+        });
+      }
+      if (audit && kind === 'postgres') sealing?.pending(audit.tenantId, 'audit');
     },
 
     async find(scope, id) {
