@@ -2,7 +2,8 @@ import type { Storage } from '@keyra/core';
 import { connectDatabase, pingDatabase, type PoolStats } from './internal/connectDatabase.js';
 import { createSealer, type SealKind } from './internal/sealer.js';
 import { createStores } from './internal/createStores.js';
-import { createDeliverySignals } from './internal/deliverySignals.js';
+import { sql } from 'kysely';
+import { createDeliverySignals, DELIVERIES_CHANNEL } from './internal/deliverySignals.js';
 import {
   readMigrationStatus,
   runMigrations,
@@ -67,7 +68,9 @@ export async function openStorage(
     await db.destroy();
     throw error;
   }
-  const signals = createDeliverySignals(kind === 'postgres' ? url : null);
+  const signals = createDeliverySignals(kind === 'postgres' ? url : null, async () => {
+    await sql`select pg_notify(${DELIVERIES_CHANNEL}, '')`.execute(db);
+  });
   // PostgreSQL chains audit entries and bills usage right after they commit (sealer.ts).
   const sealer = kind === 'postgres' ? createSealer(db) : null;
   let closing: Promise<void> | null = null;

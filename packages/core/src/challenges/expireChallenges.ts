@@ -19,8 +19,9 @@ export async function expireChallenges(
   for (;;) {
     const batch = await storage.transaction(async (tx) => {
       const rows = await tx.challenges.expireDue(now, batchSize);
-      // Tenant order: each append locks its tenant's chain head until commit, and two sweepers
-      // taking heads in the same order cannot deadlock.
+      // Tenant order: on SQLite the whole transaction holds the write lock anyway, and on
+      // PostgreSQL appends lock no chain head (the sealer chains them after the commit); the order
+      // keeps each tenant's entries together in the chain.
       const byTenant = [...rows].sort((a, b) =>
         a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : 0,
       );

@@ -189,9 +189,8 @@ export async function verifyChallenge(
       );
     }
     if (stamp) await tx.stamps.insert(stamp);
-    // Metering before the event and the audit entry: on PostgreSQL it locks the tenant row
-    // FOR UPDATE, which conflicts with the share lock their foreign keys take on it; in the other
-    // order two verifies deadlock (docs/storage.md).
+    // Metering locks nothing of the tenant on PostgreSQL: the record is billed after the commit
+    // (docs/storage.md, "Sealing after commit").
     if (decision === 'approved')
       await meterVerification(tx, scope, challenge.id, method, now, random);
     await recordEvent(

@@ -16,23 +16,54 @@ export interface DeliverySignals {
 
 /**
  * The wake-up signals behind `storage.watchDeliveries`. In process, the storage calls
- * `committed()` after a commit that queued deliveries. Across processes on PostgreSQL, the
- * delivery store sends `NOTIFY keyra_webhooks` inside the writing transaction, and this listens on
- * one dedicated connection (opened while someone watches, outside the pool), reconnecting with
- * backoff when it drops; after each (re)connection it signals once, for what was committed while
- * nobody listened. SQLite has no cross-process signal: other processes on the same file are found
- * by the worker's poll.
+ * `committed()` after a commit that queued deliveries. Across processes on PostgreSQL,
+ * `committed()` also sends `NOTIFY keyra_webhooks` (through `notify`, as a statement of its own
+ * after the commit: a NOTIFY inside the writing transaction would make its commit take
+ * PostgreSQL's cluster-wide notification lock, which serializes every notifying commit, WAL flush
+ * included). Those notifications are coalesced: while one is on its way, later commits ask for one
+ * more after it, not one each. The listening side is one dedicated connection (opened while
+ * someone watches, outside the pool), reconnecting with backoff when it drops; after each
+ * (re)connection it signals once, for what was committed while nobody listened. A process that
+ * stops between its commit and its NOTIFY leaves the rows to the other workers' poll. SQLite has
+ * no cross-process signal: other processes on the same file are found by the worker's poll.
  */
-export function createDeliverySignals(postgresUrl: string | null): DeliverySignals {
+export function createDeliverySignals(
+  postgresUrl: string | null,
+  notify: () => Promise<void> = async () => {},
+): DeliverySignals {
   const listeners = new Set<() => void>();
   const signal = (): void => {
     for (const listener of [...listeners]) listener();
   };
   let remote: { close(): Promise<void> } | null = null;
   let stopping: Promise<void> = Promise.resolve();
+  let closed = false;
+  let announcing: Promise<void> | null = null;
+  let again = false;
+  const announce = (): void => {
+    if (postgresUrl === null || closed) return;
+    if (announcing) {
+      again = true;
+      return;
+    }
+    announcing = notify()
+      .catch(() => {
+        // A hint only: the other instances' workers poll as well.
+      })
+      .finally(() => {
+        announcing = null;
+        if (again) {
+          again = false;
+          announce();
+        }
+      });
+  };
 
   return {
-    committed: signal,
+    committed() {
+      signal();
+      announce();
+    },
     watch(listener) {
       listeners.add(listener);
       if (postgresUrl !== null && remote === null) remote = listenOnPostgres(postgresUrl, signal);
@@ -45,9 +76,11 @@ export function createDeliverySignals(postgresUrl: string | null): DeliverySigna
       };
     },
     async close() {
+      closed = true;
       listeners.clear();
       const closing = remote?.close();
       remote = null;
+      while (announcing) await announcing;
       await Promise.all([stopping, closing]);
     },
   };

@@ -7,7 +7,6 @@ import type {
   WebhookDeliveryStore,
 } from '@keyra/core';
 import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
-import { DELIVERIES_CHANNEL } from '../deliverySignals.js';
 import { inTransaction } from '../inTransaction.js';
 import { eventFromRow } from '../rows.js';
 import type {
@@ -251,14 +250,9 @@ export function createWebhookDeliveryStore(
           delivered_at: d.deliveredAt,
         })),
       );
-      // On PostgreSQL the rows and a NOTIFY that wakes the workers of every instance, in one
-      // statement. Inside a transaction PostgreSQL holds the notification until the commit (and
-      // drops it on rollback), which is the moment the rows become visible to them.
-      if (kind === 'postgres')
-        await sql`with inserted as (${insert}) select pg_notify(${DELIVERIES_CHANNEL}, '')`.execute(
-          db,
-        );
-      else await insert.execute();
+      await insert.execute();
+      // The storage signals once the rows are committed: its own workers at once, and on
+      // PostgreSQL the other instances' with a NOTIFY after the commit (deliverySignals.ts).
       onQueued();
     },
 
