@@ -96,45 +96,46 @@ describe.skipIf(skip)('postgres', () => {
       }
     });
 
+    // Sealing after commit: a fresh database with one tenant, the storage and a raw connection.
+    const T0 = 1_700_000_000_000;
+    const A = { tenantId: 'tnt_1', environment: 'sandbox' as const };
+    const opened: Array<() => Promise<void>> = [];
+    afterEach(async () => {
+      for (const close of opened.splice(0)) await close();
+    });
+    async function freshTenant(freeCredits = 1000) {
+      const { url } = mainDatabase();
+      await truncateTestPostgresDatabase(url);
+      const storage = await openStorage(url);
+      const { db } = await connectDatabase(url);
+      opened.push(async () => {
+        await db.destroy();
+        await storage.close();
+      });
+      await storage.tenants.create({
+        id: A.tenantId,
+        name: 'one',
+        createdAt: T0,
+        plan: 'pilot',
+        freeCredits,
+      });
+      return { url, storage, db };
+    }
+
     describe('audit sealing (pending rows chained after commit)', () => {
-      const T0 = 1_700_000_000_000;
-      const A = { tenantId: 'tnt_1', environment: 'sandbox' as const };
       async function fresh() {
-        const { url } = mainDatabase();
-        await truncateTestPostgresDatabase(url);
-        const storage = await openStorage(url);
-        const { db } = await connectDatabase(url);
-        opened.push(async () => {
-          await db.destroy();
-          await storage.close();
-        });
-        await storage.tenants.create({
-          id: A.tenantId,
-          name: 'one',
-          createdAt: T0,
-          plan: 'pilot',
-          freeCredits: 1000,
-        });
+        const t = await freshTenant();
         const count = async (table: 'audit_pending' | 'audit_entries') =>
           Number(
             (
-              await db
+              await t.db
                 .selectFrom(table)
                 .select((eb) => eb.fn.countAll<number>().as('n'))
                 .executeTakeFirstOrThrow()
             ).n,
           );
-        return {
-          url,
-          storage,
-          db,
-          count,
-        };
+        return { ...t, count };
       }
-      const opened: Array<() => Promise<void>> = [];
-      afterEach(async () => {
-        for (const close of opened.splice(0)) await close();
-      });
       /** Rows as a process that committed and then died before sealing leaves them. */
       async function writePending(db: Awaited<ReturnType<typeof fresh>>['db'], n: number) {
         for (let from = 0; from < n; from += 500)
@@ -263,8 +264,6 @@ describe.skipIf(skip)('postgres', () => {
     });
 
     describe('usage billing (pending records billed after commit)', () => {
-      const T0 = 1_700_000_000_000;
-      const A = { tenantId: 'tnt_1', environment: 'sandbox' as const };
       const record = (subjectId: string, at = T0) => ({
         id: `use_${subjectId}`,
         tenantId: A.tenantId,
@@ -274,28 +273,7 @@ describe.skipIf(skip)('postgres', () => {
         day: '2023-11-14',
         createdAt: at,
       });
-      const opened: Array<() => Promise<void>> = [];
-      afterEach(async () => {
-        for (const close of opened.splice(0)) await close();
-      });
-      async function fresh(freeCredits: number) {
-        const { url } = mainDatabase();
-        await truncateTestPostgresDatabase(url);
-        const storage = await openStorage(url);
-        const { db } = await connectDatabase(url);
-        opened.push(async () => {
-          await db.destroy();
-          await storage.close();
-        });
-        await storage.tenants.create({
-          id: A.tenantId,
-          name: 'one',
-          createdAt: T0,
-          plan: 'pilot',
-          freeCredits,
-        });
-        return { url, storage, db };
-      }
+      const fresh = freshTenant;
 
       it("does not make a tenant's verifications wait for each other's metering", async () => {
         const t = await fresh(1);
