@@ -59,7 +59,8 @@ const PASSES: Record<
 
 export function createSealer(db: Kysely<Database>): Sealer {
   const loops = new Map<string, LoopState>();
-  const retries = new Set<NodeJS.Timeout>();
+  // One retry timer per tenant and kind, however many kicks joined the failed seal.
+  const retries = new Map<string, NodeJS.Timeout>();
   let closed = false;
 
   /** Seals until a pass finds the backlog drained and nobody asked for another pass meanwhile. */
@@ -99,14 +100,15 @@ export function createSealer(db: Kysely<Database>): Sealer {
     if (closed) return;
     start(tenantId, kind).catch(() => {
       // The rows stay pending (nothing is lost): try again shortly; a reader's flush or the
-      // server's sweep seals them too.
-      if (closed) return;
+      // server's sweep (which logs the failure) seals them too.
+      const key = `${kind}:${tenantId}`;
+      if (closed || retries.has(key)) return;
       const timer = setTimeout(() => {
-        retries.delete(timer);
+        retries.delete(key);
         kick(tenantId, kind);
       }, RETRY_MS);
       timer.unref();
-      retries.add(timer);
+      retries.set(key, timer);
     });
   };
 
@@ -123,7 +125,7 @@ export function createSealer(db: Kysely<Database>): Sealer {
     },
     async close() {
       closed = true;
-      for (const timer of retries) clearTimeout(timer);
+      for (const timer of retries.values()) clearTimeout(timer);
       retries.clear();
       await Promise.allSettled([...loops.values()].map((state) => state.running));
     },
