@@ -7,6 +7,8 @@ import { loadApprovalServices } from '../src/approval/loadApprovalServices.js';
 import { createChallengeNotifier } from '../src/approval/challengeNotifier.js';
 import { createMcpServer } from '../src/mcp/createMcpServer.js';
 import { createInProcessApprovalPort } from '../src/mcp/inProcessApprovalPort.js';
+import type { ApprovalPort } from '../src/mcp/approvalPort.js';
+import { requestApproval } from '../src/mcp/requestApproval.js';
 import { bearer, createTestApp, type TestApp } from './helpers/testApp.js';
 import { approve, pairSimulator, reject } from './helpers/simulator.js';
 
@@ -471,5 +473,43 @@ describe('POST /mcp', () => {
   it('is in the OpenAPI document', async () => {
     const doc = (await t.app.inject('/openapi.json')).json();
     expect(doc.paths['/mcp'].post.summary).toMatch(/Model Context Protocol/);
+  });
+});
+
+describe('request_approval cancelled while its create is on its way', () => {
+  it('cancels the challenge the server made once the create answers', async () => {
+    let answerCreate!: (created: { id: string; expiresAt: string }) => void;
+    const canceled: string[] = [];
+    const createSignals: (AbortSignal | undefined)[] = [];
+    const port: ApprovalPort = {
+      // Like the SDK's fetch: given a signal, the caller stops waiting when it aborts, though
+      // the server has made the challenge all the same.
+      create(_request, signal) {
+        createSignals.push(signal);
+        return new Promise((resolve, reject) => {
+          answerCreate = resolve;
+          signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+        });
+      },
+      get: () => Promise.reject(new Error('not expected: the call was cancelled')),
+      cancel: async (id) => {
+        canceled.push(id);
+      },
+      verifyProof: () => Promise.reject(new Error('not used')),
+      pollIntervalMs: 10,
+    };
+    const controller = new AbortController();
+    const run = requestApproval.run(
+      { userId: 'usr_8f2a', action: 'deploy.production' },
+      { port, signal: controller.signal, progress: async () => {}, now: () => Date.now() },
+    );
+    // The agent cancels while the server is still answering the create.
+    controller.abort('the user changed their mind');
+    answerCreate({
+      id: 'chl_made_meanwhile',
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+    });
+    await expect(run).rejects.toThrow();
+    expect(canceled).toEqual(['chl_made_meanwhile']);
   });
 });

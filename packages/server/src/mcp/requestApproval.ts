@@ -37,10 +37,15 @@ export const requestApproval: McpTool<RequestApprovalInput> = {
     const payload = withReason(input.payload ?? {}, input.reason);
     const expiresIn = input.expiresIn ?? CHALLENGE_LIMITS.expiresInDefault;
     const { port, signal } = context;
-    const created = await port.create(
-      { userId: input.userId, action: input.action, payload, expiresIn },
-      signal,
-    );
+    // Not aborted mid-flight: a cancel arriving while the create is on its way would otherwise
+    // leave a challenge the server made but this call never learned of, pending on the human's
+    // device. Once it is known, an aborted call cancels it (below).
+    const created = await port.create({
+      userId: input.userId,
+      action: input.action,
+      payload,
+      expiresIn,
+    });
     try {
       const challenge = await waitForDecision(port, created.id, Date.parse(created.expiresAt), {
         ...context,
