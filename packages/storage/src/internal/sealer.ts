@@ -44,6 +44,26 @@ export interface Sealing {
   sealer: Sealer | null;
 }
 
+/**
+ * What a store of the storage itself calls before reading rows of `sealKind`, so its reader sees
+ * what was committed before it asked, finished: `tenant` seals one tenant's pending rows, `all`
+ * every tenant's. Nothing to do without a sealer (SQLite, or a transaction's stores).
+ */
+export function sealBeforeReading(
+  sealing: Sealing | null,
+  sealKind: SealKind,
+): { tenant(tenantId: string): Promise<void>; all(): Promise<void> } {
+  const sealer = sealing?.sealer ?? null;
+  return {
+    tenant: async (tenantId) => {
+      if (sealer) await sealer.flush(tenantId, sealKind);
+    },
+    all: async () => {
+      if (sealer) await sealer.flushAll(sealKind);
+    },
+  };
+}
+
 interface LoopState {
   running: Promise<void> | null;
   again: boolean;

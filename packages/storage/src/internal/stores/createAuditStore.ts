@@ -7,7 +7,7 @@ import {
   type AuditStore,
 } from '@keyra/core';
 import type { Kysely } from 'kysely';
-import { auditRowOf, type Sealing } from '../sealer.js';
+import { auditRowOf, sealBeforeReading, type Sealing } from '../sealer.js';
 import { inTransaction } from '../inTransaction.js';
 import { precompile, precompileInsert } from '../precompile.js';
 import { newestFirst } from '../newestFirst.js';
@@ -138,12 +138,7 @@ export function createAuditStore(
   kind: DatabaseKind,
   sealing: Sealing | null = null,
 ): AuditStore {
-  const flush = async (tenantId: string): Promise<void> => {
-    if (kind === 'postgres' && sealing?.sealer) await sealing.sealer.flush(tenantId, 'audit');
-  };
-  const sealAll = async (): Promise<void> => {
-    if (kind === 'postgres' && sealing?.sealer) await sealing.sealer.flushAll('audit');
-  };
+  const { tenant: flush, all: sealAll } = sealBeforeReading(sealing, 'audit');
   return {
     async append(draft) {
       if (kind !== 'postgres') {

@@ -1,7 +1,7 @@
 import type { NewUsageRecord, UsageRecord, UsageStore } from '@keyra/core';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { inTransaction } from '../inTransaction.js';
-import type { Sealing } from '../sealer.js';
+import { sealBeforeReading, type Sealing } from '../sealer.js';
 import type { Database, DatabaseKind, UsageRecordsTable } from '../schema.js';
 import { inScope, scopeColumns } from '../inScope.js';
 
@@ -24,9 +24,7 @@ export function createUsageStore(
   kind: DatabaseKind,
   sealing: Sealing | null = null,
 ): UsageStore {
-  const flush = async (tenantId: string): Promise<void> => {
-    if (kind === 'postgres' && sealing?.sealer) await sealing.sealer.flush(tenantId, 'usage');
-  };
+  const { tenant: flush, all: sealAll } = sealBeforeReading(sealing, 'usage');
   return {
     async record(entry) {
       if (kind === 'postgres') {
@@ -111,7 +109,7 @@ export function createUsageStore(
     },
 
     async billPending() {
-      if (kind === 'postgres' && sealing?.sealer) await sealing.sealer.flushAll('usage');
+      await sealAll();
     },
 
     async findBySubject(scope, subjectId) {
