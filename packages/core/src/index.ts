@@ -33,7 +33,7 @@ export {
   decodeCursor,
   type ChallengePage,
 } from './challenges/listChallenges.js';
-export { expireChallenges } from './challenges/expireChallenges.js';
+export { expireChallenges, type ExpiryOptions } from './challenges/expireChallenges.js';
 export {
   generateApiKey,
   hashApiKey,

@@ -41,7 +41,13 @@ export const systemClock: Clock = { now: () => Date.now() };
 
 /** Filters for listing challenges. All optional; combined with AND. */
 export interface ChallengeFilter {
+  /**
+   * The status a reader sees at `asOf`, when given: a pending challenge past its expiry counts as
+   * `expired` (not `pending`) before the expiry sweep has written it down (`effectiveStatus`).
+   * Without `asOf`, the stored status.
+   */
   status?: ChallengeStatus;
+  asOf?: EpochMs;
   userId?: string;
   action?: string;
   /** Inclusive lower bound on createdAt. */
@@ -570,8 +576,8 @@ export interface Storage {
   /**
    * The webhook worker's wake-up: calls `listener` each time webhook deliveries have been queued
    * and COMMITTED — never before the commit, so a woken worker finds the rows — by this process
-   * and, on PostgreSQL, by any process on the same database (`NOTIFY keyra_webhooks`, sent inside
-   * the writing transaction, which PostgreSQL delivers only on commit). Signals are hints: one may
+   * and, on PostgreSQL, by any process on the same database (`NOTIFY keyra_webhooks`, sent by the
+   * writing process right after its commit). Signals are hints: one may
    * be missed (a dropped LISTEN connection, another process on a SQLite file) or stand for several
    * writes, so the worker keeps a slow poll as well. Returns the function that stops listening.
    */

@@ -688,6 +688,15 @@ export function storageContract(target: StorageContractTarget): void {
         expect(await ids({ userId: 'u1', action: 'pay' })).toEqual(['ch_4', 'ch_1']);
         expect(await ids({ userId: 'u1', action: 'pay', status: 'pending' })).toEqual(['ch_1']);
         expect(await ids({ userId: 'nobody' })).toEqual([]);
+        // As of an instant: a pending challenge past its expiry is expired, not pending, before
+        // any sweep has written that down; other statuses are as stored.
+        const due = T0 + 5 * MINUTE;
+        expect(await ids({ status: 'pending', asOf: due - 1 })).toEqual(['ch_2', 'ch_1']);
+        expect(await ids({ status: 'expired', asOf: due - 1 })).toEqual(['ch_5']);
+        expect(await ids({ status: 'pending', asOf: due })).toEqual([]);
+        expect(await ids({ status: 'expired', asOf: due })).toEqual(['ch_5', 'ch_2', 'ch_1']);
+        expect(await ids({ status: 'expired', asOf: due, userId: 'u1' })).toEqual(['ch_1']);
+        expect(await ids({ status: 'approved', asOf: due })).toEqual(['ch_3']);
         expect(await storage.challenges.list(SANDBOX_A, {}, 2)).toHaveLength(2);
         expect(await storage.challenges.list(SANDBOX_A, {}, 0)).toEqual([]);
       });

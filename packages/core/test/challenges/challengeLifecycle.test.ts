@@ -170,16 +170,47 @@ describe('expireChallenges', () => {
   it('sweeps in batches until none are left', async () => {
     for (let i = 0; i < 5; i++) await create({ expiresIn: 10 });
     clock.advance(10_000);
-    expect(await expireChallenges(storage, clock.now(), 2)).toHaveLength(5);
+    expect(await expireChallenges(storage, clock.now(), { batchSize: 2 })).toHaveLength(5);
     expect(await storage.events.list(scope, 10, { type: 'challenge.expired' })).toHaveLength(5);
+  });
+
+  it('with a time budget, sizes each batch from the pace of the last one', async () => {
+    for (let i = 0; i < 40; i++) await create({ expiresIn: 10 });
+    clock.advance(10_000);
+    // Each challenge's writes take at least 1 ms here, so a 4 ms budget allows at most 4.
+    const limits: number[] = [];
+    const slowed: Pick<Storage, 'transaction'> = {
+      transaction: (fn) =>
+        storage.transaction((tx) =>
+          fn({
+            ...tx,
+            challenges: {
+              ...tx.challenges,
+              expireDue: async (now, limit) => {
+                limits.push(limit);
+                const rows = await tx.challenges.expireDue(now, limit);
+                for (const end = performance.now() + rows.length; performance.now() < end;);
+                return rows;
+              },
+            },
+          }),
+        ),
+    };
+    const expired = await expireChallenges(slowed, clock.now(), { budgetMs: 4 });
+    expect(new Set(expired.map((c) => c.id)).size).toBe(40);
+    expect(limits[0]).toBe(16);
+    expect(limits.length).toBeGreaterThan(3);
+    for (const limit of limits.slice(1)) expect(limit).toBeGreaterThanOrEqual(1);
+    for (const limit of limits.slice(1)) expect(limit).toBeLessThanOrEqual(4);
+    expect(await storage.events.list(scope, 50, { type: 'challenge.expired' })).toHaveLength(40);
   });
 
   it('hands each challenge to one of two concurrent sweeps', async () => {
     for (let i = 0; i < 6; i++) await create({ expiresIn: 10 });
     clock.advance(10_000);
     const [a, b] = await Promise.all([
-      expireChallenges(storage, clock.now(), 2),
-      expireChallenges(storage, clock.now(), 2),
+      expireChallenges(storage, clock.now(), { batchSize: 2 }),
+      expireChallenges(storage, clock.now(), { batchSize: 2 }),
     ]);
     const ids = [...a, ...b].map((c) => c.id);
     expect(ids).toHaveLength(6);
@@ -234,6 +265,16 @@ describe('listChallenges', () => {
     expect(await ids({ action: 'deploy.production' })).toEqual([made[4]!.id, made[3]!.id]);
     await storage.challenges.decide(scope, made[2]!.id, 'approved', clock.now());
     expect(await ids({ status: 'approved' })).toEqual([made[2]!.id]);
+    // Listed as a reader sees them: past its expiry a pending challenge is expired, swept or not.
+    const lastExpiry = made[4]!.expiresAt;
+    expect(await ids({ status: 'expired', asOf: lastExpiry })).toEqual([
+      made[4]!.id,
+      made[3]!.id,
+      made[1]!.id,
+      made[0]!.id,
+    ]);
+    expect(await ids({ status: 'pending', asOf: lastExpiry })).toEqual([]);
+    expect(await ids({ status: 'pending', asOf: lastExpiry - 1 })).toEqual([made[4]!.id]);
     expect(await ids({ createdFrom: made[1]!.createdAt, createdTo: made[3]!.createdAt })).toEqual([
       made[2]!.id,
       made[1]!.id,

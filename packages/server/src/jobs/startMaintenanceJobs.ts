@@ -27,6 +27,12 @@ export interface MaintenanceOptions {
 }
 
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+/**
+ * SQLite: the requests share the sweep's one connection, so each expiry transaction is kept near
+ * this long and requests get in between (`ExpiryOptions.budgetMs`). PostgreSQL's sweep blocks no
+ * request and takes full batches.
+ */
+const SQLITE_EXPIRY_BUDGET_MS = 4;
 const AUDIT_SEAL_SWEEP_MS = 10_000;
 
 /**
@@ -51,7 +57,9 @@ export function startMaintenanceJobs(
   const tick = async (): Promise<void> => {
     const now = clock.now();
     try {
-      const expired = await expireChallenges(storage, now);
+      const expired = await expireChallenges(storage, now, {
+        budgetMs: storage.kind === 'sqlite' ? SQLITE_EXPIRY_BUDGET_MS : null,
+      });
       if (expired.length > 0) log.info({ count: expired.length }, 'challenges expired');
     } catch (error) {
       log.error({ reason: (error as Error).message }, 'expiry sweep failed; will retry');

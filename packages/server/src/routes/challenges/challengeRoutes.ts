@@ -1,7 +1,6 @@
 import {
   cancelChallenge,
   createChallenge,
-  expireChallenges,
   formatTimestamp,
   isIdOf,
   KeyraError,
@@ -193,14 +192,14 @@ export async function challengeRoutes(
       const query = request.query;
       const createdFrom = parseRfc3339Query('createdFrom', query.createdFrom);
       const createdTo = parseRfc3339Query('createdTo', query.createdTo);
-      // A status filter must agree with the statuses shown: settle overdue challenges first
-      // (the same idempotent sweep the expiry job runs).
-      if (query.status) await expireChallenges(storage, clock.now());
+      // A status filter matches the statuses shown: a pending challenge past its expiry is
+      // listed as expired, whether or not the expiry sweep has written that down yet.
+      const now = clock.now();
       const page = await listChallenges(
         storage.challenges,
         scopeOf(request),
         {
-          ...(query.status ? { status: query.status } : {}),
+          ...(query.status ? { status: query.status, asOf: now } : {}),
           ...(query.userId ? { userId: query.userId } : {}),
           ...(query.action ? { action: query.action } : {}),
           ...(createdFrom !== undefined ? { createdFrom } : {}),
@@ -209,7 +208,6 @@ export async function challengeRoutes(
         query.limit ?? 20,
         query.cursor,
       );
-      const now = clock.now();
       return {
         data: page.data.map((record) => challengeJson(record, now)),
         hasMore: page.hasMore,

@@ -126,7 +126,17 @@ export function createChallengeStore(
 
     async list(scope, filter, limit, after) {
       let query = db.selectFrom('challenges').selectAll().where(inScope(scope));
-      if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+      const { status, asOf } = filter;
+      if (status === 'pending' && asOf !== undefined)
+        query = query.where('status', '=', 'pending').where('expires_at', '>', asOf);
+      else if (status === 'expired' && asOf !== undefined)
+        query = query.where((eb) =>
+          eb.or([
+            eb('status', '=', 'expired'),
+            eb.and([eb('status', '=', 'pending'), eb('expires_at', '<=', asOf)]),
+          ]),
+        );
+      else if (status !== undefined) query = query.where('status', '=', status);
       if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
       if (filter.action !== undefined) query = query.where('action', '=', filter.action);
       if (filter.createdFrom !== undefined)
