@@ -538,8 +538,11 @@ export interface IdempotencyStore {
    * does nothing if the claim `token` no longer owns it.
    */
   release(scope: Scope, key: string, token: number): Promise<void>;
-  /** Deletes records created before `before`; returns how many. */
-  purgeCreatedBefore(before: EpochMs): Promise<number>;
+  /**
+   * Deletes records created before `before`, `batchSize` rows per statement (default: the store's,
+   * small enough not to hold SQLite's shared connection for long); returns how many.
+   */
+  purgeCreatedBefore(before: EpochMs, batchSize?: number): Promise<number>;
 }
 
 /** Everything the server persists, behind one narrow interface with a SQLite and a PostgreSQL adapter. */

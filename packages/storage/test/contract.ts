@@ -1156,6 +1156,19 @@ export function storageContract(target: StorageContractTarget): void {
         });
         expect(await storage.idempotency.purgeCreatedBefore(T0 + 1000)).toBe(3);
       });
+
+      it('purgeCreatedBefore works through more rows than one batch', async () => {
+        const { storage } = await setup();
+        for (let i = 0; i < 7; i++)
+          await storage.idempotency.claim(claimInput({ key: `k${i}`, now: T0 + i }));
+        expect(await storage.idempotency.purgeCreatedBefore(T0 + 5, 2)).toBe(5);
+        expect(await storage.idempotency.purgeCreatedBefore(T0 + 5, 2)).toBe(0);
+        for (const i of [5, 6])
+          expect(
+            await storage.idempotency.claim(claimInput({ key: `k${i}`, now: T0 + 30 })),
+          ).toMatchObject({ outcome: 'in_progress' });
+        expect(await storage.idempotency.purgeCreatedBefore(T0 + 1000, 2)).toBe(2);
+      });
     });
 
     describe('devices', () => {

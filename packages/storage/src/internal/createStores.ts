@@ -42,7 +42,7 @@ export function createStores(
     tenants: createTenantStore(db),
     apiKeys: createApiKeyStore(db),
     challenges: createChallengeStore(db, kind, sealing),
-    idempotency: createIdempotencyStore(db),
+    idempotency: createIdempotencyStore(db, kind),
     devices: createDeviceStore(db),
     ceremonies: createCeremonyStore(db),
     events: createEventStore(db, kind, { endpoints: webhookEndpoints, cibaRequests }),

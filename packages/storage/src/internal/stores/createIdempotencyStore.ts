@@ -1,13 +1,20 @@
 import type { IdempotencyClaim, IdempotencyStore } from '@keyra/core';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { idempotencyFromRow } from '../rows.js';
-import type { Database } from '../schema.js';
+import type { Database, DatabaseKind } from '../schema.js';
 import { inScope, scopeColumns } from '../inScope.js';
 
 /** A claim loops only when the row vanished between its insert and its read (released or purged). */
 const MAX_CLAIM_ATTEMPTS = 5;
 
-export function createIdempotencyStore(db: Kysely<Database>): IdempotencyStore {
+/**
+ * Rows one purge statement deletes. On SQLite the requests share the connection: one statement
+ * deleting an hour of records (300,000 rows took 490 ms here) stalled every request; 1,000 take
+ * about 2 ms, and requests get in between.
+ */
+const PURGE_BATCH: Record<DatabaseKind, number> = { sqlite: 1_000, postgres: 10_000 };
+
+export function createIdempotencyStore(db: Kysely<Database>, kind: DatabaseKind): IdempotencyStore {
   return {
     async claim(input): Promise<IdempotencyClaim> {
       const { scope, key, now } = input;
@@ -87,12 +94,21 @@ export function createIdempotencyStore(db: Kysely<Database>): IdempotencyStore {
         .execute();
     },
 
-    async purgeCreatedBefore(before) {
-      const deleted = await db
-        .deleteFrom('idempotency_keys')
-        .where('created_at', '<', before)
-        .executeTakeFirst();
-      return Number(deleted.numDeletedRows);
+    async purgeCreatedBefore(before, batchSize = PURGE_BATCH[kind]) {
+      let purged = 0;
+      for (;;) {
+        const batch =
+          kind === 'sqlite'
+            ? sql`delete from idempotency_keys where rowid in (select rowid from idempotency_keys
+                where created_at < ${before} limit ${batchSize})`
+            : sql`delete from idempotency_keys where (tenant_id, environment, key) in (select
+                tenant_id, environment, key from idempotency_keys where created_at < ${before}
+                limit ${batchSize})`;
+        const deleted = Number((await batch.execute(db)).numAffectedRows ?? 0n);
+        purged += deleted;
+        if (deleted < batchSize) return purged;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     },
   };
 }
