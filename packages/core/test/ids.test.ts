@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isIdOf, newId, randomBase62 } from '../src/ids.js';
+import { isIdOf, newId, randomBase62, systemRandom } from '../src/ids.js';
 import { decodeCursor, encodeCursor } from '../src/challenges/listChallenges.js';
 import {
   generateApiKey,
@@ -18,6 +18,22 @@ describe('ids and keys', () => {
     expect(isIdOf('challenge', 'chl_9k2m')).toBe(true);
     expect(isIdOf('challenge', 'key_9k2m')).toBe(false);
     expect(isIdOf('challenge', 'chl_9k2m/../x')).toBe(false);
+  });
+
+  it('hands out each pooled random byte once, across refills', () => {
+    // 40-byte draws across several 4 KiB refills: no two draws share bytes (for 40 random bytes a
+    // repeat has probability 2^-320, so a repeat means a reused pool position).
+    const seen = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      const bytes = systemRandom(40);
+      expect(bytes).toHaveLength(40);
+      seen.add(Buffer.from(bytes).toString('hex'));
+    }
+    expect(seen.size).toBe(1000);
+    // Large requests go to the CSPRNG directly.
+    const large = systemRandom(8192);
+    expect(large).toHaveLength(8192);
+    expect(new Set(large).size).toBeGreaterThan(200);
   });
 
   it('draws base62 characters without bias from a byte source', () => {
