@@ -24,6 +24,11 @@ export interface OpenStorageOptions {
    */
   backgroundCheckpointMs?: number;
   /**
+   * With `backgroundCheckpointMs`: WAL frames (4 KiB) past which the checkpoint restarts the WAL
+   * (default 4096, about 16 MiB), so writes without a pause cannot grow it without bound.
+   */
+  walRestartFrames?: number;
+  /**
    * PostgreSQL: run the statements used over and over as named prepared statements, parsed and
    * planned once per connection (default true). Turn off behind a pooler that cannot keep them
    * (PgBouncer in transaction mode before 1.21, or without `max_prepared_statements`):

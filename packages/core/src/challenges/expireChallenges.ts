@@ -9,7 +9,7 @@ export interface ExpiryOptions {
   batchSize?: number;
   /**
    * Keeps each transaction near this many milliseconds by sizing the next batch from the pace of
-   * the last one (from 16 up to `batchSize`), and yields to the event loop between batches. For
+   * the last one (from 8 up to `batchSize`), and yields to the event loop between batches. For
    * SQLite, whose one connection the requests share: a 500-challenge transaction (an event and an
    * audit entry each) held it for 100-200 ms, and a backlog of them stalled every request for
    * seconds. Null (the default): every batch is `batchSize`.
@@ -17,7 +17,7 @@ export interface ExpiryOptions {
   budgetMs?: number | null;
 }
 
-const FIRST_BUDGETED_BATCH = 16;
+const FIRST_BUDGETED_BATCH = 8;
 
 /**
  * One sweep of the expiry job: marks overdue pending challenges expired, in batches, until none

@@ -198,7 +198,7 @@ describe('expireChallenges', () => {
     };
     const expired = await expireChallenges(slowed, clock.now(), { budgetMs: 4 });
     expect(new Set(expired.map((c) => c.id)).size).toBe(40);
-    expect(limits[0]).toBe(16);
+    expect(limits[0]).toBe(8);
     expect(limits.length).toBeGreaterThan(3);
     for (const limit of limits.slice(1)) expect(limit).toBeGreaterThanOrEqual(1);
     for (const limit of limits.slice(1)) expect(limit).toBeLessThanOrEqual(4);

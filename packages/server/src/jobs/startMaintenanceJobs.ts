@@ -32,7 +32,7 @@ const PURGE_INTERVAL_MS = 60 * 60 * 1000;
  * this long and requests get in between (`ExpiryOptions.budgetMs`). PostgreSQL's sweep blocks no
  * request and takes full batches.
  */
-const SQLITE_EXPIRY_BUDGET_MS = 4;
+const SQLITE_EXPIRY_BUDGET_MS = 2;
 const AUDIT_SEAL_SWEEP_MS = 10_000;
 
 /**

@@ -5,7 +5,11 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { createSqliteDialect } from './createSqliteDialect.js';
 import { withNamedStatements } from './namedStatements.js';
-import { startCheckpointer, type Checkpointer } from './startCheckpointer.js';
+import {
+  startCheckpointer,
+  type Checkpointer,
+  type WithWritesPaused,
+} from './startCheckpointer.js';
 import type { Database, DatabaseKind } from './schema.js';
 
 export interface ConnectOptions {
@@ -18,6 +22,8 @@ export interface ConnectOptions {
    * instead of inside commits on this connection (long-lived servers; 0 = SQLite's default).
    */
   backgroundCheckpointMs?: number;
+  /** With `backgroundCheckpointMs`: WAL frames past which the checkpoint restarts the WAL. */
+  walRestartFrames?: number;
   /**
    * PostgreSQL: send the statements run over and over as named prepared statements (default
    * true). Turn off behind a pooler that cannot keep them (PgBouncer in transaction mode before
@@ -99,18 +105,36 @@ export async function connectDatabase(
     }
     const checkpointMs = options.backgroundCheckpointMs ?? 0;
     let checkpointer: Checkpointer | null = null;
+    let kysely: Kysely<Database> | null = null;
+    // Holding the one connection pauses every write of this process (a query first, so an open
+    // group commit is committed before the pause).
+    const withWritesPaused: WithWritesPaused = async (restart) => {
+      await kysely?.connection().execute(async (connection) => {
+        await sql`select 1`.execute(connection);
+        await restart();
+      });
+    };
     if (checkpointMs > 0 && file !== ':memory:') {
       database.pragma('wal_autocheckpoint = 0');
-      checkpointer = startCheckpointer(path.resolve(file), checkpointMs, () => {
-        // Back to SQLite's own checkpoints rather than a WAL that only grows.
-        if (database.open) database.pragma('wal_autocheckpoint = 1000');
-      });
+      // A WAL file that grew past this (a burst between checkpoints) is cut back when it restarts.
+      database.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+      checkpointer = startCheckpointer(
+        path.resolve(file),
+        checkpointMs,
+        () => {
+          // Back to SQLite's own checkpoints rather than a WAL that only grows.
+          if (database.open) database.pragma('wal_autocheckpoint = 1000');
+        },
+        withWritesPaused,
+        options.walRestartFrames,
+      );
     }
+    kysely = new Kysely<Database>({
+      dialect: createSqliteDialect(database, file, () => checkpointer?.stop()),
+    });
     return {
       kind: 'sqlite',
-      db: new Kysely<Database>({
-        dialect: createSqliteDialect(database, file, () => checkpointer?.stop()),
-      }),
+      db: kysely,
       // One synchronous connection: queries never wait for another.
       poolStats: () => ({ max: 1, total: database.open ? 1 : 0, idle: 0, waiting: 0 }),
     };
