@@ -5,19 +5,12 @@ import { recordEvent } from '../webhooks/recordEvent.js';
 import { appendAudit } from '../audit/appendAudit.js';
 
 export interface ExpiryOptions {
-  /** The most challenges one transaction expires (default 500). */
-  batchSize?: number;
   /**
-   * Keeps each transaction near this many milliseconds by sizing the next batch from the pace of
-   * the last one (from 8 up to `batchSize`), and yields to the event loop between batches. For
-   * SQLite, whose one connection the requests share: a 500-challenge transaction (an event and an
-   * audit entry each) held it for 100-200 ms, and a backlog of them stalled every request for
-   * seconds. Null (the default): every batch is `batchSize`.
+   * The most challenges one transaction expires (default 500). On SQLite, whose one connection
+   * the requests share, the server uses a smaller batch so a transaction holds it briefly.
    */
-  budgetMs?: number | null;
+  batchSize?: number;
 }
-
-const FIRST_BUDGETED_BATCH = 8;
 
 /**
  * One sweep of the expiry job: marks overdue pending challenges expired, in batches, until none
@@ -30,14 +23,10 @@ export async function expireChallenges(
   now: EpochMs,
   options: ExpiryOptions = {},
 ): Promise<ChallengeRecord[]> {
-  const maxBatch = options.batchSize ?? 500;
-  const budgetMs = options.budgetMs ?? null;
-  let batchSize = budgetMs === null ? maxBatch : Math.min(FIRST_BUDGETED_BATCH, maxBatch);
+  const batchSize = options.batchSize ?? 500;
   const expired: ChallengeRecord[] = [];
   for (;;) {
-    let heldMs = 0;
     const batch = await storage.transaction(async (tx) => {
-      const started = performance.now();
       const rows = await tx.challenges.expireDue(now, batchSize);
       // Tenant order: on SQLite the whole transaction holds the write lock anyway, and on
       // PostgreSQL appends lock no chain head (the sealer chains them after the commit); the order
@@ -75,19 +64,11 @@ export async function expireChallenges(
           now,
         );
       }
-      heldMs = performance.now() - started;
       return rows;
     });
     expired.push(...batch);
     if (batch.length < batchSize) return expired;
-    if (budgetMs !== null) {
-      const perChallenge = heldMs / batch.length;
-      batchSize = Math.max(
-        1,
-        Math.min(maxBatch, Math.floor(budgetMs / Math.max(perChallenge, 0.001))),
-      );
-      // Let the requests that queued behind this batch in.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    // Let the requests that queued behind this batch in before the next.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
