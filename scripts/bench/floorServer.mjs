@@ -202,11 +202,11 @@ app.post('/insert', async (request, reply) => {
     JSON.stringify(payload),
     digest,
     now,
-    now + 300_000,
+    now + 600_000,
   ]);
   return reply
     .code(201)
-    .send({ id, status: 'pending', expiresAt: new Date(now + 300_000).toISOString() });
+    .send({ id, status: 'pending', expiresAt: new Date(now + 600_000).toISOString() });
 });
 app.post('/verify/:id', async (request, reply) => {
   const { deviceId, attestation } = request.body;
