@@ -106,13 +106,10 @@ export async function connectDatabase(
     const checkpointMs = options.backgroundCheckpointMs ?? 0;
     let checkpointer: Checkpointer | null = null;
     let kysely: Kysely<Database> | null = null;
-    // Holding the one connection pauses every write of this process (a query first, so an open
-    // group commit is committed before the pause).
+    // Holding the one connection pauses every write of this process; it is granted between
+    // transactions, never inside one.
     const withWritesPaused: WithWritesPaused = async (restart) => {
-      await kysely?.connection().execute(async (connection) => {
-        await sql`select 1`.execute(connection);
-        await restart();
-      });
+      await kysely?.connection().execute(() => restart());
     };
     if (checkpointMs > 0 && file !== ':memory:') {
       database.pragma('wal_autocheckpoint = 0');
