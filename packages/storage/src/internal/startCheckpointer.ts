@@ -13,7 +13,7 @@ export interface Checkpointer {
 //
 // But SQLite starts the WAL over only after a checkpoint that copied its last frame, and under
 // writes that never pause a PASSIVE checkpoint from here never does (new frames land meanwhile):
-// the WAL grows without bound (3.2 GB in a benchmark, slowing every read). So once the WAL holds
+// the WAL grows without bound (3.2 GB in a benchmark run). So once the WAL holds
 // more than \`restartFrames\`, the worker asks the main thread to pause this process's writes
 // (it holds the connection, asynchronously: the event loop runs on), runs a RESTART checkpoint
 // with only the frames since the PASSIVE one left to copy, and the next write starts the WAL over.
