@@ -171,9 +171,16 @@ export interface ChallengeStore {
   /**
    * Marks up to `limit` pending challenges with `expiresAt <= now` as expired (decidedAt = expiresAt)
    * and returns exactly the rows this call changed. Safe to run concurrently from several instances:
-   * a row is returned by at most one caller.
+   * a row is returned by at most one caller. Without `limit`, the store's own batch
+   * (`expiryBatch`): what one transaction may hold its database for.
    */
-  expireDue(now: EpochMs, limit: number): Promise<ChallengeRecord[]>;
+  expireDue(now: EpochMs, limit?: number): Promise<ChallengeRecord[]>;
+  /**
+   * How many challenges one expiry transaction takes by default: 100 on SQLite, whose one
+   * connection the requests share (a transaction holds every request for its duration), 500 on
+   * PostgreSQL, where the sweep blocks no request.
+   */
+  readonly expiryBatch: number;
   /**
    * What a device shows: the pending, unexpired challenges `userId` must answer, newest first, at
    * most `limit` — theirs, and quorum challenges that list them as an approver and have no vote of

@@ -938,6 +938,19 @@ export function storageContract(target: StorageContractTarget): void {
         expect(await storage.challenges.list(SANDBOX_A, { status: 'pending' }, 10)).toEqual([]);
       });
 
+      it("expireDue: without a limit takes the store's batch (100 on SQLite, 500 on PostgreSQL)", async () => {
+        const { storage } = await setup();
+        const batch = storage.challenges.expiryBatch;
+        expect(batch).toBe(storage.kind === 'sqlite' ? 100 : 500);
+        await storage.transaction(async (tx) => {
+          for (let i = 0; i <= batch; i++) {
+            await tx.challenges.insert(challenge({ id: `ch_b${i}`, expiresAt: T0 + MINUTE }));
+          }
+        });
+        expect(await storage.challenges.expireDue(T0 + 2 * MINUTE)).toHaveLength(batch);
+        expect(await storage.challenges.expireDue(T0 + 2 * MINUTE)).toHaveLength(1);
+      });
+
       it('expireDue: concurrent sweeps from two instances return disjoint sets covering every due row', async () => {
         const { url, storage } = await setup();
         const other = await open(url);

@@ -716,6 +716,7 @@ const UNSCOPED: Record<Exclude<StoreMethod, ScopedMethod>, string> = {
   'apiKeys.markUsed': 'after authentication, by the id the key itself yielded',
   'challenges.insert': WRITES_OWN_SCOPE,
   'challenges.expireDue': SERVER_WIDE,
+  'challenges.expiryBatch': 'a constant of the store, not a method',
   'idempotency.purgeCreatedBefore': SERVER_WIDE,
   'devices.insert': WRITES_OWN_SCOPE,
   'devices.locate': 'device API: the device authenticates itself and its record gives the scope',

@@ -1,30 +1,28 @@
-import type { ChallengeRecord, EpochMs } from '../domain.js';
+import type { EpochMs } from '../domain.js';
 import type { Storage } from '../ports.js';
 import { formatTimestamp } from '../time.js';
 import { recordEvent } from '../webhooks/recordEvent.js';
 import { appendAudit } from '../audit/appendAudit.js';
 
 export interface ExpiryOptions {
-  /**
-   * The most challenges one transaction expires (default 500). On SQLite, whose one connection
-   * the requests share, the server uses a smaller batch so a transaction holds it briefly.
-   */
+  /** The most challenges one transaction expires; by default the store's `expiryBatch`. */
   batchSize?: number;
 }
 
 /**
  * One sweep of the expiry job: marks overdue pending challenges expired, in batches, until none
- * are left, writing a `challenge.expired` event and audit entry for each in the same transaction.
- * Safe with many instances sweeping at once (the store hands each row to one caller). Returns the
- * challenges this call expired.
+ * are left, writing a `challenge.expired` event and audit entry for each in the same transaction,
+ * and letting queued requests in between batches. Safe with many instances sweeping at once (the
+ * store hands each row to one caller). Returns how many challenges this call expired (a backlog
+ * of hundreds of thousands is swept without holding them all).
  */
 export async function expireChallenges(
-  storage: Pick<Storage, 'transaction'>,
+  storage: Pick<Storage, 'transaction' | 'challenges'>,
   now: EpochMs,
   options: ExpiryOptions = {},
-): Promise<ChallengeRecord[]> {
-  const batchSize = options.batchSize ?? 500;
-  const expired: ChallengeRecord[] = [];
+): Promise<number> {
+  const batchSize = options.batchSize ?? storage.challenges.expiryBatch;
+  let expired = 0;
   for (;;) {
     const batch = await storage.transaction(async (tx) => {
       const rows = await tx.challenges.expireDue(now, batchSize);
@@ -64,10 +62,10 @@ export async function expireChallenges(
           now,
         );
       }
-      return rows;
+      return rows.length;
     });
-    expired.push(...batch);
-    if (batch.length < batchSize) return expired;
+    expired += batch;
+    if (batch < batchSize) return expired;
     // Let the requests that queued behind this batch in before the next.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }

@@ -27,14 +27,6 @@ export interface MaintenanceOptions {
 }
 
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
-/**
- * SQLite: the requests share the sweep's one connection, so an expiry transaction takes 100
- * challenges (about 30 ms of writes) and requests get in between batches. 500 at a time without a
- * pause held every request for 100-400 ms in a burst of expiries; smaller batches pay more per
- * challenge and fell behind a sustained stream of them. PostgreSQL's sweep blocks no request and
- * takes 500.
- */
-const SQLITE_EXPIRY_BATCH = 100;
 const AUDIT_SEAL_SWEEP_MS = 10_000;
 
 /**
@@ -59,10 +51,8 @@ export function startMaintenanceJobs(
   const tick = async (): Promise<void> => {
     const now = clock.now();
     try {
-      const expired = await expireChallenges(storage, now, {
-        ...(storage.kind === 'sqlite' ? { batchSize: SQLITE_EXPIRY_BATCH } : {}),
-      });
-      if (expired.length > 0) log.info({ count: expired.length }, 'challenges expired');
+      const expired = await expireChallenges(storage, now);
+      if (expired > 0) log.info({ count: expired }, 'challenges expired');
     } catch (error) {
       log.error({ reason: (error as Error).message }, 'expiry sweep failed; will retry');
     }
