@@ -16,16 +16,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { cannon as runCannon, startProcess, stop } from './bench/harness.mjs';
 import {
-  approveChallenge,
-  createAuthenticator,
-  getAttestationPublicKey,
-  KEYRA_ONE_ORIGIN,
-  KEYRA_ONE_SIMULATOR_AAGUID,
-  makeCredential,
-  provisionAttestationCertificate,
-} from '@keyra/device';
+  cannon as runCannon,
+  driveLanes,
+  prepareDevices,
+  startProcess,
+  stop,
+} from './bench/harness.mjs';
+import { KEYRA_ONE_ORIGIN } from '@keyra/device';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -60,50 +58,6 @@ const median = (values) => {
 
 /** One measurement at this run's duration and connections. */
 const cannon = (title, options) => runCannon(title, { duration, connections, ...options });
-
-/**
- * Sends each lane's requests back to back (or paced at `perLaneRate` per second), all lanes at
- * once, over keep-alive fetch. A request fails unless it answers 200 with status "approved".
- */
-async function driveLanes(title, base, lanes, headers, perLaneRate = 0) {
-  process.stderr.write(`• ${title}… `);
-  const latencies = [];
-  let failed = 0;
-  const started = performance.now();
-  await Promise.all(
-    lanes.map(async (requests) => {
-      let next = performance.now();
-      for (const request of requests) {
-        if (perLaneRate > 0) {
-          next += 1000 / perLaneRate;
-          const wait = next - performance.now();
-          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        }
-        const t = performance.now();
-        const res = await fetch(`${base}${request.path}`, {
-          method: 'POST',
-          headers,
-          body: request.body,
-        });
-        const result = await res.json();
-        latencies.push(performance.now() - t);
-        if (res.status !== 200 || result.status !== 'approved') failed += 1;
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((x, y) => x - y);
-  const pct = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  const result = {
-    requestsPerSecond: latencies.length / seconds,
-    p50ms: Number(pct(0.5).toFixed(2)),
-    p99ms: Number(pct(0.99).toFixed(2)),
-    total: latencies.length,
-    failed,
-  };
-  process.stderr.write(`${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99ms} ms\n`);
-  return result;
-}
 
 // --profile: the KEYRA process writes a V8 CPU profile on exit (open it in Chrome DevTools).
 const profile = args.includes('--profile')
@@ -266,54 +220,11 @@ try {
   // takes them (both read the device's counter from the shared database): one batch per run.
   const verifyRuns = 2 * rounds + 1;
   const perDevice = Math.max(100, Math.round((createRate * duration) / connections / 3));
-  process.stderr.write(
-    `• preparing ${connections} devices × ${verifyRuns} × ${perDevice} signed approvals… `,
-  );
-  const devices = await Promise.all(
-    Array.from({ length: connections }, async (_, lane) => {
-      const userId = `usr_bench_${lane}`;
-      let state = createAuthenticator({ aaguid: KEYRA_ONE_SIMULATOR_AAGUID });
-      const cert = await api('POST', '/v1/simulator/attestation-certificates', {
-        publicKey: getAttestationPublicKey(state),
-        aaguid: KEYRA_ONE_SIMULATOR_AAGUID,
-      });
-      state = provisionAttestationCertificate(state, cert.certificateChain);
-      const options = await api('POST', '/v1/credentials/register', {
-        userId,
-        displayName: 'Bench',
-      });
-      const made = makeCredential(state, options, { origin: KEYRA_ONE_ORIGIN });
-      state = made.state;
-      const device = await api('POST', '/v1/credentials/register/verify', {
-        userId,
-        response: made.response,
-      });
-      const batches = [];
-      for (let batch = 0; batch < verifyRuns; batch += 1) {
-        const requests = [];
-        for (let i = 0; i < perDevice; i += 1) {
-          const created = await api('POST', '/v1/challenges', {
-            action: 'transfer.approve',
-            userId,
-            payload: { n: i, batch },
-            expiresIn: 600,
-          });
-          const full = await api('GET', `/v1/challenges/${created.id}`);
-          if (!full.digest)
-            throw new Error(`challenge for the bench: ${JSON.stringify([created, full])}`);
-          const signed = approveChallenge(state, { digestHex: full.digest, rpId: 'localhost' });
-          state = signed.state;
-          requests.push({
-            id: created.id,
-            body: JSON.stringify({ deviceId: device.deviceId, attestation: signed.response }),
-          });
-        }
-        batches.push(requests);
-      }
-      return batches;
-    }),
-  );
-  process.stderr.write('done\n');
+  const devices = await prepareDevices(api, {
+    count: connections,
+    batches: verifyRuns,
+    perDevice,
+  });
   const lanes = (batch, prefix, suffix) =>
     devices.map((batches) =>
       batches[batch].map((r) => ({ path: `${prefix}${r.id}${suffix}`, body: r.body })),

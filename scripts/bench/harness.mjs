@@ -1,7 +1,17 @@
-// Shared pieces of the benchmark scripts (npm run bench, bench:ciba): start a process and wait
-// for its "listening" line, stop it, and run one autocannon measurement.
+// Shared pieces of the benchmark scripts (npm run bench, bench:ciba, bench:scale): start a process
+// and wait for its "listening" line, stop it, run one autocannon measurement, and drive verifies
+// from simulated KEYRA ONE devices.
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
+import {
+  approveChallenge,
+  createAuthenticator,
+  getAttestationPublicKey,
+  KEYRA_ONE_ORIGIN,
+  KEYRA_ONE_SIMULATOR_AAGUID,
+  makeCredential,
+  provisionAttestationCertificate,
+} from '@keyra/device';
 import autocannon from 'autocannon';
 
 /** Spawns a node process and resolves with the first stdout line matching `ready`; the rest is drained. */
@@ -47,4 +57,117 @@ export function cannon(title, settings) {
       });
     });
   });
+}
+
+/**
+ * Sends each lane's requests back to back (or paced at `perLaneRate` per second), all lanes at
+ * once, over keep-alive fetch. Lane i sends to `base`, or to `base[i % base.length]` when given
+ * several servers. With `seconds`, lanes stop taking new requests after that long (what is left of
+ * a batch is never sent). A request fails unless it answers 200 with status "approved".
+ */
+export async function driveLanes(title, base, lanes, headers, perLaneRate = 0, seconds = 0) {
+  process.stderr.write(`• ${title}… `);
+  const bases = Array.isArray(base) ? base : [base];
+  const latencies = [];
+  let failed = 0;
+  const started = performance.now();
+  const deadline = seconds > 0 ? started + seconds * 1000 : Infinity;
+  await Promise.all(
+    lanes.map(async (requests, lane) => {
+      const target = bases[lane % bases.length];
+      let next = performance.now();
+      for (const request of requests) {
+        if (performance.now() >= deadline) break;
+        if (perLaneRate > 0) {
+          next += 1000 / perLaneRate;
+          const wait = next - performance.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        }
+        const t = performance.now();
+        const res = await fetch(`${target}${request.path}`, {
+          method: 'POST',
+          headers,
+          body: request.body,
+        });
+        const result = await res.json();
+        latencies.push(performance.now() - t);
+        if (res.status !== 200 || result.status !== 'approved') failed += 1;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  if (latencies.length === 0) throw new Error(`${title}: no request was sent`);
+  latencies.sort((x, y) => x - y);
+  const pct = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  const result = {
+    requestsPerSecond: latencies.length / elapsed,
+    p50ms: Number(pct(0.5).toFixed(2)),
+    p99ms: Number(pct(0.99).toFixed(2)),
+    total: latencies.length,
+    failed,
+  };
+  process.stderr.write(`${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99ms} ms\n`);
+  return result;
+}
+
+/**
+ * Pairs `count` simulated KEYRA ONE devices (one user each) through the API and, per device,
+ * `batches` batches of `perDevice` approvals signed in advance: each a fresh challenge, read back
+ * for its digest and signed in counter order. A device's signatures must arrive in that order, so
+ * one lane drives one device and batches are used one after another. `api(method, route, body)`
+ * answers the parsed JSON of an authenticated call.
+ */
+export async function prepareDevices(
+  api,
+  { count, batches, perDevice, userPrefix = 'usr_bench_' },
+) {
+  process.stderr.write(
+    `• preparing ${count} devices × ${batches} × ${perDevice} signed approvals… `,
+  );
+  const devices = await Promise.all(
+    Array.from({ length: count }, async (_, lane) => {
+      const userId = `${userPrefix}${lane}`;
+      let state = createAuthenticator({ aaguid: KEYRA_ONE_SIMULATOR_AAGUID });
+      const cert = await api('POST', '/v1/simulator/attestation-certificates', {
+        publicKey: getAttestationPublicKey(state),
+        aaguid: KEYRA_ONE_SIMULATOR_AAGUID,
+      });
+      state = provisionAttestationCertificate(state, cert.certificateChain);
+      const options = await api('POST', '/v1/credentials/register', {
+        userId,
+        displayName: 'Bench',
+      });
+      const made = makeCredential(state, options, { origin: KEYRA_ONE_ORIGIN });
+      state = made.state;
+      const device = await api('POST', '/v1/credentials/register/verify', {
+        userId,
+        response: made.response,
+      });
+      const prepared = [];
+      for (let batch = 0; batch < batches; batch += 1) {
+        const requests = [];
+        for (let i = 0; i < perDevice; i += 1) {
+          const created = await api('POST', '/v1/challenges', {
+            action: 'transfer.approve',
+            userId,
+            payload: { n: i, batch },
+            expiresIn: 600,
+          });
+          const full = await api('GET', `/v1/challenges/${created.id}`);
+          if (!full.digest)
+            throw new Error(`challenge for the bench: ${JSON.stringify([created, full])}`);
+          const signed = approveChallenge(state, { digestHex: full.digest, rpId: 'localhost' });
+          state = signed.state;
+          requests.push({
+            id: created.id,
+            body: JSON.stringify({ deviceId: device.deviceId, attestation: signed.response }),
+          });
+        }
+        prepared.push(requests);
+      }
+      return prepared;
+    }),
+  );
+  process.stderr.write('done\n');
+  return devices;
 }
