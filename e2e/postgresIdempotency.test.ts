@@ -38,7 +38,9 @@ describe.skipIf(await shouldSkipPostgres())(
       const env = { KEYRA_SECRET: randomBytes(32).toString('hex') };
       [a, b] = await Promise.all([
         startKeyra(['--database', database.url, '--data-dir', path.join(dir, 'a')], { env }),
-        startKeyra(['--database', database.url, '--data-dir', path.join(dir, 'b')], { env }),
+        startKeyra(['--database', database.url, '--data-dir', path.join(dir, 'b')], {
+          env: { ...env, KEYRA_DATABASE_POOL_SIZE: '3' },
+        }),
       ]);
     });
     afterAll(async () => {
@@ -112,6 +114,25 @@ describe.skipIf(await shouldSkipPostgres())(
       await expect(
         startKeyra(['--database', database.url, '--data-dir', path.join(dir, 'c')]),
       ).rejects.toThrow(/same KEYRA_SECRET/);
+    });
+
+    it('sizes each instance’s pool from KEYRA_DATABASE_POOL_SIZE and never opens more', async () => {
+      const gauge = async (server: KeyraServer, name: string): Promise<number> => {
+        const text = await (await fetch(`${server.url}/metrics`)).text();
+        return text
+          .split('\n')
+          .filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+          .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+      };
+      expect(await gauge(a, 'keyra_db_pool_max_connections')).toBe(10);
+      expect(await gauge(b, 'keyra_db_pool_max_connections')).toBe(3);
+      // 30 creates at once on b: they queue for its 3 connections and all succeed.
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => post(b, { action: 'a.b', userId: 'u' }, `pool-${i}`)),
+      );
+      expect(results.map((r) => r.status)).toEqual(Array(30).fill(201));
+      expect(await gauge(b, 'keyra_db_pool_connections')).toBeLessThanOrEqual(3);
+      expect(await gauge(b, 'keyra_db_pool_connections')).toBeGreaterThan(0);
     });
 
     it('serves the same challenges from both instances', async () => {

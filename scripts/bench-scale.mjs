@@ -309,7 +309,7 @@ try {
   const m = (runs, pick) => median(runs.map(pick));
   const sideOf = (runs) => ({
     requestsPerSecond: Math.round(m(runs, (r) => r.requestsPerSecond)),
-    p99ms: m(runs, (r) => r.p99ms),
+    p99ms: Number(m(runs, (r) => r.p99ms).toFixed(1)),
     serverCores: Number(m(runs, (r) => r.cores.serverSide).toFixed(2)),
     loadGeneratorCores: Number(m(runs, (r) => r.cores.loadGenerator).toFixed(2)),
     perServerCore: Math.round(m(runs, (r) => r.perServerCore)),

@@ -29,6 +29,8 @@ export interface ServerConfig {
   apiKeyCacheMs: number;
   /** PostgreSQL: named prepared statements for repeated queries (off behind PgBouncer < 1.21). */
   databasePreparedStatements: boolean;
+  /** PostgreSQL: the most connections the API's pool opens (KEYRA_DATABASE_POOL_SIZE). */
+  databasePoolSize: number;
   idempotencyRetentionMs: number;
   expirySweepIntervalMs: number;
   /** How often each tenant's audit chain head is signed (if it moved); 0 = only on demand. */
@@ -428,6 +430,7 @@ export function loadConfig(
       env.KEYRA_DATABASE_PREPARED_STATEMENTS,
       true,
     ),
+    databasePoolSize: integer('KEYRA_DATABASE_POOL_SIZE', env.KEYRA_DATABASE_POOL_SIZE, 10, 1, 500),
     idempotencyRetentionMs: 24 * 60 * 60 * 1000,
     expirySweepIntervalMs: integer(
       'KEYRA_EXPIRY_SWEEP_MS',

@@ -49,6 +49,7 @@ export async function startServer(
   const storage = await openStorage(config.databaseUrl, {
     backgroundCheckpointMs: 1000,
     preparedStatements: config.databasePreparedStatements,
+    poolSize: config.databasePoolSize,
   });
   // Through the server's own connection, so that `sqlite::memory:` (one database per connection)
   // is migrated too.
