@@ -130,8 +130,15 @@ export interface ChallengeStore {
    * Inserts the challenge (with its approvers) and, when `audit` is given, appends that entry with
    * it, all or nothing, in the caller's transaction or its own: on PostgreSQL a challenge without
    * approvers and its entry are one statement (`AuditStore.append` says how the entry is chained).
+   * With `response`, the claimed Idempotency-Key's response is stored in the same write (what
+   * `IdempotencyStore.complete` does, and like it only if the claim's token still owns the key):
+   * the challenge and the answer a retry replays commit together.
    */
-  insert(challenge: ChallengeRecord, audit?: AuditDraft): Promise<void>;
+  insert(
+    challenge: ChallengeRecord,
+    audit?: AuditDraft,
+    response?: IdempotentResponse,
+  ): Promise<void>;
   find(scope: Scope, id: string): Promise<ChallengeRecord | null>;
   /**
    * Newest first (createdAt desc, id desc), at most `limit` rows after `after`. Filters on the
@@ -528,6 +535,14 @@ export interface ServerStateStore {
   get(key: string): Promise<string | null>;
   /** Stores `value` unless the key exists; returns the value that is stored afterwards. */
   putIfAbsent(key: string, value: string): Promise<string>;
+}
+
+/** A claimed Idempotency-Key's response, stored by the write that produced it. */
+export interface IdempotentResponse {
+  key: string;
+  token: number;
+  statusCode: number;
+  responseBody: string;
 }
 
 export interface IdempotencyStore {

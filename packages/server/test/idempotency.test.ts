@@ -39,6 +39,25 @@ describe('Idempotency-Key', () => {
     expect(await count()).toBe(1);
   });
 
+  it('stores a create’s answer in the challenge’s own write: a retry replays it even if a separate completion would fail', async () => {
+    // The hook's completion, after the response, is what a create no longer depends on.
+    t.storage.idempotency.complete = () => Promise.reject(new Error('database went away'));
+    const body = { action: 'transfer.approve', userId: 'u', payload: { amount: 2 } };
+    const first = await post(body, 'in-write-1');
+    const retry = await post(body, 'in-write-1');
+    expect(first.statusCode).toBe(201);
+    expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(first.json()).toEqual({
+      id: expect.stringMatching(/^chl_/),
+      status: 'pending',
+      expiresAt: expect.any(String),
+    });
+    expect(retry.statusCode).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body).toBe(first.body);
+    expect(await count()).toBe(1);
+  });
+
   it('refuses the same key with a different body with 422 idempotency_key_reused', async () => {
     await post({ action: 'a.b', userId: 'u' }, 'k-2');
     const res = await post({ action: 'a.b', userId: 'someone-else' }, 'k-2');

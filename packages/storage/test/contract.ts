@@ -10,6 +10,7 @@ import type {
   Environment,
   Scope,
 } from '@keyra/core';
+import { auditDraft } from '@keyra/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   getMigrationStatus,
@@ -1016,6 +1017,59 @@ export function storageContract(target: StorageContractTarget): void {
             fingerprint: 'fp-1',
           }),
         });
+      });
+
+      it('challenges.insert stores the claimed key’s response in the same write: for the owning claim only, all or nothing', async () => {
+        const { storage } = await setup();
+        const token = T0 + MINUTE;
+        const response = (key: string, owner = token) => ({
+          key,
+          token: owner,
+          statusCode: 201,
+          responseBody: `{"id":"${key}"}`,
+        });
+        const entry = (id: string) =>
+          auditDraft(SANDBOX_A, { type: 'challenge.created', subject: id, data: {} }, T0);
+        const replayOf = (key: string) =>
+          storage.idempotency.claim(claimInput({ key, now: T0 + 2 * MINUTE }));
+
+        // With its audit entry (on PostgreSQL the one-statement path), and without one.
+        for (const [key, id, audited] of [
+          ['idem-a', 'ch_ia', true],
+          ['idem-b', 'ch_ib', false],
+        ] as const) {
+          await storage.idempotency.claim(claimInput({ key }));
+          await storage.challenges.insert(
+            challenge({ id }),
+            audited ? entry(id) : undefined,
+            response(key),
+          );
+          expect(await storage.challenges.find(SANDBOX_A, id)).toMatchObject({ id });
+          expect(await replayOf(key)).toMatchObject({
+            outcome: 'completed',
+            record: { statusCode: 201, responseBody: `{"id":"${key}"}` },
+          });
+        }
+
+        // A claim taken over (another token): the challenge is written, the key left alone.
+        await storage.idempotency.claim(claimInput({ key: 'idem-c' }));
+        await storage.challenges.insert(challenge({ id: 'ch_ic' }), entry('ch_ic'), {
+          ...response('idem-c'),
+          token: token + 1,
+        });
+        expect(await storage.challenges.find(SANDBOX_A, 'ch_ic')).toMatchObject({ id: 'ch_ic' });
+        expect(
+          await storage.idempotency.claim(claimInput({ key: 'idem-c', now: T0 + 5 })),
+        ).toMatchObject({ outcome: 'in_progress' });
+
+        // The challenge's write fails (its id is taken): the response is not stored either.
+        await storage.idempotency.claim(claimInput({ key: 'idem-d' }));
+        await expect(
+          storage.challenges.insert(challenge({ id: 'ch_ia' }), entry('ch_ia'), response('idem-d')),
+        ).rejects.toThrow();
+        expect(
+          await storage.idempotency.claim(claimInput({ key: 'idem-d', now: T0 + 5 })),
+        ).toMatchObject({ outcome: 'in_progress' });
       });
 
       it('keys are scoped by tenant and environment', async () => {

@@ -1,7 +1,7 @@
 import type { ChallengeQuorum, ChallengeRecord, EpochMs, RejectOn, Scope } from '../domain.js';
 import { KeyraError } from '../errors.js';
 import { newId, systemRandom, type RandomBytes } from '../ids.js';
-import type { Storage } from '../ports.js';
+import type { IdempotentResponse, Storage } from '../ports.js';
 import { auditDraft } from '../audit/appendAudit.js';
 import { canonicalJson } from '../internal/canonicalJson.js';
 import { challengeDigest } from './challengeDigest.js';
@@ -40,6 +40,12 @@ export interface CreateChallengeDeps {
   actor?: string;
   now: EpochMs;
   random?: RandomBytes;
+  /**
+   * The response a claimed Idempotency-Key stores, made from the challenge about to be written:
+   * stored by the same write (`ChallengeStore.insert`), so a retry can never find the challenge
+   * made and its answer missing.
+   */
+  respond?: (challenge: ChallengeRecord) => IdempotentResponse;
 }
 
 /** Nesting depth of a JSON value: a scalar is 0, `{}` is 1, `{"a":{}}` is 2. */
@@ -234,6 +240,7 @@ export async function createChallenge(
       deps.now,
       deps.random,
     ),
+    deps.respond?.(stored),
   );
   return stored;
 }

@@ -7,6 +7,7 @@ import {
   listChallenges,
   parseRfc3339Query,
   verifyChallenge,
+  type ChallengeRecord,
   type Clock,
   type Storage,
 } from '@keyra/core';
@@ -28,6 +29,15 @@ import { scopeOf } from '../scopeOf.js';
 import { challengeJson, verifiedQuorumJson } from './challengeJson.js';
 import { stampJson } from '../stamps/stampJson.js';
 import { observeApproval } from '../../http/metrics.js';
+
+/** The 201 answer of a create. */
+function createdJson(record: ChallengeRecord): {
+  id: string;
+  status: 'pending';
+  expiresAt: string;
+} {
+  return { id: record.id, status: 'pending', expiresAt: formatTimestamp(record.expiresAt) };
+}
 
 export interface ChallengeRoutesOptions {
   storage: Storage;
@@ -141,18 +151,36 @@ export async function challengeRoutes(
     },
     async (request, reply) => {
       const scope = scopeOf(request);
+      // With a claimed Idempotency-Key, the answer is stored by the challenge's own write (one
+      // write instead of two, and never a challenge without its replayable answer); it is sent
+      // as exactly the bytes stored.
+      const claim = request.idempotencyClaim;
+      let body = '';
       const record = await createChallenge(
         scope,
         { ...request.body, audience: request.body.audience ?? scope.audience },
         {
           storage,
           now: clock.now(),
+          ...(claim
+            ? {
+                respond: (challenge: ChallengeRecord) => {
+                  body = JSON.stringify(createdJson(challenge));
+                  return {
+                    key: claim.key,
+                    token: claim.token,
+                    statusCode: 201,
+                    responseBody: body,
+                  };
+                },
+              }
+            : {}),
         },
       );
       notifyApprovers(notifier, record);
-      return reply
-        .status(201)
-        .send({ id: record.id, status: 'pending', expiresAt: formatTimestamp(record.expiresAt) });
+      if (!claim) return reply.status(201).send(createdJson(record));
+      request.idempotencyClaim = null;
+      return reply.status(201).type('application/json; charset=utf-8').send(body);
     },
   );
 

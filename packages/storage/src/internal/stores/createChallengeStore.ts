@@ -1,4 +1,10 @@
-import type { AuditDraft, ChallengeRecord, ChallengeStore, Environment } from '@keyra/core';
+import type {
+  AuditDraft,
+  ChallengeRecord,
+  ChallengeStore,
+  Environment,
+  IdempotentResponse,
+} from '@keyra/core';
 import type { Insertable, Kysely } from 'kysely';
 import { inTransaction } from '../inTransaction.js';
 import { precompile, precompileInsert } from '../precompile.js';
@@ -66,6 +72,42 @@ const selectChallenge = precompile(3, (db, id: string, tenantId: string, environ
     .where('environment', '=', environment as Environment),
 );
 
+/** `IdempotencyStore.complete`'s update, on the challenge's transaction. */
+const completeIdempotency = precompile(
+  6,
+  (
+    db,
+    statusCode: number,
+    responseBody: string,
+    tenantId: string,
+    environment: string,
+    key: string,
+    token: number,
+  ) =>
+    db
+      .updateTable('idempotency_keys')
+      .set({ state: 'completed', status_code: statusCode, response_body: responseBody })
+      .where('tenant_id', '=', tenantId)
+      .where('environment', '=', environment as Environment)
+      .where('key', '=', key)
+      .where('state', '=', 'in_progress')
+      .where('locked_until', '=', token),
+);
+const completeIdempotencyKey = (
+  db: Kysely<Database>,
+  challenge: ChallengeRecord,
+  response: IdempotentResponse,
+): Promise<unknown> =>
+  completeIdempotency(
+    db,
+    response.statusCode,
+    response.responseBody,
+    challenge.tenantId,
+    challenge.environment,
+    response.key,
+    response.token,
+  );
+
 /**
  * PostgreSQL: a challenge and its pending audit entry in one statement (a data-modifying CTE is
  * atomic on its own), precompiled per pair of column sets like `precompileInsert`.
@@ -79,27 +121,73 @@ const insertChallengeAudited = (() => {
     db: Kysely<Database>,
     challenge: Insertable<ChallengesTable>,
     entry: Omit<AuditPendingTable, 'pos'>,
+    response?: IdempotentResponse,
   ): Promise<unknown> => {
     const a = Object.keys(challenge) as (keyof typeof challenge)[];
     const b = Object.keys(entry) as (keyof typeof entry)[];
-    const key = `${a.join(',')}|${b.join(',')}`;
+    const key = `${a.join(',')}|${b.join(',')}|${response ? 'completes' : ''}`;
     let insert = byColumns.get(key);
     if (!insert) {
-      insert = precompile(a.length + b.length, (db: Kysely<Database>, ...values: unknown[]) =>
-        db
-          .with('challenge', (qb) =>
-            qb
-              .insertInto('challenges')
-              .values(Object.fromEntries(a.map((column, i) => [column, values[i]])) as never),
+      const n = a.length + b.length;
+      insert = response
+        ? // The Idempotency-Key's completion as the statement's last part: `complete`'s update.
+          precompile(n + 6, (db: Kysely<Database>, ...values: unknown[]) =>
+            db
+              .with('challenge', (qb) =>
+                qb
+                  .insertInto('challenges')
+                  .values(Object.fromEntries(a.map((column, i) => [column, values[i]])) as never),
+              )
+              .with('audit', (qb) =>
+                qb
+                  .insertInto('audit_pending')
+                  .values(
+                    Object.fromEntries(
+                      b.map((column, i) => [column, values[a.length + i]]),
+                    ) as never,
+                  ),
+              )
+              .updateTable('idempotency_keys')
+              .set({
+                state: 'completed',
+                status_code: values[n] as number,
+                response_body: values[n + 1] as string,
+              })
+              .where('tenant_id', '=', values[n + 2] as string)
+              .where('environment', '=', values[n + 3] as Environment)
+              .where('key', '=', values[n + 4] as string)
+              .where('state', '=', 'in_progress')
+              .where('locked_until', '=', values[n + 5] as number),
           )
-          .insertInto('audit_pending')
-          .values(
-            Object.fromEntries(b.map((column, i) => [column, values[a.length + i]])) as never,
-          ),
-      );
+        : precompile(n, (db: Kysely<Database>, ...values: unknown[]) =>
+            db
+              .with('challenge', (qb) =>
+                qb
+                  .insertInto('challenges')
+                  .values(Object.fromEntries(a.map((column, i) => [column, values[i]])) as never),
+              )
+              .insertInto('audit_pending')
+              .values(
+                Object.fromEntries(b.map((column, i) => [column, values[a.length + i]])) as never,
+              ),
+          );
       byColumns.set(key, insert);
     }
-    return insert(db, ...a.map((column) => challenge[column]), ...b.map((column) => entry[column]));
+    return insert(
+      db,
+      ...a.map((column) => challenge[column]),
+      ...b.map((column) => entry[column]),
+      ...(response
+        ? [
+            response.statusCode,
+            response.responseBody,
+            challenge.tenant_id,
+            challenge.environment,
+            response.key,
+            response.token,
+          ]
+        : []),
+    );
   };
 })();
 
@@ -109,20 +197,21 @@ export function createChallengeStore(
   sealing: Sealing | null = null,
 ): ChallengeStore {
   return {
-    async insert(challenge, audit?: AuditDraft) {
+    async insert(challenge, audit?: AuditDraft, response?: IdempotentResponse) {
       const approvers = approverRows(challenge);
-      if (approvers.length === 0 && !audit) {
+      if (approvers.length === 0 && !audit && !response) {
         await insertChallenge(db, challengeToRow(challenge));
         return;
       }
       if (approvers.length === 0 && audit && kind === 'postgres') {
-        await insertChallengeAudited(db, challengeToRow(challenge), pendingRowOf(audit));
+        await insertChallengeAudited(db, challengeToRow(challenge), pendingRowOf(audit), response);
       } else {
         await inTransaction(db, async (trx) => {
-          await trx.insertInto('challenges').values(challengeToRow(challenge)).execute();
+          await insertChallenge(trx, challengeToRow(challenge));
           if (approvers.length > 0)
             await trx.insertInto('challenge_approvers').values(approvers).execute();
           if (audit) await writeAuditEntry(trx, kind, audit);
+          if (response) await completeIdempotencyKey(trx, challenge, response);
         });
       }
       if (audit && kind === 'postgres') sealing?.pending(audit.tenantId, 'audit');
