@@ -1,8 +1,9 @@
-import type { IdempotencyClaim, IdempotencyStore } from '@keyra/core';
+import type { Environment, IdempotencyClaim, IdempotencyStore } from '@keyra/core';
 import { sql, type Kysely } from 'kysely';
 import { idempotencyFromRow } from '../rows.js';
 import type { Database, DatabaseKind } from '../schema.js';
-import { inScope, scopeColumns } from '../inScope.js';
+import { inScope } from '../inScope.js';
+import { precompile } from '../precompile.js';
 
 /** A claim loops only when the row vanished between its insert and its read (released or purged). */
 const MAX_CLAIM_ATTEMPTS = 5;
@@ -13,6 +14,39 @@ const MAX_CLAIM_ATTEMPTS = 5;
  * about 2 ms, and requests get in between.
  */
 const PURGE_BATCH: Record<DatabaseKind, number> = { sqlite: 1_000, postgres: 10_000 };
+
+/** The claim's insert, compiled once (it runs on every request with an Idempotency-Key). */
+const insertClaim = precompile(
+  8,
+  (
+    db,
+    tenantId: string,
+    environment: string,
+    key: string,
+    fingerprint: string,
+    method: string,
+    path: string,
+    createdAt: number,
+    lockedUntil: number,
+  ) =>
+    db
+      .insertInto('idempotency_keys')
+      .values({
+        tenant_id: tenantId,
+        environment: environment as Environment,
+        key,
+        fingerprint,
+        method,
+        path,
+        state: 'in_progress',
+        status_code: null,
+        response_body: null,
+        created_at: createdAt,
+        locked_until: lockedUntil,
+      })
+      .onConflict((oc) => oc.columns(['tenant_id', 'environment', 'key']).doNothing())
+      .returning('key'),
+);
 
 export function createIdempotencyStore(db: Kysely<Database>, kind: DatabaseKind): IdempotencyStore {
   return {
@@ -29,13 +63,18 @@ export function createIdempotencyStore(db: Kysely<Database>, kind: DatabaseKind)
         locked_until: now + input.lockMs,
       };
       for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
-        const inserted = await db
-          .insertInto('idempotency_keys')
-          .values({ ...scopeColumns(scope), key, ...fresh })
-          .onConflict((oc) => oc.columns(['tenant_id', 'environment', 'key']).doNothing())
-          .returning('key')
-          .executeTakeFirst();
-        if (inserted) return { outcome: 'claimed', token: fresh.locked_until };
+        const { rows: inserted } = await insertClaim(
+          db,
+          scope.tenantId,
+          scope.environment,
+          key,
+          fresh.fingerprint,
+          fresh.method,
+          fresh.path,
+          fresh.created_at,
+          fresh.locked_until,
+        );
+        if (inserted.length > 0) return { outcome: 'claimed', token: fresh.locked_until };
 
         const row = await db
           .selectFrom('idempotency_keys')
