@@ -1,4 +1,5 @@
 import type {
+  ApprovalMethod,
   AuditDraft,
   ChallengeRecord,
   ChallengeStore,
@@ -70,6 +71,39 @@ const selectChallenge = precompile(3, (db, id: string, tenantId: string, environ
     .where('id', '=', id)
     .where('tenant_id', '=', tenantId)
     .where('environment', '=', environment as Environment),
+);
+
+/** A verify's decision (the request path's one conditional write), compiled once. */
+const decideWithDetails = precompile(
+  9,
+  (
+    db,
+    status: string,
+    now: number,
+    deviceId: string,
+    method: string,
+    proof: string | null,
+    stampId: string | null,
+    id: string,
+    tenantId: string,
+    environment: string,
+  ) =>
+    db
+      .updateTable('challenges')
+      .set({
+        status: status as ChallengeRecord['status'],
+        decided_at: now,
+        device_id: deviceId,
+        method: method as ApprovalMethod,
+        proof,
+        stamp_id: stampId,
+      })
+      .where('id', '=', id)
+      .where('tenant_id', '=', tenantId)
+      .where('environment', '=', environment as Environment)
+      .where('status', '=', 'pending')
+      .where('expires_at', '>', now)
+      .returningAll(),
 );
 
 /** `IdempotencyStore.complete`'s update, on the challenge's transaction. */
@@ -246,20 +280,24 @@ export function createChallengeStore(
 
     async decide(scope, id, status, now, details) {
       // One conditional write: every racer runs it, the database lets exactly one match.
+      if (details) {
+        const { rows } = await decideWithDetails(
+          db,
+          status,
+          now,
+          details.deviceId,
+          details.method,
+          details.proof,
+          details.stampId,
+          id,
+          scope.tenantId,
+          scope.environment,
+        );
+        return hydrateOne(db, rows[0]);
+      }
       const row = await db
         .updateTable('challenges')
-        .set({
-          status,
-          decided_at: now,
-          ...(details
-            ? {
-                device_id: details.deviceId,
-                method: details.method,
-                proof: details.proof,
-                stamp_id: details.stampId,
-              }
-            : {}),
-        })
+        .set({ status, decided_at: now })
         .where('id', '=', id)
         .where(inScope(scope))
         .where('status', '=', 'pending')

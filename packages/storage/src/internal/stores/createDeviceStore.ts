@@ -1,8 +1,40 @@
-import type { DeviceStore, Scope } from '@keyra/core';
+import type { DeviceStore, Environment, Scope } from '@keyra/core';
 import type { Kysely } from 'kysely';
 import { deviceFromRow, deviceToRow } from '../rows.js';
 import type { Database } from '../schema.js';
 import { inScope } from '../inScope.js';
+import { precompile } from '../precompile.js';
+
+// The two device queries of every verify, compiled once.
+const selectDevice = precompile(3, (db, id: string, tenantId: string, environment: string) =>
+  db
+    .selectFrom('devices')
+    .selectAll()
+    .where('id', '=', id)
+    .where('tenant_id', '=', tenantId)
+    .where('environment', '=', environment as Environment),
+);
+const recordDeviceUse = precompile(
+  6,
+  (
+    db,
+    newCount: number,
+    now: number,
+    id: string,
+    tenantId: string,
+    environment: string,
+    previousCount: number,
+  ) =>
+    db
+      .updateTable('devices')
+      .set({ sign_count: newCount, last_used_at: now })
+      .where('id', '=', id)
+      .where('tenant_id', '=', tenantId)
+      .where('environment', '=', environment as Environment)
+      .where('sign_count', '=', previousCount)
+      .where('revoked_at', 'is', null)
+      .where('disabled_at', 'is', null),
+);
 
 export function createDeviceStore(db: Kysely<Database>): DeviceStore {
   const scoped = (scope: Scope) => db.selectFrom('devices').selectAll().where(inScope(scope));
@@ -12,8 +44,8 @@ export function createDeviceStore(db: Kysely<Database>): DeviceStore {
     },
 
     async find(scope, id) {
-      const row = await scoped(scope).where('id', '=', id).executeTakeFirst();
-      return row ? deviceFromRow(row) : null;
+      const { rows } = await selectDevice(db, id, scope.tenantId, scope.environment);
+      return rows[0] ? deviceFromRow(rows[0]) : null;
     },
 
     async findByCredentialId(scope, credentialId) {
@@ -63,16 +95,16 @@ export function createDeviceStore(db: Kysely<Database>): DeviceStore {
     },
 
     async recordUse(scope, id, previousCount, newCount, now) {
-      const result = await db
-        .updateTable('devices')
-        .set({ sign_count: newCount, last_used_at: now })
-        .where('id', '=', id)
-        .where(inScope(scope))
-        .where('sign_count', '=', previousCount)
-        .where('revoked_at', 'is', null)
-        .where('disabled_at', 'is', null)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) > 0;
+      const result = await recordDeviceUse(
+        db,
+        newCount,
+        now,
+        id,
+        scope.tenantId,
+        scope.environment,
+        previousCount,
+      );
+      return Number(result.numAffectedRows ?? 0n) > 0;
     },
 
     async disable(scope, id, reason, now) {
