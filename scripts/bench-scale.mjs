@@ -9,14 +9,20 @@
 // (this process: autocannon and fetch run in it), each KEYRA instance's (/proc/PID/stat), and the
 // rest (PostgreSQL, Redis, anything else). The figure that counts is requests per second per core
 // the server side used (machine minus load generator).
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { cannon, driveLanes, prepareDevices, startProcess, stop } from './bench/harness.mjs';
+import {
+  cannon,
+  driveLanes,
+  prepareDevices,
+  runToEnd,
+  startProcess,
+  stop,
+} from './bench/harness.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -71,19 +77,7 @@ async function admin(sql) {
 }
 
 /** Runs a keyra CLI command to completion and returns its stdout. */
-function runKeyra(argv, env) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [keyraBin, ...argv], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('exit', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`keyra ${argv.join(' ')} exited with ${code}`)),
-    );
-  });
-}
+const runKeyra = (argv, env) => runToEnd([keyraBin, ...argv], env);
 
 const HZ = 100; // USER_HZ: the unit of /proc/stat and /proc/PID/stat times on Linux
 /** CPU seconds so far: the machine's busy time, this process's, and each given pid's. */

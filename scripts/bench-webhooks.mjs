@@ -52,6 +52,7 @@ import {
   makeCredential,
   provisionAttestationCertificate,
 } from '@keyra/device';
+import { runToEnd } from './bench/harness.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -85,19 +86,7 @@ const env = {
 /** Wall clock in ms with sub-ms resolution (comparable with the server's Date.now()). */
 const nowMs = () => performance.timeOrigin + performance.now();
 
-function runCli(cliArgs) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...cliArgs], {
-      env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('exit', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`keyra ${cliArgs[0]} exited ${code}`)),
-    );
-  });
-}
+const runCli = (cliArgs) => runToEnd([bin, ...cliArgs], env);
 
 // --profile: the KEYRA process writes a V8 CPU profile on exit (open it in Chrome DevTools).
 const profile = args.includes('--profile')

@@ -38,6 +38,7 @@ import {
   provisionAttestationCertificate,
   rejectChallenge,
 } from '@keyra/device';
+import { runToEnd } from './bench/harness.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -89,19 +90,7 @@ const env = {
 };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function runCli(cliArgs) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...cliArgs], {
-      env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('exit', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`keyra ${cliArgs[0]} exited ${code}`)),
-    );
-  });
-}
+const runCli = (cliArgs) => runToEnd([bin, ...cliArgs], env);
 
 function startServer() {
   return new Promise((resolve, reject) => {

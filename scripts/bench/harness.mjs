@@ -33,6 +33,23 @@ export function startProcess(argv, env, ready) {
   });
 }
 
+/** Runs a node process to completion (`env` over this process's) and resolves with its stdout. */
+export function runToEnd(argv, env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, argv, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(out)
+        : reject(new Error(`${argv.slice(0, 2).join(' ')} exited with ${code}`)),
+    );
+  });
+}
+
 export async function stop(child) {
   child.kill('SIGTERM');
   if (child.exitCode === null) await new Promise((resolve) => child.on('exit', resolve));
