@@ -53,7 +53,6 @@ async function hydrateOne(
   return row ? ((await hydrate(db, [row]))[0] ?? null) : null;
 }
 
-// The two queries of every create and every read, compiled once (precompile.ts).
 /**
  * Challenges one expiry transaction takes by default. SQLite: the requests share the sweep's one
  * connection, so a transaction takes 100 (about 30 ms of writes: an event and an audit entry each)
@@ -63,6 +62,7 @@ async function hydrateOne(
  */
 const EXPIRY_BATCH: Record<DatabaseKind, number> = { sqlite: 100, postgres: 500 };
 
+// The two queries of every create and every read, compiled once (precompile.ts).
 const insertChallenge = precompileInsert('challenges');
 const selectChallenge = precompile(3, (db, id: string, tenantId: string, environment: string) =>
   db
