@@ -18,18 +18,15 @@ import pg from 'pg';
 import {
   cannon,
   driveLanes,
+  flag,
   prepareDevices,
+  runMeta,
   runToEnd,
   startProcess,
   stop,
 } from './bench/harness.mjs';
 
-const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
-};
-if (args.includes('--help')) {
+if (process.argv.includes('--help')) {
   console.log(`Usage: npm run bench:scale -- [options]
 
 Compares one KEYRA instance with three on PostgreSQL + Redis (create and verify), with the CPU
@@ -297,7 +294,6 @@ try {
       }
     }
   }
-  const loadAtEnd = os.loadavg();
   await ensureInstances(0);
 
   const m = (runs, pick) => median(runs.map(pick));
@@ -328,18 +324,7 @@ try {
     return row;
   });
   const third = sideOf(results.createPacedThird[1]);
-  const meta = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model,
-    duration,
-    connections,
-    rounds,
-    perDevice,
-    loadAverageAtStart: loadAtStart.map((x) => Number(x.toFixed(2))),
-    loadAverageAtEnd: loadAtEnd.map((x) => Number(x.toFixed(2))),
-  };
+  const meta = runMeta(loadAtStart, { duration, connections, rounds, perDevice });
   mkdirSync('bench-results', { recursive: true });
   writeFileSync(
     'bench-results/scale-postgres.json',

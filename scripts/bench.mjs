@@ -20,6 +20,7 @@ import {
   cannon as runCannon,
   driveLanes,
   prepareDevices,
+  runMeta,
   startProcess,
   stop,
 } from './bench/harness.mjs';
@@ -255,7 +256,6 @@ try {
     results[`floor_${name}`] = pair.floor;
   }
 
-  const loadAtEnd = os.loadavg();
   const medianOf = (runs, key) => median(runs.map((r) => r[key]));
   const rows = [
     ['GET /healthz', 'healthz', 'bare Fastify GET', 0.6],
@@ -283,18 +283,7 @@ try {
       target,
     };
   });
-  const meta = {
-    date: new Date().toISOString(),
-    store,
-    node: process.version,
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model,
-    duration,
-    connections,
-    rounds,
-    loadAverageAtStart: loadAtStart.map((x) => Number(x.toFixed(2))),
-    loadAverageAtEnd: loadAtEnd.map((x) => Number(x.toFixed(2))),
-  };
+  const meta = runMeta(loadAtStart, { store, duration, connections, rounds });
   mkdirSync('bench-results', { recursive: true });
   writeFileSync(
     `bench-results/challenges-${store}.json`,

@@ -2,6 +2,7 @@
 // and wait for its "listening" line, stop it, run one autocannon measurement, and drive verifies
 // from simulated KEYRA ONE devices.
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import readline from 'node:readline';
 import {
   approveChallenge,
@@ -13,6 +14,27 @@ import {
   provisionAttestationCertificate,
 } from '@keyra/device';
 import autocannon from 'autocannon';
+
+/** `--name VALUE` from the command line, or `fallback`. */
+export function flag(name, fallback) {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
+}
+
+/** What a bench's results record about the machine and the run: date, Node, CPUs, load averages. */
+export function runMeta(loadAtStart, fields) {
+  const round = (loads) => loads.map((x) => Number(x.toFixed(2)));
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    ...fields,
+    loadAverageAtStart: round(loadAtStart),
+    loadAverageAtEnd: round(os.loadavg()),
+  };
+}
 
 /** Spawns a node process and resolves with the first stdout line matching `ready`; the rest is drained. */
 export function startProcess(argv, env, ready) {
