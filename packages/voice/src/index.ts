@@ -2,7 +2,12 @@ export { AudioError, type AudioErrorCode } from './audio/audioError.js';
 export type { DecodedAudio } from './audio/decodedAudio.js';
 export { detectContainer, type AudioContainer } from './audio/detectContainer.js';
 export { decodeWav } from './audio/decodeWav.js';
-export { decodeAudio, FFMPEG_INSTALL_HINT, type DecodeAudioOptions } from './audio/decodeAudio.js';
+export {
+  decodeAudio,
+  FFMPEG_INSTALL_HINT,
+  type DecodeAudioOptions,
+  type OpusSampleRate,
+} from './audio/decodeAudio.js';
 export { toMono16k, resample, MODEL_SAMPLE_RATE } from './audio/toMono16k.js';
 export { FRONT_END_SPEC } from './features/frontEnd.js';
 export type { SpeakerModel, SpeakerThresholds, CohortStats } from './speakerModel.js';
@@ -43,6 +48,7 @@ export { audioFingerprint } from './analysis/audioFingerprint.js';
 export { measureQuality, type QualityMeasurements } from './analysis/measureQuality.js';
 export { analyzeRecordingSync, type RecordingAnalysis } from './analysis/analyzeRecording.js';
 export {
+  type AnalysisStages,
   createVoiceAnalyzer,
   type VoiceAnalyzer,
   type VoiceAnalyzerOptions,

@@ -125,6 +125,59 @@ describe('Opus in WebM', () => {
   });
 });
 
+describe('Opus decoded at 16 kHz (opusSampleRate)', () => {
+  it('gives the 48 kHz decode resampled: same length, aligned within a sample, same speaker embedding', async () => {
+    const model = await loadModel();
+    const dir = resolve(VOICE_DATA, 'phrases/webm');
+    const names = (await readdir(dir)).sort();
+    expect(names.length).toBe(30);
+    const failures: string[] = [];
+    for (const name of names) {
+      const bytes = await readFile(resolve(dir, name));
+      const full = toMono16k(await decodeAudio(bytes));
+      const direct = await decodeAudio(bytes, { opusSampleRate: 16_000 });
+      // The pre-skip is counted at 48 kHz (RFC 7845): scaled, the two start together.
+      let bestLag = 0;
+      let best = -1;
+      for (let lag = -8; lag <= 8; lag++) {
+        let dot = 0;
+        let a = 0;
+        let b = 0;
+        for (let i = 400; i < full.length - 400; i++) {
+          dot += full[i]! * direct.samples[i + lag]!;
+          a += full[i]! ** 2;
+          b += direct.samples[i + lag]! ** 2;
+        }
+        const correlation = dot / Math.sqrt(a * b);
+        if (correlation > best) [best, bestLag] = [correlation, lag];
+      }
+      const e1 = await extractEmbedding(full, model);
+      const e2 = await extractEmbedding(toMono16k(direct), model);
+      let cosine = 0;
+      for (let k = 0; k < e1.length; k++) cosine += e1[k]! * e2[k]!;
+      cosine /= Math.hypot(...e1) * Math.hypot(...e2);
+      const problems = [
+        direct.sampleRate !== 16_000 && `rate ${direct.sampleRate}`,
+        direct.samples.length !== full.length &&
+          `frames ${direct.samples.length} vs ${full.length}`,
+        Math.abs(bestLag) > 1 && `lag ${bestLag}`,
+        !(best > 0.97) && `correlation ${best.toFixed(4)}`,
+        !(cosine >= 0.998) && `embedding cosine ${cosine.toFixed(4)}`,
+      ].filter(Boolean);
+      if (problems.length > 0) failures.push(`${name}: ${problems.join(', ')}`);
+    }
+    expect(failures).toEqual([]);
+  }, 60_000);
+
+  it('leaves other codecs at their native rate', async () => {
+    const wav = resolve(VOICE_DATA, 'phrases/wav/flite_slt_01.wav');
+    const mp3 = spawnSync('ffmpeg', ['-v', 'error', '-i', wav, '-ar', '44100', '-f', 'mp3', '-']);
+    expect(mp3.status).toBe(0);
+    const decoded = await decodeAudio(mp3.stdout, { opusSampleRate: 16_000 });
+    expect(decoded.sampleRate).toBe(44_100);
+  });
+});
+
 describe('decodeAudio without ffmpeg', () => {
   const noFfmpeg = { ffmpegPath: '/nonexistent/ffmpeg' };
 

@@ -55,7 +55,7 @@ export async function enrollVoice(
   const random = deps.random ?? systemRandom;
   const { projectionId, paramsVersion } = await requireAudioFields(input, speech);
   const recording = await speech.decode(await deps.loadAudio(input));
-  const analysis = await speech.analyse(recording);
+  const analysis = await speech.analyse(recording).result;
   const quality = qualityGate(analysis.quality, QUALITY_THRESHOLDS.minEnrollSpeechSec);
   if (!quality.passed) {
     throw new KeyraError(

@@ -57,6 +57,7 @@ export type {
   Recording,
   SpeakerScore,
   SpeechAnalysis,
+  SpeechAnalysing,
   SpeechEngine,
   SpeechModelInfo,
   Voiceprint,

@@ -44,6 +44,16 @@ export interface SpeechAnalysis {
   fingerprint: Uint16Array;
 }
 
+/**
+ * An analysis under way: `pcm16k` resolves as soon as the recording is resampled, so phrase
+ * recognition can run while the embedding and the measures are computed; `result` resolves with
+ * everything. Both reject with the analysis's error; `pcm16k` may be left unobserved.
+ */
+export interface SpeechAnalysing {
+  pcm16k: Promise<Float32Array>;
+  result: Promise<SpeechAnalysis>;
+}
+
 /** What the recognizer heard, word by word against the prompt. */
 export interface PhraseRecognition {
   /** The words recognised, joined by spaces (empty when nothing was recognised). */
@@ -78,7 +88,7 @@ export interface SpeechEngine {
   requireRecognizer(): Promise<void>;
   /** Checks the container and decodes, enforcing 16-48 kHz and 1-15 s with their codes. */
   decode(bytes: Uint8Array): Promise<Recording>;
-  analyse(recording: Recording): Promise<SpeechAnalysis>;
+  analyse(recording: Recording): SpeechAnalysing;
   recognise(pcm16k: Float32Array, prompt: string): Promise<PhraseRecognition>;
   /** Scores an enrolment against a probe: normalised by the cohorts, with the matching threshold. */
   scoreSpeaker(enrolled: Voiceprint, probe: Voiceprint): Promise<SpeakerScore>;

@@ -112,9 +112,11 @@ export async function verifyVoice(
     }
 
     const recording = await speech.decode(await deps.loadAudio(input));
-    const analysis = await speech.analyse(recording);
-    const [heard, history] = await Promise.all([
-      speech.recognise(analysis.pcm16k, phrase.prompt),
+    // Recognition starts on the resampled audio while the embedding and the measures go on.
+    const analysing = speech.analyse(recording);
+    const [analysis, heard, history] = await Promise.all([
+      analysing.result,
+      analysing.pcm16k.then((pcm16k) => speech.recognise(pcm16k, phrase.prompt)),
       storage.voice.recentFingerprints(scope, input.wallet, VOICE_LIMITS.replayHistory),
     ]);
     const speaker = await speech.scoreSpeaker(

@@ -3,7 +3,7 @@ import {
   verifyVoice,
   VOICE_PROOF_ACTION,
   voicePhraseDigest,
-  type KeyraError,
+  KeyraError,
   type VerifyVoiceInput,
 } from '@keyra/core';
 import { importJWK, jwtVerify } from 'jose';
@@ -169,6 +169,48 @@ describe('verifyVoice: all gates pass', () => {
       'PHRASE_ALREADY_USED',
     ]);
     expect(await w.storage.usage.meteredCount(w.scope.tenantId)).toBe(1);
+  });
+});
+
+describe('verifyVoice: recognition and analysis', () => {
+  it('starts recognising on the resampled audio before the rest of the analysis is done', async () => {
+    const phraseId = await w.phrase('w1');
+    const { analyse, recognise } = w.speech;
+    let recognitionStarted!: () => void;
+    const started = new Promise<void>((resolve) => (recognitionStarted = resolve));
+    // The embedding and the measures are held back until recognition has begun: a verify that
+    // waited for them before recognising would never finish.
+    w.speech.analyse = (recording) => {
+      const stages = analyse(recording);
+      return { pcm16k: stages.pcm16k, result: started.then(() => stages.result) };
+    };
+    w.speech.recognise = (pcm16k, prompt) => {
+      recognitionStarted();
+      return recognise(pcm16k, prompt);
+    };
+    const outcome = await Promise.race([
+      verify({ phraseId }),
+      new Promise((resolve) => setTimeout(() => resolve('stuck'), 2000)),
+    ]);
+    expect(outcome).toMatchObject({ verified: true });
+  });
+
+  it('fails with the analysis error, and recognition that already ran changes nothing', async () => {
+    const phraseId = await w.phrase('w1');
+    const { analyse } = w.speech;
+    w.speech.analyse = (recording) => {
+      const stages = analyse(recording);
+      return {
+        pcm16k: stages.pcm16k,
+        result: stages.pcm16k.then(() => {
+          throw new KeyraError('SPEECH_PROCESSING_FAILED', 'Analysing the audio failed; retry.');
+        }),
+      };
+    };
+    expect(await failure(verify({ phraseId }))).toEqual([502, 'SPEECH_PROCESSING_FAILED']);
+    w.speech.analyse = analyse;
+    // The phrase was not spent by the failed attempt.
+    expect((await verify({ phraseId })).verified).toBe(true);
   });
 });
 

@@ -71,6 +71,24 @@ export interface FakeSpeech extends SpeechEngine {
 
 export function fakeSpeech(): FakeSpeech {
   const takes = new WeakMap<object, Take>();
+  const analyseTake = async (recording: Recording): Promise<SpeechAnalysis> => {
+    const take = takes.get(recording)!;
+    const pcm16k = new Float32Array(32);
+    takes.set(pcm16k, take);
+    const quality = take.quality ?? 'good';
+    return {
+      pcm16k,
+      embedding: Float32Array.from(VOICES[take.speaker]),
+      cohort: null,
+      quality: {
+        durationSec: 2,
+        speechSec: quality === 'brief' ? 1 : 1.8,
+        clippingRatio: 0,
+        levelDbfs: quality === 'quiet' ? -60 : -20,
+      },
+      fingerprint: fingerprintOf(take),
+    };
+  };
   const engine: FakeSpeech = {
     recognizerMissing: false,
     paramsVersion: 'v1',
@@ -96,24 +114,9 @@ export function fakeSpeech(): FakeSpeech {
       takes.set(recording, take);
       return recording;
     },
-    async analyse(recording) {
-      const take = takes.get(recording)!;
-      const pcm16k = new Float32Array(32);
-      takes.set(pcm16k, take);
-      const quality = take.quality ?? 'good';
-      const analysis: SpeechAnalysis = {
-        pcm16k,
-        embedding: Float32Array.from(VOICES[take.speaker]),
-        cohort: null,
-        quality: {
-          durationSec: 2,
-          speechSec: quality === 'brief' ? 1 : 1.8,
-          clippingRatio: 0,
-          levelDbfs: quality === 'quiet' ? -60 : -20,
-        },
-        fingerprint: fingerprintOf(take),
-      };
-      return analysis;
+    analyse(recording) {
+      const result = analyseTake(recording);
+      return { pcm16k: result.then((a) => a.pcm16k), result };
     },
     async recognise(pcm16k, prompt) {
       const heard = takes.get(pcm16k)!.words.split(' ');

@@ -11,8 +11,9 @@ import {
   createVoiceAnalyzer,
   decodeAudio,
   loadNeuralModel,
+  MODEL_SAMPLE_RATE,
+  type AnalysisStages,
   type DecodedAudio,
-  type RecordingAnalysis,
   type SpeakerModel,
   type SpeakerThresholds,
   type VoiceAnalyzer,
@@ -37,7 +38,11 @@ export interface VoiceEngine {
     thresholds: SpeakerThresholds;
   }>;
   decode(bytes: Uint8Array): Promise<DecodedAudio>;
-  analyze(decoded: DecodedAudio): Promise<RecordingAnalysis>;
+  /**
+   * Starts analysing a decoded recording: the 16 kHz samples resolve first (recognition can start
+   * on them), the embedding and the measures when they are done (see `AnalysisStages`).
+   */
+  analyze(decoded: DecodedAudio): AnalysisStages;
   /** Throws `SPEECH_UNAVAILABLE` (502, with the apt command) when pocketsphinx is missing. */
   recognizer(): Promise<PhraseRecognizer>;
   recognize(pcm16k: Float32Array, promptLength: number): Promise<PhraseRecognition>;
@@ -162,13 +167,22 @@ export function createVoiceEngine(options: VoiceEngineOptions = {}): VoiceEngine
         ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}),
         timeoutMs: 10_000,
         maxDurationSec: 60,
+        // Opus straight at the model's rate: no 48 kHz decode and no resampling on the way.
+        opusSampleRate: MODEL_SAMPLE_RATE,
       });
     },
-    async analyze(decoded) {
-      const analysis = await (await getAnalyzer()).analyze(decoded);
-      if (!options.embedder) return analysis;
-      const embedding = await options.embedder.embed(analysis.pcm16k);
-      return { ...analysis, embedding, cohort: null };
+    analyze(decoded) {
+      const started = getAnalyzer().then((a) => a.analyzeInStages(decoded));
+      const pcm16k = started.then((s) => s.pcm16k);
+      pcm16k.catch(() => undefined);
+      const embedder = options.embedder;
+      if (!embedder) return { pcm16k, result: started.then((s) => s.result) };
+      // The neural embedding starts on the resampled audio, beside the classical analysis.
+      const embedding = pcm16k.then((pcm) => embedder.embed(pcm));
+      const result = Promise.all([started.then((s) => s.result), embedding]).then(
+        ([analysis, neural]) => ({ ...analysis, embedding: neural, cohort: null }),
+      );
+      return { pcm16k, result };
     },
     recognizer: getRecognizer,
     async recognize(pcm16k, promptLength) {

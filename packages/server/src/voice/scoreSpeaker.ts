@@ -39,7 +39,7 @@ export async function scoreRecordings(
   probe: Uint8Array,
 ): Promise<SpeakerScore & { passed: boolean }> {
   const voiceprint = async (bytes: Uint8Array): Promise<Voiceprint> =>
-    analyseRecording(engine, await decodeRecording(bytes, engine));
+    analyseRecording(engine, await decodeRecording(bytes, engine)).result;
   const [enrolled, probed] = [await voiceprint(enrolment), await voiceprint(probe)];
   const { thresholds } = await engine.model();
   const result = scoreSpeaker(thresholds, enrolled, probed);

@@ -19,7 +19,11 @@ const modelPromise = loadModel((workerData as { modelPath?: string }).modelPath)
 port.on('message', (job: Job) => {
   modelPromise
     .then((model) => {
-      const result = analyzeRecordingSync(job, model);
+      // The 16 kHz samples go first (a copy: the analysis goes on with them), so the caller can
+      // start phrase recognition while the embedding and the measures are computed here.
+      const result = analyzeRecordingSync(job, model, (pcm16k) =>
+        port.postMessage({ id: job.id, pcm16k }),
+      );
       port.postMessage({ id: job.id, result }, [
         result.pcm16k.buffer,
         result.embedding.buffer,

@@ -17,12 +17,19 @@ export interface RecordingAnalysis {
   pcmSha256: string;
 }
 
-/** The synchronous core of the analysis, run inside a worker thread (or inline in tools). */
+/**
+ * The synchronous core of the analysis, run inside a worker thread (or inline in tools).
+ * `onResampled` is called with the 16 kHz samples as soon as they exist, before the embedding
+ * and the measures, so a caller can start phrase recognition on them meanwhile; it must not
+ * modify them.
+ */
 export function analyzeRecordingSync(
   decoded: DecodedAudio,
   model: SpeakerModel & { embedSync(pcm: Float32Array): Float32Array },
+  onResampled?: (pcm16k: Float32Array) => void,
 ): RecordingAnalysis {
   const pcm16k = toMono16k(decoded);
+  onResampled?.(pcm16k);
   const embedding = model.embedSync(pcm16k);
   return {
     pcm16k,

@@ -18,6 +18,17 @@ export interface VoiceAnalyzerOptions {
 }
 
 /**
+ * An analysis under way. `pcm16k` resolves as soon as the recording is resampled, before the
+ * embedding and the measures, so phrase recognition can run meanwhile; `result` resolves with
+ * everything. When the analysis fails both reject with the same error (`pcm16k` alone may be left
+ * unobserved: its rejection is never reported as unhandled).
+ */
+export interface AnalysisStages {
+  pcm16k: Promise<Float32Array>;
+  result: Promise<RecordingAnalysis>;
+}
+
+/**
  * Speaker embedding, quality measures and replay fingerprint of recordings, computed in worker
  * threads that each load the model once, so a request never blocks the event loop.
  */
@@ -27,13 +38,48 @@ export interface VoiceAnalyzer {
   readonly thresholds: SpeakerThresholds;
   /** Analyses one decoded recording (any rate and channel count). */
   analyze(decoded: DecodedAudio): Promise<RecordingAnalysis>;
+  /** `analyze`, with the 16 kHz samples handed over as soon as they exist. */
+  analyzeInStages(decoded: DecodedAudio): AnalysisStages;
   /** Terminates the workers; pending analyses reject. */
   close(): Promise<void>;
 }
 
 interface Pending {
+  resampled(pcm16k: Float32Array): void;
   resolve(result: RecordingAnalysis): void;
   reject(error: Error): void;
+}
+
+/** The two promises of an analysis and what settles them. */
+function stages(): { stages: AnalysisStages; settle: Pending } {
+  let resampled!: (pcm16k: Float32Array) => void;
+  let rejectPcm!: (error: Error) => void;
+  let resolve!: (result: RecordingAnalysis) => void;
+  let reject!: (error: Error) => void;
+  const pcm16k = new Promise<Float32Array>((res, rej) => {
+    resampled = res;
+    rejectPcm = rej;
+  });
+  pcm16k.catch(() => undefined);
+  const result = new Promise<RecordingAnalysis>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return {
+    stages: { pcm16k, result },
+    settle: {
+      resampled,
+      // Settling an already settled promise is a no-op: pcm16k keeps its first value.
+      resolve: (analysis) => {
+        resampled(analysis.pcm16k);
+        resolve(analysis);
+      },
+      reject: (error) => {
+        rejectPcm(error);
+        reject(error);
+      },
+    },
+  };
 }
 
 interface Slot {
@@ -65,9 +111,21 @@ export async function createVoiceAnalyzer(
     thresholds: model.thresholds,
   };
   if (options.inline) {
+    const analyzeInStages = (decoded: DecodedAudio): AnalysisStages => {
+      const { stages: analysis, settle } = stages();
+      queueMicrotask(() => {
+        try {
+          settle.resolve(analyzeRecordingSync(decoded, model, settle.resampled));
+        } catch (error) {
+          settle.reject(error as Error);
+        }
+      });
+      return analysis;
+    };
     return {
       ...base,
-      analyze: (decoded) => Promise.resolve().then(() => analyzeRecordingSync(decoded, model)),
+      analyze: (decoded) => analyzeInStages(decoded).result,
+      analyzeInStages,
       close: () => Promise.resolve(),
     };
   }
@@ -84,9 +142,15 @@ export async function createVoiceAnalyzer(
     worker.unref();
     worker.on(
       'message',
-      (message: { id: number; result?: RecordingAnalysis; error?: { message: string } }) => {
+      (message: {
+        id: number;
+        pcm16k?: Float32Array;
+        result?: RecordingAnalysis;
+        error?: { message: string };
+      }) => {
         const job = slot.pending.get(message.id);
         if (!job) return;
+        if (message.pcm16k) return job.resampled(message.pcm16k);
         slot.pending.delete(message.id);
         if (message.result) job.resolve(message.result);
         else job.reject(new Error(message.error?.message ?? 'voice analysis failed'));
@@ -105,38 +169,44 @@ export async function createVoiceAnalyzer(
   };
   for (let i = 0; i < count; i++) spawn(i);
 
+  const analyzeInStages = (decoded: DecodedAudio): AnalysisStages => {
+    const { stages: analysis, settle } = stages();
+    if (closed) {
+      settle.reject(new Error('the voice analyzer is closed'));
+      return analysis;
+    }
+    const slot = slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = nextId++;
+    const done = (): void => {
+      if (slot.pending.size === 0) slot.worker.unref();
+    };
+    slot.pending.set(id, {
+      resampled: settle.resampled,
+      resolve: (r) => {
+        settle.resolve(r);
+        done();
+      },
+      reject: (e) => {
+        settle.reject(e);
+        done();
+      },
+    });
+    if (slot.pending.size === 1) slot.worker.ref();
+    // The samples are copied (not transferred): the caller may still need them.
+    slot.worker.postMessage({
+      id,
+      samples: decoded.samples,
+      sampleRate: decoded.sampleRate,
+      channels: decoded.channels,
+      durationSec: decoded.durationSec,
+    });
+    return analysis;
+  };
+
   return {
     ...base,
-    analyze(decoded) {
-      if (closed) return Promise.reject(new Error('the voice analyzer is closed'));
-      const slot = slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
-      const id = nextId++;
-      return new Promise<RecordingAnalysis>((resolve, reject) => {
-        slot.pending.set(id, { resolve, reject });
-        if (slot.pending.size === 1) slot.worker.ref();
-        const done = (): void => {
-          if (slot.pending.size === 0) slot.worker.unref();
-        };
-        slot.pending.set(id, {
-          resolve: (r) => {
-            resolve(r);
-            done();
-          },
-          reject: (e) => {
-            reject(e);
-            done();
-          },
-        });
-        // The samples are copied (not transferred): the caller may still need them.
-        slot.worker.postMessage({
-          id,
-          samples: decoded.samples,
-          sampleRate: decoded.sampleRate,
-          channels: decoded.channels,
-          durationSec: decoded.durationSec,
-        });
-      });
-    },
+    analyze: (decoded) => analyzeInStages(decoded).result,
+    analyzeInStages,
     async close() {
       closed = true;
       await Promise.all(slots.map((slot) => slot.worker.terminate()));

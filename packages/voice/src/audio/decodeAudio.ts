@@ -17,7 +17,17 @@ export interface DecodeAudioOptions {
   timeoutMs?: number;
   /** Refuse to decode more than this many seconds of audio (default 600). */
   maxDurationSec?: number;
+  /**
+   * The rate to decode Opus at (default 48 kHz). libopus decodes natively at 8, 12, 16, 24 or
+   * 48 kHz, so a caller that wants 16 kHz (the speaker model, the recognizer) gets it without
+   * the 48 kHz decode and the resampling; its own band limit replaces `toMono16k`'s. Other codecs
+   * keep their native rate.
+   */
+  opusSampleRate?: OpusSampleRate;
 }
+
+/** The rates libopus decodes at. */
+export type OpusSampleRate = 8000 | 12000 | 16000 | 24000 | 48000;
 
 /**
  * Decodes audio bytes to interleaved float samples, in memory only. The container is detected
@@ -49,7 +59,10 @@ export async function decodeAudio(
     case 'flac':
       return decodeFlac(bytes, maxDurationSec);
     case 'webm':
-      return (await decodeWebmOpus(bytes, maxDurationSec)) ?? decodeWithFfmpeg(bytes, options);
+      return (
+        (await decodeWebmOpus(bytes, maxDurationSec, options.opusSampleRate)) ??
+        decodeWithFfmpeg(bytes, options)
+      );
     case 'm4a':
     case 'ogg':
       return decodeWithFfmpeg(bytes, options);

@@ -1,13 +1,15 @@
 import { ALL_FORMATS, BufferSource, EncodedPacketSink, Input } from 'mediabunny';
 import { OpusDecoder } from 'opus-decoder';
 import { AudioError } from './audioError.js';
+import type { OpusSampleRate } from './decodeAudio.js';
 import type { DecodedAudio } from './decodedAudio.js';
 import { toDecodedAudio } from './toDecodedAudio.js';
 
 /**
  * Decodes the first audio track of a WebM/Matroska file in process when it is Opus (what
  * browsers' MediaRecorder writes): `mediabunny` demuxes the packets and libopus compiled to
- * WebAssembly (`opus-decoder`) decodes them at 48 kHz, dropping the `OpusHead` pre-skip.
+ * WebAssembly (`opus-decoder`) decodes them at `sampleRate` (48 kHz unless asked otherwise),
+ * dropping the `OpusHead` pre-skip (counted at 48 kHz, so scaled to the output rate).
  * ffmpeg's own Opus decoder differs from libopus by a few dB of SNR and also honours Matroska
  * `DiscardPadding`, so the result can be up to one Opus frame (20 ms) longer than ffmpeg's.
  *
@@ -18,13 +20,16 @@ import { toDecodedAudio } from './toDecodedAudio.js';
 export async function decodeWebmOpus(
   bytes: Uint8Array,
   maxDurationSec: number,
+  sampleRate: OpusSampleRate = 48_000,
 ): Promise<DecodedAudio | null> {
   const demuxed = await demuxOpus(bytes);
   if (!demuxed) return null;
   const { head, packets } = demuxed;
   const decoder = new OpusDecoder({
     channels: head.channels,
-    preSkip: head.preSkip,
+    sampleRate,
+    // The wrapper drops this many output samples; RFC 7845 counts pre-skip at 48 kHz.
+    preSkip: Math.round((head.preSkip * sampleRate) / 48_000),
     ...(head.mapping
       ? {
           streamCount: head.mapping.streamCount,
