@@ -9,7 +9,7 @@
 // 3. latency of POST /api/v1/verify through a real `keyra serve --dev`, per request and per second
 //    of audio, for wav, mp3, m4a and webm recordings of the server's random prompts synthesised
 //    with Debian's flite (voice slt) at bench time, beside the ceilings measured in this process
-//    on the same bytes right after each request: decode (ffmpeg; WAV in process), embedding and
+//    on the same bytes right after each request: decode (as the server decodes), embedding and
 //    phrase recognition. The API latency is reported as a ratio to the sum of those stages.
 // Prints a Markdown section and writes it into docs/benchmarks.md under "## Voice" (replacing
 // only that section), and the raw figures to bench-results/voice.json.
@@ -29,11 +29,11 @@ const flag = (name, fallback) => {
 };
 if (args.includes('--help')) {
   console.log(
-    'Usage: npm run bench:voice -- [--verifies N (per format, default 6)] [--no-write] [--latency-only (implies --no-write)]',
+    'Usage: npm run bench:voice -- [--verifies N (per format, default 10)] [--no-write] [--latency-only (implies --no-write)]',
   );
   process.exit(0);
 }
-const verifiesPerFormat = Number(flag('verifies', '6'));
+const verifiesPerFormat = Number(flag('verifies', '10'));
 const latencyOnly = args.includes('--latency-only');
 const writeDoc = !args.includes('--no-write') && !latencyOnly;
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -215,11 +215,12 @@ try {
     throw new Error(`enroll: ${enroll.status} ${JSON.stringify(enroll.json)}`);
   enrollMs = enroll.ms;
 
-  // The stages measured in this process on the bytes just sent: decode (+ resampling to 16 kHz
-  // mono), embedding (+ cohort statistics for s-norm), recognition with the prompt's grammar.
+  // The stages measured in this process on the bytes just sent, one after another: decode the
+  // way the server does (Opus straight at 16 kHz) + resampling to 16 kHz mono, embedding (+
+  // cohort statistics for s-norm), recognition with the prompt's grammar.
   const stages = async (bytes, words) => {
     let t = performance.now();
-    const decoded = await decodeAudio(bytes);
+    const decoded = await decodeAudio(bytes, { opusSampleRate: 16_000 });
     const pcm = toMono16k(decoded);
     const decodeMs = performance.now() - t;
     t = performance.now();
@@ -409,7 +410,7 @@ if (phrase) {
 out('### Verify latency through the API');
 out();
 out(
-  `\`keyra serve --dev\` (SQLite, default worker and decoder pool) on the same machine; one wallet enrolled with ${(enrollMs / 1000).toFixed(2)} s of API time from a flite slt recording; then, per format, ${verifiesPerFormat} sequential \`POST /api/v1/verify\` calls (after one warm-up each) with \`audioBase64\` of flite slt saying the server's random prompt (synthesised and encoded at bench time: mp3 64 kb/s, m4a AAC 64 kb/s, webm Opus 32 kb/s). "API" is the client's time from sending the request to parsing the answer (the route's own \`latency_ms\` beside it). The ceilings are measured in the bench process on the same bytes right after each request: decode = \`decodeAudio\` (in process for wav, mp3 and Opus in WebM; a warm ffmpeg process for m4a) + resampling to 16 kHz; embed = \`extractEmbedding\` + cohort statistics; recognize = pocketsphinx \`recognize\` with the prompt's grammar.`,
+  `\`keyra serve --dev\` (SQLite, default worker and decoder pool) on the same machine; one wallet enrolled with ${(enrollMs / 1000).toFixed(2)} s of API time from a flite slt recording; then, per format, ${verifiesPerFormat} sequential \`POST /api/v1/verify\` calls (after one warm-up each) with \`audioBase64\` of flite slt saying the server's random prompt (synthesised and encoded at bench time: mp3 64 kb/s, m4a AAC 64 kb/s, webm Opus 32 kb/s). "API" is the client's time from sending the request to parsing the answer (the route's own \`latency_ms\` beside it). The ceilings are measured in the bench process on the same bytes right after each request: decode = \`decodeAudio\` as the server calls it (in process for wav, mp3 and Opus in WebM, Opus decoded straight at 16 kHz; a warm ffmpeg process for m4a) + resampling to 16 kHz; embed = \`extractEmbedding\` + cohort statistics; recognize = pocketsphinx \`recognize\` with the prompt's grammar.`,
 );
 out();
 out(
@@ -424,7 +425,7 @@ for (const r of latency) {
 out();
 const all = latency.at(-1);
 out(
-  `Per second of audio over all ${all.requests} requests: API ${ms1(all.apiMsPerAudioSec)} ms; decode ${ms1(all.decodeMsPerAudioSec)} ms, embedding ${ms1(all.embedMsPerAudioSec)} ms, recognition ${ms1(all.recognizeMsPerAudioSec)} ms (sum ${ms1(all.stagesMsPerAudioSec)} ms). The API takes ${all.ratio.toFixed(2)}× the sum of its stages; the rest is HTTP and JSON/base64 of a ~${Math.round(mean(requests.map((r) => r.bytes)) / 1024)} KiB body, the worker-thread hop, quality measures and the replay fingerprint, the database (phrase, template, fingerprints, verify log) and the projection.`,
+  `Per second of audio over all ${all.requests} requests: API ${ms1(all.apiMsPerAudioSec)} ms; decode ${ms1(all.decodeMsPerAudioSec)} ms, embedding ${ms1(all.embedMsPerAudioSec)} ms, recognition ${ms1(all.recognizeMsPerAudioSec)} ms (sum ${ms1(all.stagesMsPerAudioSec)} ms). The API takes ${all.ratio.toFixed(2)}× the sum of its stages, measured one after another here. The server does not run them one after another: recognition starts as soon as the worker thread has resampled the audio, while the same worker computes the embedding, the quality measures and the replay fingerprint, so a request can take less than the sum. What the API adds is HTTP and JSON/base64 of a ~${Math.round(mean(requests.map((r) => r.bytes)) / 1024)} KiB body, the worker-thread hops, quality measures and the replay fingerprint (when they outlast recognition), the database (phrase, template, fingerprints, verify log) and the projection.`,
 );
 const section = md.join('\n');
 console.log(`\n${section}`);
