@@ -541,6 +541,34 @@ describe('speech unavailable', () => {
   });
 });
 
+describe('a decoding failure that is not the audio', () => {
+  it('answers 502 SPEECH_PROCESSING_FAILED (retry), not 500, and changes nothing', async () => {
+    const failing = Object.assign(Object.create(real) as VoiceEngine, {
+      decode: () => Promise.reject(new Error('voice analysis worker exited with code 1')),
+    });
+    const t2 = await createVoiceTestApp(failing);
+    try {
+      const k = await t2.key();
+      const res = await t2.app.inject({
+        method: 'POST',
+        url: '/api/v1/enroll',
+        headers: { 'x-api-key': k },
+        payload: { wallet: 'w-dead', audioBase64: b64(ENROLL), ...AUDIO },
+      });
+      expect([res.statusCode, res.json().code]).toEqual([502, 'SPEECH_PROCESSING_FAILED']);
+      expect(res.json().message).toMatch(/retry/);
+      const enrolment = await t2.app.inject({
+        method: 'GET',
+        url: '/api/v1/enrollments/w-dead',
+        headers: { 'x-api-key': k },
+      });
+      expect(enrolment.statusCode).toBe(404);
+    } finally {
+      await t2.close();
+    }
+  });
+});
+
 describe('legacy hash flow (deprecated)', () => {
   const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
 

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AudioError,
   analyzeRecordingSync,
   createVoiceAnalyzer,
   decodeAudio,
@@ -106,5 +107,53 @@ describe('a closed analyzer', () => {
     const stages = analyzer.analyzeInStages(decoded);
     await expect(stages.pcm16k).rejects.toThrow(/closed/);
     await expect(stages.result).rejects.toThrow(/closed/);
+  });
+});
+
+describe.each([
+  ['in a worker thread', () => worker],
+  ['inline', () => inline],
+])('decode, %s', (_name, analyzer) => {
+  it('gives what decodeAudio gives in process', async () => {
+    for (const [file, options] of [
+      ['phrases/webm/flite_slt_01.webm', { opusSampleRate: 16_000 as const }],
+      ['phrases/webm/flite_slt_01.webm', {}],
+      ['phrases/mp3/flite_slt_01.mp3', {}],
+      ['phrases/wav/flite_slt_01.wav', {}],
+      // AAC: ffmpeg, started from the worker thread.
+      ['phrases/m4a/flite_slt_01.m4a', {}],
+    ] as const) {
+      const bytes = await readFile(resolve(VOICE_DATA, file));
+      const [ours, reference] = await Promise.all([
+        analyzer().decode(bytes, options),
+        decodeAudio(bytes, options),
+      ]);
+      expect({ ...ours, samples: null }).toEqual({ ...reference, samples: null });
+      expect(ours.samples).toBeInstanceOf(Float32Array);
+      expect(Array.from(ours.samples)).toEqual(Array.from(reference.samples));
+    }
+  });
+
+  it('rejects with the same AudioError codes', async () => {
+    const garbage = new TextEncoder().encode('not audio at all, just text');
+    const error = await analyzer()
+      .decode(garbage)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AudioError);
+    expect(error).toMatchObject({ code: 'UNSUPPORTED_CONTAINER' });
+    const mp3 = await readFile(resolve(VOICE_DATA, 'phrases/mp3/flite_slt_01.mp3'));
+    const tooLong = await analyzer()
+      .decode(mp3, { maxDurationSec: 0.5 })
+      .catch((e: unknown) => e);
+    expect(tooLong).toBeInstanceOf(AudioError);
+    expect(tooLong).toMatchObject({ code: 'DECODE_FAILED' });
+  });
+});
+
+describe('a closed analyzer', () => {
+  it('refuses to decode', async () => {
+    const analyzer = await createVoiceAnalyzer({ threads: 1 });
+    await analyzer.close();
+    await expect(analyzer.decode(new Uint8Array(16))).rejects.toThrow(/closed/);
   });
 });

@@ -9,7 +9,6 @@ import {
 import { KeyraError, PARAMS_VERSIONS } from '@keyra/core';
 import {
   createVoiceAnalyzer,
-  decodeAudio,
   loadNeuralModel,
   MODEL_SAMPLE_RATE,
   type AnalysisStages,
@@ -162,8 +161,9 @@ export function createVoiceEngine(options: VoiceEngineOptions = {}): VoiceEngine
         thresholds: a.thresholds,
       };
     },
-    decode(bytes) {
-      return decodeAudio(bytes, {
+    async decode(bytes) {
+      // In the analysis worker: the WebAssembly decoders' memory and CPU stay off the event loop.
+      return (await getAnalyzer()).decode(bytes, {
         ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}),
         timeoutMs: 10_000,
         maxDurationSec: 60,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { KeyraError, VOICE_LIMITS } from '@keyra/core';
+import { isKeyraError, KeyraError, VOICE_LIMITS } from '@keyra/core';
 import { AudioError, detectContainer, type DecodedAudio } from '@keyra/voice';
 import { safeFetch, SafeFetchError, type ResolveHost } from '../net/safeFetch.js';
 import type { VoiceEngine } from './createVoiceEngine.js';
@@ -132,7 +132,13 @@ export async function decodeRecording(
   try {
     decoded = await engine.decode(bytes);
   } catch (error) {
-    if (!(error instanceof AudioError)) throw error;
+    if (isKeyraError(error)) throw error;
+    // Not the audio's fault (the decoding worker died, the model could not load): retry.
+    if (!(error instanceof AudioError)) {
+      throw new KeyraError('SPEECH_PROCESSING_FAILED', 'Decoding the audio failed; retry.', {
+        cause: error,
+      });
+    }
     switch (error.code) {
       case 'UNSUPPORTED_CONTAINER':
         throw new KeyraError('UNSUPPORTED_AUDIO_FORMAT', 'Send m4a, mp3, wav or webm audio.');

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { AudioError, type AudioErrorCode } from '../audio/audioError.js';
+import { decodeAudio, type DecodeAudioOptions } from '../audio/decodeAudio.js';
 import type { DecodedAudio } from '../audio/decodedAudio.js';
 import { DEFAULT_MODEL_PATH, loadModel } from '../loadModel.js';
 import type { SpeakerThresholds } from '../speakerModel.js';
@@ -36,6 +38,12 @@ export interface VoiceAnalyzer {
   readonly modelVersion: string;
   readonly dimension: number;
   readonly thresholds: SpeakerThresholds;
+  /**
+   * `decodeAudio` in a worker thread, so the WebAssembly decoders' memory (14-17 MB reserved per
+   * decode, freed only by a garbage collection) and their CPU stay off the caller's event loop.
+   * Rejects with the same `AudioError`s.
+   */
+  decode(bytes: Uint8Array, options?: DecodeAudioOptions): Promise<DecodedAudio>;
   /** Analyses one decoded recording (any rate and channel count). */
   analyze(decoded: DecodedAudio): Promise<RecordingAnalysis>;
   /** `analyze`, with the 16 kHz samples handed over as soon as they exist. */
@@ -48,6 +56,29 @@ interface Pending {
   resampled(pcm16k: Float32Array): void;
   resolve(result: RecordingAnalysis): void;
   reject(error: Error): void;
+}
+
+/** What a worker posts about one job (see analysisWorker.ts). */
+export interface WorkerReply {
+  id: number;
+  /** An analysis's 16 kHz samples, ahead of its result. */
+  pcm16k?: Float32Array;
+  result?: RecordingAnalysis;
+  decoded?: DecodedAudio;
+  error?: { name: string; message: string; code?: string };
+}
+
+/** A job in flight: `reply` handles each message and says whether it was the last. */
+interface Job {
+  reply(message: WorkerReply): boolean;
+  reject(error: Error): void;
+}
+
+/** A worker's error as the caller would have seen it in process (decoders throw `AudioError`). */
+function fromWorker(error: NonNullable<WorkerReply['error']>): Error {
+  return error.name === 'AudioError' && error.code
+    ? new AudioError(error.code as AudioErrorCode, error.message)
+    : new Error(error.message || 'voice analysis failed');
 }
 
 /** The two promises of an analysis and what settles them. */
@@ -84,7 +115,7 @@ function stages(): { stages: AnalysisStages; settle: Pending } {
 
 interface Slot {
   worker: Worker;
-  pending: Map<number, Pending>;
+  pending: Map<number, Job>;
 }
 
 /** Finds the compiled worker: next to this module when running from `dist`, else in `dist`. */
@@ -124,6 +155,7 @@ export async function createVoiceAnalyzer(
     };
     return {
       ...base,
+      decode: (bytes, decodeOptions) => decodeAudio(bytes, decodeOptions),
       analyze: (decoded) => analyzeInStages(decoded).result,
       analyzeInStages,
       close: () => Promise.resolve(),
@@ -140,22 +172,15 @@ export async function createVoiceAnalyzer(
     const worker = new Worker(script, { workerData: { modelPath } });
     const slot: Slot = { worker, pending: new Map() };
     worker.unref();
-    worker.on(
-      'message',
-      (message: {
-        id: number;
-        pcm16k?: Float32Array;
-        result?: RecordingAnalysis;
-        error?: { message: string };
-      }) => {
-        const job = slot.pending.get(message.id);
-        if (!job) return;
-        if (message.pcm16k) return job.resampled(message.pcm16k);
+    worker.on('message', (message: WorkerReply) => {
+      const job = slot.pending.get(message.id);
+      if (!job) return;
+      if (message.error) {
         slot.pending.delete(message.id);
-        if (message.result) job.resolve(message.result);
-        else job.reject(new Error(message.error?.message ?? 'voice analysis failed'));
-      },
-    );
+        job.reject(fromWorker(message.error));
+      } else if (job.reply(message)) slot.pending.delete(message.id);
+      if (slot.pending.size === 0) worker.unref();
+    });
     const fail = (error: Error): void => {
       for (const job of slot.pending.values()) job.reject(error);
       slot.pending.clear();
@@ -169,42 +194,57 @@ export async function createVoiceAnalyzer(
   };
   for (let i = 0; i < count; i++) spawn(i);
 
-  const analyzeInStages = (decoded: DecodedAudio): AnalysisStages => {
-    const { stages: analysis, settle } = stages();
-    if (closed) {
-      settle.reject(new Error('the voice analyzer is closed'));
-      return analysis;
-    }
+  /** Sends a job to the least busy worker; false when the analyzer is closed. */
+  const submit = (job: Job, message: Record<string, unknown>): boolean => {
+    if (closed) return false;
     const slot = slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = nextId++;
-    const done = (): void => {
-      if (slot.pending.size === 0) slot.worker.unref();
-    };
-    slot.pending.set(id, {
-      resampled: settle.resampled,
-      resolve: (r) => {
-        settle.resolve(r);
-        done();
-      },
-      reject: (e) => {
-        settle.reject(e);
-        done();
-      },
-    });
+    slot.pending.set(id, job);
     if (slot.pending.size === 1) slot.worker.ref();
+    slot.worker.postMessage({ id, ...message });
+    return true;
+  };
+  const closedError = (): Error => new Error('the voice analyzer is closed');
+
+  const analyzeInStages = (decoded: DecodedAudio): AnalysisStages => {
+    const { stages: analysis, settle } = stages();
+    const job: Job = {
+      reply(message) {
+        if (message.pcm16k) {
+          settle.resampled(message.pcm16k);
+          return false;
+        }
+        settle.resolve(message.result!);
+        return true;
+      },
+      reject: settle.reject,
+    };
     // The samples are copied (not transferred): the caller may still need them.
-    slot.worker.postMessage({
-      id,
-      samples: decoded.samples,
-      sampleRate: decoded.sampleRate,
-      channels: decoded.channels,
-      durationSec: decoded.durationSec,
+    const sent = submit(job, {
+      analyze: {
+        samples: decoded.samples,
+        sampleRate: decoded.sampleRate,
+        channels: decoded.channels,
+        durationSec: decoded.durationSec,
+      },
     });
+    if (!sent) settle.reject(closedError());
     return analysis;
   };
 
   return {
     ...base,
+    decode: (bytes, decodeOptions = {}) =>
+      new Promise<DecodedAudio>((resolve, reject) => {
+        const job: Job = {
+          reply(message) {
+            resolve(message.decoded!);
+            return true;
+          },
+          reject,
+        };
+        if (!submit(job, { decode: { bytes, options: decodeOptions } })) reject(closedError());
+      }),
     analyze: (decoded) => analyzeInStages(decoded).result,
     analyzeInStages,
     async close() {
