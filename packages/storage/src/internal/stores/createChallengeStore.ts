@@ -6,7 +6,7 @@ import type {
   Environment,
   IdempotentResponse,
 } from '@keyra/core';
-import type { Insertable, Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import { inTransaction } from '../inTransaction.js';
 import { precompile, precompileInsert } from '../precompile.js';
 import type { Sealing } from '../sealer.js';
@@ -431,22 +431,33 @@ async function expireDueSqlite(
   now: number,
   limit: number,
 ): Promise<ChallengeRecord[]> {
-  const rows = await db
-    .updateTable('challenges')
-    .set((eb) => ({ status: 'expired', decided_at: eb.ref('expires_at') }))
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('challenges')
-        .select('id')
-        .where('status', '=', 'pending')
-        .where('expires_at', '<=', now)
-        .orderBy('expires_at')
-        .limit(limit),
-    )
-    .where('status', '=', 'pending')
-    .returningAll()
-    .execute();
-  return hydrate(db, rows);
+  return hydrate(db, await sqliteExpiryStatement(db, now, limit).execute());
+}
+
+/**
+ * The SQLite sweep's one statement: expire the `limit` pending challenges that expired first
+ * (exported for its query-plan test).
+ */
+export function sqliteExpiryStatement(db: Kysely<Database>, now: number, limit: number) {
+  return (
+    db
+      .updateTable('challenges')
+      .set((eb) => ({ status: 'expired', decided_at: eb.ref('expires_at') }))
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('challenges')
+          .select('id')
+          .where('status', '=', 'pending')
+          .where('expires_at', '<=', now)
+          .orderBy('expires_at')
+          .limit(limit),
+      )
+      // `+status` keeps SQLite off the status index for the outer rows: with it, SQLite walked
+      // every pending challenge and tested each against the batch (16 ms per sweep at 52k
+      // pending, every second, on the event loop); without it, it looks the batch up by id.
+      .where(sql<string>`+${sql.ref('status')}`, '=', 'pending')
+      .returningAll()
+  );
 }
 
 /**
