@@ -24,8 +24,7 @@ describe('the SQLite expiry sweep', () => {
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
     try {
       const tenant = database.prepare('select id from tenants limit 1').get() as
-        | { id: string }
-        | undefined;
+        { id: string } | undefined;
       const tenantId = tenant?.id ?? 'ten_plan';
       if (!tenant) {
         database
@@ -63,7 +62,9 @@ describe('the SQLite expiry sweep', () => {
         database.prepare(`explain query plan ${sql}`).all(...parameters) as { detail: string }[]
       ).map((row) => row.detail);
       // The outer UPDATE finds its rows by id; the batch itself comes from the status index.
-      expect(plan[0]).toMatch(/^SEARCH challenges USING (INDEX sqlite_autoindex_challenges_1|PRIMARY KEY) \(id=\?\)/);
+      expect(plan[0]).toMatch(
+        /^SEARCH challenges USING (INDEX sqlite_autoindex_challenges_1|PRIMARY KEY) \(id=\?\)/,
+      );
       expect(plan).toContain(
         'SEARCH challenges USING INDEX challenges_status_expires_idx (status=? AND expires_at<?)',
       );
