@@ -31,8 +31,8 @@ export interface AnalysisStages {
 }
 
 /**
- * Speaker embedding, quality measures and replay fingerprint of recordings, computed in worker
- * threads that each load the model once, so a request never blocks the event loop.
+ * Decoding, speaker embedding, quality measures and replay fingerprint of recordings, computed in
+ * worker threads that each load the model once, so a request never blocks the event loop.
  */
 export interface VoiceAnalyzer {
   readonly modelVersion: string;
@@ -52,7 +52,8 @@ export interface VoiceAnalyzer {
   close(): Promise<void>;
 }
 
-interface Pending {
+/** What settles an analysis's two promises. */
+interface Settle {
   resampled(pcm16k: Float32Array): void;
   resolve(result: RecordingAnalysis): void;
   reject(error: Error): void;
@@ -82,7 +83,7 @@ function fromWorker(error: NonNullable<WorkerReply['error']>): Error {
 }
 
 /** The two promises of an analysis and what settles them. */
-function stages(): { stages: AnalysisStages; settle: Pending } {
+function stages(): { stages: AnalysisStages; settle: Settle } {
   let resampled!: (pcm16k: Float32Array) => void;
   let rejectPcm!: (error: Error) => void;
   let resolve!: (result: RecordingAnalysis) => void;
