@@ -1,7 +1,20 @@
-import type { CibaRequestRecord, CibaRequestStore } from '@keyra/core';
+import type { CibaRequestRecord, CibaRequestStore, Environment } from '@keyra/core';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { CibaRequestsTable, Database } from '../schema.js';
-import { inScope, scopeColumns } from '../inScope.js';
+import { scopeColumns } from '../inScope.js';
+import { precompile } from '../precompile.js';
+
+/** The CIBA request behind a challenge, read by every event's routing on SQLite: compiled once. */
+const selectByChallenge = precompile(
+  3,
+  (db, challengeId: string, tenantId: string, environment: string) =>
+    db
+      .selectFrom('ciba_requests')
+      .selectAll()
+      .where('challenge_id', '=', challengeId)
+      .where('tenant_id', '=', tenantId)
+      .where('environment', '=', environment as Environment),
+);
 
 export function cibaRequestFromRow(row: Selectable<CibaRequestsTable>): CibaRequestRecord {
   return {
@@ -53,12 +66,8 @@ export function createCibaRequestStore(db: Kysely<Database>): CibaRequestStore {
     },
 
     async findByChallenge(scope, challengeId) {
-      const row = await db
-        .selectFrom('ciba_requests')
-        .selectAll()
-        .where('challenge_id', '=', challengeId)
-        .where(inScope(scope))
-        .executeTakeFirst();
+      const row = (await selectByChallenge(db, challengeId, scope.tenantId, scope.environment))
+        .rows[0];
       return row ? cibaRequestFromRow(row) : null;
     },
 

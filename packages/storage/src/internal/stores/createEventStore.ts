@@ -17,6 +17,7 @@ import { cibaRequestFromRow } from './createCibaRequestStore.js';
 import { endpointFromRow, isSubscribed } from './createWebhookEndpointStore.js';
 import { inScope, scopeColumns } from '../inScope.js';
 import { newestFirst } from '../newestFirst.js';
+import { precompileInsert } from '../precompile.js';
 
 const eventRow = (event: EventRecord) => ({
   id: event.id,
@@ -26,6 +27,9 @@ const eventRow = (event: EventRecord) => ({
   created_at: event.createdAt,
 });
 
+/** An event's insert (every approval, denial and expiry writes one), compiled once. */
+const insertEvent = precompileInsert('events');
+
 export function createEventStore(
   db: Kysely<Database>,
   kind: DatabaseKind,
@@ -33,12 +37,12 @@ export function createEventStore(
 ): EventStore {
   return {
     async insert(event) {
-      await db.insertInto('events').values(eventRow(event)).execute();
+      await insertEvent(db, eventRow(event));
     },
 
     async insertRouted(event, challengeId) {
       if (kind === 'postgres') return insertRoutedInOneStatement(db, event, challengeId);
-      await db.insertInto('events').values(eventRow(event)).execute();
+      await insertEvent(db, eventRow(event));
       return {
         endpoints: await related.endpoints.listSubscribed(event, event.type),
         cibaRequest:

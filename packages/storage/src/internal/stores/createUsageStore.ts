@@ -1,9 +1,10 @@
-import type { NewUsageRecord, UsageRecord, UsageStore } from '@keyra/core';
+import type { Environment, NewUsageRecord, UsageRecord, UsageStore } from '@keyra/core';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { inTransaction } from '../inTransaction.js';
+import { precompile } from '../precompile.js';
 import { sealBeforeReading, type Sealing } from '../sealer.js';
 import type { Database, DatabaseKind, UsageRecordsTable } from '../schema.js';
-import { inScope, scopeColumns } from '../inScope.js';
+import { inScope } from '../inScope.js';
 
 function fromRow(row: Selectable<UsageRecordsTable>): UsageRecord {
   return {
@@ -18,6 +19,51 @@ function fromRow(row: Selectable<UsageRecordsTable>): UsageRecord {
     createdAt: Number(row.created_at),
   };
 }
+
+// SQLite's metering, the three statements of every approved verify, compiled once (precompile.ts).
+const insertUsage = precompile(
+  7,
+  (
+    db,
+    id: string,
+    tenantId: string,
+    environment: string,
+    subjectId: string,
+    method: string,
+    day: string,
+    createdAt: number,
+  ) =>
+    db
+      .insertInto('usage_records')
+      .values({
+        id,
+        tenant_id: tenantId,
+        environment: environment as Environment,
+        subject_id: subjectId,
+        method: method as UsageRecordsTable['method'],
+        billing: 'credit',
+        plan: 'pilot',
+        day,
+        created_at: createdAt,
+      })
+      .onConflict((oc) => oc.columns(['tenant_id', 'environment', 'subject_id']).doNothing()),
+);
+const countMetered = precompile(1, (db, tenantId: string) =>
+  db
+    .updateTable('tenants')
+    .set((eb) => ({ metered_count: eb('metered_count', '+', 1) }))
+    .where('id', '=', tenantId)
+    .returning(['metered_count', 'free_credits', 'plan']),
+);
+const setBilling = precompile(3, (db, billing: string, plan: string, id: string) =>
+  db
+    .updateTable('usage_records')
+    .set({
+      billing: billing as UsageRecordsTable['billing'],
+      plan: plan as UsageRecordsTable['plan'],
+    })
+    .where('id', '=', id),
+);
 
 export function createUsageStore(
   db: Kysely<Database>,
@@ -36,36 +82,24 @@ export function createUsageStore(
         // The unique (tenant, environment, subject) index makes a second record for a subject a
         // no-op, whichever process or retry tries it, and whether or not the first has committed
         // yet (PostgreSQL waits for it, then skips).
-        const inserted = await trx
-          .insertInto('usage_records')
-          .values({
-            id: entry.id,
-            ...scopeColumns(entry),
-            subject_id: entry.subjectId,
-            method: entry.method,
-            billing: 'credit',
-            plan: 'pilot',
-            day: entry.day,
-            created_at: entry.createdAt,
-          })
-          .onConflict((oc) => oc.columns(['tenant_id', 'environment', 'subject_id']).doNothing())
-          .executeTakeFirst();
-        if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
+        const inserted = await insertUsage(
+          trx,
+          entry.id,
+          entry.tenantId,
+          entry.environment,
+          entry.subjectId,
+          entry.method,
+          entry.day,
+          entry.createdAt,
+        );
+        if (Number(inserted.numAffectedRows ?? 0n) === 0) return false;
         // Counting on the tenant row serializes a tenant's metering, so the credit boundary is
         // exact: the first `free_credits` verifications are credits, the rest overage.
-        const tenant = await trx
-          .updateTable('tenants')
-          .set((eb) => ({ metered_count: eb('metered_count', '+', 1) }))
-          .where('id', '=', entry.tenantId)
-          .returning(['metered_count', 'free_credits', 'plan'])
-          .executeTakeFirstOrThrow();
+        const tenant = (await countMetered(trx, entry.tenantId)).rows[0];
+        if (!tenant) throw new Error(`usage.record: no tenant ${entry.tenantId}`);
         const billing =
           Number(tenant.metered_count) <= Number(tenant.free_credits) ? 'credit' : 'overage';
-        await trx
-          .updateTable('usage_records')
-          .set({ billing, plan: tenant.plan })
-          .where('id', '=', entry.id)
-          .execute();
+        await setBilling(trx, billing, tenant.plan, entry.id);
         return true;
       });
     },
