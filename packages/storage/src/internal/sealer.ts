@@ -1,6 +1,7 @@
 import { AUDIT_GENESIS_HASH, sealAuditEntry, type AuditEntry, type AuditHead } from '@keyra/core';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AuditEntriesTable, AuditPendingTable, Database } from './schema.js';
+import { precompile } from './precompile.js';
 
 /** Rows sealed per transaction: a backlog is worked off in batches of this many. */
 export const SEAL_BATCH = 500;
@@ -228,24 +229,53 @@ export async function sealAudit(
     });
     await trx.insertInto('audit_entries').values(entries.map(auditRowOf)).execute();
     const last = entries[entries.length - 1]!;
-    await trx
-      .updateTable('audit_heads')
-      .set({ seq: last.seq, hash: last.hash, prev_hash: last.prevHash })
-      .where('tenant_id', '=', tenantId)
-      .execute();
+    await moveHead(trx, tenantId, last.seq, last.hash, last.prevHash);
     return rows.length;
   });
 }
 
+// The fixed statements of every seal, compiled once (precompile.ts); under load a seal often
+// finishes one or two rows, so building them per seal cost about as much as the rows.
+const selectHeadForUpdate = precompile(1, (db, tenantId: string) =>
+  db
+    .selectFrom('audit_heads')
+    .select(['seq', 'hash'])
+    .where('tenant_id', '=', tenantId)
+    .forUpdate(),
+);
+const moveHead = precompile(4, (db, tenantId: string, seq: number, hash: string, prev: string) =>
+  db
+    .updateTable('audit_heads')
+    .set({ seq, hash, prev_hash: prev })
+    .where('tenant_id', '=', tenantId),
+);
+const lockTenantCount = precompile(1, (db, tenantId: string) =>
+  db
+    .selectFrom('tenants')
+    .select(['metered_count', 'free_credits', 'plan'])
+    .where('id', '=', tenantId)
+    .forNoKeyUpdate(),
+);
+const selectPendingUsage = precompile(2, (db, tenantId: string, limit: number) =>
+  db
+    .selectFrom('usage_records')
+    .select('id')
+    .where('tenant_id', '=', tenantId)
+    .where('billing', '=', 'pending')
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(limit),
+);
+const addToCount = precompile(2, (db, count: number, tenantId: string) =>
+  db
+    .updateTable('tenants')
+    .set((eb) => ({ metered_count: eb('metered_count', '+', count) }))
+    .where('id', '=', tenantId),
+);
+
 /** Locks the tenant's head row (creating it at the genesis hash on the tenant's first seal). */
 async function lockHead(trx: Kysely<Database>, tenantId: string): Promise<AuditHead> {
-  const select = () =>
-    trx
-      .selectFrom('audit_heads')
-      .select(['seq', 'hash'])
-      .where('tenant_id', '=', tenantId)
-      .forUpdate()
-      .executeTakeFirst();
+  const select = async () => (await selectHeadForUpdate(trx, tenantId)).rows[0];
   let row = await select();
   if (!row) {
     await trx
@@ -288,22 +318,9 @@ export async function billUsage(
   limit: number,
 ): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    const tenant = await trx
-      .selectFrom('tenants')
-      .select(['metered_count', 'free_credits', 'plan'])
-      .where('id', '=', tenantId)
-      .forNoKeyUpdate()
-      .executeTakeFirst();
+    const tenant = (await lockTenantCount(trx, tenantId)).rows[0];
     if (!tenant) return 0;
-    const pending = await trx
-      .selectFrom('usage_records')
-      .select('id')
-      .where('tenant_id', '=', tenantId)
-      .where('billing', '=', 'pending')
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(limit)
-      .execute();
+    const { rows: pending } = await selectPendingUsage(trx, tenantId, limit);
     if (pending.length === 0) return 0;
     const credits = Math.max(
       0,
@@ -316,11 +333,7 @@ export async function billUsage(
       set billing = case when id = any(${credited}::text[]) then 'credit' else 'overage' end,
           plan = ${tenant.plan}
       where id = any(${ids}::text[])`.execute(trx);
-    await trx
-      .updateTable('tenants')
-      .set((eb) => ({ metered_count: eb('metered_count', '+', ids.length) }))
-      .where('id', '=', tenantId)
-      .execute();
+    await addToCount(trx, ids.length, tenantId);
     return ids.length;
   });
 }
