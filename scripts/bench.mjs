@@ -60,6 +60,31 @@ const median = (values) => {
 /** One measurement at this run's duration and connections. */
 const cannon = (title, options) => runCannon(title, { duration, connections, ...options });
 
+/**
+ * The CPU time (user + system, all threads) a process has used, in µs, from /proc on Linux;
+ * null elsewhere. Ticks are 10 ms (USER_HZ 100), so a 10 s run is resolved to about 0.1 %.
+ */
+function cpuMicros(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return null;
+  }
+}
+
+/** `run()`'s result with the server's CPU per request during it (`cpuUsPerRequest`, or null). */
+async function withCpu(child, run) {
+  const before = cpuMicros(child.pid);
+  const result = await run();
+  const after = cpuMicros(child.pid);
+  const cpuUsPerRequest =
+    before === null || after === null || result.total === 0
+      ? null
+      : Number(((after - before) / result.total).toFixed(1));
+  return { ...result, cpuUsPerRequest };
+}
+
 // --profile: the KEYRA process writes a V8 CPU profile on exit (open it in Chrome DevTools).
 const profile = args.includes('--profile')
   ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve('bench-results/profiles')}`]
@@ -162,19 +187,36 @@ try {
         }
       : async () => {};
 
-  /** Each side's runs and each round's ratio; the medians are what the table shows. */
+  /**
+   * Each side's runs and each round's ratio; the medians are what the table shows. `extraRun`, a
+   * second floor measured in the same rounds (the order reversed each round), gets its own ratio
+   * to the floor. Each run also records the server's CPU per request (below).
+   */
   const pairs = {};
-  async function measurePair(name, keyraRun, floorRun) {
-    const pair = { keyra: [], floor: [], ratios: [] };
+  async function measurePair(name, keyraRun, floorRun, extraRun) {
+    const pair = {
+      keyra: [],
+      floor: [],
+      ratios: [],
+      ...(extraRun && { extra: [], extraRatios: [] }),
+    };
+    const runs = {
+      keyra: () => withCpu(keyra.child, keyraRun),
+      floor: () => withCpu(floor.child, floorRun),
+      extra: () => withCpu(floor.child, extraRun),
+    };
     for (let round = 0; round < rounds; round += 1) {
       await analyze();
-      const order = round % 2 === 0 ? ['keyra', 'floor'] : ['floor', 'keyra'];
+      const sides = extraRun ? ['keyra', 'floor', 'extra'] : ['keyra', 'floor'];
       const got = {};
-      for (const side of order)
-        got[side] = await (side === 'keyra' ? keyraRun(round) : floorRun(round));
+      for (const side of round % 2 === 0 ? sides : sides.reverse()) got[side] = await runs[side]();
       pair.keyra.push(got.keyra);
       pair.floor.push(got.floor);
       pair.ratios.push(got.keyra.requestsPerSecond / got.floor.requestsPerSecond);
+      if (extraRun) {
+        pair.extra.push(got.extra);
+        pair.extraRatios.push(got.extra.requestsPerSecond / got.floor.requestsPerSecond);
+      }
     }
     pairs[name] = pair;
     return pair;
@@ -201,6 +243,13 @@ try {
         headers: plain,
         body,
       }),
+    () =>
+      cannon('floor POST + its audit entry in the same transaction', {
+        url: `${f}/insert-audited`,
+        method: 'POST',
+        headers: plain,
+        body,
+      }),
   );
   await measurePair(
     'get',
@@ -219,7 +268,7 @@ try {
 
   // Verify: batches of signed approvals per device, consumed in counter order whichever server
   // takes them (both read the device's counter from the shared database): one batch per run.
-  const verifyRuns = 2 * rounds + 1;
+  const verifyRuns = 3 * rounds + 1;
   const perDevice = Math.max(100, Math.round((createRate * duration) / connections / 3));
   const devices = await prepareDevices(api, {
     count: connections,
@@ -242,6 +291,13 @@ try {
       ),
     () =>
       driveLanes('floor verify (irreducible work)', f, lanes(nextBatch++, '/verify/', ''), plain),
+    () =>
+      driveLanes(
+        'floor verify + its audit entry and metering',
+        f,
+        lanes(nextBatch++, '/verify-audited/', ''),
+        plain,
+      ),
   );
   results.verifyHalf = await driveLanes(
     'KEYRA verify at half rate',
@@ -254,6 +310,7 @@ try {
   for (const [name, pair] of Object.entries(pairs)) {
     results[name] = pair.keyra;
     results[`floor_${name}`] = pair.floor;
+    if (pair.extra) results[`floor_${name}_audited`] = pair.extra;
   }
 
   const medianOf = (runs, key) => median(runs.map((r) => r[key]));
@@ -281,13 +338,39 @@ try {
       ratio: median(pair.ratios),
       ratios: pair.ratios.map((x) => Number(x.toFixed(3))),
       target,
+      cpuUsPerRequest: medianOf(pair.keyra, 'cpuUsPerRequest'),
+      floorCpuUsPerRequest: medianOf(pair.floor, 'cpuUsPerRequest'),
     };
   });
+  // What the target leaves room for. /healthz runs the machinery every route has (request id,
+  // metrics, the log line) and nothing else, so KEYRA's time per /healthz request minus the bare
+  // GET's is a cost every API request pays on top of its floor. With time per request taken as
+  // 1 / throughput (one server thread saturated): the most a route could reach is
+  //   floor time / (time of the work the rules require + that shared cost),
+  // where the required work is the route's floor, and for create the floor that also writes the
+  // challenge.created audit entry in the same transaction (the rules: audit writes in the same
+  // transaction). API-key checks, rate limits and KEYRA's own logic come on top: these are ceilings.
+  const perRequest = (runs) => 1 / medianOf(runs, 'requestsPerSecond');
+  const shared = perRequest(pairs.healthz.keyra) - perRequest(pairs.healthz.floor);
+  const ceiling = (floorRuns, requiredRuns) =>
+    perRequest(floorRuns) / (perRequest(requiredRuns) + shared);
+  const ceilings = {
+    sharedMachineryUs: Number((shared * 1e6).toFixed(1)),
+    create: ceiling(pairs.create.floor, pairs.create.floor),
+    createAudited: ceiling(pairs.create.floor, pairs.create.extra),
+    auditedFloorRatio: median(pairs.create.extraRatios),
+    auditedFloorRatios: pairs.create.extraRatios.map((x) => Number(x.toFixed(3))),
+    read: ceiling(pairs.get.floor, pairs.get.floor),
+    verify: ceiling(pairs.verify.floor, pairs.verify.floor),
+    verifyAudited: ceiling(pairs.verify.floor, pairs.verify.extra),
+    auditedVerifyFloorRatio: median(pairs.verify.extraRatios),
+    auditedVerifyFloorRatios: pairs.verify.extraRatios.map((x) => Number(x.toFixed(3))),
+  };
   const meta = runMeta(loadAtStart, { store, duration, connections, rounds });
   mkdirSync('bench-results', { recursive: true });
   writeFileSync(
     `bench-results/challenges-${store}.json`,
-    JSON.stringify({ meta, results, rows }, null, 2),
+    JSON.stringify({ meta, results, rows, ceilings }, null, 2),
   );
   console.log(
     `\n${store}, ${meta.cpus} × ${meta.cpuModel}, Node ${meta.node}, ${duration} s × ${connections} connections; load average ${meta.loadAverageAtStart[0]} at start, ${meta.loadAverageAtEnd[0]} at end\n`,
@@ -296,14 +379,26 @@ try {
     `Medians of ${rounds} KEYRA/floor pairs per route (ratio: the median of the pairs' ratios; each pair's in brackets).\n`,
   );
   console.log(
-    '| route | KEYRA req/s | p50 ms | p99 ms | floor | floor req/s | ratio (pairs) | target |',
+    '| route | KEYRA req/s | p50 ms | p99 ms | CPU µs/req | floor | floor req/s | floor CPU µs/req | ratio (pairs) | target |',
   );
-  console.log('| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |');
+  console.log('| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |');
   const pct = (x) => Math.round(x * 100);
+  const us = (x) => (x === null ? '–' : Math.round(x));
   for (const r of rows)
     console.log(
-      `| ${r.route} | ${r.requestsPerSecond} | ${r.p50ms} | ${r.p99ms} | ${r.floor} | ${r.floorRequestsPerSecond} | ${pct(r.ratio)} % (${r.ratios.map(pct).join(', ')}) | ≥ ${r.target * 100} % |`,
+      `| ${r.route} | ${r.requestsPerSecond} | ${r.p50ms} | ${r.p99ms} | ${us(r.cpuUsPerRequest)} | ${r.floor} | ${r.floorRequestsPerSecond} | ${us(r.floorCpuUsPerRequest)} | ${pct(r.ratio)} % (${r.ratios.map(pct).join(', ')}) | ≥ ${r.target * 100} % |`,
     );
+  const describe = (runs) =>
+    `${Math.round(medianOf(runs, 'requestsPerSecond'))} req/s, ${us(medianOf(runs, 'cpuUsPerRequest'))} CPU µs/req`;
+  console.log(
+    `\nThe insert floor with its audit entry in the same transaction: ${describe(pairs.create.extra)}, ${pct(ceilings.auditedFloorRatio)} % of the insert floor (${ceilings.auditedFloorRatios.map(pct).join(', ')}).`,
+  );
+  console.log(
+    `The verify floor with its audit entry and metering in the same transaction: ${describe(pairs.verify.extra)}, ${pct(ceilings.auditedVerifyFloorRatio)} % of the verify floor (${ceilings.auditedVerifyFloorRatios.map(pct).join(', ')}).`,
+  );
+  console.log(
+    `Ceilings (KEYRA's /healthz costs ${ceilings.sharedMachineryUs} µs per request more than a bare GET; every route pays it): create ${pct(ceilings.createAudited)} % (${pct(ceilings.create)} % without the audit entry), read ${pct(ceilings.read)} %, verify ${pct(ceilings.verifyAudited)} % (${pct(ceilings.verify)} % without the audit entry and metering).`,
+  );
   console.log(
     `\nAt half of saturation: create ${Math.round(results.createHalf.requestsPerSecond)} req/s, p99 ${results.createHalf.p99ms} ms; verify ${Math.round(results.verifyHalf.requestsPerSecond)} req/s, p99 ${results.verifyHalf.p99ms} ms (target ≤ 10 ms).`,
   );

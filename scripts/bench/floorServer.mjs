@@ -6,15 +6,23 @@
 //
 //   GET  /bare                 an empty JSON answer (the ceiling of any route)
 //   POST /insert               JSON body → one insert of a challenge row, prepared, our pragmas
+//   POST /insert-audited       /insert plus the challenge.created audit entry the rules require in
+//                              the same transaction: on SQLite the tenant's chain head read, the
+//                              entry (SHA-256 over its canonical JSON) inserted and the head moved;
+//                              on PostgreSQL one statement with the entry as a pending row (the
+//                              chaining KEYRA does after commit, in batches, is left out)
 //   GET  /read/:id             one indexed read of a challenge row
 //   POST /verify/:id           the verify floor: 2 indexed reads (challenge, device), the WebAuthn
 //                              assertion checks and its ECDSA P-256 signature (device key imported
 //                              once), one ES256 proof signature (key imported once), and one
 //                              transaction (conditional decide, counter update, event row)
+//   POST /verify-audited/:id   /verify plus the challenge.approved audit entry and the metering
+//                              (usage record, tenant count, billing) in the same transaction
 import { createHash, createPublicKey, createVerify, randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
 import { SignJWT, generateKeyPair } from 'jose';
 import { convertCOSEtoPKCS, isoBase64URL } from '@simplewebauthn/server/helpers';
+import { AUDIT_GENESIS_HASH, sealAuditEntry } from '@keyra/core';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -58,6 +66,53 @@ async function openDatabase(url) {
       'insert into events (id, tenant_id, environment, type, data, created_at) values (?, ?, ?, ?, ?, ?)',
     );
     const tenant = db.prepare('select tenant_id from api_keys limit 1').get();
+    const head = db.prepare('select seq, hash from audit_heads where tenant_id = ?');
+    const entry = db.prepare(
+      `insert into audit_entries (id, tenant_id, seq, type, environment, actor, subject, data,
+        occurred_at, prev_hash, hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const moveHead = db.prepare(
+      'update audit_heads set seq = ?, hash = ?, prev_hash = ? where tenant_id = ?',
+    );
+    const usage = db.prepare(
+      `insert into usage_records (id, tenant_id, environment, subject_id, method, billing, plan,
+        day, created_at) values (?, ?, ?, ?, ?, 'credit', 'pilot', ?, ?)
+       on conflict (tenant_id, environment, subject_id) do nothing`,
+    );
+    const countMetered = db.prepare(
+      `update tenants set metered_count = metered_count + 1 where id = ?
+       returning metered_count, free_credits, plan`,
+    );
+    const bill = db.prepare('update usage_records set billing = ?, plan = ? where id = ?');
+    /** The verify's metering, exactly once per challenge: KEYRA's three statements. */
+    const meter = (u) => {
+      if (usage.run(u.id, ...u.scope, u.subjectId, 'device', u.day, u.now).changes === 0) return;
+      const t = countMetered.get(u.scope[0]);
+      bill.run(t.metered_count <= t.free_credits ? 'credit' : 'overage', t.plan, u.id);
+    };
+    /** The audit entry, chained: read the head, insert the sealed entry, move the head. */
+    const append = (draft) => {
+      const current = head.get(draft.tenantId) ?? { seq: 0, hash: AUDIT_GENESIS_HASH };
+      const sealed = sealAuditEntry(draft, { seq: Number(current.seq), hash: current.hash });
+      entry.run(
+        sealed.id,
+        sealed.tenantId,
+        sealed.seq,
+        sealed.type,
+        sealed.environment,
+        sealed.actor,
+        sealed.subject,
+        JSON.stringify(sealed.data),
+        sealed.occurredAt,
+        sealed.prevHash,
+        sealed.hash,
+      );
+      moveHead.run(sealed.seq, sealed.hash, sealed.prevHash, sealed.tenantId);
+    };
+    const auditedTx = db.transaction((row, draft) => {
+      insert.run(...row);
+      append(draft);
+    });
     const decideTx = db.transaction((d) => {
       if (
         decide.run(d.status, d.now, d.deviceId, 'device', d.proof, d.id, ...d.scope, d.now)
@@ -67,11 +122,14 @@ async function openDatabase(url) {
       if (recordUse.run(d.counter, d.now, d.deviceId, d.oldCounter).changes !== 1)
         throw new Error('counter already used');
       event.run(d.eventId, ...d.scope, d.type, d.data, d.now);
+      if (d.audit) append(d.audit);
+      if (d.usage) meter(d.usage);
       return true;
     });
     return {
       tenantId: tenant.tenant_id,
       insert: async (row) => insert.run(...row),
+      insertAudited: async (row, draft) => auditedTx(row, draft),
       challenge: async (id, scope) => challenge.get(id, ...scope),
       device: async (id, scope) => device.get(id, ...scope),
       decide: async (d) => decideTx(d),
@@ -90,6 +148,28 @@ async function openDatabase(url) {
           created_at, expires_at, decided_at, device_id, method, proof, stamp_requested, stamp_id)
          values ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, null, null, null, null, 0, null)`,
         row,
+      ),
+    insertAudited: (row, draft) =>
+      q(
+        'floor_insert_audited',
+        `with challenge as (
+           insert into challenges (id, tenant_id, environment, action, user_id, payload, digest,
+             status, created_at, expires_at, decided_at, device_id, method, proof, stamp_requested,
+             stamp_id)
+           values ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, null, null, null, null, 0, null))
+         insert into audit_pending (id, tenant_id, type, environment, actor, subject, data, occurred_at)
+         values ($10, $11, $12, $13, $14, $15, $16, $17)`,
+        [
+          ...row,
+          draft.id,
+          draft.tenantId,
+          draft.type,
+          draft.environment,
+          draft.actor,
+          draft.subject,
+          JSON.stringify(draft.data),
+          draft.occurredAt,
+        ],
       ),
     challenge: async (id, scope) =>
       (
@@ -135,6 +215,35 @@ async function openDatabase(url) {
           [d.eventId, ...d.scope, d.type, d.data, d.now],
           client,
         );
+        // KEYRA's audit entry and usage record on PostgreSQL: pending rows, chained and billed
+        // after the commit in batches (that later work is left out here).
+        if (d.audit)
+          await q(
+            'floor_audit_pending',
+            `insert into audit_pending (id, tenant_id, type, environment, actor, subject, data,
+               occurred_at) values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+            [
+              d.audit.id,
+              d.audit.tenantId,
+              d.audit.type,
+              d.audit.environment,
+              d.audit.actor,
+              d.audit.subject,
+              JSON.stringify(d.audit.data),
+              d.audit.occurredAt,
+            ],
+            client,
+          );
+        if (d.usage)
+          await q(
+            'floor_usage_pending',
+            `insert into usage_records (id, tenant_id, environment, subject_id, method, billing,
+               plan, day, created_at)
+             select $1, $2, $3, $4, 'device', 'pending', plan, $5, $6 from tenants where id = $2
+             on conflict (tenant_id, environment, subject_id) do nothing`,
+            [d.usage.id, ...d.usage.scope, d.usage.subjectId, d.usage.day, d.usage.now],
+            client,
+          );
         await client.query('commit');
         return true;
       } catch (error) {
@@ -187,28 +296,35 @@ app.get('/read/:id', async (request, reply) => {
     expiresAt: new Date(Number(row.expires_at)).toISOString(),
   };
 });
-app.post('/insert', async (request, reply) => {
+/** `audited`: the challenge.created audit entry in the same transaction (POST /insert-audited). */
+const insertRoute = (audited) => async (request, reply) => {
   const { action, userId, payload = {} } = request.body;
   const now = Date.now();
   const id = `chl_${randomBytes(16).toString('hex')}`;
   const digest = createHash('sha256')
     .update(JSON.stringify({ id, action, userId, payload }))
     .digest('hex');
-  await db.insert([
-    id,
-    ...scope,
-    action,
-    userId,
-    JSON.stringify(payload),
-    digest,
-    now,
-    now + 600_000,
-  ]);
+  const row = [id, ...scope, action, userId, JSON.stringify(payload), digest, now, now + 600_000];
+  if (audited)
+    await db.insertAudited(row, {
+      id: `aud_${randomBytes(16).toString('hex')}`,
+      tenantId: db.tenantId,
+      type: 'challenge.created',
+      environment: 'sandbox',
+      actor: 'floor',
+      subject: id,
+      data: { action, userId, digest },
+      occurredAt: now,
+    });
+  else await db.insert(row);
   return reply
     .code(201)
     .send({ id, status: 'pending', expiresAt: new Date(now + 600_000).toISOString() });
-});
-app.post('/verify/:id', async (request, reply) => {
+};
+app.post('/insert', insertRoute(false));
+app.post('/insert-audited', insertRoute(true));
+/** `audited`: with the audit entry and usage record the rules require (POST /verify-audited/:id). */
+const verifyRoute = (audited) => async (request, reply) => {
   const { deviceId, attestation } = request.body;
   const now = Date.now();
   const challenge = await db.challenge(request.params.id, scope);
@@ -265,10 +381,31 @@ app.post('/verify/:id', async (request, reply) => {
     eventId: `evt_${randomBytes(16).toString('hex')}`,
     type: 'challenge.approved',
     data: JSON.stringify({ challengeId: challenge.id, action: challenge.action, deviceId }),
+    ...(audited && {
+      audit: {
+        id: `aud_${randomBytes(16).toString('hex')}`,
+        tenantId: db.tenantId,
+        type: 'challenge.approved',
+        environment: 'sandbox',
+        actor: 'floor',
+        subject: challenge.id,
+        data: { deviceId, method: 'device' },
+        occurredAt: now,
+      },
+      usage: {
+        id: `use_${randomBytes(16).toString('hex')}`,
+        scope,
+        subjectId: challenge.id,
+        day: new Date(now).toISOString().slice(0, 10),
+        now,
+      },
+    }),
   });
   if (!decided) return reply.code(409).send({ code: 'challenge_already_used' });
   return { id: challenge.id, status: 'approved', proof };
-});
+};
+app.post('/verify/:id', verifyRoute(false));
+app.post('/verify-audited/:id', verifyRoute(true));
 
 const address = await app.listen({ host: '127.0.0.1', port: 0 });
 console.log(JSON.stringify({ url: address }));
