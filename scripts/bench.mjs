@@ -258,13 +258,25 @@ try {
     () => cannon('floor GET (bare Fastify + one indexed read)', { url: `${f}/read/${seed.id}` }),
   );
   const createRate = median(pairs.create.keyra.map((r) => r.requestsPerSecond));
-  results.createHalf = await cannon('KEYRA POST /v1/challenges at half rate', {
-    url: `${url}/v1/challenges`,
-    method: 'POST',
+  // Half rate, evenly paced: one request every 2 / createRate seconds across the lanes. (Not
+  // autocannon's `overallRate`, a quota per connection and second: each connection sends its
+  // quota back to back as each second starts, then waits, so "half rate" was saturation for half
+  // of every second.)
+  const halfPerLane = createRate / 2 / connections;
+  results.createHalf = await driveLanes(
+    'KEYRA POST /v1/challenges at half rate',
+    url,
+    Array.from({ length: connections }, () =>
+      Array.from({ length: Math.ceil(halfPerLane * duration) }, () => ({
+        path: '/v1/challenges',
+        body,
+      })),
+    ),
     headers,
-    body,
-    overallRate: Math.max(1, Math.round(createRate / 2)),
-  });
+    halfPerLane,
+    duration,
+    (status, result) => status === 201 && result.status === 'pending',
+  );
 
   // Verify: batches of signed approvals per device, consumed in counter order whichever server
   // takes them (both read the device's counter from the shared database): one batch per run.

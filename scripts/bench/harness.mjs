@@ -2,6 +2,7 @@
 // and wait for its "listening" line, stop it, run one autocannon measurement, and drive verifies
 // from simulated KEYRA ONE devices.
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import os from 'node:os';
 import readline from 'node:readline';
 import {
@@ -99,42 +100,89 @@ export function cannon(title, settings) {
 }
 
 /**
- * Sends each lane's requests back to back (or paced at `perLaneRate` per second), all lanes at
- * once, over keep-alive fetch. Lane i sends to `base`, or to `base[i % base.length]` when given
- * several servers. With `seconds`, lanes stop taking new requests after that long (what is left of
- * a batch is never sent). A request fails unless it answers 200 with status "approved".
+ * POSTs `body` with node:http on a keep-alive `agent` and resolves with the status and the parsed
+ * JSON answer. (node:http, not fetch: the load generator shares this machine's two cores with the
+ * server, and with fetch its own event loop lagged enough to double the p99 it measured: creates
+ * paced at 1,200/s, p99 11.7 ms with fetch and 5.1 ms with node:http, while the server's own
+ * response time stayed at p99 1.5–2.4 ms.)
  */
-export async function driveLanes(title, base, lanes, headers, perLaneRate = 0, seconds = 0) {
+function post(agent, url, headers, body) {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+      },
+      (response) => {
+        const chunks = [];
+        response.on('data', (chunk) => chunks.push(chunk));
+        response.on('end', () => {
+          try {
+            resolve({
+              status: response.statusCode,
+              body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+            });
+          } catch (error) {
+            reject(error);
+          }
+        });
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/**
+ * Sends each lane's requests back to back (or paced at `perLaneRate` per second, the lanes'
+ * schedules offset evenly within one interval), all lanes at once, over keep-alive node:http. Lane i sends to `base`, or to `base[i % base.length]` when given
+ * several servers. With `seconds`, lanes stop taking new requests after that long (what is left of
+ * a batch is never sent). A request fails unless `accept(status, body)`: by default, 200 with
+ * status "approved".
+ */
+export async function driveLanes(
+  title,
+  base,
+  lanes,
+  headers,
+  perLaneRate = 0,
+  seconds = 0,
+  accept = (status, result) => status === 200 && result.status === 'approved',
+) {
   process.stderr.write(`• ${title}… `);
   const bases = Array.isArray(base) ? base : [base];
   const latencies = [];
   let failed = 0;
+  // One keep-alive connection per lane.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: lanes.length });
   const started = performance.now();
   const deadline = seconds > 0 ? started + seconds * 1000 : Infinity;
   await Promise.all(
     lanes.map(async (requests, lane) => {
       const target = bases[lane % bases.length];
-      let next = performance.now();
+      // Paced lanes start a fraction of an interval apart, so the requests arrive evenly spread
+      // (lanes started together would send all their requests at the same instants: bursts of one
+      // per lane, whose last request waits for all the others).
+      let next = started + (perLaneRate > 0 ? (lane / lanes.length) * (1000 / perLaneRate) : 0);
       for (const request of requests) {
         if (performance.now() >= deadline) break;
         if (perLaneRate > 0) {
-          next += 1000 / perLaneRate;
           const wait = next - performance.now();
           if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          next += 1000 / perLaneRate;
         }
         const t = performance.now();
-        const res = await fetch(`${target}${request.path}`, {
-          method: 'POST',
-          headers,
-          body: request.body,
-        });
-        const result = await res.json();
+        const res = await post(agent, `${target}${request.path}`, headers, request.body);
         latencies.push(performance.now() - t);
-        if (res.status !== 200 || result.status !== 'approved') failed += 1;
+        if (!accept(res.status, res.body)) failed += 1;
       }
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
   if (latencies.length === 0) throw new Error(`${title}: no request was sent`);
   latencies.sort((x, y) => x - y);
   const pct = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
