@@ -359,9 +359,9 @@ try {
   // GET's is a cost every API request pays on top of its floor. With time per request taken as
   // 1 / throughput (one server thread saturated): the most a route could reach is
   //   floor time / (time of the work the rules require + that shared cost),
-  // where the required work is the route's floor, and for create the floor that also writes the
-  // challenge.created audit entry in the same transaction (the rules: audit writes in the same
-  // transaction). API-key checks, rate limits and KEYRA's own logic come on top: these are ceilings.
+  // where the required work is the route's floor, or the floor that also writes what the rules
+  // put in the same transaction (create: the audit entry; verify: the audit entry and the
+  // metering). API-key checks, rate limits and KEYRA's own logic come on top: these are ceilings.
   const perRequest = (runs) => 1 / medianOf(runs, 'requestsPerSecond');
   const shared = perRequest(pairs.healthz.keyra) - perRequest(pairs.healthz.floor);
   const ceiling = (floorRuns, requiredRuns) =>
