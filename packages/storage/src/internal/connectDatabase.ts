@@ -7,6 +7,7 @@ import { createSqliteDialect } from './createSqliteDialect.js';
 import { withNamedStatements } from './namedStatements.js';
 import {
   startCheckpointer,
+  WAL_SIZE_LIMIT_BYTES,
   type Checkpointer,
   type WithWritesPaused,
 } from './startCheckpointer.js';
@@ -114,7 +115,10 @@ export async function connectDatabase(
     if (checkpointMs > 0 && file !== ':memory:') {
       database.pragma('wal_autocheckpoint = 0');
       // A WAL file that grew past this (a burst between checkpoints) is cut back when it restarts.
-      database.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+      // The cut runs inside the next commit on this thread (12.8 ms for 60 MiB here) and the file
+      // then grows again, block by block: the limit sits above what a second of writes at this
+      // machine's saturation leaves (about 220 MiB of creates), so steady load never truncates.
+      database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
       checkpointer = startCheckpointer(
         path.resolve(file),
         checkpointMs,
