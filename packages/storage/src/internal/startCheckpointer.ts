@@ -27,37 +27,41 @@ export interface Checkpointer {
 // restart's own sync flushed every page the catch-up passes had copied: 20–28 ms of the pause at
 // 1,900 creates/s. So before asking for the restart the worker syncs the database file itself,
 // writes still running, and the restart syncs only the pages it copied (a pause of 5–7 ms).
-// It syncs through a descriptor of the file the process already has open (its connection's),
-// found in /proc/self/fd: a descriptor opened for it could not be closed safely, since closing
-// any descriptor of a file drops all of this process's POSIX locks on it, SQLite's included.
-// Where there is no /proc (not Linux), the restart syncs everything, as before.
+// It syncs through its connection's own descriptor of the file, found in /proc/self/fd: a
+// descriptor opened for it could not be closed safely, since closing any descriptor of a file
+// drops all of this process's POSIX locks on it, SQLite's included. Where there is no /proc (not
+// Linux), or the descriptor is not found, the restart syncs everything, as before.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const Database = require(workerData.driver);
-const db = new Database(workerData.file, { timeout: 5000 });
-// The database file's identity, to find a descriptor of it that this process already has open.
 const { dev, ino } = fs.statSync(workerData.file);
-/** fdatasync of the database file; false where there is no /proc (the restart syncs it then). */
-const syncDatabaseFile = () => {
+/** This process's open descriptors of the database file, from /proc/self/fd; null without /proc. */
+const descriptorsOfFile = () => {
   let names;
   try {
     names = fs.readdirSync('/proc/self/fd');
   } catch {
-    return false;
+    return null;
   }
+  const found = [];
   for (const name of names) {
     try {
       const stat = fs.fstatSync(Number(name));
-      if (stat.dev !== dev || stat.ino !== ino) continue;
-      // Any open descriptor of the file flushes the file (this connection holds one). A
-      // descriptor closed meanwhile fails, and the restart syncs instead.
-      fs.fdatasyncSync(Number(name));
-      return true;
+      if (stat.dev === dev && stat.ino === ino) found.push(Number(name));
     } catch {}
   }
-  return false;
+  return found;
 };
+const openBefore = descriptorsOfFile();
+const db = new Database(workerData.file, { timeout: 5000 });
+// This connection's own descriptor of the file (it lives as long as the connection), or null. Its
+// own, not the server connection's: a failed sync reports its error once per open file, and that
+// report must not be taken from the connection that commits.
+const ownFd =
+  openBefore === null
+    ? null
+    : ((descriptorsOfFile() ?? []).filter((fd) => !openBefore.includes(fd)).pop() ?? null);
 let restartAsked = false;
 const report = (error) => parentPort.postMessage({ error: String((error && error.message) || error) });
 const timer = setInterval(() => {
@@ -72,7 +76,23 @@ const timer = setInterval(() => {
         [result] = db.pragma('wal_checkpoint(PASSIVE)');
       }
       // The pages the passes copied reach the disk now, not during the pause.
-      const synced = syncDatabaseFile();
+      let synced = false;
+      if (ownFd !== null) {
+        try {
+          fs.fdatasyncSync(ownFd);
+          synced = true;
+        } catch (error) {
+          // Pages may be lost, and this connection would not hear of it again: a later checkpoint
+          // here could then restart the WAL over frames that never reached the file. So this
+          // worker stops; the server's connection checkpoints by itself (onError) and meets the
+          // error on its own descriptor.
+          clearInterval(timer);
+          report(error);
+          db.close();
+          parentPort.close();
+          return;
+        }
+      }
       restartAsked = true;
       parentPort.postMessage({ restart: true, synced });
     }
