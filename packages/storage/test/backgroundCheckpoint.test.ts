@@ -109,7 +109,7 @@ describe('background WAL checkpoints (SQLite)', () => {
 
   // /proc is Linux's: elsewhere the worker finds no descriptor and the restart syncs everything.
   it.runIf(existsSync('/proc/self/fd'))(
-    'syncs the database file before the restart through a descriptor already open, keeping every lock of the process',
+    "syncs the database file before the restart through its connection's own descriptor, keeping every lock of the process",
     async () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'keyra-ckpt-'));
       dirs.push(dir);
@@ -124,7 +124,7 @@ describe('background WAL checkpoints (SQLite)', () => {
         file,
         10,
         (message) => errors.push(message),
-        // The test's own writes stop while it awaits: nothing to hold.
+        // Nothing to pause: SQLite's busy handler makes the test's writes wait for the restart.
         (restart) => restart(),
         64,
         (restart) => restarts.push(restart),
