@@ -82,7 +82,10 @@ describe('background WAL checkpoints (SQLite)', () => {
           await new Promise((resolve) => setImmediate(resolve));
         }
       }
-      expect(largest).toBeLessThan(24 * 1024 * 1024);
+      // Without the restart this reaches 114 MB. With it, the WAL grows between restarts for as
+      // long as the worker's passes and its sync of the database file take, writes going on:
+      // 11–14 MB on an idle machine, 25 MB once in CI beside other test files' I/O.
+      expect(largest).toBeLessThan(48 * 1024 * 1024);
       expect(await storage.tenants.findByName(`tenant-5999-${'x'.repeat(200)}`)).not.toBeNull();
     } finally {
       await storage.close();
