@@ -115,9 +115,10 @@ export async function connectDatabase(
     if (checkpointMs > 0 && file !== ':memory:') {
       database.pragma('wal_autocheckpoint = 0');
       // A WAL file that grew past this (a burst between checkpoints) is cut back when it restarts.
-      // The cut runs inside the next commit on this thread (12.8 ms for 60 MiB here) and the file
-      // then grows again, block by block: the limit sits above what a second of writes at this
-      // machine's saturation leaves (about 220 MiB of creates), so steady load never truncates.
+      // The cut runs inside the next commit on this thread (12.8 ms under strace, from over
+      // 100 MiB to 64) and the file then grows again, block by block: the limit sits above what a
+      // second of creates at the benchmark machine's saturation leaves (220–250 MiB), so steady
+      // load does not truncate.
       database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
       checkpointer = startCheckpointer(
         path.resolve(file),

@@ -24,9 +24,9 @@ export interface Checkpointer {
 //
 // A PASSIVE pass that does not reach the WAL's last frame copies pages into the database file
 // without syncing it (SQLite syncs the file only when a checkpoint has copied everything), so the
-// restart's own sync flushed every page the catch-up passes had copied: 20–28 ms of the pause at
-// 1,900 creates/s. So before asking for the restart the worker syncs the database file itself,
-// writes still running, and the restart syncs only the pages it copied (a pause of 5–7 ms).
+// restart's own sync flushed every page the catch-up passes had copied: pauses of mostly 16–33 ms
+// at 1,900 creates/s. So before asking for the restart the worker syncs the database file itself,
+// writes still running, and the restart syncs only the pages it copied (pauses of 2.5–7 ms).
 // It syncs through its connection's own descriptor of the file, found in /proc/self/fd: a
 // descriptor opened for it could not be closed safely, since closing any descriptor of a file
 // drops all of this process's POSIX locks on it, SQLite's included. Where there is no /proc (not
@@ -131,14 +131,6 @@ export const WAL_RESTART_FRAMES = 4096;
  */
 export const WAL_SIZE_LIMIT_BYTES = 256 * 1024 * 1024;
 
-/** One restart of the WAL, as its observer hears of it. */
-export interface CheckpointRestart {
-  /** Whether the worker synced the database file before the pause (Linux: found its descriptor). */
-  synced: boolean;
-  /** How long this process's writes were paused for it, in ms. */
-  pauseMs: number;
-}
-
 /** Runs `restart` while no write of this process can start (the storage holds its connection). */
 export type WithWritesPaused = (restart: () => Promise<void>) => Promise<void>;
 
@@ -147,7 +139,8 @@ export type WithWritesPaused = (restart: () => Promise<void>) => Promise<void>;
  * it (with this process's writes paused by `withWritesPaused`) once it holds more than
  * `restartFrames` frames. The caller turns SQLite's automatic checkpoint off on its own
  * connection; `onError` hears about a failed checkpoint or a worker that died, and should turn it
- * back on (so the WAL cannot grow unbounded). `onRestart` hears of each restart.
+ * back on (so the WAL cannot grow unbounded). `onRestart` hears of each restart, and
+ * whether the worker synced the database file before it (Linux, its descriptor found).
  */
 export function startCheckpointer(
   file: string,
@@ -155,7 +148,7 @@ export function startCheckpointer(
   onError: (message: string) => void,
   withWritesPaused: WithWritesPaused,
   restartFrames = WAL_RESTART_FRAMES,
-  onRestart?: (restart: CheckpointRestart) => void,
+  onRestart?: (synced: boolean) => void,
 ): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, {
@@ -181,9 +174,8 @@ export function startCheckpointer(
             new Promise<void>((resolve) => {
               // Stopped while waiting for the connection: the worker is gone, nothing to restart.
               if (stopped) return resolve();
-              const pausedAt = performance.now();
               restarted = () => {
-                onRestart?.({ synced, pauseMs: performance.now() - pausedAt });
+                onRestart?.(synced);
                 resolve();
               };
               worker.postMessage('restart');
